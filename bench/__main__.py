@@ -1,0 +1,50 @@
+"""Runs every benchmark and writes bench/results.json.
+
+Targets are compared as figures measured in the same run, never asserted in unit tests.
+Features add their benchmarks to BENCHMARKS as they land.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import platform
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+Benchmark = Callable[[], Awaitable[dict[str, Any]]]
+
+BENCHMARKS: dict[str, Benchmark] = {}
+
+RESULTS = Path(__file__).with_name("results.json")
+
+
+async def _run_all() -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for name, benchmark in BENCHMARKS.items():
+        print(f"running {name} ...", flush=True)
+        results[name] = await benchmark()
+    return results
+
+
+def main() -> int:
+    results = asyncio.run(_run_all())
+    report = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "machine": platform.machine(),
+        "benchmarks": results,
+    }
+    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if not results:
+        print("no benchmarks exist yet; wrote an empty report to", RESULTS)
+    else:
+        print("wrote", RESULTS)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,228 @@
+"""Assembles the application: engine → sessions → Bot → Dispatcher → routers → scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.dispatcher.event.handler import HandlerObject
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import Update
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+from aiogram_i18n import I18nMiddleware
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.commands import set_chat_menu, set_default_menus
+from bot.config import Settings
+from bot.fsm_storage import DbStorage
+from bot.i18n import DbLocaleManager, Translator
+from bot.middlewares.db import DbSessionMiddleware
+from bot.middlewares.logging import UpdateLogMiddleware
+from bot.middlewares.retry_after import RetryAfterMiddleware
+from bot.middlewares.user import UserMiddleware
+from bot.services.language import negotiate_locale
+from bot.services.users import Roles, get_user
+from handlers import get_routers
+from models import migrate
+from models.db import create_engine, create_sessionmaker
+from scheduler.setup import build_scheduler
+
+logger = logging.getLogger(__name__)
+
+
+class AppDispatcher(Dispatcher):
+    """A Dispatcher that knows how many updates are being handled, so shutdown can wait for
+    them (aiogram does not wait for ``handle_as_tasks`` updates on its own)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            return await super().feed_update(bot, update, **kwargs)
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def wait_idle(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            logger.warning(
+                "shutdown: %s updates still in flight after %s s", self._in_flight, timeout
+            )
+            return False
+        return True
+
+
+@dataclass
+class App:
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    translator: Translator
+    bot: Bot
+    dispatcher: AppDispatcher
+    scheduler: AsyncIOScheduler
+
+    async def run_polling(self, *, handle_signals: bool = True) -> None:
+        """Poll until stopped (SIGINT/SIGTERM or ``stop()``), then drain and close."""
+        try:
+            await self.dispatcher.start_polling(
+                self.bot,
+                handle_as_tasks=True,
+                handle_signals=handle_signals,
+                close_bot_session=False,
+                polling_timeout=self.settings.polling_timeout,
+                tasks_concurrency_limit=self.settings.max_concurrent_updates,
+            )
+        finally:
+            await self.close()
+
+    async def stop(self) -> None:
+        await self.dispatcher.stop_polling()
+
+    async def close(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.bot.session.close()
+        await self.engine.dispose()
+
+
+def build_bot(settings: Settings) -> Bot:
+    session = (
+        AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        if settings.telegram_api_url
+        else AiohttpSession()
+    )
+    session.middleware(RetryAfterMiddleware())
+    return Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+async def _build_storage(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
+) -> tuple[BaseStorage, BaseEventIsolation]:
+    if settings.redis_url:
+        from aiogram.fsm.storage.base import DefaultKeyBuilder
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+        storage = RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
+        )
+        return storage, RedisEventIsolation(storage.redis, key_builder=storage.key_builder)
+    return DbStorage(sessionmaker, clock), SimpleEventIsolation()
+
+
+def build_dispatcher(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    translator: Translator,
+    clock: Clock,
+    storage: BaseStorage,
+    isolation: BaseEventIsolation,
+    feature_routers: Iterable[Router] = (),
+) -> AppDispatcher:
+    dp = AppDispatcher(
+        storage=storage,
+        events_isolation=isolation,
+        settings=settings,
+        translator=translator,
+        clock=clock,
+        sessionmaker=sessionmaker,
+    )
+    # Outer middlewares run in this order, inside aiogram's error and FSM middlewares.
+    dp.update.outer_middleware(UpdateLogMiddleware())
+    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dp.update.outer_middleware(UserMiddleware(clock, settings.admin_ids))
+    # Registered by hand instead of I18nMiddleware.setup(): that would unload the locales at
+    # shutdown while updates may still be finishing.
+    dp.update.outer_middleware(
+        I18nMiddleware(
+            core=translator.core,
+            manager=DbLocaleManager(settings.default_locale, clock),
+            default_locale=settings.default_locale,
+        )
+    )
+    dp.callback_query.middleware(CallbackAnswerMiddleware())
+    dp.include_routers(*get_routers(feature_routers))
+
+    async def drain_updates() -> None:
+        await dp.wait_idle(settings.shutdown_timeout)
+
+    # First of all shutdown hooks: updates in flight finish before storage and sessions close.
+    dp.shutdown.handlers.insert(0, HandlerObject(callback=drain_updates))
+    dp.startup.register(_on_startup)
+    return dp
+
+
+async def _on_startup(
+    bot: Bot,
+    settings: Settings,
+    translator: Translator,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Best-effort calls to Telegram: a failure is logged and the bot goes on."""
+    await set_default_menus(bot, translator)
+    async with sessionmaker() as session:
+        admins = {admin_id: await get_user(session, admin_id) for admin_id in settings.admin_ids}
+    hq = Roles(is_coordinator=True, is_hq=True)
+    for admin_id, admin in admins.items():
+        locale = negotiate_locale(
+            admin.locale if admin else None,
+            admin.language_code if admin else None,
+            settings.default_locale,
+        )
+        await set_chat_menu(bot, translator, admin_id, locale, hq)
+
+
+async def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    feature_routers: Iterable[Router] = (),
+    apply_migrations: bool = True,
+) -> App:
+    clock = clock or SystemClock()
+    engine = create_engine(settings.database_url)
+    if apply_migrations:
+        await migrate.upgrade(engine)
+    sessionmaker = create_sessionmaker(engine)
+    translator = Translator(settings.default_locale)
+    storage, isolation = await _build_storage(settings, sessionmaker, clock)
+    dispatcher = build_dispatcher(
+        settings, sessionmaker, translator, clock, storage, isolation, feature_routers
+    )
+    scheduler = build_scheduler(settings.tz)
+    scheduler.start()
+    return App(
+        settings=settings,
+        clock=clock,
+        engine=engine,
+        sessionmaker=sessionmaker,
+        translator=translator,
+        bot=build_bot(settings),
+        dispatcher=dispatcher,
+        scheduler=scheduler,
+    )

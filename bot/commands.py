@@ -1,0 +1,58 @@
+"""Command menus (setMyCommands) per language and per role scope; all best-effort."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+
+from bot.i18n import Translator
+from bot.services.users import Roles
+
+logger = logging.getLogger(__name__)
+
+CITIZEN_COMMANDS = ("start", "menu", "help", "language", "cancel")
+COORDINATOR_COMMANDS = ("stats",)
+
+
+def commands_for(translator: Translator, locale: str, roles: Roles) -> list[BotCommand]:
+    names = list(CITIZEN_COMMANDS)
+    if roles.is_coordinator:
+        names += COORDINATOR_COMMANDS
+    return [
+        BotCommand(command=name, description=translator.get(locale, f"cmd-{name}"))
+        for name in names
+    ]
+
+
+async def set_default_menus(bot: Bot, translator: Translator) -> None:
+    """Citizen commands for ru, kk and for every other language (the deployment default)."""
+    citizen = Roles()
+    targets: list[tuple[str | None, str]] = [(code, code) for code in translator.locales]
+    targets.append((None, translator.default_locale))
+    for language_code, locale in targets:
+        try:
+            await bot.set_my_commands(
+                commands_for(translator, locale, citizen),
+                scope=BotCommandScopeDefault(),
+                language_code=language_code,
+            )
+        except TelegramAPIError as exc:
+            logger.warning("setMyCommands default/%s failed: %s", language_code, exc)
+
+
+async def set_chat_menu(
+    bot: Bot, translator: Translator, chat_id: int, locale: str, roles: Roles
+) -> bool:
+    """A person's own menu, in their chosen language and with their role's commands."""
+    try:
+        await bot.set_my_commands(
+            commands_for(translator, locale, roles), scope=BotCommandScopeChat(chat_id=chat_id)
+        )
+    except TelegramAPIError as exc:
+        # e.g. an admin who never wrote to the bot: "chat not found". Log and go on.
+        logger.warning("setMyCommands for chat %s failed: %s", chat_id, exc)
+        return False
+    return True

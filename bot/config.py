@@ -1,0 +1,123 @@
+"""Settings read from the environment and ``config.env``.
+
+Nothing here is instantiated at import time: ``load_settings()`` is called by the CLI, so a
+bad value stops start-up with one line that names the setting.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Locale = Literal["ru", "kk"]
+
+# A token shaped like Telegram's; the sandbox emulator accepts exactly this one by default.
+SANDBOX_TOKEN = "123456:sandbox-token"
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names it in one line."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=os.environ.get("CONFIG_ENV_FILE", "config.env"),
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    bot_token: SecretStr = Field(description="Telegram bot token from @BotFather")
+    telegram_api_url: str | None = Field(
+        default=None, description="Bot API server base URL; empty means api.telegram.org"
+    )
+    database_url: str = "sqlite+aiosqlite:///mutual_aid.sqlite3"
+    redis_url: str | None = None
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    default_locale: Locale = "ru"
+    default_timezone: str = "Asia/Novokuznetsk"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    polling_timeout: int = Field(default=30, ge=1, le=50)
+    max_concurrent_updates: int = Field(default=100, ge=1, le=10_000)
+    shutdown_timeout: float = Field(default=20.0, gt=0)
+    sandbox_host: str = "127.0.0.1"
+    sandbox_port: int = Field(default=8081, ge=0, le=65535)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def split_admin_ids(cls, value: object) -> object:
+        if isinstance(value, int):
+            return [value]
+        if isinstance(value, str):
+            parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
+            if not all(p.lstrip("-").isdigit() for p in parts):
+                raise ValueError("must be Telegram user ids separated by commas, e.g. 1,2")
+            return [int(p) for p in parts]
+        return value
+
+    @field_validator("telegram_api_url", "redis_url", mode="before")
+    @classmethod
+    def empty_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip().rstrip("/") if isinstance(value, str) else value
+
+    @field_validator("bot_token")
+    @classmethod
+    def token_shape(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value().strip()
+        if not token:
+            raise PydanticCustomError("missing", "is not set")
+        bot_id, _, secret = token.partition(":")
+        if not bot_id.isdigit() or not secret:
+            raise ValueError("must look like 123456:ABC-DEF (the token from @BotFather)")
+        return SecretStr(token)
+
+    @field_validator("database_url")
+    @classmethod
+    def async_driver(cls, value: str) -> str:
+        if value.startswith(("postgres://", "postgresql://")):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite://"):
+            return "sqlite+aiosqlite://" + value.split("://", 1)[1]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///file.sqlite3 or postgresql+asyncpg://...")
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone (use e.g. Asia/Novokuznetsk)") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.default_timezone)
+
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self.admin_ids
+
+
+def load_settings(env_file: str | Path | None = None, **overrides: object) -> Settings:
+    """Build settings or raise ConfigError naming the first bad setting."""
+    kwargs: dict[str, Any] = dict(overrides)
+    if env_file is not None:
+        kwargs["_env_file"] = env_file
+    try:
+        return Settings(**kwargs)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+        if error["type"] == "missing":
+            raise ConfigError(f"{name} is not set (see config.env.example)") from None
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name} is invalid: {message}") from None

@@ -1,0 +1,75 @@
+"""Fluent translations (ru, kk) and the rule that picks a person's language.
+
+The locale is the person's stored choice, else Telegram's ``language_code`` (``kk`` → Kazakh,
+``ru`` → Russian), else the deployment default.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from aiogram_i18n.cores import FluentRuntimeCore
+from aiogram_i18n.managers import BaseManager
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.services import users as users_service
+from bot.services.language import negotiate_locale
+from models import User
+
+
+def locales_dir() -> Path:
+    # importlib.resources, so the files are found after a plain install from any folder.
+    return Path(str(files("locales")))
+
+
+class Translator:
+    """Renders message ids in a locale; loaded once at start-up and never unloaded."""
+
+    def __init__(self, default_locale: str, path: Path | None = None) -> None:
+        self.default_locale = default_locale
+        # use_isolating=False: invisible bidi marks would break tel: links and numbers.
+        self.core = FluentRuntimeCore(
+            path=path or locales_dir(), default_locale=default_locale, use_isolating=False
+        )
+        self.core.locales.update(self.core.find_locales())
+        self._variants: dict[str, frozenset[str]] = {}
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        return tuple(sorted(self.core.locales))
+
+    def get(self, locale: str, key: str, /, **kwargs: Any) -> str:
+        return self.core.get(key, locale, **kwargs)
+
+    def variants(self, key: str) -> frozenset[str]:
+        """The text of one message in every locale (to recognise old keyboard buttons)."""
+        cached = self._variants.get(key)
+        if cached is None:
+            cached = frozenset(self.core.get(key, locale) for locale in self.core.locales)
+            self._variants[key] = cached
+        return cached
+
+
+class DbLocaleManager(BaseManager):
+    """aiogram-i18n manager that reads and writes the locale in the users table
+    (its default keeps it in FSM data, which a form's ``clear()`` would wipe)."""
+
+    def __init__(self, default_locale: str, clock: Clock) -> None:
+        super().__init__(default_locale=default_locale)
+        self.clock = clock
+
+    async def get_locale(self, user: User | None = None, **_: Any) -> str:
+        default = self.default_locale or "ru"
+        if user is None:
+            return default
+        return negotiate_locale(user.locale, user.language_code, default)
+
+    async def set_locale(
+        self, locale: str, user: User | None = None, db: AsyncSession | None = None, **_: Any
+    ) -> None:
+        if user is None or db is None:
+            return
+        await users_service.set_locale(db, user, locale, self.clock.now())

@@ -1,0 +1,1 @@
+"""Keyboards built from locale texts and CallbackData factories."""

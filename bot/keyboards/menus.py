@@ -1,0 +1,44 @@
+"""The main menu (reply keyboard) and the language choice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+
+from bot.keyboards.callbacks import LanguageCb
+from bot.services.language import SUPPORTED_LOCALES
+from bot.services.users import Roles
+
+Gettext = Callable[..., str]
+
+
+def main_menu(_: Gettext, roles: Roles) -> ReplyKeyboardMarkup:
+    """Only buttons that work today; features add theirs as they land."""
+    rows = [[KeyboardButton(text=_("btn-help")), KeyboardButton(text=_("btn-language"))]]
+    return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
+
+
+def cancel_menu(_: Gettext, *, with_back: bool = False) -> ReplyKeyboardMarkup:
+    row = [KeyboardButton(text=_("btn-cancel"))]
+    if with_back:
+        row.insert(0, KeyboardButton(text=_("btn-back")))
+    return ReplyKeyboardMarkup(keyboard=[row], resize_keyboard=True)
+
+
+def language_choice(_: Gettext) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_(f"language-name-{code}"), callback_data=LanguageCb(code=code).pack()
+                )
+                for code in SUPPORTED_LOCALES
+            ]
+        ]
+    )

@@ -1,0 +1,14 @@
+"""Logging: one line per event; aiogram's own per-update lines are turned down to avoid twins."""
+
+from __future__ import annotations
+
+import logging
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

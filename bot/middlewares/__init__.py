@@ -1,0 +1,1 @@
+"""Outer middlewares, registered in this order: logging → DB session → user and roles → i18n."""

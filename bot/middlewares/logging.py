@@ -1,0 +1,41 @@
+"""One log line per update: id, kind, user id, outcome and time. No personal data."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.types import TelegramObject, Update
+
+logger = logging.getLogger("bot.updates")
+
+
+class UpdateLogMiddleware(BaseMiddleware):
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        started = time.perf_counter()
+        update_id = event.update_id if isinstance(event, Update) else None
+        kind = event.event_type if isinstance(event, Update) else type(event).__name__
+        user = data.get("event_from_user")
+        outcome = "error"
+        try:
+            result = await handler(event, data)
+            outcome = "unhandled" if result is UNHANDLED else "handled"
+            return result
+        finally:
+            logger.info(
+                "update=%s kind=%s user=%s outcome=%s ms=%.0f",
+                update_id,
+                kind,
+                user.id if user else None,
+                outcome,
+                (time.perf_counter() - started) * 1000,
+            )

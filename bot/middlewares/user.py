@@ -1,0 +1,55 @@
+"""Loads the person behind an update, keeps their Telegram data fresh, and works out roles."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.enums import ChatType
+from aiogram.types import Chat, TelegramObject, Update
+from aiogram.types import User as TgUser
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.services.users import Profile, Roles, roles_for, touch_user
+
+
+class UserMiddleware(BaseMiddleware):
+    def __init__(self, clock: Clock, admin_ids: list[int]) -> None:
+        self.clock = clock
+        self.admin_ids = frozenset(admin_ids)
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        tg_user: TgUser | None = data.get("event_from_user")
+        chat: Chat | None = data.get("event_chat")
+        if tg_user is None or tg_user.is_bot:
+            data["user"] = None
+            data["roles"] = Roles()
+            return await handler(event, data)
+        db: AsyncSession = data["db"]
+        in_private = chat is not None and chat.type == ChatType.PRIVATE
+        wrote = isinstance(event, Update) and (
+            event.message is not None or event.callback_query is not None
+        )
+        profile = Profile(
+            id=tg_user.id,
+            first_name=tg_user.first_name,
+            last_name=tg_user.last_name,
+            username=tg_user.username,
+            language_code=tg_user.language_code,
+        )
+        user, changed = await touch_user(
+            db, profile, self.clock.now(), wrote_to_bot=in_private and wrote
+        )
+        if changed:
+            # Commit now: the handler may reply before it writes anything itself.
+            await db.commit()
+        data["user"] = user
+        data["roles"] = roles_for(user, self.admin_ids)
+        return await handler(event, data)

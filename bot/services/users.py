@@ -1,0 +1,128 @@
+"""People who write to the bot, and the roles they hold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.language import negotiate_locale
+from bot.services.sql import insert_ignore
+from models import User
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What Telegram tells about a person on every update."""
+
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Roles:
+    """A person is a citizen always; the other roles are granted."""
+
+    is_volunteer: bool = False
+    is_coordinator: bool = False
+    is_hq: bool = False
+
+    @property
+    def is_citizen(self) -> bool:
+        return True
+
+
+def roles_for(user: User, admin_ids: frozenset[int] | set[int] | list[int]) -> Roles:
+    # Volunteer profiles and appointed coordinators come with their own tables (later issues);
+    # until then ADMIN_IDS are the HQ coordinators.
+    is_hq = user.id in admin_ids
+    return Roles(is_volunteer=False, is_coordinator=is_hq, is_hq=is_hq)
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def touch_user(
+    session: AsyncSession, profile: Profile, now: datetime, *, wrote_to_bot: bool
+) -> tuple[User, bool]:
+    """Create or refresh a person from Telegram's data.
+
+    Returns the user and whether anything was written, so the caller commits only then.
+    ``wrote_to_bot``: the person sent something to the bot in private, so they have not
+    blocked it (a block is only ever undone by them).
+    """
+    fresh: dict[str, Any] = {
+        "first_name": profile.first_name[:256],
+        "last_name": profile.last_name[:256] if profile.last_name else None,
+        "username": profile.username,
+        "language_code": profile.language_code,
+    }
+    user = await session.get(User, profile.id)
+    if user is None:
+        # Insert-or-ignore: two first updates of one person may race on PostgreSQL.
+        values = {**fresh, "id": profile.id, "blocked_bot": False}
+        await session.execute(
+            insert_ignore(session, User, {**values, "created_at": now, "updated_at": now})
+        )
+        user = await session.get(User, profile.id, populate_existing=True)
+        assert user is not None
+        return user, True
+    changed = False
+    for field, value in fresh.items():
+        if getattr(user, field) != value:
+            setattr(user, field, value)
+            changed = True
+    if wrote_to_bot and user.blocked_bot:
+        user.blocked_bot = False
+        changed = True
+    if changed:
+        user.updated_at = now
+    return user, changed
+
+
+async def set_locale(session: AsyncSession, user: User, locale: str, now: datetime) -> None:
+    user.locale = locale
+    user.updated_at = now
+    await session.flush()
+
+
+async def set_blocked(session: AsyncSession, user: User, blocked: bool, now: datetime) -> None:
+    if user.blocked_bot != blocked:
+        user.blocked_bot = blocked
+        user.updated_at = now
+        await session.flush()
+
+
+async def find_by_username(session: AsyncSession, username: str) -> User | None:
+    name = username.removeprefix("@").lower()
+    result = await session.execute(select(User).where(func.lower(User.username) == name))
+    return result.scalars().first()
+
+
+@dataclass(frozen=True, slots=True)
+class UserStats:
+    total: int
+    blocked: int
+    by_locale: dict[str, int]
+
+
+async def user_stats(session: AsyncSession, default_locale: str) -> UserStats:
+    total = await session.scalar(select(func.count()).select_from(User)) or 0
+    blocked = await session.scalar(select(func.count()).where(User.blocked_bot.is_(True))) or 0
+    rows = await session.execute(
+        select(User.locale, User.language_code, func.count()).group_by(
+            User.locale, User.language_code
+        )
+    )
+    by_locale: dict[str, int] = {}
+    for chosen, code, count in rows:
+        locale = negotiate_locale(chosen, code, default_locale)
+        by_locale[locale] = by_locale.get(locale, 0) + count
+    return UserStats(total=total, blocked=blocked, by_locale=by_locale)

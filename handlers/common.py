@@ -1,0 +1,84 @@
+"""Start, main menu, help, language and the global cancel: what every person can do."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router, html
+from aiogram.filters import Command, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.commands import set_chat_menu
+from bot.filters import Button
+from bot.i18n import Translator
+from bot.keyboards.callbacks import LanguageCb
+from bot.keyboards.menus import language_choice, main_menu
+from bot.services.language import SUPPORTED_LOCALES
+from bot.services.users import Roles
+from models import User
+
+router = Router(name=__name__)
+
+
+@router.message(CommandStart())
+async def cmd_start(
+    message: Message, state: FSMContext, i18n: I18nContext, user: User, roles: Roles
+) -> None:
+    await state.clear()
+    text = i18n.get("start-greeting", name=html.quote(user.first_name))
+    if roles.is_coordinator:
+        text += "\n\n" + i18n.get("start-greeting-coordinator")
+    await message.answer(text, reply_markup=main_menu(i18n.get, roles))
+
+
+@router.message(Command("menu"))
+async def cmd_menu(message: Message, i18n: I18nContext, roles: Roles) -> None:
+    await message.answer(i18n.get("menu-shown"), reply_markup=main_menu(i18n.get, roles))
+
+
+@router.message(Command("help"))
+@router.message(Button("btn-help"))
+async def cmd_help(message: Message, i18n: I18nContext, roles: Roles) -> None:
+    parts = [i18n.get("help-intro"), i18n.get("help-citizen")]
+    if roles.is_volunteer or roles.is_coordinator:
+        parts.append(i18n.get("help-volunteer"))
+    if roles.is_coordinator:
+        parts.append(i18n.get("help-coordinator"))
+    parts += [i18n.get("help-emergency"), i18n.get("help-commands")]
+    await message.answer("\n\n".join(parts), reply_markup=main_menu(i18n.get, roles))
+
+
+@router.message(Command("language"))
+@router.message(Button("btn-language"))
+async def cmd_language(message: Message, i18n: I18nContext) -> None:
+    await message.answer(i18n.get("language-choose"), reply_markup=language_choice(i18n.get))
+
+
+@router.callback_query(LanguageCb.filter(F.code.in_(SUPPORTED_LOCALES)))
+async def cb_language(
+    query: CallbackQuery,
+    callback_data: LanguageCb,
+    i18n: I18nContext,
+    db: AsyncSession,
+    bot: Bot,
+    translator: Translator,
+    roles: Roles,
+) -> None:
+    await i18n.set_locale(callback_data.code)
+    await db.commit()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(i18n.get("language-changed"), reply_markup=None)
+    await bot.send_message(
+        query.from_user.id, i18n.get("menu-shown"), reply_markup=main_menu(i18n.get, roles)
+    )
+    await set_chat_menu(bot, translator, query.from_user.id, callback_data.code, roles)
+
+
+@router.message(Command("cancel"))
+@router.message(Button("btn-cancel"))
+async def cmd_cancel(message: Message, state: FSMContext, i18n: I18nContext, roles: Roles) -> None:
+    had_form = await state.get_state() is not None
+    await state.clear()
+    key = "form-cancelled" if had_form else "nothing-to-cancel"
+    await message.answer(i18n.get(key), reply_markup=main_menu(i18n.get, roles))

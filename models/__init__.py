@@ -1,0 +1,7 @@
+"""SQLAlchemy models: the single source of truth for the bot's data."""
+
+from models.base import Base
+from models.fsm import FsmRecord
+from models.user import User
+
+__all__ = ["Base", "FsmRecord", "User"]

@@ -1,0 +1,1 @@
+"""APScheduler: periodic jobs that claim due rows and hand messages to the outbox."""

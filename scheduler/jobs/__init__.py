@@ -1,0 +1,1 @@
+"""One module per kind of job; each exposes ``async def tick(now)``."""
