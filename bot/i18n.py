@@ -25,13 +25,20 @@ def locales_dir() -> Path:
     return Path(str(files("locales")))
 
 
+class _FluentCore(FluentRuntimeCore):
+    @staticmethod
+    def _extract_locales(path: Path) -> list[str]:
+        # Only folders holding .ftl files: a __pycache__ beside them is not a language.
+        return sorted(p.name for p in path.iterdir() if p.is_dir() and any(p.glob("*.ftl")))
+
+
 class Translator:
     """Renders message ids in a locale; loaded once at start-up and never unloaded."""
 
     def __init__(self, default_locale: str, path: Path | None = None) -> None:
         self.default_locale = default_locale
         # use_isolating=False: invisible bidi marks would break tel: links and numbers.
-        self.core = FluentRuntimeCore(
+        self.core = _FluentCore(
             path=path or locales_dir(), default_locale=default_locale, use_isolating=False
         )
         self.core.locales.update(self.core.find_locales())

@@ -23,13 +23,22 @@ router = Router(name=__name__)
 
 @router.message(CommandStart())
 async def cmd_start(
-    message: Message, state: FSMContext, i18n: I18nContext, user: User, roles: Roles
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    user: User,
+    roles: Roles,
+    bot: Bot,
+    translator: Translator,
 ) -> None:
     await state.clear()
     text = i18n.get("start-greeting", name=html.quote(user.first_name))
     if roles.is_coordinator:
         text += "\n\n" + i18n.get("start-greeting-coordinator")
     await message.answer(text, reply_markup=main_menu(i18n.get, roles))
+    if roles.is_coordinator:
+        # Coordinators' commands live in their own chat scope; refresh it on every /start.
+        await set_chat_menu(bot, translator, user.id, i18n.locale, roles)
 
 
 @router.message(Command("menu"))

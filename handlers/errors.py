@@ -8,10 +8,10 @@ import traceback
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
+from aiogram_i18n import I18nContext
 
 from bot.i18n import Translator
 from bot.services.language import negotiate_locale
-from models import User
 
 router = Router(name=__name__)
 logger = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 @router.error()
 async def on_error(
-    event: ErrorEvent, bot: Bot, translator: Translator, user: User | None = None
+    event: ErrorEvent, bot: Bot, translator: Translator, i18n: I18nContext | None = None
 ) -> None:
     update = event.update
     # The exception's type and the code path, not its message: that could hold personal data.
@@ -29,12 +29,13 @@ async def on_error(
         type(event.exception).__name__,
         "".join(traceback.format_tb(event.exception.__traceback__)).rstrip(),
     )
-    tg_user = update.event.from_user if hasattr(update.event, "from_user") else None
-    locale = negotiate_locale(
-        user.locale if user else None,
-        tg_user.language_code if tg_user else None,
-        translator.default_locale,
-    )
+    # The person's ORM row may be expired by the rollback: use the locale already worked out.
+    if i18n is not None:
+        locale = i18n.locale
+    else:
+        tg_user = getattr(update.event, "from_user", None)
+        code = tg_user.language_code if tg_user else None
+        locale = negotiate_locale(None, code, translator.default_locale)
     text = translator.get(locale, "error-apology")
     try:
         # A button's query is already answered by CallbackAnswerMiddleware: write instead.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram_i18n import I18nContext
 
 from bot.keyboards.menus import cancel_menu, main_menu
@@ -29,5 +30,9 @@ async def unknown_media(message: Message, i18n: I18nContext, roles: Roles) -> No
 
 
 @router.callback_query()
-async def stale_button(query: CallbackQuery, i18n: I18nContext) -> None:
-    await query.answer(i18n.get("stale-button"), show_alert=True)
+async def stale_button(
+    query: CallbackQuery, callback_answer: CallbackAnswer, i18n: I18nContext
+) -> None:
+    # Answered by CallbackAnswerMiddleware after the handler: a query takes one answer only.
+    callback_answer.text = i18n.get("stale-button")
+    callback_answer.show_alert = True

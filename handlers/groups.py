@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatMemberStatus
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram_i18n import I18nContext
 
 router = Router(name=__name__)
@@ -33,5 +34,8 @@ async def group_chatter(message: Message) -> None:
 
 
 @router.callback_query()
-async def group_button(query: CallbackQuery, bot: Bot, i18n: I18nContext) -> None:
-    await query.answer(await _private_only_text(bot, i18n), show_alert=True)
+async def group_button(
+    query: CallbackQuery, callback_answer: CallbackAnswer, bot: Bot, i18n: I18nContext
+) -> None:
+    callback_answer.text = await _private_only_text(bot, i18n)
+    callback_answer.show_alert = True

@@ -86,6 +86,8 @@ async def redis_url() -> AsyncIterator[str]:
     client = Redis.from_url(TEST_REDIS_URL)
     try:
         await client.ping()
+        # TEST_REDIS_URL names a database for tests only: start each test from an empty one.
+        await client.flushdb()
     except Exception as exc:
         if REQUIRED:
             raise

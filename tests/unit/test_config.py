@@ -79,7 +79,11 @@ def test_example_file_documents_every_setting() -> None:
     from bot.config import Settings
 
     example = (Path(__file__).parents[2] / "config.env.example").read_text()
-    documented = {line.split("=")[0] for line in example.splitlines() if "=" in line and not line.startswith("#")}
+    documented = {
+        line.split("=")[0]
+        for line in example.splitlines()
+        if "=" in line and not line.startswith("#")
+    }
     assert {name.upper() for name in Settings.model_fields} == documented
 
 
@@ -94,13 +98,20 @@ def test_cli_missing_token_prints_one_line(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == "Configuration error: BOT_TOKEN is not set (see config.env.example)"
+    assert (
+        result.stderr.strip()
+        == "Configuration error: BOT_TOKEN is not set (see config.env.example)"
+    )
     assert "Traceback" not in result.stderr
 
 
 def test_cli_help_lists_subcommands(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "bot", "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0
     for command in ("run", "sandbox", "migrate"):

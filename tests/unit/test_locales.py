@@ -21,7 +21,7 @@ class _Variables(Visitor):
     def __init__(self) -> None:
         self.names: set[str] = set()
 
-    def visit_VariableReference(self, node: ast.VariableReference) -> None:  # noqa: N802
+    def visit_VariableReference(self, node: ast.VariableReference) -> None:
         self.names.add(node.id.name)
 
 
@@ -31,7 +31,9 @@ def _messages(locale: str) -> dict[str, ast.Message]:
     for path in sorted((LOCALES / locale).glob("*.ftl")):
         resource = parser.parse(path.read_text(encoding="utf-8"))
         for entry in resource.body:
-            assert not isinstance(entry, ast.Junk), f"{path}: syntax error near {entry.content[:60]!r}"
+            assert not isinstance(entry, ast.Junk), (
+                f"{path}: syntax error near {entry.content[:60]!r}"
+            )
             if isinstance(entry, ast.Message):
                 assert entry.id.name not in messages, f"{locale}: {entry.id.name} defined twice"
                 messages[entry.id.name] = entry

@@ -10,12 +10,25 @@ import pytest
 
 ROOT = Path(__file__).parents[2]
 SCANNED = sorted(
-    [*(ROOT / "handlers").rglob("*.py"), *(ROOT / "bot" / "keyboards").rglob("*.py"), ROOT / "bot" / "commands.py"]
+    [
+        *(ROOT / "handlers").rglob("*.py"),
+        *(ROOT / "bot" / "keyboards").rglob("*.py"),
+        ROOT / "bot" / "commands.py",
+    ]
 )
 TEXT_ARGS = {"text", "caption", "description", "title", "placeholder", "input_field_placeholder"}
 SENDERS = {
-    "answer", "reply", "send_message", "edit_text", "edit_message_text", "answer_callback_query",
-    "send_document", "send_photo", "edit_caption", "answer_document", "answer_photo",
+    "answer",
+    "reply",
+    "send_message",
+    "edit_text",
+    "edit_message_text",
+    "answer_callback_query",
+    "send_document",
+    "send_photo",
+    "edit_caption",
+    "answer_document",
+    "answer_photo",
 }
 LETTERS = re.compile(r"[A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]{2,}")
 
@@ -36,7 +49,9 @@ def _offences(path: Path) -> list[str]:
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
-        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        name = (
+            node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        )
         candidates = [kw.value for kw in node.keywords if kw.arg in TEXT_ARGS]
         if name in SENDERS and node.args:
             candidates.append(node.args[0] if name != "send_message" else node.args[-1])
@@ -51,7 +66,9 @@ def test_no_literal_user_facing_text(path: Path) -> None:
 
 def test_the_scan_catches_a_literal(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
-    bad.write_text('async def h(m):\n    await m.answer("Привет")\n    await m.answer(text=f"Hi {m}")\n')
+    bad.write_text(
+        'async def h(m):\n    await m.answer("Привет")\n    await m.answer(text=f"Hi {m}")\n'
+    )
     global ROOT
     saved, ROOT = ROOT, tmp_path
     try:

@@ -23,12 +23,16 @@ async def session(database_url: str) -> AsyncIterator[AsyncSession]:
 
 async def test_first_update_creates_then_refreshes(session: AsyncSession) -> None:
     clock = FakeClock()
-    user, changed = await touch_user(session, Profile(7, "Анна", language_code="ru"), clock.now(), wrote_to_bot=True)
+    user, changed = await touch_user(
+        session, Profile(7, "Анна", language_code="ru"), clock.now(), wrote_to_bot=True
+    )
     assert changed and user.first_name == "Анна" and user.created_at == clock.now()
     await session.commit()
 
     clock.advance(timedelta(hours=1))
-    same, changed = await touch_user(session, Profile(7, "Анна", language_code="ru"), clock.now(), wrote_to_bot=True)
+    same, changed = await touch_user(
+        session, Profile(7, "Анна", language_code="ru"), clock.now(), wrote_to_bot=True
+    )
     assert not changed and same.updated_at == user.created_at
 
     renamed, changed = await touch_user(
@@ -51,8 +55,12 @@ async def test_writing_again_clears_blocked(session: AsyncSession) -> None:
 async def test_stats_count_languages_and_blocks(session: AsyncSession) -> None:
     clock = FakeClock()
     for uid, code in [(1, "ru"), (2, "kk"), (3, "en"), (4, None)]:
-        await touch_user(session, Profile(uid, "X", language_code=code), clock.now(), wrote_to_bot=True)
-    user, _ = await touch_user(session, Profile(5, "Y", language_code="ru"), clock.now(), wrote_to_bot=True)
+        await touch_user(
+            session, Profile(uid, "X", language_code=code), clock.now(), wrote_to_bot=True
+        )
+    user, _ = await touch_user(
+        session, Profile(5, "Y", language_code="ru"), clock.now(), wrote_to_bot=True
+    )
     user.locale = "kk"
     await set_blocked(session, user, True, clock.now())
     await session.commit()

@@ -1,0 +1,118 @@
+"""The bot as a new user meets it: ``python -m bot`` in a separate process, from another
+folder, configured only by BOT_TOKEN, TELEGRAM_API_URL, DATABASE_URL and ADMIN_IDS."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import sys
+from pathlib import Path
+
+from bot.sandbox import Emulator
+from tests.e2e.conftest import ADMIN_ID, TOKEN
+
+ODD_UPDATES = 240
+
+
+def _env(emulator: Emulator, database_url: str) -> dict[str, str]:
+    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    env.update(
+        BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=emulator.base_url,
+        DATABASE_URL=database_url,
+        ADMIN_IDS=str(ADMIN_ID),
+    )
+    return env
+
+
+async def _start(emulator: Emulator, tmp_path: Path) -> asyncio.subprocess.Process:
+    database_url = f"sqlite+aiosqlite:///{tmp_path}/blackbox.sqlite3"
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=_env(emulator, database_url),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def _stop(process: asyncio.subprocess.Process) -> tuple[int, str]:
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode is not None
+    return process.returncode, stderr.decode()
+
+
+async def _odd_update(emulator: Emulator, rng: random.Random, n: int) -> None:
+    """Sends one odd update and waits for the bot's answer to it: silence fails the test."""
+    person = emulator.user(
+        50_000 + n % 7, first_name=f"Тест{n}", language_code=rng.choice(["ru", "kk", "en", None])
+    )
+    kind = n % 8
+    if kind == 3:
+        # Forged button data on a real message, as a modified client could send.
+        await person.send_text("/language")
+        [choice] = await person.wait_messages(1, timeout=15)
+        forged = rng.randbytes(32).hex()[: rng.randint(1, 64)]
+        answer = await person.press_data(forged, message_id=choice.message_id, timeout=15)
+        assert answer is not None, f"update {n}: forged button got no answer"
+        return
+    if kind == 0:
+        length = rng.randint(1, 4096)
+        await person.send_text("".join(chr(rng.randint(0x21, 0x2FFF)) for _ in range(length)))
+    elif kind == 1:
+        await person.send_sticker()
+    elif kind == 2:
+        blob = rng.randbytes(rng.randint(1, 4000))
+        await person.send_document(blob, filename="blob.bin", mime_type="application/octet-stream")
+    elif kind == 4:
+        odd = [
+            "/start payload",
+            "/unknown",
+            "/stats",
+            "/help@sandbox_bot",
+            "/language x",
+            "\u202e\u200bx",
+            "🙂" * 50,
+            "' OR 1=1 --",
+            "<b>unclosed",
+            "&amp;",
+        ]
+        await person.send_text(rng.choice(odd))
+    elif kind == 5:
+        await person.send_location(rng.uniform(-90, 90), rng.uniform(-180, 180))
+    elif kind == 6:
+        await person.send_contact(
+            phone=f"+7{rng.randint(10**9, 10**10 - 1)}", own=rng.random() < 0.5
+        )
+    else:
+        await person.send_photo(rng.randbytes(200))
+    replies = await person.wait_messages(1, timeout=15)
+    assert replies[0].text, f"update {n}: empty answer"
+
+
+async def test_new_user_through_a_separate_process(emulator: Emulator, tmp_path: Path) -> None:
+    process = await _start(emulator, tmp_path)
+    try:
+        person = emulator.user(40_001, first_name="Айжан", language_code="kk")
+        await person.send_text("/start")
+        [greeting] = await person.wait_messages(1, timeout=30)
+        assert greeting.text.startswith("Сәлеметсіз бе, Айжан!")
+
+        rng = random.Random(20261126)
+        for n in range(ODD_UPDATES):
+            await _odd_update(emulator, rng, n)
+    except BaseException:
+        _, stderr = await _stop(process)
+        print(stderr[-6000:])
+        raise
+    code, stderr = await _stop(process)
+    assert code == 0, stderr[-2000:]
+    assert "Traceback" not in stderr
+    assert " ERROR " not in stderr
+    assert "outcome=error" not in stderr

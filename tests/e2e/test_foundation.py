@@ -1,0 +1,232 @@
+"""A person meets the bot: greeting, language, menus, help, odd input, errors, groups, blocks."""
+
+from __future__ import annotations
+
+import pytest
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+from sqlalchemy import select
+
+from bot.sandbox import Emulator
+from models import User
+from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot
+
+GREETING = {"ru": "Здравствуйте", "kk": "Сәлеметсіз бе"}
+
+
+@pytest.mark.parametrize(
+    ("code", "locale"), [("ru", "ru"), ("kk", "kk"), ("en", "ru"), (None, "ru")]
+)
+async def test_start_greets_in_the_persons_language(
+    emulator: Emulator, running: BotRunner, code: str | None, locale: str
+) -> None:
+    person = emulator.user(2001, first_name="Асель", language_code=code)
+    await person.send_text("/start")
+    [reply] = await person.wait_messages(1)
+    assert reply.text.startswith(f"{GREETING[locale]}, Асель!")
+    help_label = {"ru": "ℹ️ Справка", "kk": "ℹ️ Анықтама"}[locale]
+    assert person.reply_keyboard is not None
+    assert help_label in [label for row in person.reply_keyboard for label in row]
+
+
+async def test_names_are_escaped(emulator: Emulator, running: BotRunner) -> None:
+    person = emulator.user(2002, first_name="<b>Tom</b> & Co", language_code="ru")
+    await person.send_text("/start")
+    [reply] = await person.wait_messages(1)
+    assert reply.text.startswith("Здравствуйте, <b>Tom</b> & Co!")
+
+
+async def test_language_switch_is_stored_and_menus_follow(
+    emulator: Emulator, running: BotRunner
+) -> None:
+    person = emulator.user(2003, first_name="Ерлан", language_code="ru")
+    await person.send_text("/language")
+    [choice] = await person.wait_messages(1)
+    assert choice.text == "Выберите язык:"
+    assert choice.buttons == [["Русский", "Қазақша"]]
+
+    await person.press("Қазақша")
+    [menu] = await person.wait_messages(1)
+    assert menu.text.startswith("Басты мәзір")
+    assert person.messages[-2].text.startswith("Дайын")  # the choice, edited in place
+    assert person.reply_keyboard == [["ℹ️ Анықтама", "🌐 Тіл"]]
+    assert ("language", "Тілді ауыстыру") in person.command_menu()
+
+    # The choice wins over Telegram's language_code from now on.
+    await person.send_text("/start")
+    [greeting] = await person.wait_messages(1)
+    assert greeting.text.startswith("Сәлеметсіз бе")
+
+    # A Russian button from an old keyboard still works, answered in Kazakh.
+    await person.send_text("ℹ️ Справка")
+    [help_text] = await person.wait_messages(1)
+    assert "Бот не істей алады" in help_text.text
+
+
+async def test_default_command_menus_per_language(emulator: Emulator, running: BotRunner) -> None:
+    kk = emulator.user(2004, first_name="Гүлназ", language_code="kk")
+    en = emulator.user(2005, first_name="John", language_code="en")
+    for person in (kk, en):
+        await person.send_text("/start")
+        await person.wait_messages(1)
+    assert ("help", "Анықтама") in kk.command_menu()
+    assert ("help", "Справка") in en.command_menu()
+    assert "stats" not in [name for name, _ in en.command_menu()]
+
+
+async def test_help_explains_each_role(emulator: Emulator, running: BotRunner) -> None:
+    citizen = emulator.user(2006, first_name="Ольга", language_code="ru")
+    await citizen.send_text("/help")
+    [text] = await citizen.wait_messages(1)
+    assert "Жителям" in text.text and "112" in text.text
+    assert "Координаторам" not in text.text
+
+    admin = emulator.user(ADMIN_ID, first_name="Штаб", language_code="ru")
+    await admin.send_text("/help")
+    [text] = await admin.wait_messages(1)
+    assert "Координаторам" in text.text
+
+
+async def test_coordinator_command_and_menu(emulator: Emulator, running: BotRunner) -> None:
+    admin = emulator.user(ADMIN_ID, first_name="Штаб", language_code="kk")
+    await admin.send_text("/start")
+    [greeting] = await admin.wait_messages(1)
+    assert "үйлестіруші" in greeting.text
+    await emulator.wait_idle()
+    assert "stats" in [name for name, _ in admin.command_menu()]
+
+    await admin.send_text("/stats")
+    [stats] = await admin.wait_messages(1)
+    assert "Бот пайдаланушылары" in stats.text
+    assert "Барлығы: 1" in stats.text
+
+
+async def test_citizen_trying_a_coordinator_command_learns_nothing(
+    emulator: Emulator, running: BotRunner
+) -> None:
+    person = emulator.user(2007, first_name="Иван", language_code="ru")
+    await person.send_text("/stats")
+    [reply] = await person.wait_messages(1)
+    assert reply.text.startswith("Я не понял это сообщение")
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        ("text", "Я не понял это сообщение"),
+        ("huge", "Я не понял это сообщение"),
+        ("sticker", "Я понимаю текст и кнопки"),
+        ("document", "Я понимаю текст и кнопки"),
+        ("photo", "Я понимаю текст и кнопки"),
+        ("location", "Я понимаю текст и кнопки"),
+        ("contact", "Я понимаю текст и кнопки"),
+    ],
+)
+async def test_odd_input_gets_a_hint_and_the_menu(
+    emulator: Emulator, running: BotRunner, action: str, expected: str
+) -> None:
+    person = emulator.user(2008, first_name="Мария", language_code="ru")
+    if action == "text":
+        await person.send_text("когда привезут уголь?")
+    elif action == "huge":
+        await person.send_text("я" * 4096)
+    elif action == "sticker":
+        await person.send_sticker()
+    elif action == "document":
+        await person.send_document(
+            b"\x00\x01binary", filename="x.bin", mime_type="application/octet-stream"
+        )
+    elif action == "photo":
+        await person.send_photo(b"\x89PNG\r\n\x1a\nfake")
+    elif action == "location":
+        await person.send_location(53.35, 83.76)
+    else:
+        await person.send_contact(phone="+79031234567", own=False)
+    [reply] = await person.wait_messages(1)
+    assert reply.text.startswith(expected)
+    assert person.reply_keyboard == [["ℹ️ Справка", "🌐 Язык"]]
+
+
+async def test_stale_and_forged_buttons(emulator: Emulator, running: BotRunner) -> None:
+    person = emulator.user(2009, first_name="Дана", language_code="kk")
+    await person.send_text("/start")
+    await person.wait_messages(1)
+    for data in ("lang:xx", "nonsense", "lang:", "x" * 64):
+        answer = await person.press_data(data)
+        assert answer is not None
+        assert answer.text is not None and answer.text.startswith("Бұл батырма ескірген")
+
+
+async def test_cancel_without_a_form(emulator: Emulator, running: BotRunner) -> None:
+    person = emulator.user(2010, first_name="Айдар", language_code="kk")
+    await person.send_text("/cancel")
+    [reply] = await person.wait_messages(1)
+    assert reply.text == "Болдыратын ештеңе жоқ."
+
+
+def _failing_router() -> Router:
+    router = Router(name="failing")
+
+    @router.message(Command("boom"))
+    async def boom(message: Message) -> None:
+        raise RuntimeError(f"failed on {message.text}")
+
+    return router
+
+
+async def test_an_exception_gets_an_apology_and_the_bot_goes_on(
+    emulator: Emulator, start_bot: StartBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    await start_bot(feature_routers=[_failing_router()])
+    person = emulator.user(2011, first_name="Нина", language_code="kk")
+    await person.send_text("/boom +79031234567")
+    [reply] = await person.wait_messages(1)
+    assert reply.text.startswith("Кешіріңіз")
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1
+    assert "RuntimeError" in errors[0].getMessage()
+    assert "+79031234567" not in caplog.text  # no personal data in logs
+
+    await person.send_text("/start")
+    [greeting] = await person.wait_messages(1)
+    assert greeting.text.startswith("Сәлеметсіз бе")
+
+
+async def test_group_chat_is_pointed_to_private(emulator: Emulator, running: BotRunner) -> None:
+    person = emulator.user(2012, first_name="Сергей", language_code="ru")
+    group = emulator.group(chat_id=-100500, title="Штаб Белово", members=[person])
+    await emulator.wait_idle()
+    # Added to the group (a my_chat_member update): the bot says where it works.
+    [added] = emulator.calls_to(-100500, "sendMessage")
+    assert "только в личных сообщениях" in added.params["text"]
+
+    await person.send_text("/start", chat=group)
+    await emulator.wait_idle()
+    replies = emulator.calls_to(-100500, "sendMessage")[1:]
+    assert len(replies) == 1
+    assert "только в личных сообщениях" in replies[0].params["text"]
+    assert "@sandbox_bot" in replies[0].params["text"]
+
+    await person.send_text("просто разговор", chat=group)
+    await emulator.wait_idle()
+    assert len(emulator.calls_to(-100500, "sendMessage")) == 2  # ordinary chatter: no answer
+
+
+async def test_blocking_is_recorded(emulator: Emulator, running: BotRunner) -> None:
+    person = emulator.user(2013, first_name="Лаура", language_code="kk")
+    await person.send_text("/start")
+    await person.wait_messages(1)
+    assert running.app is not None
+
+    async def blocked() -> bool:
+        assert running.app is not None
+        async with running.app.sessionmaker() as session:
+            return bool(await session.scalar(select(User.blocked_bot).where(User.id == 2013)))
+
+    await person.block()
+    await emulator.wait_idle()
+    assert await blocked()
+    await person.unblock()
+    await emulator.wait_idle()
+    assert not await blocked()
