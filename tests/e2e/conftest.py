@@ -50,7 +50,7 @@ class BotRunner:
 
     def settings(self) -> Settings:
         return Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             bot_token=TOKEN,
             telegram_api_url=self.emulator.base_url,
             database_url=self.database_url,

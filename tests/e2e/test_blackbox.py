@@ -93,7 +93,7 @@ async def _odd_update(emulator: Emulator, rng: random.Random, n: int) -> None:
     else:
         await person.send_photo(rng.randbytes(200))
     replies = await person.wait_messages(1, timeout=15)
-    assert replies[0].text, f"update {n}: empty answer"
+    assert replies[0].body, f"update {n}: empty answer"
 
 
 async def test_new_user_through_a_separate_process(emulator: Emulator, tmp_path: Path) -> None:
@@ -102,7 +102,7 @@ async def test_new_user_through_a_separate_process(emulator: Emulator, tmp_path:
         person = emulator.user(40_001, first_name="Айжан", language_code="kk")
         await person.send_text("/start")
         [greeting] = await person.wait_messages(1, timeout=30)
-        assert greeting.text.startswith("Сәлеметсіз бе, Айжан!")
+        assert greeting.body.startswith("Сәлеметсіз бе, Айжан!")
 
         rng = random.Random(20261126)
         for n in range(ODD_UPDATES):

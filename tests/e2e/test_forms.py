@@ -53,18 +53,18 @@ async def _fill_across_restart(
     runner = await start_bot(feature_routers=[survey_router()], **bot_kwargs)
     person = emulator.user(3001, first_name="Бауыржан", language_code="kk")
     await person.send_text("/survey")
-    assert (await person.wait_messages(1))[0].text == "Q1 name"
+    assert (await person.wait_messages(1))[0].body == "Q1 name"
     await person.send_text("Сәуле")
-    assert (await person.wait_messages(1))[0].text == "Q2 age"
+    assert (await person.wait_messages(1))[0].body == "Q2 age"
 
     await runner.restart()
 
     # A wrong answer re-asks through the generic fallback, in the person's language.
     await person.send_text("жетпіс")
     [hint] = await person.wait_messages(1)
-    assert hint.text.startswith("Жауапты түсінбедім")
+    assert hint.body.startswith("Жауапты түсінбедім")
     await person.send_text("72")
-    assert (await person.wait_messages(1))[0].text == "done Сәуле 72"
+    assert (await person.wait_messages(1))[0].body == "done Сәуле 72"
 
 
 async def test_form_survives_restart_on_sqlite(emulator: Emulator, start_bot: StartBot) -> None:
@@ -84,7 +84,7 @@ async def test_cancel_leaves_the_form(emulator: Emulator, start_bot: StartBot) -
     await person.wait_messages(1)
     await person.send_text("✖️ Отмена")
     [reply] = await person.wait_messages(1)
-    assert reply.text == "Ввод отменён, ничего не сохранено."
+    assert reply.body == "Ввод отменён, ничего не сохранено."
     await person.send_text("Сәуле")
     [reply] = await person.wait_messages(1)
-    assert reply.text.startswith("Я не понял это сообщение")
+    assert reply.body.startswith("Я не понял это сообщение")

@@ -24,7 +24,7 @@ async def test_start_greets_in_the_persons_language(
     person = emulator.user(2001, first_name="Асель", language_code=code)
     await person.send_text("/start")
     [reply] = await person.wait_messages(1)
-    assert reply.text.startswith(f"{GREETING[locale]}, Асель!")
+    assert reply.body.startswith(f"{GREETING[locale]}, Асель!")
     help_label = {"ru": "ℹ️ Справка", "kk": "ℹ️ Анықтама"}[locale]
     assert person.reply_keyboard is not None
     assert help_label in [label for row in person.reply_keyboard for label in row]
@@ -34,7 +34,7 @@ async def test_names_are_escaped(emulator: Emulator, running: BotRunner) -> None
     person = emulator.user(2002, first_name="<b>Tom</b> & Co", language_code="ru")
     await person.send_text("/start")
     [reply] = await person.wait_messages(1)
-    assert reply.text.startswith("Здравствуйте, <b>Tom</b> & Co!")
+    assert reply.body.startswith("Здравствуйте, <b>Tom</b> & Co!")
 
 
 async def test_language_switch_is_stored_and_menus_follow(
@@ -43,25 +43,25 @@ async def test_language_switch_is_stored_and_menus_follow(
     person = emulator.user(2003, first_name="Ерлан", language_code="ru")
     await person.send_text("/language")
     [choice] = await person.wait_messages(1)
-    assert choice.text == "Выберите язык:"
+    assert choice.body == "Выберите язык:"
     assert choice.buttons == [["Русский", "Қазақша"]]
 
     await person.press("Қазақша")
     [menu] = await person.wait_messages(1)
-    assert menu.text.startswith("Басты мәзір")
-    assert person.messages[-2].text.startswith("Дайын")  # the choice, edited in place
+    assert menu.body.startswith("Басты мәзір")
+    assert person.messages[-2].body.startswith("Дайын")  # the choice, edited in place
     assert person.reply_keyboard == [["ℹ️ Анықтама", "🌐 Тіл"]]
     assert ("language", "Тілді ауыстыру") in person.command_menu()
 
     # The choice wins over Telegram's language_code from now on.
     await person.send_text("/start")
     [greeting] = await person.wait_messages(1)
-    assert greeting.text.startswith("Сәлеметсіз бе")
+    assert greeting.body.startswith("Сәлеметсіз бе")
 
     # A Russian button from an old keyboard still works, answered in Kazakh.
     await person.send_text("ℹ️ Справка")
     [help_text] = await person.wait_messages(1)
-    assert "Бот не істей алады" in help_text.text
+    assert "Бот не істей алады" in help_text.body
 
 
 async def test_default_command_menus_per_language(emulator: Emulator, running: BotRunner) -> None:
@@ -79,27 +79,27 @@ async def test_help_explains_each_role(emulator: Emulator, running: BotRunner) -
     citizen = emulator.user(2006, first_name="Ольга", language_code="ru")
     await citizen.send_text("/help")
     [text] = await citizen.wait_messages(1)
-    assert "Жителям" in text.text and "112" in text.text
-    assert "Координаторам" not in text.text
+    assert "Жителям" in text.body and "112" in text.body
+    assert "Координаторам" not in text.body
 
     admin = emulator.user(ADMIN_ID, first_name="Штаб", language_code="ru")
     await admin.send_text("/help")
     [text] = await admin.wait_messages(1)
-    assert "Координаторам" in text.text
+    assert "Координаторам" in text.body
 
 
 async def test_coordinator_command_and_menu(emulator: Emulator, running: BotRunner) -> None:
     admin = emulator.user(ADMIN_ID, first_name="Штаб", language_code="kk")
     await admin.send_text("/start")
     [greeting] = await admin.wait_messages(1)
-    assert "үйлестіруші" in greeting.text
+    assert "үйлестіруші" in greeting.body
     await emulator.wait_idle()
     assert "stats" in [name for name, _ in admin.command_menu()]
 
     await admin.send_text("/stats")
     [stats] = await admin.wait_messages(1)
-    assert "Бот пайдаланушылары" in stats.text
-    assert "Барлығы: 1" in stats.text
+    assert "Бот пайдаланушылары" in stats.body
+    assert "Барлығы: 1" in stats.body
 
 
 async def test_citizen_trying_a_coordinator_command_learns_nothing(
@@ -108,7 +108,7 @@ async def test_citizen_trying_a_coordinator_command_learns_nothing(
     person = emulator.user(2007, first_name="Иван", language_code="ru")
     await person.send_text("/stats")
     [reply] = await person.wait_messages(1)
-    assert reply.text.startswith("Я не понял это сообщение")
+    assert reply.body.startswith("Я не понял это сообщение")
 
 
 @pytest.mark.parametrize(
@@ -144,7 +144,7 @@ async def test_odd_input_gets_a_hint_and_the_menu(
     else:
         await person.send_contact(phone="+79031234567", own=False)
     [reply] = await person.wait_messages(1)
-    assert reply.text.startswith(expected)
+    assert reply.body.startswith(expected)
     assert person.reply_keyboard == [["ℹ️ Справка", "🌐 Язык"]]
 
 
@@ -162,7 +162,7 @@ async def test_cancel_without_a_form(emulator: Emulator, running: BotRunner) -> 
     person = emulator.user(2010, first_name="Айдар", language_code="kk")
     await person.send_text("/cancel")
     [reply] = await person.wait_messages(1)
-    assert reply.text == "Болдыратын ештеңе жоқ."
+    assert reply.body == "Болдыратын ештеңе жоқ."
 
 
 def _failing_router() -> Router:
@@ -182,7 +182,7 @@ async def test_an_exception_gets_an_apology_and_the_bot_goes_on(
     person = emulator.user(2011, first_name="Нина", language_code="kk")
     await person.send_text("/boom +79031234567")
     [reply] = await person.wait_messages(1)
-    assert reply.text.startswith("Кешіріңіз")
+    assert reply.body.startswith("Кешіріңіз")
     errors = [r for r in caplog.records if r.levelname == "ERROR"]
     assert len(errors) == 1
     assert "RuntimeError" in errors[0].getMessage()
@@ -190,7 +190,7 @@ async def test_an_exception_gets_an_apology_and_the_bot_goes_on(
 
     await person.send_text("/start")
     [greeting] = await person.wait_messages(1)
-    assert greeting.text.startswith("Сәлеметсіз бе")
+    assert greeting.body.startswith("Сәлеметсіз бе")
 
 
 async def test_group_chat_is_pointed_to_private(emulator: Emulator, running: BotRunner) -> None:

@@ -31,9 +31,8 @@ def _messages(locale: str) -> dict[str, ast.Message]:
     for path in sorted((LOCALES / locale).glob("*.ftl")):
         resource = parser.parse(path.read_text(encoding="utf-8"))
         for entry in resource.body:
-            assert not isinstance(entry, ast.Junk), (
-                f"{path}: syntax error near {entry.content[:60]!r}"
-            )
+            if isinstance(entry, ast.Junk):
+                raise AssertionError(f"{path}: syntax error near {(entry.content or '')[:60]!r}")
             if isinstance(entry, ast.Message):
                 assert entry.id.name not in messages, f"{locale}: {entry.id.name} defined twice"
                 messages[entry.id.name] = entry
