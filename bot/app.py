@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
@@ -25,6 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.commands import set_chat_menu, set_default_menus
 from bot.config import Settings
+from bot.delivery.limiter import LimiterConfig, RateLimiter
+from bot.delivery.retry import RetryPolicy
+from bot.delivery.worker import DeliveryWorker, WorkerConfig
 from bot.fsm_storage import DbStorage
 from bot.i18n import DbLocaleManager, Translator
 from bot.middlewares.db import DbSessionMiddleware
@@ -82,9 +86,11 @@ class App:
     bot: Bot
     dispatcher: AppDispatcher
     scheduler: AsyncIOScheduler
+    delivery: DeliveryWorker
 
     async def run_polling(self, *, handle_signals: bool = True) -> None:
         """Poll until stopped (SIGINT/SIGTERM or ``stop()``), then drain and close."""
+        self.delivery.start()
         try:
             await self.dispatcher.start_polling(
                 self.bot,
@@ -103,17 +109,22 @@ class App:
     async def close(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        await self.delivery.stop(self.settings.shutdown_timeout)
+        await self.delivery.bot.session.close()
         await self.bot.session.close()
         await self.engine.dispose()
 
 
-def build_bot(settings: Settings) -> Bot:
+def build_bot(settings: Settings, *, wait_on_429: bool = True) -> Bot:
+    """``wait_on_429``: direct replies wait out a 429 and retry; the delivery worker's own
+    Bot does not, because it reschedules the row and serves other chats meanwhile."""
     session = (
         AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
         if settings.telegram_api_url
         else AiohttpSession()
     )
-    session.middleware(RetryAfterMiddleware())
+    if wait_on_429:
+        session.middleware(RetryAfterMiddleware())
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -216,6 +227,7 @@ async def create_app(
     )
     scheduler = build_scheduler(settings.tz)
     scheduler.start()
+    delivery = build_delivery(settings, sessionmaker, translator, clock)
     return App(
         settings=settings,
         clock=clock,
@@ -225,4 +237,36 @@ async def create_app(
         bot=build_bot(settings),
         dispatcher=dispatcher,
         scheduler=scheduler,
+        delivery=delivery,
+    )
+
+
+def build_delivery(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    translator: Translator,
+    clock: Clock,
+) -> DeliveryWorker:
+    return DeliveryWorker(
+        build_bot(settings, wait_on_429=False),
+        sessionmaker,
+        translator,
+        clock,
+        limiter=RateLimiter(
+            LimiterConfig(
+                per_second=settings.delivery_rate,
+                private_interval=settings.delivery_private_interval,
+                group_per_minute=settings.delivery_group_per_minute,
+            )
+        ),
+        policy=RetryPolicy(
+            max_attempts=settings.delivery_max_attempts,
+            base=settings.delivery_backoff_base,
+            cap=settings.delivery_backoff_max,
+        ),
+        config=WorkerConfig(
+            concurrency=settings.delivery_concurrency,
+            poll_interval=settings.delivery_poll_interval,
+            lease=timedelta(seconds=settings.delivery_lease_seconds),
+        ),
     )

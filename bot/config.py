@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     polling_timeout: int = Field(default=30, ge=1, le=50)
     max_concurrent_updates: int = Field(default=100, ge=1, le=10_000)
     shutdown_timeout: float = Field(default=20.0, gt=0)
+    delivery_rate: float = Field(default=25.0, gt=0, le=30)
+    delivery_private_interval: float = Field(default=1.0, ge=0)
+    delivery_group_per_minute: int = Field(default=20, ge=1, le=20)
+    delivery_concurrency: int = Field(default=16, ge=1, le=256)
+    delivery_max_attempts: int = Field(default=8, ge=1, le=100)
+    delivery_backoff_base: float = Field(default=2.0, gt=0)
+    delivery_backoff_max: float = Field(default=600.0, gt=0)
+    delivery_poll_interval: float = Field(default=0.5, gt=0, le=60)
+    delivery_lease_seconds: float = Field(default=60.0, ge=1)
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8081, ge=0, le=65535)
 

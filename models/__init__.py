@@ -2,6 +2,7 @@
 
 from models.base import Base
 from models.fsm import FsmRecord
+from models.outbox import OutboxMessage, OutboxStatus, Priority
 from models.user import User
 
-__all__ = ["Base", "FsmRecord", "User"]
+__all__ = ["Base", "FsmRecord", "OutboxMessage", "OutboxStatus", "Priority", "User"]

@@ -1,0 +1,89 @@
+"""Pacing under Telegram's limits: ~30 messages/s overall, 1/s per private chat, 20/min per group.
+
+Real (monotonic) time on purpose: these are limits of Telegram's servers, not of the domain
+clock. A 429 pauses that chat for retry_after; the global pace pauses only when 429s come from
+several chats at once (then it is the bot, not one chat, that is too fast).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class LimiterConfig:
+    per_second: float = 25.0
+    private_interval: float = 1.0
+    group_per_minute: int = 20
+    slowdown_chats: int = 3  # 429s from this many chats within slowdown_window pause everyone
+    slowdown_window: float = 1.0
+
+
+class RateLimiter:
+    def __init__(
+        self,
+        config: LimiterConfig | None = None,
+        *,
+        now: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.config = config or LimiterConfig()
+        self._now = now
+        self._sleep = sleep
+        self._global_next = 0.0
+        self._chat_ready: dict[int, float] = {}
+        self._group_sends: dict[int, deque[float]] = {}
+        self._recent_429: deque[tuple[float, int]] = deque()
+
+    def delay(self, chat_id: int, now: float | None = None) -> float:
+        """Seconds until a message to this chat may go."""
+        at = self._now() if now is None else now
+        waits = [self._global_next - at, self._chat_ready.get(chat_id, 0.0) - at]
+        if chat_id < 0:
+            sends = self._group_sends.get(chat_id)
+            if sends is not None:
+                while sends and sends[0] <= at - 60.0:
+                    sends.popleft()
+                if len(sends) >= self.config.group_per_minute:
+                    waits.append(sends[0] + 60.0 - at)
+        return max(0.0, *waits)
+
+    async def acquire(self, chat_id: int) -> None:
+        """Wait for this chat's turn and book it (no await between check and booking)."""
+        while True:
+            now = self._now()
+            wait = self.delay(chat_id, now)
+            if wait <= 0:
+                self._book(chat_id, now)
+                return
+            await self._sleep(wait)
+
+    def _book(self, chat_id: int, now: float) -> None:
+        self._global_next = max(self._global_next, now) + 1.0 / self.config.per_second
+        if chat_id < 0:
+            self._group_sends.setdefault(chat_id, deque()).append(now)
+        else:
+            self._chat_ready[chat_id] = now + self.config.private_interval
+        if len(self._chat_ready) > 50_000:
+            self._forget_idle(now)
+
+    def _forget_idle(self, now: float) -> None:
+        self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
+        self._group_sends = {c: s for c, s in self._group_sends.items() if s and s[-1] > now - 60.0}
+
+    def note_retry_after(self, chat_id: int, retry_after: float) -> None:
+        now = self._now()
+        self._chat_ready[chat_id] = max(self._chat_ready.get(chat_id, 0.0), now + retry_after)
+        self._recent_429.append((now, chat_id))
+        while self._recent_429 and self._recent_429[0][0] < now - self.config.slowdown_window:
+            self._recent_429.popleft()
+        if len({chat for _, chat in self._recent_429}) >= self.config.slowdown_chats:
+            self._global_next = max(self._global_next, now + retry_after)
+
+    @property
+    def globally_paused_for(self) -> float:
+        return max(0.0, self._global_next - self._now())

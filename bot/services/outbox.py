@@ -1,0 +1,404 @@
+"""The outbox: what the bot sends on its own, enqueued exactly once inside the caller's
+transaction and leased to a delivery worker.
+
+Services call ``enqueue`` with a plain message record; bot/delivery renders and sends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.services.sql import insert_ignore
+from models import OutboxMessage, OutboxStatus, Priority, User
+
+ArgValue = str | int | float
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A localized message id with its arguments, or text already rendered."""
+
+    key: str | None = None
+    args: Mapping[str, ArgValue] = field(default_factory=dict)
+    literal: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.key is None) == (self.literal is None):
+            raise ValueError("Text needs exactly one of key or literal")
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: Text
+    callback_data: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    kind: str  # "document" or "photo"
+    file_id: str | None = None
+    path: str | None = None
+    filename: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """What to show; ``locale`` None means the recipient's language at sending time."""
+
+    text: Text
+    buttons: Sequence[Sequence[Button]] = ()
+    locale: str | None = None
+    attachment: Attachment | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "text": _text_json(self.text),
+            "buttons": [
+                [
+                    {"label": _text_json(b.label), "callback_data": b.callback_data, "url": b.url}
+                    for b in row
+                ]
+                for row in self.buttons
+            ],
+            "locale": self.locale,
+            "attachment": asdict(self.attachment) if self.attachment else None,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> OutgoingMessage:
+        attachment = payload.get("attachment")
+        return cls(
+            text=_text_from(payload["text"]),
+            buttons=[
+                [Button(_text_from(b["label"]), b.get("callback_data"), b.get("url")) for b in row]
+                for row in payload.get("buttons") or []
+            ],
+            locale=payload.get("locale"),
+            attachment=Attachment(**attachment) if attachment else None,
+        )
+
+
+def _text_json(text: Text) -> dict[str, Any]:
+    return {"key": text.key, "args": dict(text.args), "literal": text.literal}
+
+
+def _text_from(data: Mapping[str, Any]) -> Text:
+    return Text(key=data.get("key"), args=data.get("args") or {}, literal=data.get("literal"))
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    message: OutgoingMessage,
+    key: str,
+    now: datetime,
+    priority: Priority = Priority.NORMAL,
+    not_before: datetime | None = None,
+    edit_key: str | None = None,
+    personal: bool = False,
+) -> bool:
+    """Add a message to the outbox in the caller's transaction.
+
+    ``key`` is the idempotency key: enqueueing the same key again does nothing and returns
+    False. ``edit_key`` names an earlier message to edit instead of sending a new one.
+    ``personal`` payloads are purged once delivered.
+    """
+    due = not_before or now
+    result = await session.execute(
+        insert_ignore(
+            session,
+            OutboxMessage,
+            {
+                "idempotency_key": key,
+                "chat_id": chat_id,
+                "priority": int(priority),
+                "payload": message.to_payload(),
+                "edit_key": edit_key,
+                "personal": personal,
+                "status": OutboxStatus.PENDING.value,
+                "attempts": 0,
+                "not_before": due,
+                "next_attempt_at": due,
+                "created_at": now,
+            },
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A leased row and what the worker needs to send it."""
+
+    id: int
+    key: str
+    chat_id: int
+    priority: int
+    payload: dict[str, Any]
+    edit_key: str | None
+    attempts: int
+    locale: str | None
+    language_code: str | None
+
+
+async def release_expired_leases(session: AsyncSession, now: datetime) -> int:
+    """Rows whose worker died mid-send go back to the queue (at-least-once delivery)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.leased_until < now)
+        .values(status=OutboxStatus.PENDING, leased_until=None, lease_owner=None)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+async def release_leases_of(session: AsyncSession, owner: str) -> int:
+    """On a clean stop a worker hands back what it did not send, so a restart need not wait
+    for the leases to expire."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_owner == owner)
+        .values(status=OutboxStatus.PENDING, leased_until=None, lease_owner=None)
+    )
+    await session.commit()
+    return int(getattr(result, "rowcount", 0))
+
+
+async def drop_for_blocked(session: AsyncSession, now: datetime) -> int:
+    """Due messages to people who blocked the bot are marked, not sent."""
+    blocked = select(User.id).where(User.blocked_bot.is_(True))
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.chat_id.in_(blocked),
+        )
+        .values(status=OutboxStatus.BLOCKED, last_error="the person blocked the bot")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+async def claim_due(
+    session: AsyncSession, now: datetime, *, limit: int, lease: timedelta, owner: str
+) -> list[Claimed]:
+    """Lease up to ``limit`` due rows, at most one per chat and only a chat's next message.
+
+    A chat's messages go out in (priority, not_before, id) order, one at a time, so each
+    person reads them in order. On PostgreSQL rows are locked with SKIP LOCKED so several
+    processes share the queue; on SQLite one process runs the worker. Commits.
+    """
+    await release_expired_leases(session, now)
+    await drop_for_blocked(session, now)
+
+    o = aliased(OutboxMessage)
+    busy = aliased(OutboxMessage)
+    earlier = aliased(OutboxMessage)
+    chat_busy = exists().where(busy.chat_id == o.chat_id, busy.status == OutboxStatus.SENDING)
+    not_head = exists().where(
+        earlier.chat_id == o.chat_id,
+        earlier.status == OutboxStatus.PENDING,
+        earlier.not_before <= now,
+        or_(
+            earlier.priority < o.priority,
+            and_(earlier.priority == o.priority, earlier.not_before < o.not_before),
+            and_(
+                earlier.priority == o.priority,
+                earlier.not_before == o.not_before,
+                earlier.id < o.id,
+            ),
+        ),
+    )
+    query = (
+        select(o.id)
+        .where(o.status == OutboxStatus.PENDING, o.next_attempt_at <= now, ~chat_busy, ~not_head)
+        .order_by(o.priority, o.next_attempt_at, o.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=o, skip_locked=True)
+    ids = list((await session.scalars(query)).all())
+    if not ids:
+        await session.commit()
+        return []
+    leased = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENDING, leased_until=now + lease, lease_owner=owner)
+        .returning(
+            OutboxMessage.id,
+            OutboxMessage.idempotency_key,
+            OutboxMessage.chat_id,
+            OutboxMessage.priority,
+            OutboxMessage.payload,
+            OutboxMessage.edit_key,
+            OutboxMessage.attempts,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    rows = leased.all()
+    chat_ids = {row.chat_id for row in rows}
+    people = await session.execute(
+        select(User.id, User.locale, User.language_code).where(User.id.in_(chat_ids))
+    )
+    languages = {uid: (locale, code) for uid, locale, code in people}
+    await session.commit()
+    claimed = []
+    for row in sorted(rows, key=lambda r: (r.priority, r.id)):
+        locale, code = languages.get(row.chat_id, (None, None))
+        claimed.append(
+            Claimed(
+                id=row.id,
+                key=row.idempotency_key,
+                chat_id=row.chat_id,
+                priority=row.priority,
+                payload=row.payload,
+                edit_key=row.edit_key,
+                attempts=row.attempts,
+                locale=locale,
+                language_code=code,
+            )
+        )
+    return claimed
+
+
+def _finish(**values: Any) -> dict[str, Any]:
+    return {"leased_until": None, "lease_owner": None, **values}
+
+
+async def mark_sent(
+    session: AsyncSession, row_id: int, telegram_message_id: int | None, now: datetime
+) -> None:
+    row = await session.get(OutboxMessage, row_id)
+    if row is None:
+        return
+    row.status = OutboxStatus.SENT
+    row.telegram_message_id = telegram_message_id
+    row.sent_at = now
+    row.leased_until = None
+    row.lease_owner = None
+    row.last_error = None
+    if row.personal:
+        row.payload = {"purged": True}
+    await session.commit()
+
+
+async def retry_later(
+    session: AsyncSession, row_id: int, at: datetime, reason: str, *, count_attempt: bool
+) -> None:
+    values = _finish(status=OutboxStatus.PENDING, next_attempt_at=at, last_error=reason[:500])
+    if count_attempt:
+        values["attempts"] = OutboxMessage.attempts + 1
+    await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+    await session.commit()
+
+
+async def mark_final(
+    session: AsyncSession, row_id: int, status: OutboxStatus, reason: str, *, count_attempt: bool
+) -> None:
+    values = _finish(status=status, last_error=reason[:500])
+    if count_attempt:
+        values["attempts"] = OutboxMessage.attempts + 1
+    await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+    await session.commit()
+
+
+async def mark_blocked(session: AsyncSession, row_id: int, chat_id: int, now: datetime) -> None:
+    """A 403: the person blocked the bot. Nothing more is sent until they write again."""
+    await session.execute(
+        update(User).where(User.id == chat_id).values(blocked_bot=True, updated_at=now)
+    )
+    await mark_final(
+        session, row_id, OutboxStatus.BLOCKED, "the person blocked the bot", count_attempt=True
+    )
+
+
+async def original_of_edit(
+    session: AsyncSession, chat_id: int, key: str
+) -> tuple[str, int | None] | None:
+    """Status and Telegram message id of the message an edit refers to (None: unknown key)."""
+    row = (
+        await session.execute(
+            select(OutboxMessage.status, OutboxMessage.telegram_message_id).where(
+                OutboxMessage.idempotency_key == key, OutboxMessage.chat_id == chat_id
+            )
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class FailedRow:
+    id: int
+    chat_id: int
+    key: str
+    status: str
+    reason: str
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BlockedPerson:
+    id: int
+    first_name: str
+    username: str | None
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    counts: dict[str, int]
+    failed: list[FailedRow]
+    blocked: list[BlockedPerson]
+    blocked_total: int
+
+
+async def delivery_report(session: AsyncSession, *, limit: int = 10) -> DeliveryReport:
+    counts = {
+        status: count
+        for status, count in (
+            await session.execute(
+                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+            )
+        )
+    }
+    failed_rows = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status.in_([OutboxStatus.FAILED, OutboxStatus.SKIPPED]))
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    failed = [
+        FailedRow(
+            id=r.id,
+            chat_id=r.chat_id,
+            key=r.idempotency_key,
+            status=r.status,
+            reason=r.last_error or "",
+            attempts=r.attempts,
+            created_at=r.created_at,
+        )
+        for r in failed_rows
+    ]
+    blocked_query = select(User).where(User.blocked_bot.is_(True))
+    blocked_total = await session.scalar(select(func.count()).select_from(blocked_query.subquery()))
+    blocked_users = await session.scalars(
+        blocked_query.order_by(User.updated_at.desc()).limit(limit)
+    )
+    blocked = [
+        BlockedPerson(id=u.id, first_name=u.first_name, username=u.username, since=u.updated_at)
+        for u in blocked_users
+    ]
+    return DeliveryReport(
+        counts=counts, failed=failed, blocked=blocked, blocked_total=blocked_total or 0
+    )

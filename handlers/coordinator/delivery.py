@@ -1,0 +1,66 @@
+"""/delivery: what is queued, what could not be delivered and why, who blocked the bot."""
+
+from __future__ import annotations
+
+from aiogram import Router, html
+from aiogram.filters import Command
+from aiogram.types import Message
+from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.formatting import format_datetime
+from bot.services.outbox import delivery_report
+from models import OutboxStatus
+
+router = Router(name=__name__)
+
+
+@router.message(Command("delivery"))
+async def cmd_delivery(
+    message: Message, i18n: I18nContext, db: AsyncSession, settings: Settings
+) -> None:
+    report = await delivery_report(db)
+    await db.commit()
+    tz = settings.tz
+    counts = report.counts
+    parts = [
+        i18n.get(
+            "delivery-report",
+            pending=counts.get(OutboxStatus.PENDING, 0),
+            sending=counts.get(OutboxStatus.SENDING, 0),
+            sent=counts.get(OutboxStatus.SENT, 0),
+            failed=counts.get(OutboxStatus.FAILED, 0) + counts.get(OutboxStatus.SKIPPED, 0),
+            blocked=counts.get(OutboxStatus.BLOCKED, 0),
+        )
+    ]
+    if report.failed:
+        rows = [
+            i18n.get(
+                "delivery-failed-row",
+                id=row.id,
+                chat=str(row.chat_id),
+                when=format_datetime(row.created_at, tz),
+                reason=html.quote(row.reason),
+            )
+            for row in report.failed
+        ]
+        parts.append("\n".join([i18n.get("delivery-failed-title"), *rows]))
+    else:
+        parts.append(i18n.get("delivery-nothing-failed"))
+    if report.blocked:
+        rows = [
+            i18n.get(
+                "delivery-blocked-row",
+                name=html.quote(person.first_name),
+                id=str(person.id),
+                when=format_datetime(person.since, tz),
+            )
+            for person in report.blocked
+        ]
+        parts.append(
+            "\n".join([i18n.get("delivery-blocked-title", count=report.blocked_total), *rows])
+        )
+    else:
+        parts.append(i18n.get("delivery-nobody-blocked"))
+    await message.answer("\n\n".join(parts))

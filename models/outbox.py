@@ -1,0 +1,55 @@
+"""Everything the bot sends on its own: written in the same transaction as the change that
+caused it, then delivered by the worker in bot/delivery."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, SmallInteger, String, false
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, BigIntPK, UTCDateTime
+
+
+class Priority(enum.IntEnum):
+    URGENT = 0
+    NORMAL = 1
+    BULK = 2
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # leased by a worker until leased_until
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"  # the person blocked the bot
+    SKIPPED = "skipped"  # an edit whose original message was never delivered
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_chat_status", "chat_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    # Enqueueing the same key twice is a no-op: the unique index, not a check, decides.
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    priority: Mapped[int] = mapped_column(SmallInteger, default=Priority.NORMAL)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    edit_key: Mapped[str | None] = mapped_column(String(200))
+    personal: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
