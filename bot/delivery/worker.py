@@ -158,7 +158,21 @@ class DeliveryWorker:
             await self._final(row, OutboxStatus.FAILED, str(exc), count_attempt=False)
             return
 
+        wait = self.limiter.delay(row.chat_id)
+        if wait > self.config.lease.total_seconds() / 2:
+            # A long wait (a group's minute window, a 429 pause) is not spent holding a lease.
+            async with self.sessionmaker() as session:
+                at = self.clock.now() + timedelta(seconds=wait)
+                await outbox.retry_later(session, row.id, at, "rate limit", count_attempt=False)
+            return
         await self.limiter.acquire(row.chat_id)
+        async with self.sessionmaker() as session:
+            still_ours = await outbox.renew_lease(
+                session, row.id, self.owner, self.clock.now() + self.config.lease
+            )
+        if not still_ours:
+            logger.warning("delivery: row %s lease lost before sending; skipped here", row.id)
+            return
         try:
             result = await self.bot(method)
         except Exception as exc:

@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 
 class RetryAfterMiddleware(BaseRequestMiddleware):
-    def __init__(self, max_retries: int = 2, max_wait: float = 30.0) -> None:
+    def __init__(self, max_retries: int = 5, max_wait: float = 30.0) -> None:
         self.max_retries = max_retries
         self.max_wait = max_wait
 

@@ -271,6 +271,22 @@ async def claim_due(
     return claimed
 
 
+async def renew_lease(session: AsyncSession, row_id: int, owner: str, until: datetime) -> bool:
+    """Right before sending: still ours? (A lease that expired may have gone to another
+    worker; sending anyway would be a duplicate.) Extends the lease when it is. Commits."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row_id,
+            OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.lease_owner == owner,
+        )
+        .values(leased_until=until)
+    )
+    await session.commit()
+    return bool(getattr(result, "rowcount", 0))
+
+
 def _finish(**values: Any) -> dict[str, Any]:
     return {"leased_until": None, "lease_owner": None, **values}
 

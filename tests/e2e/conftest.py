@@ -12,7 +12,7 @@ import pytest
 from aiogram import Router
 
 from bot.app import App, create_app
-from bot.clock import FakeClock
+from bot.clock import Clock, FakeClock
 from bot.config import Settings
 from bot.sandbox import Emulator
 
@@ -41,10 +41,11 @@ class BotRunner:
 
     emulator: Emulator
     database_url: str
-    clock: FakeClock
+    clock: Clock
     admin_ids: list[int] = field(default_factory=lambda: [ADMIN_ID])
     redis_url: str | None = None
     feature_routers: Iterable[Router] = ()
+    overrides: dict[str, Any] = field(default_factory=dict)
     app: App | None = None
     task: asyncio.Task[None] | None = None
 
@@ -58,6 +59,7 @@ class BotRunner:
             admin_ids=self.admin_ids,
             polling_timeout=5,
             shutdown_timeout=5,
+            **self.overrides,
         )
 
     async def start(self) -> App:
@@ -90,7 +92,8 @@ async def start_bot(
 
     async def start(**kwargs: Any) -> BotRunner:
         kwargs.setdefault("database_url", sqlite_url)
-        runner = BotRunner(emulator=emulator, clock=clock, **kwargs)
+        kwargs.setdefault("clock", clock)
+        runner = BotRunner(emulator=emulator, **kwargs)
         await runner.start()
         runners.append(runner)
         return runner
