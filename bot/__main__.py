@@ -8,9 +8,13 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.config import SANDBOX_TOKEN, ConfigError, Settings, load_settings
 from bot.logs import setup_logging
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 logger = logging.getLogger("bot")
 
@@ -37,48 +41,86 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _run(settings: Settings) -> None:
+class StartupError(Exception):
+    """Start-up cannot go on; the message says why in one line."""
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
+
+
+async def _start_app(settings: Settings) -> App:
+    """Open the database and reach Telegram, or fail with one clear line."""
+    from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.app import create_app
 
-    app = await create_app(settings)
-    me = await app.bot.get_me()
+    try:
+        app = await create_app(settings)
+    except (SQLAlchemyError, OSError) as exc:
+        raise StartupError(f"cannot open the database (DATABASE_URL): {_first_line(exc)}") from None
+    try:
+        me = await app.bot.get_me()
+    except TelegramUnauthorizedError:
+        await app.close()
+        raise StartupError("Telegram rejected BOT_TOKEN (Unauthorized)") from None
+    except (TelegramAPIError, OSError, TimeoutError) as exc:
+        await app.close()
+        where = settings.telegram_api_url or "https://api.telegram.org"
+        raise StartupError(f"cannot reach the Bot API at {where}: {_first_line(exc)}") from None
     logger.info("bot @%s started (database: %s)", me.username, app.engine.url.get_backend_name())
+    return app
+
+
+async def _run(settings: Settings) -> None:
+    app = await _start_app(settings)
     await app.run_polling()
 
 
 async def _migrate(settings: Settings, revision: str) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from models import migrate
     from models.db import create_engine
 
     engine = create_engine(settings.database_url)
     try:
         await migrate.upgrade(engine, revision)
-        logger.info("database at revision %s", await migrate.current_revision(engine))
+        print(f"database at revision {await migrate.current_revision(engine)}", flush=True)
+    except (SQLAlchemyError, OSError) as exc:
+        raise StartupError(
+            f"cannot migrate the database (DATABASE_URL): {_first_line(exc)}"
+        ) from None
     finally:
         await engine.dispose()
 
 
 async def _sandbox(host: str | None, port: int | None) -> None:
-    from bot.app import create_app
+    from sqlalchemy.engine import make_url
+
     from bot.sandbox import Emulator
 
-    os.environ.setdefault("ADMIN_IDS", str(SANDBOX_ADMIN_ID))
     settings = load_settings(
         bot_token=SANDBOX_TOKEN,
         telegram_api_url="http://placeholder",
         database_url=os.environ.get("DATABASE_URL", SANDBOX_DATABASE_URL),
     )
+    if not settings.admin_ids:
+        settings = settings.model_copy(update={"admin_ids": [SANDBOX_ADMIN_ID]})
     emulator = Emulator(tokens=[SANDBOX_TOKEN])
     await emulator.start(
         host=host or settings.sandbox_host, port=port if port is not None else settings.sandbox_port
     )
     settings = settings.model_copy(update={"telegram_api_url": emulator.base_url})
     try:
-        app = await create_app(settings)
+        app = await _start_app(settings)
+        database = make_url(settings.database_url).render_as_string(hide_password=True)
         print(f"Sandbox chat: {emulator.base_url}/", flush=True)
         print(
             f"Coordinators (ADMIN_IDS): {', '.join(map(str, settings.admin_ids))}; "
-            f"database: {settings.database_url}",
+            f"database: {database}",
             flush=True,
         )
         await app.run_polling()
@@ -94,15 +136,21 @@ def cli(argv: Sequence[str] | None = None) -> int:
             setup_logging(os.environ.get("LOG_LEVEL", "INFO"))
             asyncio.run(_sandbox(args.host, args.port))
             return 0
+        if command == "migrate":
+            # Migrations need the database only, not a token.
+            settings = load_settings(bot_token=os.environ.get("BOT_TOKEN") or SANDBOX_TOKEN)
+            setup_logging(settings.log_level)
+            asyncio.run(_migrate(settings, args.revision))
+            return 0
         settings = load_settings()
         setup_logging(settings.log_level)
-        if command == "migrate":
-            asyncio.run(_migrate(settings, args.revision))
-        else:
-            asyncio.run(_run(settings))
+        asyncio.run(_run(settings))
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
+    except StartupError as exc:
+        print(f"Cannot start: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         pass
     return 0

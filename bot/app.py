@@ -33,7 +33,7 @@ from bot.fsm_storage import DbStorage
 from bot.i18n import DbLocaleManager, Translator
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.logging import UpdateLogMiddleware
-from bot.middlewares.retry_after import RetryAfterMiddleware
+from bot.middlewares.requests import CommitBeforeSendMiddleware, RetryAfterMiddleware
 from bot.middlewares.user import UserMiddleware
 from bot.services.language import negotiate_locale
 from bot.services.users import Roles, get_user
@@ -115,15 +115,16 @@ class App:
         await self.engine.dispose()
 
 
-def build_bot(settings: Settings, *, wait_on_429: bool = True) -> Bot:
-    """``wait_on_429``: direct replies wait out a 429 and retry; the delivery worker's own
-    Bot does not, because it reschedules the row and serves other chats meanwhile."""
+def build_bot(settings: Settings, *, for_replies: bool = True) -> Bot:
+    """``for_replies``: the handlers' Bot commits before each call and waits out a 429; the
+    delivery worker's own Bot does neither: it reschedules the row and serves other chats."""
     session = (
         AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
         if settings.telegram_api_url
         else AiohttpSession()
     )
-    if wait_on_429:
+    if for_replies:
+        session.middleware(CommitBeforeSendMiddleware())
         session.middleware(RetryAfterMiddleware())
     return Bot(
         token=settings.bot_token.get_secret_value(),
@@ -248,7 +249,7 @@ def build_delivery(
     clock: Clock,
 ) -> DeliveryWorker:
     return DeliveryWorker(
-        build_bot(settings, wait_on_429=False),
+        build_bot(settings, for_replies=False),
         sessionmaker,
         translator,
         clock,

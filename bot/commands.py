@@ -43,6 +43,21 @@ async def set_default_menus(bot: Bot, translator: Translator) -> None:
             logger.warning("setMyCommands default/%s failed: %s", language_code, exc)
 
 
+async def sync_chat_menu(
+    bot: Bot, translator: Translator, chat_id: int, locale: str, roles: Roles, *, chosen: bool
+) -> None:
+    """Keep a person's own menu true to their role and language: a coordinator or someone who
+    chose a language gets a chat-scoped menu; anyone else the default one for their language
+    (a leftover chat menu, e.g. of a former coordinator, is removed)."""
+    if roles.is_coordinator or chosen:
+        await set_chat_menu(bot, translator, chat_id, locale, roles)
+        return
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=chat_id))
+    except TelegramAPIError as exc:
+        logger.warning("deleteMyCommands for chat %s failed: %s", chat_id, exc)
+
+
 async def set_chat_menu(
     bot: Bot, translator: Translator, chat_id: int, locale: str, roles: Roles
 ) -> bool:

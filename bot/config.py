@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_locale: Locale = "ru"
     default_timezone: str = "Asia/Novokuznetsk"
+    hq_phone: str | None = Field(default=None, max_length=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     polling_timeout: int = Field(default=30, ge=1, le=50)
     max_concurrent_updates: int = Field(default=100, ge=1, le=10_000)
@@ -70,12 +71,26 @@ class Settings(BaseSettings):
             return [int(p) for p in parts]
         return value
 
-    @field_validator("telegram_api_url", "redis_url", mode="before")
+    @field_validator("telegram_api_url", "redis_url", "hq_phone", mode="before")
     @classmethod
     def empty_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None
         return value.strip().rstrip("/") if isinstance(value, str) else value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://, e.g. http://127.0.0.1:8081")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis:// (e.g. redis://127.0.0.1:6379/0)")
+        return value
 
     @field_validator("bot_token")
     @classmethod

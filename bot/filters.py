@@ -9,17 +9,50 @@ from bot.i18n import Translator
 from bot.services.users import Roles
 
 
+def normalize_label(text: str) -> str:
+    """Case, spacing and emoji variation selectors do not matter ("ℹ Справка" == "ℹ️ справка")."""
+    return " ".join(text.replace("\ufe0f", "").split()).casefold()
+
+
+def label_forms(label: str) -> set[str]:
+    """A button's label, and its words without the leading emoji, as a person might type them."""
+    normal = normalize_label(label)
+    forms = {normal}
+    head, _, rest = normal.partition(" ")
+    if rest and not _is_word(head):
+        forms.add(rest)
+    return forms
+
+
+def _is_word(token: str) -> bool:
+    # Latin or Cyrillic letters or digits; "ℹ" counts as a letter to Python, not to people.
+    return any(
+        ch.isdigit() or (ch.isalpha() and (ch.isascii() or "Ѐ" <= ch <= "ӿ")) for ch in token
+    )
+
+
 class Button(Filter):
     """A reply-keyboard button by its message id, in any language: old keyboards survive
     a language switch, so a Kazakh label must still work for someone now reading Russian."""
 
     def __init__(self, *keys: str) -> None:
         self.keys = keys
+        self._forms: set[str] | None = None
+
+    def forms(self, translator: Translator) -> set[str]:
+        if self._forms is None:
+            self._forms = {
+                form
+                for key in self.keys
+                for label in translator.variants(key)
+                for form in label_forms(label)
+            }
+        return self._forms
 
     async def __call__(self, message: Message, translator: Translator) -> bool:
-        if message.text is None:
+        if message.text is None or len(message.text) > 64:
             return False
-        return any(message.text in translator.variants(key) for key in self.keys)
+        return normalize_label(message.text) in self.forms(translator)
 
 
 class IsCoordinator(Filter):

@@ -10,6 +10,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from aiogram.types import User as TgUser
 from aiogram_i18n.cores import FluentRuntimeCore
 from aiogram_i18n.managers import BaseManager
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,11 +69,14 @@ class DbLocaleManager(BaseManager):
         super().__init__(default_locale=default_locale)
         self.clock = clock
 
-    async def get_locale(self, user: User | None = None, **_: Any) -> str:
+    async def get_locale(
+        self, user: User | None = None, event_from_user: TgUser | None = None, **_: Any
+    ) -> str:
         default = self.default_locale or "ru"
-        if user is None:
-            return default
-        return negotiate_locale(user.locale, user.language_code, default)
+        if user is not None:
+            return negotiate_locale(user.locale, user.language_code, default)
+        code = event_from_user.language_code if event_from_user else None
+        return negotiate_locale(None, code, default)
 
     async def set_locale(
         self, locale: str, user: User | None = None, db: AsyncSession | None = None, **_: Any

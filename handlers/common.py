@@ -7,21 +7,30 @@ from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import set_chat_menu
+from bot.commands import set_chat_menu, sync_chat_menu
+from bot.config import Settings
 from bot.filters import Button
 from bot.i18n import Translator
 from bot.keyboards.callbacks import LanguageCb
 from bot.keyboards.menus import language_choice, main_menu
 from bot.services.language import SUPPORTED_LOCALES
 from bot.services.users import Roles
+from bot.telegram import edit_text
 from models import User
 
 router = Router(name=__name__)
 
 
-@router.message(CommandStart())
+def with_hq_phone(i18n: I18nContext, settings: Settings, *parts: str) -> str:
+    """Join paragraphs, adding the HQ's phone when the deployment has one."""
+    lines = list(parts)
+    if settings.hq_phone:
+        lines.append(i18n.get("hq-phone-line", phone=html.quote(settings.hq_phone)))
+    return "\n\n".join(lines)
+
+
+@router.message(CommandStart(ignore_case=True))
 async def cmd_start(
     message: Message,
     state: FSMContext,
@@ -30,35 +39,47 @@ async def cmd_start(
     roles: Roles,
     bot: Bot,
     translator: Translator,
+    settings: Settings,
 ) -> None:
     await state.clear()
-    text = i18n.get("start-greeting", name=html.quote(user.first_name))
+    parts = [i18n.get("start-greeting", name=html.quote(user.first_name))]
     if roles.is_coordinator:
-        text += "\n\n" + i18n.get("start-greeting-coordinator")
-    await message.answer(text, reply_markup=main_menu(i18n.get, roles))
-    if roles.is_coordinator:
-        # Coordinators' commands live in their own chat scope; refresh it on every /start.
-        await set_chat_menu(bot, translator, user.id, i18n.locale, roles)
+        parts.append(i18n.get("start-greeting-coordinator"))
+    parts.append(i18n.get("start-coming-soon"))
+    await message.answer(
+        with_hq_phone(i18n, settings, *parts), reply_markup=main_menu(i18n.get, roles)
+    )
+    if user.locale is None:
+        # Telegram's apps have no Kazakh interface, so language_code rarely says "kk":
+        # offer the choice until the person makes one.
+        await message.answer(
+            i18n.get("language-choose-first"), reply_markup=language_choice(i18n.get)
+        )
+    await sync_chat_menu(
+        bot, translator, user.id, i18n.locale, roles, chosen=user.locale is not None
+    )
 
 
-@router.message(Command("menu"))
+@router.message(Command("menu", ignore_case=True))
 async def cmd_menu(message: Message, i18n: I18nContext, roles: Roles) -> None:
     await message.answer(i18n.get("menu-shown"), reply_markup=main_menu(i18n.get, roles))
 
 
-@router.message(Command("help"))
+@router.message(Command("help", ignore_case=True))
 @router.message(Button("btn-help"))
-async def cmd_help(message: Message, i18n: I18nContext, roles: Roles) -> None:
+async def cmd_help(message: Message, i18n: I18nContext, roles: Roles, settings: Settings) -> None:
     parts = [i18n.get("help-intro"), i18n.get("help-citizen")]
     if roles.is_volunteer or roles.is_coordinator:
         parts.append(i18n.get("help-volunteer"))
     if roles.is_coordinator:
-        parts.append(i18n.get("help-coordinator"))
-    parts += [i18n.get("help-emergency"), i18n.get("help-commands")]
-    await message.answer("\n\n".join(parts), reply_markup=main_menu(i18n.get, roles))
+        parts += [i18n.get("help-coordinator"), i18n.get("help-coordinator-commands")]
+    parts += [i18n.get("start-coming-soon"), i18n.get("help-emergency"), i18n.get("help-commands")]
+    await message.answer(
+        with_hq_phone(i18n, settings, *parts), reply_markup=main_menu(i18n.get, roles)
+    )
 
 
-@router.message(Command("language"))
+@router.message(Command("language", ignore_case=True))
 @router.message(Button("btn-language"))
 async def cmd_language(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("language-choose"), reply_markup=language_choice(i18n.get))
@@ -69,22 +90,20 @@ async def cb_language(
     query: CallbackQuery,
     callback_data: LanguageCb,
     i18n: I18nContext,
-    db: AsyncSession,
     bot: Bot,
     translator: Translator,
     roles: Roles,
 ) -> None:
     await i18n.set_locale(callback_data.code)
-    await db.commit()
     if isinstance(query.message, Message):
-        await query.message.edit_text(i18n.get("language-changed"), reply_markup=None)
+        await edit_text(query.message, i18n.get("language-changed"))
     await bot.send_message(
         query.from_user.id, i18n.get("menu-shown"), reply_markup=main_menu(i18n.get, roles)
     )
     await set_chat_menu(bot, translator, query.from_user.id, callback_data.code, roles)
 
 
-@router.message(Command("cancel"))
+@router.message(Command("cancel", ignore_case=True))
 @router.message(Button("btn-cancel"))
 async def cmd_cancel(message: Message, state: FSMContext, i18n: I18nContext, roles: Roles) -> None:
     had_form = await state.get_state() is not None

@@ -12,7 +12,7 @@ from aiogram.types import User as TgUser
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.services.users import Profile, Roles, roles_for, touch_user
+from bot.services.users import Profile, Roles, get_user, roles_for, touch_user
 
 
 class UserMiddleware(BaseMiddleware):
@@ -33,23 +33,23 @@ class UserMiddleware(BaseMiddleware):
             data["roles"] = Roles()
             return await handler(event, data)
         db: AsyncSession = data["db"]
-        in_private = chat is not None and chat.type == ChatType.PRIVATE
-        wrote = isinstance(event, Update) and (
-            event.message is not None or event.callback_query is not None
-        )
-        profile = Profile(
-            id=tg_user.id,
-            first_name=tg_user.first_name,
-            last_name=tg_user.last_name,
-            username=tg_user.username,
-            language_code=tg_user.language_code,
-        )
-        user, changed = await touch_user(
-            db, profile, self.clock.now(), wrote_to_bot=in_private and wrote
-        )
-        if changed:
-            # Commit now: the handler may reply before it writes anything itself.
-            await db.commit()
+        if chat is not None and chat.type != ChatType.PRIVATE:
+            # People met only in groups are not our users: read, never store them.
+            user = await get_user(db, tg_user.id)
+        else:
+            profile = Profile(
+                id=tg_user.id,
+                first_name=tg_user.first_name,
+                last_name=tg_user.last_name,
+                username=tg_user.username,
+                language_code=tg_user.language_code,
+            )
+            wrote = isinstance(event, Update) and (
+                event.message is not None or event.callback_query is not None
+            )
+            user, _ = await touch_user(db, profile, self.clock.now(), wrote_to_bot=wrote)
+        # Commit now, changed or not: the connection goes back before the handler replies.
+        await db.commit()
         data["user"] = user
-        data["roles"] = roles_for(user, self.admin_ids)
+        data["roles"] = roles_for(user, self.admin_ids) if user else Roles()
         return await handler(event, data)

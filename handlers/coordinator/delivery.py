@@ -16,7 +16,7 @@ from models import OutboxStatus
 router = Router(name=__name__)
 
 
-@router.message(Command("delivery"))
+@router.message(Command("delivery", ignore_case=True))
 async def cmd_delivery(
     message: Message, i18n: I18nContext, db: AsyncSession, settings: Settings
 ) -> None:

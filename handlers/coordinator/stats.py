@@ -14,7 +14,7 @@ from bot.services.users import user_stats
 router = Router(name=__name__)
 
 
-@router.message(Command("stats"))
+@router.message(Command("stats", ignore_case=True))
 async def cmd_stats(
     message: Message, i18n: I18nContext, db: AsyncSession, translator: Translator
 ) -> None:

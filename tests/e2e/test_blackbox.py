@@ -71,6 +71,7 @@ async def _odd_update(emulator: Emulator, rng: random.Random, n: int) -> None:
         blob = rng.randbytes(rng.randint(1, 4000))
         await person.send_document(blob, filename="blob.bin", mime_type="application/octet-stream")
     elif kind == 4:
+        # (a /start also offers the language choice to someone who has not made one)
         odd = [
             "/start payload",
             "/unknown",
@@ -83,7 +84,12 @@ async def _odd_update(emulator: Emulator, rng: random.Random, n: int) -> None:
             "<b>unclosed",
             "&amp;",
         ]
-        await person.send_text(rng.choice(odd))
+        text = rng.choice(odd)
+        await person.send_text(text)
+        if text.startswith("/start"):
+            replies = await person.wait_messages(2, timeout=15)
+            assert replies[1].buttons == [["Русский", "Қазақша"]]
+            return
     elif kind == 5:
         await person.send_location(rng.uniform(-90, 90), rng.uniform(-180, 180))
     elif kind == 6:
@@ -101,7 +107,7 @@ async def test_new_user_through_a_separate_process(emulator: Emulator, tmp_path:
     try:
         person = emulator.user(40_001, first_name="Айжан", language_code="kk")
         await person.send_text("/start")
-        [greeting] = await person.wait_messages(1, timeout=30)
+        [greeting, _choice] = await person.wait_messages(2, timeout=30)
         assert greeting.body.startswith("Сәлеметсіз бе, Айжан!")
 
         rng = random.Random(20261126)

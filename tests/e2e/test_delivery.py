@@ -35,7 +35,7 @@ async def _people(emulator: Emulator, count: int, first_id: int = 6000) -> list[
     for person in people:
         await person.send_text("/start")
     for person in people:
-        await person.wait_messages(1, timeout=20)
+        await person.wait_messages(2, timeout=20)  # the greeting and the language choice
     return people
 
 
@@ -69,7 +69,7 @@ async def _wait_for(
 
 
 def _texts(person: Person) -> list[str]:
-    return [m.body for m in person.messages if m.from_bot][1:]  # after the greeting
+    return [m.body for m in person.messages if m.from_bot][2:]  # after greeting and choice
 
 
 async def test_every_message_arrives_once_and_in_order(
@@ -108,7 +108,7 @@ async def test_messages_render_in_the_persons_language(
     runner = await _start(start_bot)
     kk = emulator.user(6101, first_name="Айгерім", language_code="kk")
     await kk.send_text("/start")
-    await kk.wait_messages(1)
+    await kk.wait_messages(2)
     message = OutgoingMessage(
         Text(key="language-changed"),
         buttons=[[Button(Text(key="btn-help"), callback_data="x:1")]],
@@ -145,7 +145,7 @@ async def test_edit_replaces_an_earlier_message(emulator: Emulator, start_bot: S
     counts = await _wait_for(runner, lambda c: c.get("sent", 0) == 3)
     assert counts == {"sent": 3}
     bot_messages = [m for m in person.messages if m.from_bot]
-    assert len(bot_messages) == 2  # the greeting and the edited push
+    assert len(bot_messages) == 3  # the greeting, the language choice, the edited push
     assert bot_messages[-1].body == "Задачу взял другой волонтёр"
     assert bot_messages[-1].buttons == []
 
@@ -175,7 +175,7 @@ async def test_403_marks_the_person_and_stops_sending(
 
     # Writing to the bot again lifts it: new messages flow.
     await gone.send_text("/start")
-    await gone.wait_messages(1)
+    await gone.wait_messages(2)
     await _enqueue(runner, gone.id, "g-back", OutgoingMessage(Text(literal="welcome back")))
     [back] = await gone.wait_messages(1)
     assert back.body == "welcome back"
@@ -214,6 +214,6 @@ async def test_a_crowd_pressing_start_gets_every_answer(
     people = [emulator.user(7000 + n, first_name=f"П{n}", language_code="kk") for n in range(80)]
     await asyncio.gather(*(p.send_text("/start") for p in people))
     for person in people:
-        [greeting] = await person.wait_messages(1, timeout=30)
+        [greeting, _choice] = await person.wait_messages(2, timeout=30)
         assert greeting.body.startswith("Сәлеметсіз бе")
     assert any(c.error_code == 429 for c in emulator.calls), "the limits were not hit"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 from sqlalchemy import select
 
-from bot.sandbox import Emulator
+from bot.sandbox import Emulator, FaultConfig
 from models import User
 from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot
 
@@ -23,8 +25,11 @@ async def test_start_greets_in_the_persons_language(
 ) -> None:
     person = emulator.user(2001, first_name="Асель", language_code=code)
     await person.send_text("/start")
-    [reply] = await person.wait_messages(1)
+    [reply, choice] = await person.wait_messages(2)
     assert reply.body.startswith(f"{GREETING[locale]}, Асель!")
+    # Until a language is chosen, the greeting comes with the choice, in both languages.
+    assert choice.body == "🌐 Тілді таңдаңыз · Выберите язык"
+    assert choice.buttons == [["Русский", "Қазақша"]]
     help_label = {"ru": "ℹ️ Справка", "kk": "ℹ️ Анықтама"}[locale]
     assert person.reply_keyboard is not None
     assert help_label in [label for row in person.reply_keyboard for label in row]
@@ -33,7 +38,7 @@ async def test_start_greets_in_the_persons_language(
 async def test_names_are_escaped(emulator: Emulator, running: BotRunner) -> None:
     person = emulator.user(2002, first_name="<b>Tom</b> & Co", language_code="ru")
     await person.send_text("/start")
-    [reply] = await person.wait_messages(1)
+    [reply, _choice] = await person.wait_messages(2)
     assert reply.body.startswith("Здравствуйте, <b>Tom</b> & Co!")
 
 
@@ -53,9 +58,11 @@ async def test_language_switch_is_stored_and_menus_follow(
     assert person.reply_keyboard == [["ℹ️ Анықтама", "🌐 Тіл"]]
     assert ("language", "Тілді ауыстыру") in person.command_menu()
 
-    # The choice wins over Telegram's language_code from now on.
+    # The choice wins over Telegram's language_code from now on, and is not offered again.
     await person.send_text("/start")
     [greeting] = await person.wait_messages(1)
+    await emulator.wait_idle()
+    assert person.messages[-1] is greeting or person.messages[-1].body == greeting.body
     assert greeting.body.startswith("Сәлеметсіз бе")
 
     # A Russian button from an old keyboard still works, answered in Kazakh.
@@ -69,7 +76,7 @@ async def test_default_command_menus_per_language(emulator: Emulator, running: B
     en = emulator.user(2005, first_name="John", language_code="en")
     for person in (kk, en):
         await person.send_text("/start")
-        await person.wait_messages(1)
+        await person.wait_messages(2)
     assert ("help", "Анықтама") in kk.command_menu()
     assert ("help", "Справка") in en.command_menu()
     assert "stats" not in [name for name, _ in en.command_menu()]
@@ -86,12 +93,13 @@ async def test_help_explains_each_role(emulator: Emulator, running: BotRunner) -
     await admin.send_text("/help")
     [text] = await admin.wait_messages(1)
     assert "Координаторам" in text.body
+    assert "/stats" in text.body and "/delivery" in text.body
 
 
 async def test_coordinator_command_and_menu(emulator: Emulator, running: BotRunner) -> None:
     admin = emulator.user(ADMIN_ID, first_name="Штаб", language_code="kk")
     await admin.send_text("/start")
-    [greeting] = await admin.wait_messages(1)
+    [greeting, _choice] = await admin.wait_messages(2)
     assert "үйлестіруші" in greeting.body
     await emulator.wait_idle()
     assert "stats" in [name for name, _ in admin.command_menu()]
@@ -151,7 +159,7 @@ async def test_odd_input_gets_a_hint_and_the_menu(
 async def test_stale_and_forged_buttons(emulator: Emulator, running: BotRunner) -> None:
     person = emulator.user(2009, first_name="Дана", language_code="kk")
     await person.send_text("/start")
-    await person.wait_messages(1)
+    await person.wait_messages(2)
     for data in ("lang:xx", "nonsense", "lang:", "x" * 64):
         answer = await person.press_data(data)
         assert answer is not None
@@ -162,7 +170,7 @@ async def test_cancel_without_a_form(emulator: Emulator, running: BotRunner) -> 
     person = emulator.user(2010, first_name="Айдар", language_code="kk")
     await person.send_text("/cancel")
     [reply] = await person.wait_messages(1)
-    assert reply.body == "Болдыратын ештеңе жоқ."
+    assert reply.body == "Болдырмайтын ештеңе жоқ."
 
 
 def _failing_router() -> Router:
@@ -189,7 +197,7 @@ async def test_an_exception_gets_an_apology_and_the_bot_goes_on(
     assert "+79031234567" not in caplog.text  # no personal data in logs
 
     await person.send_text("/start")
-    [greeting] = await person.wait_messages(1)
+    [greeting, _choice] = await person.wait_messages(2)
     assert greeting.body.startswith("Сәлеметсіз бе")
 
 
@@ -216,7 +224,7 @@ async def test_group_chat_is_pointed_to_private(emulator: Emulator, running: Bot
 async def test_blocking_is_recorded(emulator: Emulator, running: BotRunner) -> None:
     person = emulator.user(2013, first_name="Лаура", language_code="kk")
     await person.send_text("/start")
-    await person.wait_messages(1)
+    await person.wait_messages(2)
     assert running.app is not None
 
     async def blocked() -> bool:
@@ -230,3 +238,66 @@ async def test_blocking_is_recorded(emulator: Emulator, running: BotRunner) -> N
     await person.unblock()
     await emulator.wait_idle()
     assert not await blocked()
+
+
+async def test_people_are_answered_concurrently(emulator: Emulator, running: BotRunner) -> None:
+    """A slow Telegram answer to one person must not hold up the others (no shared lock,
+    no database connection held across a network call)."""
+    people = [emulator.user(2100 + n, first_name=f"Ч{n}", language_code="ru") for n in range(8)]
+    emulator.set_faults(
+        True, FaultConfig(p_slow=1.0, slow_seconds=0.5, methods=frozenset({"sendmessage"}))
+    )
+    await asyncio.gather(*(p.send_text("/help") for p in people))
+    for person in people:
+        await person.wait_messages(1, timeout=20)
+    calls = [c for c in emulator.calls if c.method.lower() == "sendmessage"]
+    overlapping = max(
+        sum(1 for other in calls if other.time <= c.time < other.time + other.duration)
+        for c in calls
+    )
+    assert overlapping >= 4, f"replies were sent one at a time ({overlapping} at most at once)"
+
+
+async def test_double_tap_on_a_language_is_harmless(
+    emulator: Emulator, running: BotRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    person = emulator.user(2014, first_name="Әсел", language_code="ru")
+    await person.send_text("/language")
+    [choice] = await person.wait_messages(1)
+    await person.press("Қазақша")
+    await person.wait_messages(1)
+    await person.press_data("lang:kk", message_id=choice.message_id)
+    await person.wait_messages(1)  # the menu again, no apology
+    assert not [m for m in person.messages if m.body.startswith("Кешіріңіз")]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+@pytest.mark.parametrize("typed", ["/HELP", "справка", "ℹ Справка", "  АНЫҚТАМА "])
+async def test_commands_and_buttons_are_forgiving(
+    emulator: Emulator, running: BotRunner, typed: str
+) -> None:
+    person = emulator.user(2015, first_name="Бек", language_code="ru")
+    await person.send_text(typed)
+    [reply] = await person.wait_messages(1)
+    assert reply.body.startswith("<b>Что умеет этот бот</b>") or "Что умеет этот бот" in reply.body
+
+
+async def test_people_met_only_in_groups_are_not_stored(
+    emulator: Emulator, running: BotRunner
+) -> None:
+    stranger = emulator.user(2016, first_name="Гость", language_code="ru")
+    group = emulator.group(chat_id=-100600, title="Соседи", members=[stranger])
+    await stranger.send_text("/help", chat=group)
+    await emulator.wait_idle()
+    assert running.app is not None
+    async with running.app.sessionmaker() as session:
+        assert await session.get(User, 2016) is None
+
+
+async def test_hq_phone_is_shown_when_configured(emulator: Emulator, start_bot: StartBot) -> None:
+    await start_bot(overrides={"hq_phone": "+7 3842 00-00-00"})
+    person = emulator.user(2017, first_name="Зоя", language_code="ru")
+    await person.send_text("/start")
+    [greeting, _choice] = await person.wait_messages(2)
+    assert "📞 Телефон штаба: +7 3842 00-00-00" in greeting.body
+    assert "112" in greeting.body

@@ -116,3 +116,53 @@ def test_cli_help_lists_subcommands(tmp_path: Path) -> None:
     assert result.returncode == 0
     for command in ("run", "sandbox", "migrate"):
         assert command in result.stdout
+
+
+def _cli(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *env.pop("ARGS", "run").split()],
+        cwd=tmp_path,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_cli_bad_api_url_is_a_config_error(tmp_path: Path) -> None:
+    result = _cli(tmp_path, BOT_TOKEN="1:a", TELEGRAM_API_URL="127.0.0.1:8097")
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("Configuration error: TELEGRAM_API_URL is invalid")
+
+
+def test_cli_unreachable_api_is_one_line(tmp_path: Path) -> None:
+    result = _cli(
+        tmp_path,
+        BOT_TOKEN="1:a",
+        TELEGRAM_API_URL="http://127.0.0.1:9",
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/x.sqlite3",
+    )
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("Cannot start: cannot reach the Bot API at http://127.0.0.1:9")
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_unopenable_database_is_one_line(tmp_path: Path) -> None:
+    result = _cli(
+        tmp_path, BOT_TOKEN="1:a", DATABASE_URL="sqlite+aiosqlite:////nonexistent/dir/x.db"
+    )
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip().splitlines()[-1].startswith("Cannot start: cannot open the database")
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_migrate_needs_no_token(tmp_path: Path) -> None:
+    result = _cli(
+        tmp_path, ARGS="migrate", DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/m.sqlite3"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "database at revision" in result.stdout

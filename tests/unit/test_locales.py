@@ -14,7 +14,7 @@ ROOT = Path(__file__).parents[2]
 LOCALES = ROOT / "locales"
 CODE_DIRS = [ROOT / "bot", ROOT / "handlers", ROOT / "scheduler"]
 # Same in every language on purpose: each language's own name is written in that language.
-SAME_IN_BOTH = {"language-name-ru", "language-name-kk"}
+SAME_IN_BOTH = {"language-name-ru", "language-name-kk", "language-choose-first"}
 
 
 class _Variables(Visitor):

@@ -47,6 +47,12 @@ def _offences(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found: list[str] = []
     for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):  # callback_answer.text = "..."
+            for target in node.targets:
+                attribute = isinstance(target, ast.Attribute) and target.attr in TEXT_ARGS
+                if attribute and _is_literal_text(node.value):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+            continue
         if not isinstance(node, ast.Call):
             continue
         name = (
@@ -67,11 +73,12 @@ def test_no_literal_user_facing_text(path: Path) -> None:
 def test_the_scan_catches_a_literal(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text(
-        'async def h(m):\n    await m.answer("Привет")\n    await m.answer(text=f"Hi {m}")\n'
+        'async def h(m, a):\n    await m.answer("Привет")\n    await m.answer(text=f"Hi {m}")\n'
+        '    a.text = "Кнопка устарела"\n'
     )
     global ROOT
     saved, ROOT = ROOT, tmp_path
     try:
-        assert len(_offences(bad)) == 2
+        assert len(_offences(bad)) == 3
     finally:
         ROOT = saved
