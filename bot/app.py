@@ -36,11 +36,12 @@ from bot.middlewares.logging import UpdateLogMiddleware
 from bot.middlewares.requests import CommitBeforeSendMiddleware, RetryAfterMiddleware
 from bot.middlewares.user import UserMiddleware
 from bot.services.language import negotiate_locale
+from bot.services.timing import QuietHours
 from bot.services.users import Roles, get_user
 from handlers import get_routers
 from models import migrate
 from models.db import create_engine, create_sessionmaker
-from scheduler.setup import build_scheduler
+from scheduler.setup import add_jobs, build_scheduler
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ class App:
 
     async def run_polling(self, *, handle_signals: bool = True) -> None:
         """Poll until stopped (SIGINT/SIGTERM or ``stop()``), then drain and close."""
+        self.scheduler.start()
         self.delivery.start()
         try:
             await self.dispatcher.start_polling(
@@ -227,7 +229,15 @@ async def create_app(
         settings, sessionmaker, translator, clock, storage, isolation, feature_routers
     )
     scheduler = build_scheduler(settings.tz)
-    scheduler.start()
+    add_jobs(
+        scheduler,
+        clock=clock,
+        sessionmaker=sessionmaker,
+        tick_seconds=settings.scheduler_tick_seconds,
+        max_lateness=timedelta(minutes=settings.reminder_max_lateness_minutes),
+        quiet=QuietHours.parse(settings.quiet_hours),
+    )
+    dispatcher["scheduler"] = scheduler
     delivery = build_delivery(settings, sessionmaker, translator, clock)
     return App(
         settings=settings,

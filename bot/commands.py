@@ -14,7 +14,7 @@ from bot.services.users import Roles
 logger = logging.getLogger(__name__)
 
 CITIZEN_COMMANDS = ("start", "menu", "help", "language", "cancel")
-COORDINATOR_COMMANDS = ("stats", "delivery")
+COORDINATOR_COMMANDS = ("stats", "delivery", "scheduler")
 
 
 def commands_for(translator: Translator, locale: str, roles: Roles) -> list[BotCommand]:

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     delivery_backoff_max: float = Field(default=600.0, gt=0)
     delivery_poll_interval: float = Field(default=0.5, gt=0, le=60)
     delivery_lease_seconds: float = Field(default=60.0, ge=1)
+    quiet_hours: str = "22:00-08:00"
+    scheduler_tick_seconds: float = Field(default=5.0, gt=0, le=3600)
+    reminder_max_lateness_minutes: int = Field(default=180, ge=0)
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8081, ge=0, le=65535)
 
@@ -121,6 +124,17 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("unknown time zone (use e.g. Asia/Novokuznetsk)") from exc
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def quiet_hours_shape(cls, value: str) -> str:
+        from bot.services.timing import QuietHours, RuleError
+
+        try:
+            QuietHours.parse(value)
+        except RuleError as exc:
+            raise ValueError("use HH:MM-HH:MM, e.g. 22:00-08:00, or off") from exc
         return value
 
     @property

@@ -9,7 +9,7 @@ from aiogram.enums import ChatType
 
 from bot.filters import IsCoordinator
 from handlers import common, errors, fallback, groups, membership
-from handlers.coordinator import delivery, stats
+from handlers.coordinator import delivery, scheduler_status, stats
 
 
 def _detached(router: Router) -> Router:
@@ -35,7 +35,9 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
     coordinator = Router(name="coordinator")
     coordinator.message.filter(IsCoordinator())
     coordinator.callback_query.filter(IsCoordinator())
-    coordinator.include_routers(_detached(stats.router), _detached(delivery.router))
+    coordinator.include_routers(
+        _detached(stats.router), _detached(delivery.router), _detached(scheduler_status.router)
+    )
 
     private.include_routers(
         _detached(membership.router),

@@ -3,6 +3,16 @@
 from models.base import Base
 from models.fsm import FsmRecord
 from models.outbox import OutboxMessage, OutboxStatus, Priority
+from models.reminder import Reminder, ReminderState
 from models.user import User
 
-__all__ = ["Base", "FsmRecord", "OutboxMessage", "OutboxStatus", "Priority", "User"]
+__all__ = [
+    "Base",
+    "FsmRecord",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Priority",
+    "Reminder",
+    "ReminderState",
+    "User",
+]

@@ -1,18 +1,55 @@
-"""Builds the AsyncIOScheduler the app starts and stops.
+"""Builds the AsyncIOScheduler the app starts and stops, with its periodic jobs.
 
 Due moments live in domain tables, so the job store stays in memory and holds only a few
-periodic jobs with fixed ids; features register theirs here as they land.
+periodic jobs with fixed ids; each job calls a plain ``tick(now)`` that tests call directly.
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.services.timing import QuietHours
+from scheduler.jobs import reminders
+
+logger = logging.getLogger(__name__)
 
 
 def build_scheduler(timezone: ZoneInfo) -> AsyncIOScheduler:
     return AsyncIOScheduler(
         timezone=timezone,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+    )
+
+
+def add_jobs(
+    scheduler: AsyncIOScheduler,
+    *,
+    clock: Clock,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tick_seconds: float,
+    max_lateness: timedelta,
+    quiet: QuietHours,
+) -> None:
+    async def fire_reminders() -> None:
+        try:
+            await reminders.tick(
+                clock.now(), sessionmaker=sessionmaker, max_lateness=max_lateness, quiet=quiet
+            )
+        except Exception:
+            logger.exception("reminders job failed; it runs again at the next tick")
+
+    scheduler.add_job(
+        fire_reminders,
+        "interval",
+        seconds=tick_seconds,
+        id=reminders.JOB_ID,
+        replace_existing=True,
+        # At once on start: reminders that became due while the bot was down catch up.
+        next_run_time=datetime.now(UTC),
     )
