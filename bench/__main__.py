@@ -15,9 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import reminders
+
 Benchmark = Callable[[], Awaitable[dict[str, Any]]]
 
-BENCHMARKS: dict[str, Benchmark] = {}
+BENCHMARKS: dict[str, Benchmark] = {"scheduler_reminders": reminders.run}
 
 RESULTS = Path(__file__).with_name("results.json")
 

@@ -221,7 +221,7 @@ async def create_app(
     clock = clock or SystemClock()
     engine = create_engine(settings.database_url)
     if apply_migrations:
-        await migrate.upgrade(engine)
+        await migrate.upgrade_if_needed(engine)
     sessionmaker = create_sessionmaker(engine)
     translator = Translator(settings.default_locale)
     storage, isolation = await _build_storage(settings, sessionmaker, clock)

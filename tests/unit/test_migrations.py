@@ -44,3 +44,18 @@ async def test_models_match_migrations(database_url: str) -> None:
             assert await conn.run_sync(diff) == []
     finally:
         await engine.dispose()
+
+
+def test_head_is_read_from_the_files_as_alembic_reads_it() -> None:
+    assert migrate.head_revision() == migrate.revisions()[-1]
+
+
+async def test_upgrade_if_needed_skips_a_database_at_head(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    try:
+        assert await migrate.current_revision(engine) is None
+        assert await migrate.upgrade_if_needed(engine)
+        assert not await migrate.upgrade_if_needed(engine)
+        assert await migrate.current_revision(engine) == migrate.head_revision()
+    finally:
+        await engine.dispose()
