@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     migrate = commands.add_parser("migrate", help="apply database migrations and exit")
     migrate.add_argument("--revision", default="head", help="target revision (default: head)")
+    territories = commands.add_parser("territories", help="load the HQ's territories")
+    territories.add_argument("action", choices=["load"], help="load: add or update from a file")
+    territories.add_argument("file", help="kuzbass, kazakhstan, or the path of a CSV file")
     return parser
 
 
@@ -56,9 +59,14 @@ async def _start_app(settings: Settings) -> App:
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.app import create_app
+    from bot.services.territories import TerritoryFileError
 
     try:
         app = await create_app(settings)
+    except TerritoryFileError as exc:
+        raise StartupError(
+            f"TERRITORIES={settings.territories}: " + "; ".join(exc.errors)
+        ) from None
     except (SQLAlchemyError, OSError) as exc:
         raise StartupError(f"cannot open the database (DATABASE_URL): {_first_line(exc)}") from None
     try:
@@ -95,6 +103,29 @@ async def _migrate(settings: Settings, revision: str) -> None:
         ) from None
     finally:
         await engine.dispose()
+
+
+async def _load_territories(settings: Settings, name: str) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.clock import SystemClock
+    from bot.services.territories import TerritoryFileError, load_from_file
+    from models import migrate
+    from models.db import create_engine, create_sessionmaker
+
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate.upgrade_if_needed(engine)
+        async with create_sessionmaker(engine)() as session:
+            report = await load_from_file(session, name, SystemClock().now())
+            await session.commit()
+    except TerritoryFileError as exc:
+        raise StartupError(f"{name}: nothing loaded:\n" + "\n".join(exc.errors)) from None
+    except (SQLAlchemyError, OSError) as exc:
+        raise StartupError(f"cannot load territories: {_first_line(exc)}") from None
+    finally:
+        await engine.dispose()
+    print(report.summary(), flush=True)
 
 
 async def _sandbox(host: str | None, port: int | None) -> None:
@@ -136,6 +167,11 @@ def cli(argv: Sequence[str] | None = None) -> int:
             setup_logging(os.environ.get("LOG_LEVEL", "INFO"))
             asyncio.run(_sandbox(args.host, args.port))
             return 0
+        if command == "territories":
+            settings = load_settings(bot_token=os.environ.get("BOT_TOKEN") or SANDBOX_TOKEN)
+            setup_logging(settings.log_level)
+            asyncio.run(_load_territories(settings, args.file))
+            return 0
         if command == "migrate":
             # Migrations need the database only, not a token.
             settings = load_settings(bot_token=os.environ.get("BOT_TOKEN") or SANDBOX_TOKEN)
@@ -149,7 +185,8 @@ def cli(argv: Sequence[str] | None = None) -> int:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
     except StartupError as exc:
-        print(f"Cannot start: {exc}", file=sys.stderr)
+        doing = {"territories": "Cannot load territories", "migrate": "Cannot migrate"}
+        print(f"{doing.get(command, 'Cannot start')}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         pass

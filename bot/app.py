@@ -36,6 +36,7 @@ from bot.middlewares.logging import UpdateLogMiddleware
 from bot.middlewares.requests import CommitBeforeSendMiddleware, RetryAfterMiddleware
 from bot.middlewares.user import UserMiddleware
 from bot.services.language import negotiate_locale
+from bot.services.territories import load_from_file
 from bot.services.timing import QuietHours
 from bot.services.users import Roles, get_user
 from handlers import get_routers
@@ -223,6 +224,11 @@ async def create_app(
     if apply_migrations:
         await migrate.upgrade_if_needed(engine)
     sessionmaker = create_sessionmaker(engine)
+    if settings.territories:
+        async with sessionmaker() as session:
+            report = await load_from_file(session, settings.territories, clock.now())
+            await session.commit()
+        logger.info("%s", report.summary())
     translator = Translator(settings.default_locale)
     storage, isolation = await _build_storage(settings, sessionmaker, clock)
     dispatcher = build_dispatcher(

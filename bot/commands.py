@@ -14,13 +14,16 @@ from bot.services.users import Roles
 logger = logging.getLogger(__name__)
 
 CITIZEN_COMMANDS = ("start", "menu", "help", "language", "cancel")
-COORDINATOR_COMMANDS = ("stats", "delivery", "scheduler")
+COORDINATOR_COMMANDS = ("territories",)
+HQ_COMMANDS = ("appoint", "coordinators", "audit", "stats", "delivery", "scheduler")
 
 
 def commands_for(translator: Translator, locale: str, roles: Roles) -> list[BotCommand]:
     names = list(CITIZEN_COMMANDS)
     if roles.is_coordinator:
         names += COORDINATOR_COMMANDS
+    if roles.is_hq:
+        names += HQ_COMMANDS
     return [
         BotCommand(command=name, description=translator.get(locale, f"cmd-{name}"))
         for name in names

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_locale: Locale = "ru"
     default_timezone: str = "Asia/Novokuznetsk"
+    territories: str | None = Field(
+        default=None, description="kuzbass, kazakhstan, or the path of a territories file"
+    )
     hq_phone: str | None = Field(default=None, max_length=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     polling_timeout: int = Field(default=30, ge=1, le=50)
@@ -74,7 +77,7 @@ class Settings(BaseSettings):
             return [int(p) for p in parts]
         return value
 
-    @field_validator("telegram_api_url", "redis_url", "hq_phone", mode="before")
+    @field_validator("telegram_api_url", "redis_url", "hq_phone", "territories", mode="before")
     @classmethod
     def empty_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():

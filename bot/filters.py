@@ -55,6 +55,13 @@ class Button(Filter):
         return normalize_label(message.text) in self.forms(translator)
 
 
+class IsHQ(Filter):
+    """HQ-only tools (appointing, the audit log, the outbox, global counts)."""
+
+    async def __call__(self, event: TelegramObject, roles: Roles) -> bool:
+        return roles.is_hq
+
+
 class IsCoordinator(Filter):
     """Coordinator routers carry this at router level, never a check inside a handler."""
 

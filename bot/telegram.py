@@ -17,3 +17,19 @@ async def edit_text(
     except TelegramBadRequest as exc:
         if "message is not modified" not in exc.message:
             raise
+
+
+def split_text(parts: list[str], limit: int = 3800) -> list[str]:
+    """Join lines into as few messages as fit Telegram's 4096-character cap."""
+    chunks: list[str] = []
+    current = ""
+    for part in parts:
+        candidate = f"{current}\n{part}" if current else part
+        if len(candidate) > limit and current:
+            chunks.append(current)
+            current = part
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return chunks

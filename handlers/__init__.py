@@ -7,9 +7,17 @@ from collections.abc import Iterable
 from aiogram import F, Router
 from aiogram.enums import ChatType
 
-from bot.filters import IsCoordinator
+from bot.filters import IsCoordinator, IsHQ
 from handlers import common, errors, fallback, groups, membership
-from handlers.coordinator import delivery, scheduler_status, stats
+from handlers.coordinator import (
+    appoint,
+    audit,
+    coordinators,
+    delivery,
+    scheduler_status,
+    stats,
+    territories,
+)
 
 
 def _detached(router: Router) -> Router:
@@ -32,12 +40,21 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
     private.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
     private.my_chat_member.filter(F.chat.type == ChatType.PRIVATE)
 
+    # Role filters sit on these parents, never inside handlers: a person without the role
+    # falls through to the catch-alls and learns nothing.
+    hq = Router(name="hq")
+    hq.message.filter(IsHQ())
+    hq.callback_query.filter(IsHQ())
+    hq.include_routers(
+        *(
+            _detached(module.router)
+            for module in (appoint, coordinators, audit, stats, delivery, scheduler_status)
+        )
+    )
     coordinator = Router(name="coordinator")
     coordinator.message.filter(IsCoordinator())
     coordinator.callback_query.filter(IsCoordinator())
-    coordinator.include_routers(
-        _detached(stats.router), _detached(delivery.router), _detached(scheduler_status.router)
-    )
+    coordinator.include_routers(_detached(territories.router), hq)
 
     private.include_routers(
         _detached(membership.router),

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
+from bot.commands import COORDINATOR_COMMANDS, HQ_COMMANDS
 from bot.keyboards.menus import cancel_menu, main_menu
+from bot.services import audit
 from bot.services.users import Roles
 
 router = Router(name=__name__)
+logger = logging.getLogger(__name__)
 
 
 @router.message(~StateFilter(None))
@@ -20,8 +27,30 @@ async def unexpected_in_form(message: Message, i18n: I18nContext) -> None:
 
 
 @router.message(F.text)
-async def unknown_text(message: Message, i18n: I18nContext, roles: Roles) -> None:
+async def unknown_text(
+    message: Message, i18n: I18nContext, roles: Roles, db: AsyncSession, clock: Clock
+) -> None:
+    command = _command_name(message.text or "")
+    if command in COORDINATOR_COMMANDS or command in HQ_COMMANDS:
+        # Someone without the role tried a coordinator command: the same answer as for any
+        # unknown text (nothing leaks), and a line in the audit log for the HQ.
+        logger.warning("user=%s tried coordinator command /%s", message.chat.id, command)
+        await audit.record(
+            db,
+            actor_id=message.chat.id,
+            action="denied_command",
+            now=clock.now(),
+            roles=roles,
+            target=f"command:{command}",
+        )
+        await db.commit()
     await message.answer(i18n.get("unknown-text"), reply_markup=main_menu(i18n.get, roles))
+
+
+def _command_name(text: str) -> str | None:
+    if not text.startswith("/") or len(text) < 2:
+        return None
+    return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
 
 
 @router.message()

@@ -1,18 +1,25 @@
 """SQLAlchemy models: the single source of truth for the bot's data."""
 
+from models.audit import AuditEntry
 from models.base import Base
 from models.fsm import FsmRecord
 from models.outbox import OutboxMessage, OutboxStatus, Priority
 from models.reminder import Reminder, ReminderState
+from models.territory import Coordinator, CoordinatorTerritory, Territory, TerritoryNeighbour
 from models.user import User
 
 __all__ = [
+    "AuditEntry",
     "Base",
+    "Coordinator",
+    "CoordinatorTerritory",
     "FsmRecord",
     "OutboxMessage",
     "OutboxStatus",
     "Priority",
     "Reminder",
     "ReminderState",
+    "Territory",
+    "TerritoryNeighbour",
     "User",
 ]

@@ -7,3 +7,31 @@ from aiogram.filters.callback_data import CallbackData
 
 class LanguageCb(CallbackData, prefix="lang"):
     code: str
+
+
+class TerritoryPickCb(CallbackData, prefix="tp"):
+    """The territory picker of the appoint form: toggle one, turn a page, HQ, done."""
+
+    action: str  # "t" toggle, "p" page, "hq", "ok"
+    id: int = 0
+    page: int = 0
+
+
+class ConfirmCb(CallbackData, prefix="cf"):
+    """Yes/no on a form's summary."""
+
+    form: str
+    ok: bool
+
+
+class DismissCb(CallbackData, prefix="dm"):
+    user_id: int
+    confirm: bool = False
+
+
+class AuditPageCb(CallbackData, prefix="au"):
+    offset: int
+    actor: int = 0
+    action: str = ""
+    since: int = 0  # days since 1970-01-01, 0: open
+    until: int = 0

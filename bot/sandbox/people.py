@@ -184,6 +184,18 @@ class Person(_Conversation):
         entities = find_bot_commands(text)
         return self._post(chat, text=text, entities=entities)
 
+    async def forward(
+        self, author: Person, text: str, *, hidden: bool = False, chat: Group | None = None
+    ) -> StoredMessage:
+        """Forward a text message written by ``author``. With ``hidden`` the author's privacy
+        settings hide them, and Telegram gives only their name, as it does."""
+        origin: JSON = (
+            {"type": "hidden_user", "date": now(), "sender_user_name": author.first_name}
+            if hidden
+            else {"type": "user", "date": now(), "sender_user": author.profile.to_api()}
+        )
+        return self._post(chat, text=text, forward_origin=origin)
+
     async def send_command(
         self, command: str, args: str = "", chat: Group | None = None
     ) -> StoredMessage:

@@ -126,6 +126,8 @@ class StoredMessage:
     contact: JSON | None = None
     location: JSON | None = None
     reply_to_message_id: int | None = None
+    # A forwarded message: the MessageOrigin Telegram attaches ("user" or "hidden_user").
+    forward_origin: JSON | None = None
     edit_date: int | None = None
     deleted: bool = False
     # What the bot asked for (any keyboard type), for logs and the page.
@@ -184,6 +186,8 @@ class StoredMessage:
         }
         if self.edit_date is not None:
             msg["edit_date"] = self.edit_date
+        if self.forward_origin is not None:
+            msg["forward_origin"] = self.forward_origin
         if self.text is not None:
             msg["text"] = self.text
             if self.entities:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.language import negotiate_locale
 from bot.services.sql import insert_ignore
-from models import User
+from models import Coordinator, CoordinatorTerritory, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,22 +27,49 @@ class Profile:
 
 @dataclass(frozen=True, slots=True)
 class Roles:
-    """A person is a citizen always; the other roles are granted."""
+    """A person is a citizen always; the other roles are granted. HQ coordinators see every
+    territory; other coordinators only ``territory_ids``: every coordinator check asks
+    ``can_act_in``, never compares ids itself."""
 
     is_volunteer: bool = False
     is_coordinator: bool = False
     is_hq: bool = False
+    territory_ids: frozenset[int] = frozenset()
 
     @property
     def is_citizen(self) -> bool:
         return True
 
+    def can_act_in(self, territory_id: int | None) -> bool:
+        if self.is_hq:
+            return True
+        return territory_id is not None and territory_id in self.territory_ids
 
-def roles_for(user: User, admin_ids: frozenset[int] | set[int] | list[int]) -> Roles:
-    # Volunteer profiles and appointed coordinators come with their own tables (later issues);
-    # until then ADMIN_IDS are the HQ coordinators.
-    is_hq = user.id in admin_ids
-    return Roles(is_volunteer=False, is_coordinator=is_hq, is_hq=is_hq)
+
+async def roles_for(
+    session: AsyncSession, user: User, admin_ids: frozenset[int] | set[int] | list[int]
+) -> Roles:
+    """ADMIN_IDS and appointed HQ coordinators see everything; territory coordinators their
+    territories. (Volunteer profiles come with their own table.)"""
+    coordinator = await session.get(Coordinator, user.id)
+    territory_ids: frozenset[int] = frozenset()
+    if coordinator is not None and not coordinator.is_hq:
+        territory_ids = frozenset(
+            (
+                await session.scalars(
+                    select(CoordinatorTerritory.territory_id).where(
+                        CoordinatorTerritory.user_id == user.id
+                    )
+                )
+            ).all()
+        )
+    is_hq = user.id in admin_ids or (coordinator is not None and coordinator.is_hq)
+    return Roles(
+        is_volunteer=False,
+        is_coordinator=is_hq or bool(territory_ids),
+        is_hq=is_hq,
+        territory_ids=territory_ids,
+    )
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User | None:

@@ -73,6 +73,9 @@ async def test_admin_ids_are_hq(session: AsyncSession) -> None:
     clock = FakeClock()
     admin, _ = await touch_user(session, Profile(100, "HQ"), clock.now(), wrote_to_bot=True)
     citizen, _ = await touch_user(session, Profile(101, "C"), clock.now(), wrote_to_bot=True)
-    assert roles_for(admin, {100}).is_hq and roles_for(admin, {100}).is_coordinator
-    assert not roles_for(citizen, {100}).is_coordinator
-    assert roles_for(citizen, {100}).is_citizen
+    await session.commit()
+    admin_roles = await roles_for(session, admin, {100})
+    assert admin_roles.is_hq and admin_roles.is_coordinator and admin_roles.can_act_in(42)
+    citizen_roles = await roles_for(session, citizen, {100})
+    assert not citizen_roles.is_coordinator and not citizen_roles.can_act_in(42)
+    assert citizen_roles.is_citizen
