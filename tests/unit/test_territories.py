@@ -1,0 +1,179 @@
+"""Loading territory files: both shipped files, malformed ones, reloads that keep data."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import FakeClock
+from bot.services import coordinators
+from bot.services.territories import (
+    COLUMNS,
+    TerritoryFileError,
+    contains_point,
+    load_from_file,
+    load_territories,
+    neighbours_of,
+    parse_territories,
+    resolve_file,
+)
+from bot.services.users import Profile, touch_user
+from models import Territory, migrate
+from models.db import create_engine, create_sessionmaker
+
+HEADER = ",".join(COLUMNS)
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(database_url)
+    await migrate.upgrade(engine)
+    yield create_sessionmaker(engine)
+    await engine.dispose()
+
+
+def test_kuzbass_file_has_its_34_districts() -> None:
+    rows = parse_territories(resolve_file("kuzbass").read_text(encoding="utf-8"))
+    root = [r for r in rows if r.parent is None]
+    assert [r.code for r in root] == ["kuzbass"]
+    districts = [r for r in rows if r.parent == "kuzbass"]
+    assert len(districts) == 34
+    assert {r.kind for r in districts} == {"city", "district"}
+    assert len([r for r in districts if r.kind == "city"]) == 16
+    assert {r.timezone for r in rows} == {"Asia/Novokuznetsk"}
+    assert all(r.neighbours for r in districts)
+
+
+def test_kazakhstan_file_has_17_regions_and_3_cities() -> None:
+    rows = parse_territories(resolve_file("kazakhstan").read_text(encoding="utf-8"))
+    assert len([r for r in rows if r.kind == "region"]) == 17
+    assert {r.name_kk for r in rows if r.kind == "city"} == {
+        "Астана қаласы",
+        "Алматы қаласы",
+        "Шымкент қаласы",
+    }
+    assert next(r for r in rows if r.code == "aktobe").timezone == "Asia/Aqtobe"
+    for row in rows:
+        ZoneInfo(row.timezone)
+        assert row.name_kk != row.name_ru
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("", ["the file has no header"]),
+        ("code,name\nx,y", ["the header must be"]),
+        (f"{HEADER}\n", ["lists no territories"]),
+        (f"{HEADER}\nab,А,Ә,city,,Asia/Almaty,43,76,10", ["line 2: expected 10 columns, found 9"]),
+        (f"{HEADER}\nAB,А,Ә,city,,Asia/Almaty,43,76,10,", ["line 2: code 'AB'"]),
+        (f"{HEADER}\nab,,Ә,city,,Asia/Almaty,43,76,10,", ["line 2: name_ru must be"]),
+        (f"{HEADER}\nab,А,Ә,town,,Asia/Almaty,43,76,10,", ["line 2: kind 'town'"]),
+        (f"{HEADER}\nab,А,Ә,city,,Europe/Nowhere,43,76,10,", ["line 2: timezone 'Europe/Nowhere'"]),
+        (
+            f"{HEADER}\nab,А,Ә,city,,Asia/Almaty,north,76,10,",
+            ["line 2: lat 'north' is not a number"],
+        ),
+        (f"{HEADER}\nab,А,Ә,city,,Asia/Almaty,43,276,10,", ["line 2: lon 276 is out of range"]),
+        (
+            f"{HEADER}\nab,А,Ә,city,zz,Asia/Almaty,43,76,10,",
+            ["line 2: parent 'zz' is not in the file"],
+        ),
+        (
+            f"{HEADER}\nab,А,Ә,city,,Asia/Almaty,43,76,10,ab",
+            ["line 2: a territory cannot be its own"],
+        ),
+        (
+            f"{HEADER}\nab,А,Ә,city,,Asia/Almaty,43,76,10,cd",
+            ["line 2: neighbour 'cd' is not in the file"],
+        ),
+        (
+            f"{HEADER}\nab,А,Ә,city,,Asia/Almaty,43,76,10,\nab,Б,Б,city,,Asia/Almaty,43,76,10,",
+            ["line 3: code 'ab' already used on line 2"],
+        ),
+        (
+            f"{HEADER}\nab,А,Ә,city,cd,Asia/Almaty,43,76,10,\ncd,Б,Б,city,ab,Asia/Almaty,43,76,10,",
+            ["line 2: 'ab' is its own ancestor", "line 3: 'cd' is its own ancestor"],
+        ),
+    ],
+)
+def test_malformed_files_name_every_bad_line(body: str, expected: list[str]) -> None:
+    with pytest.raises(TerritoryFileError) as info:
+        parse_territories(body)
+    assert len(info.value.errors) == len(expected)
+    for error, start in zip(info.value.errors, expected, strict=True):
+        assert start in error
+
+
+def test_comments_and_blank_lines_are_skipped() -> None:
+    body = f"# a comment\n\n{HEADER}\n# another\nab,А,Ә,city,,Asia/Almaty,43,76,10,\n"
+    assert [r.code for r in parse_territories(body)] == ["ab"]
+
+
+async def test_load_both_files_and_reload_keeps_territories_with_data(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = FakeClock()
+    async with sessions() as session:
+        report = await load_from_file(session, "kuzbass", clock.now())
+        await session.commit()
+    assert len(report.added) == 35
+    async with sessions() as session:
+        yurga = await session.scalar(select(Territory).where(Territory.code == "yurga"))
+        assert yurga is not None and yurga.parent_id is not None
+        assert "yurginsky-district" in {t.code for t in await neighbours_of(session, yurga.id)}
+        # A coordinator of Yurga: that territory now holds data.
+        user, _ = await touch_user(session, Profile(5, "Ольга"), clock.now(), wrote_to_bot=True)
+        await coordinators.appoint(
+            session,
+            user_id=user.id,
+            territory_ids=[yurga.id],
+            hq=False,
+            actor_id=1,
+            now=clock.now(),
+        )
+        await session.commit()
+
+    async with sessions() as session:
+        report = await load_from_file(session, "kazakhstan", clock.now())
+        await session.commit()
+    assert len(report.added) == 20
+    assert report.kept == ["kuzbass", "yurga"]  # Yurga holds data, and Kuzbass is its parent
+    assert len(report.removed) == 33
+
+    async with sessions() as session:
+        codes = set((await session.scalars(select(Territory.code))).all())
+    assert {"yurga", "kuzbass", "astana"} <= codes and "kemerovo" not in codes
+
+
+async def test_reload_updates_names_and_neighbours(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = FakeClock()
+    zone = "city,,Asia/Almaty"
+    first = (
+        f"{HEADER}\nab,Аб,Әб,{zone},43,76,10,cd\ncd,Сд,Сд2,{zone},44,76,10,ab\n"
+        f"ef,Еф,Еф2,{zone},45,76,10,"
+    )
+    second = (
+        f"{HEADER}\nab,Аб новое,Әб,{zone},43,76,10,ef\ncd,Сд,Сд2,{zone},44,76,10,\n"
+        f"ef,Еф,Еф2,{zone},45,76,10,ab"
+    )
+    async with sessions() as session:
+        await load_territories(session, parse_territories(first), clock.now())
+        await session.commit()
+        report = await load_territories(session, parse_territories(second), clock.now())
+        await session.commit()
+        assert report.updated == ["ab"] and not report.added and not report.removed
+        ab = await session.scalar(select(Territory).where(Territory.code == "ab"))
+        assert ab is not None and ab.name_ru == "Аб новое"
+        assert [t.code for t in await neighbours_of(session, ab.id)] == ["ef"]
+
+
+def test_a_pin_inside_and_outside() -> None:
+    yurga = Territory(code="yurga", lat=55.72, lon=84.89, radius_km=15)
+    assert contains_point(yurga, 55.70, 84.95)
+    assert not contains_point(yurga, 55.35, 86.09)  # Kemerovo
