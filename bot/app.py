@@ -118,13 +118,13 @@ class App:
         await self.engine.dispose()
 
 
-def build_bot(settings: Settings, *, for_replies: bool = True) -> Bot:
+def build_bot(settings: Settings, *, for_replies: bool = True, timeout: float = 60.0) -> Bot:
     """``for_replies``: the handlers' Bot commits before each call and waits out a 429; the
     delivery worker's own Bot does neither: it reschedules the row and serves other chats."""
     session = (
-        AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=timeout)
         if settings.telegram_api_url
-        else AiohttpSession()
+        else AiohttpSession(timeout=timeout)
     )
     if for_replies:
         session.middleware(CommitBeforeSendMiddleware())
@@ -265,7 +265,11 @@ def build_delivery(
     clock: Clock,
 ) -> DeliveryWorker:
     return DeliveryWorker(
-        build_bot(settings, for_replies=False),
+        # A send must give up well before its lease runs out, or another worker could take
+        # the row over while this one is still waiting for Telegram.
+        build_bot(
+            settings, for_replies=False, timeout=min(30.0, settings.delivery_lease_seconds / 2)
+        ),
         sessionmaker,
         translator,
         clock,

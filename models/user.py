@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, String, false
+from sqlalchemy import BigInteger, Boolean, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -13,6 +13,15 @@ from models.base import Base, UTCDateTime
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (
+        # The few who blocked the bot, found without scanning everyone.
+        Index(
+            "ix_users_blocked",
+            "id",
+            sqlite_where=text("blocked_bot"),
+            postgresql_where=text("blocked_bot"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     first_name: Mapped[str] = mapped_column(String(256))

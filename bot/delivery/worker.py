@@ -36,6 +36,7 @@ class WorkerConfig:
     poll_interval: float = 0.5
     lease: timedelta = timedelta(seconds=60)
     edit_wait: timedelta = timedelta(seconds=1)
+    sweep_interval: float = 5.0
 
 
 class DeliveryWorker:
@@ -62,6 +63,7 @@ class DeliveryWorker:
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._next_sweep = 0.0
 
     # --- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
@@ -95,6 +97,7 @@ class DeliveryWorker:
     # --- the loop ------------------------------------------------------------------------
     async def _run(self) -> None:
         while not self._stopping.is_set():
+            await self._sweep_now_and_then()
             free = self.config.concurrency - len(self._in_flight)
             claimed: list[outbox.Claimed] = []
             if free > 0:
@@ -126,6 +129,17 @@ class DeliveryWorker:
         for waiter in pending:
             waiter.cancel()
 
+    async def _sweep_now_and_then(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._next_sweep:
+            return
+        self._next_sweep = loop.time() + self.config.sweep_interval
+        try:
+            async with self.sessionmaker() as session:
+                await outbox.sweep(session, self.clock.now())
+        except Exception:
+            logger.exception("delivery: sweeping leases and blocked people failed")
+
     async def _claim(self, limit: int) -> list[outbox.Claimed]:
         async with self.sessionmaker() as session:
             return await outbox.claim_due(
@@ -133,7 +147,9 @@ class DeliveryWorker:
             )
 
     async def run_once(self) -> int:
-        """Claim one batch and deliver it completely (tests and benchmarks)."""
+        """Sweep, claim one batch and deliver it completely (tests and benchmarks)."""
+        async with self.sessionmaker() as session:
+            await outbox.sweep(session, self.clock.now())
         claimed = await self._claim(self.config.concurrency)
         await asyncio.gather(*(self._deliver(row) for row in claimed))
         return len(claimed)
@@ -163,12 +179,14 @@ class DeliveryWorker:
             # A long wait (a group's minute window, a 429 pause) is not spent holding a lease.
             async with self.sessionmaker() as session:
                 at = self.clock.now() + timedelta(seconds=wait)
-                await outbox.retry_later(session, row.id, at, "rate limit", count_attempt=False)
+                await outbox.retry_later(
+                    session, row.id, row.lease, at, "rate limit", count_attempt=False
+                )
             return
         await self.limiter.acquire(row.chat_id)
         async with self.sessionmaker() as session:
             still_ours = await outbox.renew_lease(
-                session, row.id, self.owner, self.clock.now() + self.config.lease
+                session, row.id, row.lease, self.clock.now() + self.config.lease
             )
         if not still_ours:
             logger.warning("delivery: row %s lease lost before sending; skipped here", row.id)
@@ -176,11 +194,11 @@ class DeliveryWorker:
         try:
             result = await self.bot(method)
         except Exception as exc:
-            await self._after_error(row, exc)
+            await self._after_error(row, exc, edit_message_id)
             return
         message_id = result.message_id if isinstance(result, Message) else edit_message_id
         async with self.sessionmaker() as session:
-            await outbox.mark_sent(session, row.id, message_id, self.clock.now())
+            await outbox.mark_sent(session, row.id, row.lease, message_id, self.clock.now())
         logger.debug("delivery: row %s sent", row.id)
 
     async def _edit_target(self, row: outbox.Claimed) -> int | None:
@@ -189,14 +207,19 @@ class DeliveryWorker:
             original = await outbox.original_of_edit(session, row.chat_id, row.edit_key)
         if original is not None and original[0] == OutboxStatus.SENT and original[1] is not None:
             return original[1]
-        if original is not None and original[0] in (OutboxStatus.PENDING, OutboxStatus.SENDING):
+        waiting = original is not None and original[0] in (
+            OutboxStatus.PENDING,
+            OutboxStatus.SENDING,
+        )
+        if waiting and not self.policy.gives_up(row.attempts + 1):
             async with self.sessionmaker() as session:  # the original goes first
                 await outbox.retry_later(
                     session,
                     row.id,
+                    row.lease,
                     self.clock.now() + self.config.edit_wait,
                     "waiting for the original message",
-                    count_attempt=False,
+                    count_attempt=True,
                 )
             return None
         await self._final(
@@ -204,7 +227,9 @@ class DeliveryWorker:
         )
         return None
 
-    async def _after_error(self, row: outbox.Claimed, exc: BaseException) -> None:
+    async def _after_error(
+        self, row: outbox.Claimed, exc: BaseException, edit_message_id: int | None
+    ) -> None:
         verdict = classify(exc)
         now = self.clock.now()
         logger.info("delivery: row %s chat %s: %s", row.id, row.chat_id, verdict.reason)
@@ -212,25 +237,37 @@ class DeliveryWorker:
             if verdict.outcome is Outcome.RETRY_AFTER:
                 self.limiter.note_retry_after(row.chat_id, verdict.retry_after)
                 at = now + timedelta(seconds=verdict.retry_after)
-                await outbox.retry_later(session, row.id, at, verdict.reason, count_attempt=False)
+                await outbox.retry_later(
+                    session, row.id, row.lease, at, verdict.reason, count_attempt=False
+                )
             elif verdict.outcome is Outcome.TRANSIENT:
                 failed = row.attempts + 1
                 if self.policy.gives_up(failed):
                     await outbox.mark_final(
-                        session, row.id, OutboxStatus.FAILED, verdict.reason, count_attempt=True
+                        session,
+                        row.id,
+                        row.lease,
+                        OutboxStatus.FAILED,
+                        verdict.reason,
+                        count_attempt=True,
                     )
                 else:
                     at = now + timedelta(seconds=self.policy.backoff(failed))
                     await outbox.retry_later(
-                        session, row.id, at, verdict.reason, count_attempt=True
+                        session, row.id, row.lease, at, verdict.reason, count_attempt=True
                     )
             elif verdict.outcome is Outcome.BLOCKED:
-                await outbox.mark_blocked(session, row.id, row.chat_id, now)
+                await outbox.mark_blocked(session, row.id, row.lease, row.chat_id, now)
             elif verdict.outcome is Outcome.DONE:
-                await outbox.mark_sent(session, row.id, None, now)
+                await outbox.mark_sent(session, row.id, row.lease, edit_message_id, now)
             else:
                 await outbox.mark_final(
-                    session, row.id, OutboxStatus.FAILED, verdict.reason, count_attempt=True
+                    session,
+                    row.id,
+                    row.lease,
+                    OutboxStatus.FAILED,
+                    verdict.reason,
+                    count_attempt=True,
                 )
 
     async def _final(
@@ -238,4 +275,6 @@ class DeliveryWorker:
     ) -> None:
         logger.warning("delivery: row %s %s: %s", row.id, status.value, reason)
         async with self.sessionmaker() as session:
-            await outbox.mark_final(session, row.id, status, reason, count_attempt=count_attempt)
+            await outbox.mark_final(
+                session, row.id, row.lease, status, reason, count_attempt=count_attempt
+            )

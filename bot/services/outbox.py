@@ -6,6 +6,7 @@ Services call ``enqueue`` with a plain message record; bot/delivery renders and 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from bot.services.sql import insert_ignore
 from models import OutboxMessage, OutboxStatus, Priority, User
 
 ArgValue = str | int | float
+PURGED: dict[str, Any] = {"purged": True}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,19 @@ async def enqueue(
     ``personal`` payloads are purged once delivered.
     """
     due = not_before or now
+    if edit_key is not None:
+        # An edit must never overtake its original in the chat's queue, or the chat would
+        # wait forever for an original that is never its next message.
+        original = (
+            await session.execute(
+                select(OutboxMessage.priority, OutboxMessage.not_before).where(
+                    OutboxMessage.idempotency_key == edit_key, OutboxMessage.chat_id == chat_id
+                )
+            )
+        ).first()
+        if original is not None:
+            priority = Priority(max(int(priority), original.priority))
+            due = max(due, original.not_before)
     result = await session.execute(
         insert_ignore(
             session,
@@ -148,6 +163,7 @@ class Claimed:
     attempts: int
     locale: str | None
     language_code: str | None
+    lease: str  # this claim's token: only its holder may send the row or finish it
 
 
 async def release_expired_leases(session: AsyncSession, now: datetime) -> int:
@@ -165,7 +181,10 @@ async def release_leases_of(session: AsyncSession, owner: str) -> int:
     for the leases to expire."""
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_owner == owner)
+        .where(
+            OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.lease_owner.like(f"{owner}:%"),
+        )
         .values(status=OutboxStatus.PENDING, leased_until=None, lease_owner=None)
     )
     await session.commit()
@@ -175,13 +194,23 @@ async def release_leases_of(session: AsyncSession, owner: str) -> int:
 async def drop_for_blocked(session: AsyncSession, now: datetime) -> int:
     """Due messages to people who blocked the bot are marked, not sent."""
     blocked = select(User.id).where(User.blocked_bot.is_(True))
+    return await _block_pending(
+        session, OutboxMessage.next_attempt_at <= now, OutboxMessage.chat_id.in_(blocked)
+    )
+
+
+async def _block_pending(session: AsyncSession, *where: Any) -> int:
+    """Mark pending rows as not sent because of a block, purging personal payloads."""
+    pending = (OutboxMessage.status == OutboxStatus.PENDING, *where)
+    await session.execute(
+        update(OutboxMessage)
+        .where(*pending, OutboxMessage.personal.is_(True))
+        .values(payload=PURGED)
+        .execution_options(synchronize_session=False)
+    )
     result = await session.execute(
         update(OutboxMessage)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.next_attempt_at <= now,
-            OutboxMessage.chat_id.in_(blocked),
-        )
+        .where(*pending)
         .values(status=OutboxStatus.BLOCKED, last_error="the person blocked the bot")
         .execution_options(synchronize_session=False)
     )
@@ -197,9 +226,6 @@ async def claim_due(
     person reads them in order. On PostgreSQL rows are locked with SKIP LOCKED so several
     processes share the queue; on SQLite one process runs the worker. Commits.
     """
-    await release_expired_leases(session, now)
-    await drop_for_blocked(session, now)
-
     o = aliased(OutboxMessage)
     busy = aliased(OutboxMessage)
     earlier = aliased(OutboxMessage)
@@ -218,9 +244,16 @@ async def claim_due(
             ),
         ),
     )
+    blocked = exists().where(User.id == o.chat_id, User.blocked_bot.is_(True))
     query = (
         select(o.id)
-        .where(o.status == OutboxStatus.PENDING, o.next_attempt_at <= now, ~chat_busy, ~not_head)
+        .where(
+            o.status == OutboxStatus.PENDING,
+            o.next_attempt_at <= now,
+            ~chat_busy,
+            ~not_head,
+            ~blocked,
+        )
         .order_by(o.priority, o.next_attempt_at, o.id)
         .limit(limit)
     )
@@ -230,10 +263,11 @@ async def claim_due(
     if not ids:
         await session.commit()
         return []
+    token = f"{owner}:{uuid.uuid4().hex[:16]}"
     leased = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.SENDING, leased_until=now + lease, lease_owner=owner)
+        .values(status=OutboxStatus.SENDING, leased_until=now + lease, lease_owner=token)
         .returning(
             OutboxMessage.id,
             OutboxMessage.idempotency_key,
@@ -266,12 +300,22 @@ async def claim_due(
                 attempts=row.attempts,
                 locale=locale,
                 language_code=code,
+                lease=token,
             )
         )
     return claimed
 
 
-async def renew_lease(session: AsyncSession, row_id: int, owner: str, until: datetime) -> bool:
+async def sweep(session: AsyncSession, now: datetime) -> tuple[int, int]:
+    """Housekeeping the worker runs every few seconds, not on every claim: expired leases go
+    back to the queue, and due messages to people who blocked the bot are marked. Commits."""
+    released = await release_expired_leases(session, now)
+    dropped = await drop_for_blocked(session, now)
+    await session.commit()
+    return released, dropped
+
+
+async def renew_lease(session: AsyncSession, row_id: int, lease: str, until: datetime) -> bool:
     """Right before sending: still ours? (A lease that expired may have gone to another
     worker; sending anyway would be a duplicate.) Extends the lease when it is. Commits."""
     result = await session.execute(
@@ -279,7 +323,7 @@ async def renew_lease(session: AsyncSession, row_id: int, owner: str, until: dat
         .where(
             OutboxMessage.id == row_id,
             OutboxMessage.status == OutboxStatus.SENDING,
-            OutboxMessage.lease_owner == owner,
+            OutboxMessage.lease_owner == lease,
         )
         .values(leased_until=until)
     )
@@ -287,55 +331,91 @@ async def renew_lease(session: AsyncSession, row_id: int, owner: str, until: dat
     return bool(getattr(result, "rowcount", 0))
 
 
-def _finish(**values: Any) -> dict[str, Any]:
-    return {"leased_until": None, "lease_owner": None, **values}
+async def _finish(
+    session: AsyncSession, row_id: int, lease: str, values: dict[str, Any], *, purge: bool
+) -> bool:
+    """Close a lease: only if this claim still holds the row (a late answer after the lease
+    expired must not undo another worker's outcome). Commits."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row_id,
+            OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.lease_owner == lease,
+        )
+        .values(leased_until=None, lease_owner=None, **values)
+        .returning(OutboxMessage.personal)
+    )
+    personal = result.scalar()
+    if personal and purge:
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row_id).values(payload=PURGED)
+        )
+    await session.commit()
+    return personal is not None
 
 
 async def mark_sent(
-    session: AsyncSession, row_id: int, telegram_message_id: int | None, now: datetime
-) -> None:
-    row = await session.get(OutboxMessage, row_id)
-    if row is None:
-        return
-    row.status = OutboxStatus.SENT
-    row.telegram_message_id = telegram_message_id
-    row.sent_at = now
-    row.leased_until = None
-    row.lease_owner = None
-    row.last_error = None
-    if row.personal:
-        row.payload = {"purged": True}
-    await session.commit()
+    session: AsyncSession,
+    row_id: int,
+    lease: str,
+    telegram_message_id: int | None,
+    now: datetime,
+) -> bool:
+    values = {
+        "status": OutboxStatus.SENT,
+        "telegram_message_id": telegram_message_id,
+        "sent_at": now,
+        "last_error": None,
+    }
+    return await _finish(session, row_id, lease, values, purge=True)
 
 
 async def retry_later(
-    session: AsyncSession, row_id: int, at: datetime, reason: str, *, count_attempt: bool
-) -> None:
-    values = _finish(status=OutboxStatus.PENDING, next_attempt_at=at, last_error=reason[:500])
+    session: AsyncSession,
+    row_id: int,
+    lease: str,
+    at: datetime,
+    reason: str,
+    *,
+    count_attempt: bool,
+) -> bool:
+    values: dict[str, Any] = {
+        "status": OutboxStatus.PENDING,
+        "next_attempt_at": at,
+        "last_error": reason[:500],
+    }
     if count_attempt:
         values["attempts"] = OutboxMessage.attempts + 1
-    await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
-    await session.commit()
+    return await _finish(session, row_id, lease, values, purge=False)
 
 
 async def mark_final(
-    session: AsyncSession, row_id: int, status: OutboxStatus, reason: str, *, count_attempt: bool
-) -> None:
-    values = _finish(status=status, last_error=reason[:500])
+    session: AsyncSession,
+    row_id: int,
+    lease: str,
+    status: OutboxStatus,
+    reason: str,
+    *,
+    count_attempt: bool,
+) -> bool:
+    """Failed, blocked or skipped for good; a personal payload is purged here too."""
+    values: dict[str, Any] = {"status": status, "last_error": reason[:500]}
     if count_attempt:
         values["attempts"] = OutboxMessage.attempts + 1
-    await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
-    await session.commit()
+    return await _finish(session, row_id, lease, values, purge=True)
 
 
-async def mark_blocked(session: AsyncSession, row_id: int, chat_id: int, now: datetime) -> None:
+async def mark_blocked(
+    session: AsyncSession, row_id: int, lease: str, chat_id: int, now: datetime
+) -> None:
     """A 403: the person blocked the bot. Nothing more is sent until they write again."""
+    reason = "the person blocked the bot"
     await session.execute(
         update(User).where(User.id == chat_id).values(blocked_bot=True, updated_at=now)
     )
-    await mark_final(
-        session, row_id, OutboxStatus.BLOCKED, "the person blocked the bot", count_attempt=True
-    )
+    await _block_pending(session, OutboxMessage.chat_id == chat_id)
+    await mark_final(session, row_id, lease, OutboxStatus.BLOCKED, reason, count_attempt=True)
 
 
 async def original_of_edit(

@@ -120,12 +120,19 @@ async def fire_due(
     for reminder in reminders:
         tz = ZoneInfo(reminder.timezone)
         rule = RepeatRule.parse(reminder.repeat) if reminder.repeat else None
-        if now - reminder.due_at > max_lateness:
-            reminder.missed_count += 1
-            reminder.last_missed_at = reminder.due_at
-            missed += 1
+        due, skipped = (
+            rule.latest_until(reminder.due_at, now, tz)
+            if rule is not None
+            else (reminder.due_at, 0)
+        )
+        reminder.occurrence += skipped
+        missed_now = skipped
+        sent_at: datetime | None = None
+        if now - due > max_lateness:
+            missed_now += 1
         else:
             urgent = reminder.priority == Priority.URGENT
+            sent_at = now if urgent else quiet.defer(now, tz)
             await enqueue(
                 session,
                 chat_id=reminder.chat_id,
@@ -133,17 +140,21 @@ async def fire_due(
                 key=f"reminder:{reminder.id}:{reminder.occurrence}",
                 now=now,
                 priority=Priority(reminder.priority),
-                not_before=now if urgent else quiet.defer(now, tz),
+                not_before=sent_at,
             )
             reminder.last_fired_at = now
             fired += 1
+        if missed_now:
+            reminder.missed_count += missed_now
+            reminder.last_missed_at = due
+            missed += missed_now
         reminder.occurrence += 1
         if rule is not None:
-            reminder.due_at = rule.next_after(reminder.due_at, now, tz)
-        elif reminder.last_fired_at == now:
-            reminder.state = ReminderState.DONE
+            # Held for the morning by quiet hours: the night's other occurrences fold into
+            # this one instead of piling up at 08:00.
+            reminder.due_at = rule.next_after(due, max(now, sent_at or now), tz)
         else:
-            reminder.state = ReminderState.MISSED
+            reminder.state = ReminderState.DONE if sent_at is not None else ReminderState.MISSED
         reminder.updated_at = now
     await session.commit()
     return FireResult(fired, missed)

@@ -75,6 +75,25 @@ class RepeatRule:
                     return moment
         raise RuleError(f"no occurrence within a year: {self.text!r}")
 
+    def latest_until(
+        self, previous: datetime, moment: datetime, tz: ZoneInfo
+    ) -> tuple[datetime, int]:
+        """The last occurrence at or before ``moment``, counting from ``previous`` (itself an
+        occurrence), and how many occurrences came before it: after downtime the latest one
+        may still be on time while the earlier ones were missed."""
+        if previous > moment:
+            return previous, 0
+        if self.interval is not None:
+            steps = (moment - previous) // self.interval
+            return previous + steps * self.interval, steps
+        latest, skipped = previous, 0
+        for _ in range(10_000):  # a daily rule over 27 years; beyond that, give up skipping
+            following = self.next_after(latest, latest, tz)
+            if following > moment:
+                break
+            latest, skipped = following, skipped + 1
+        return latest, skipped
+
     def _matches(self, day: date) -> bool:
         if self.weekdays:
             return day.weekday() in self.weekdays

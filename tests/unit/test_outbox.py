@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FakeClock
@@ -65,7 +65,7 @@ async def sent(
 ) -> None:
     for row in rows:
         async with sessions() as session:
-            await outbox.mark_sent(session, row.id, 1, clock.now())
+            assert await outbox.mark_sent(session, row.id, row.lease, 1, clock.now())
 
 
 def test_message_record_round_trips() -> None:
@@ -129,26 +129,56 @@ async def test_not_before_waits(sessions: async_sessionmaker[AsyncSession]) -> N
     clock = FakeClock()
     await put(sessions, clock, 1, "later", not_before=clock.now() + timedelta(seconds=10))
     await put(sessions, clock, 1, "now")
-    assert [r.key for r in await claim(sessions, clock)] == ["now"]
+    [now] = await claim(sessions, clock)
+    assert now.key == "now"
     clock.advance(timedelta(seconds=10))
     assert await claim(sessions, clock) == []  # "now" still in flight
-    async with sessions() as session:
-        row = await session.scalar(
-            select(OutboxMessage).where(OutboxMessage.idempotency_key == "now")
-        )
-        assert row is not None
-        await outbox.mark_sent(session, row.id, 5, clock.now())
+    await sent(sessions, clock, [now])
     assert [r.key for r in await claim(sessions, clock)] == ["later"]
 
 
-async def test_expired_lease_is_claimed_again(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def sweep(sessions: async_sessionmaker[AsyncSession], clock: FakeClock) -> None:
+    async with sessions() as session:
+        await outbox.sweep(session, clock.now())
+
+
+async def test_expired_lease_is_claimed_again_and_the_old_claim_is_fenced(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     clock = FakeClock()
     await put(sessions, clock, 1, "k")
-    assert len(await claim(sessions, clock)) == 1
+    [first] = await claim(sessions, clock)
     clock.advance(LEASE - timedelta(seconds=1))
+    await sweep(sessions, clock)
     assert await claim(sessions, clock) == []
     clock.advance(timedelta(seconds=2))
-    assert [r.key for r in await claim(sessions, clock)] == ["k"]
+    await sweep(sessions, clock)
+    [second] = await claim(sessions, clock)
+    assert second.key == "k" and second.lease != first.lease
+    async with sessions() as session:
+        # The first claim woke up late: it may neither send nor record an outcome now.
+        assert not await outbox.renew_lease(session, first.id, first.lease, clock.now())
+        assert not await outbox.mark_sent(session, first.id, first.lease, 1, clock.now())
+        assert await outbox.renew_lease(session, second.id, second.lease, clock.now())
+        assert await outbox.mark_sent(session, second.id, second.lease, 2, clock.now())
+        row = await session.get(OutboxMessage, second.id)
+        assert row is not None and row.telegram_message_id == 2
+
+
+async def test_an_edit_never_overtakes_its_original(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = FakeClock()
+    later = clock.now() + timedelta(seconds=30)
+    await put(sessions, clock, 1, "push", priority=Priority.BULK, not_before=later)
+    await put(sessions, clock, 1, "push:taken", priority=Priority.URGENT, edit_key="push")
+    assert await claim(sessions, clock) == []  # the edit waits with its original
+    clock.advance(timedelta(seconds=30))
+    [original] = await claim(sessions, clock)
+    assert original.key == "push"
+    await sent(sessions, clock, [original])
+    [edit] = await claim(sessions, clock)
+    assert edit.key == "push:taken" and edit.edit_key == "push"
 
 
 async def test_retry_later_and_final_states(sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -157,7 +187,12 @@ async def test_retry_later_and_final_states(sessions: async_sessionmaker[AsyncSe
     [row] = await claim(sessions, clock)
     async with sessions() as session:
         await outbox.retry_later(
-            session, row.id, clock.now() + timedelta(seconds=10), "502", count_attempt=True
+            session,
+            row.id,
+            row.lease,
+            clock.now() + timedelta(seconds=10),
+            "502",
+            count_attempt=True,
         )
     assert await claim(sessions, clock) == []
     clock.advance(timedelta(seconds=10))
@@ -165,7 +200,12 @@ async def test_retry_later_and_final_states(sessions: async_sessionmaker[AsyncSe
     assert again.attempts == 1
     async with sessions() as session:
         await outbox.mark_final(
-            session, again.id, OutboxStatus.FAILED, "400: chat not found", count_attempt=True
+            session,
+            again.id,
+            again.lease,
+            OutboxStatus.FAILED,
+            "400: chat not found",
+            count_attempt=True,
         )
         report = await outbox.delivery_report(session)
     assert report.counts == {"failed": 1}
@@ -181,6 +221,7 @@ async def test_blocked_people_get_nothing(sessions: async_sessionmaker[AsyncSess
     await put(sessions, clock, 5, "k")
     await put(sessions, clock, 6, "other")
     assert [r.key for r in await claim(sessions, clock)] == ["other"]
+    await sweep(sessions, clock)
     async with sessions() as session:
         report = await outbox.delivery_report(session)
     assert report.counts["blocked"] == 1
@@ -203,12 +244,16 @@ async def test_personal_payload_purged_after_delivery(
 
 
 async def test_workers_never_share_a_row_on_postgres(pg_url: str) -> None:
+    """Four workers on one PostgreSQL queue: every row once, one in flight per chat, in order."""
     engine = create_engine(pg_url)
     await migrate.upgrade(engine)
     sessions = create_sessionmaker(engine)
     clock = FakeClock()
-    for chat in range(1, 201):
-        await put(sessions, clock, chat, f"k{chat}")
+    for n in range(10):
+        for chat in range(1, 31):
+            await put(sessions, clock, chat, f"k{chat}:{n}")
+    in_flight: dict[int, str] = {}
+    order: dict[int, list[str]] = {}
 
     async def worker(owner: str) -> list[str]:
         taken: list[str] = []
@@ -218,10 +263,27 @@ async def test_workers_never_share_a_row_on_postgres(pg_url: str) -> None:
                     session, clock.now(), limit=7, lease=LEASE, owner=owner
                 )
             if not batch:
-                return taken
+                async with sessions() as session:
+                    left = await session.scalar(
+                        select(func.count()).where(OutboxMessage.status != OutboxStatus.SENT)
+                    )
+                if not left:
+                    return taken
+                await asyncio.sleep(0.01)
+                continue
+            for row in batch:
+                assert row.chat_id not in in_flight, f"two in flight for chat {row.chat_id}"
+                in_flight[row.chat_id] = row.key
+                order.setdefault(row.chat_id, []).append(row.key)
+            await asyncio.sleep(0.005)  # "sending"
+            for row in batch:
+                del in_flight[row.chat_id]
+                async with sessions() as session:
+                    assert await outbox.mark_sent(session, row.id, row.lease, 1, clock.now())
             taken += [r.key for r in batch]
 
     results = await asyncio.gather(*(worker(f"w{i}") for i in range(4)))
     everything = [key for keys in results for key in keys]
-    assert len(everything) == len(set(everything)) == 200
+    assert len(everything) == len(set(everything)) == 300
+    assert all(order[chat] == [f"k{chat}:{n}" for n in range(10)] for chat in order)
     await engine.dispose()

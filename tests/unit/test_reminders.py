@@ -129,18 +129,52 @@ async def test_after_downtime_recent_ones_fire_and_old_ones_are_missed(
     clock = FakeClock(NOON_KUZBASS)
     recent = await add(sessions, clock, NOON_KUZBASS - timedelta(hours=1))
     old = await add(sessions, clock, NOON_KUZBASS - timedelta(hours=5))
+    # Daily at 12:00, last due two days ago: those two were missed, today's is on time.
     daily = await add(sessions, clock, NOON_KUZBASS - timedelta(days=2), repeat="daily 12:00")
     result = await tick(sessions, clock)
-    assert result == reminders.FireResult(fired=1, missed=2)
-    assert [r.idempotency_key for r in await outbox_rows(sessions)] == [f"reminder:{recent}:0"]
+    assert result == reminders.FireResult(fired=2, missed=3)
+    keys = {r.idempotency_key for r in await outbox_rows(sessions)}
+    assert keys == {f"reminder:{recent}:0", f"reminder:{daily}:2"}
     assert (await reminder(sessions, old)).state == ReminderState.MISSED
     repeating = await reminder(sessions, daily)
-    assert repeating.state == ReminderState.PENDING and repeating.missed_count == 1
+    assert repeating.state == ReminderState.PENDING and repeating.missed_count == 2
     assert repeating.due_at == NOON_KUZBASS + timedelta(days=1)
     async with sessions() as session:
         status = await reminders.reminder_status(session)
     assert status.missed == 2 and status.pending == 1
     assert {m.id for m in status.recent_missed} == {old, daily}
+
+
+async def test_catch_up_sends_the_latest_occurrence_still_on_time(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = FakeClock(NOON_KUZBASS)
+    hourly = await add(
+        sessions, clock, NOON_KUZBASS - timedelta(hours=5, minutes=10), repeat="every 1h"
+    )
+    result = await job.tick(
+        clock.now(), sessionmaker=sessions, max_lateness=timedelta(minutes=30), quiet=QuietHours()
+    )
+    assert result == reminders.FireResult(fired=1, missed=5)
+    again = await reminder(sessions, hourly)
+    assert again.due_at == NOON_KUZBASS + timedelta(minutes=50)
+    assert again.missed_count == 5
+
+
+async def test_a_repeating_reminder_does_not_pile_up_overnight(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    evening = datetime(2026, 12, 7, 16, 0, tzinfo=UTC)  # 23:00 in Kuzbass
+    clock = FakeClock(evening)
+    rid = await add(sessions, clock, evening, repeat="every 1h")
+    for _ in range(12):  # the scheduler ticks through the night
+        await tick(sessions, clock)
+        clock.advance(timedelta(hours=1))
+    rows = await outbox_rows(sessions)
+    morning = datetime(2026, 12, 8, 1, 0, tzinfo=UTC)  # 08:00 in Kuzbass
+    assert [r.not_before for r in rows][:1] == [morning]
+    assert sum(1 for r in rows if r.not_before == morning) == 1
+    assert (await reminder(sessions, rid)).missed_count == 0
 
 
 async def test_cancel_move_and_cancel_by_subject(
