@@ -13,8 +13,8 @@ from bot.services.users import Roles
 
 logger = logging.getLogger(__name__)
 
-CITIZEN_COMMANDS = ("start", "menu", "help", "language", "cancel")
-COORDINATOR_COMMANDS = ("territories",)
+CITIZEN_COMMANDS = ("start", "menu", "volunteer", "help", "language", "cancel")
+COORDINATOR_COMMANDS = ("applications", "territories")
 HQ_COMMANDS = ("appoint", "coordinators", "audit", "stats", "delivery", "scheduler")
 
 

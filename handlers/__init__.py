@@ -10,6 +10,7 @@ from aiogram.enums import ChatType
 from bot.filters import IsCoordinator, IsHQ
 from handlers import common, errors, fallback, groups, membership
 from handlers.coordinator import (
+    applications,
     appoint,
     audit,
     coordinators,
@@ -18,6 +19,7 @@ from handlers.coordinator import (
     stats,
     territories,
 )
+from handlers.volunteer import signup
 
 
 def _detached(router: Router) -> Router:
@@ -54,12 +56,13 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
     coordinator = Router(name="coordinator")
     coordinator.message.filter(IsCoordinator())
     coordinator.callback_query.filter(IsCoordinator())
-    coordinator.include_routers(_detached(territories.router), hq)
+    coordinator.include_routers(_detached(territories.router), _detached(applications.router), hq)
 
     private.include_routers(
         _detached(membership.router),
         _detached(common.router),
         coordinator,
+        _detached(signup.router),
         *(_detached(r) for r in feature_routers),
     )
     # Catch-alls last: they answer whatever no feature understood.

@@ -7,6 +7,7 @@ from models.outbox import OutboxMessage, OutboxStatus, Priority
 from models.reminder import Reminder, ReminderState
 from models.territory import Coordinator, CoordinatorTerritory, Territory, TerritoryNeighbour
 from models.user import User
+from models.volunteer import Volunteer, VolunteerStatus
 
 __all__ = [
     "AuditEntry",
@@ -22,4 +23,6 @@ __all__ = [
     "Territory",
     "TerritoryNeighbour",
     "User",
+    "Volunteer",
+    "VolunteerStatus",
 ]

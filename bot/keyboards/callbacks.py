@@ -35,3 +35,18 @@ class AuditPageCb(CallbackData, prefix="au"):
     action: str = ""
     since: int = 0  # days since 1970-01-01, 0: open
     until: int = 0
+
+
+class SignupCb(CallbackData, prefix="su"):
+    """The volunteer sign-up form's inline choices."""
+
+    step: str  # "t" territory, "s" skill, "a" age, "v" availability, "c" consent, "e" edit, "ok"
+    value: str = ""
+    page: int = 0
+
+
+class ApplicationCb(CallbackData, prefix="va"):
+    """A coordinator's decision on application ``id``: "ok", "no", or "open" its card."""
+
+    id: int
+    action: str

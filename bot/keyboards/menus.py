@@ -20,7 +20,10 @@ Gettext = Callable[..., str]
 
 def main_menu(_: Gettext, roles: Roles) -> ReplyKeyboardMarkup:
     """Only buttons that work today; features add theirs as they land."""
-    rows = [[KeyboardButton(text=_("btn-help")), KeyboardButton(text=_("btn-language"))]]
+    rows = []
+    if not roles.is_volunteer:
+        rows.append([KeyboardButton(text=_("btn-become-volunteer"))])
+    rows.append([KeyboardButton(text=_("btn-help")), KeyboardButton(text=_("btn-language"))])
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
 
 

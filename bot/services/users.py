@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.language import negotiate_locale
 from bot.services.sql import insert_ignore
-from models import Coordinator, CoordinatorTerritory, User
+from models import Coordinator, CoordinatorTerritory, User, Volunteer, VolunteerStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ async def roles_for(
     session: AsyncSession, user: User, admin_ids: frozenset[int] | set[int] | list[int]
 ) -> Roles:
     """ADMIN_IDS and appointed HQ coordinators see everything; territory coordinators their
-    territories. (Volunteer profiles come with their own table.)"""
+    territories; a volunteer is one whose application was approved."""
     coordinator = await session.get(Coordinator, user.id)
     territory_ids: frozenset[int] = frozenset()
     if coordinator is not None and not coordinator.is_hq:
@@ -64,8 +64,13 @@ async def roles_for(
             ).all()
         )
     is_hq = user.id in admin_ids or (coordinator is not None and coordinator.is_hq)
+    volunteer = await session.scalar(
+        select(Volunteer.id).where(
+            Volunteer.user_id == user.id, Volunteer.status == VolunteerStatus.APPROVED
+        )
+    )
     return Roles(
-        is_volunteer=False,
+        is_volunteer=volunteer is not None,
         is_coordinator=is_hq or bool(territory_ids),
         is_hq=is_hq,
         territory_ids=territory_ids,

@@ -1,0 +1,209 @@
+"""Volunteer applications and profiles: sign-up, the coordinator's decision, who to notify."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import phonenumbers
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.users import Roles
+from models import Coordinator, CoordinatorTerritory, Volunteer, VolunteerStatus
+from models.volunteer import LIVE_STATUSES
+
+SKILLS = (
+    "delivery",
+    "utilities",
+    "coal",
+    "household",
+    "driving",
+    "calls",
+    "medic",
+    "safety",
+    "legal",
+)
+AGE_GROUPS = ("under18", "18-34", "35-54", "55plus")
+AVAILABILITY = ("weekdays", "weekends", "evenings")
+CONSENT_VERSION = "2026-11"
+PHONE_REGIONS = ("RU", "KZ")
+NAME_MAX = 100
+DOBRO_MAX = 200
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def clean_name(text: str | None) -> str | None:
+    """A name of 1-100 characters with at least one letter, spaces folded; else None."""
+    if text is None:
+        return None
+    name = " ".join(text.split())
+    if not name or len(name) > NAME_MAX or not _LETTER.search(name):
+        return None
+    return name
+
+
+def normalize_phone(text: str | None) -> str | None:
+    """A Russian or Kazakh number in E.164 (+79031234567), or None."""
+    if not text or len(text) > 32:
+        return None
+    for region in PHONE_REGIONS:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number) and (
+            phonenumbers.region_code_for_number(number) in PHONE_REGIONS
+        ):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def format_phone(e164: str) -> str:
+    """+7 903 123-45-67, as people write it."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def clean_dobro(text: str | None) -> str | None:
+    if text is None:
+        return None
+    value = text.strip()
+    return value if 0 < len(value) <= DOBRO_MAX else None
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    name: str
+    phone: str
+    territory_id: int
+    skills: tuple[str, ...]
+    age_group: str
+    availability: tuple[str, ...]
+    dobro_id: str | None
+
+
+class AlreadyApplied(Exception):
+    """The person has a live record already: pending, approved or blocked."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+async def live_record(session: AsyncSession, user_id: int) -> Volunteer | None:
+    return await session.scalar(
+        select(Volunteer).where(Volunteer.user_id == user_id, Volunteer.status.in_(LIVE_STATUSES))
+    )
+
+
+async def submit(
+    session: AsyncSession, user_id: int, application: Application, now: datetime
+) -> Volunteer:
+    """Store an application; a second live one is refused by the unique index."""
+    existing = await live_record(session, user_id)
+    if existing is not None:
+        raise AlreadyApplied(existing.status)
+    volunteer = Volunteer(
+        user_id=user_id,
+        status=VolunteerStatus.PENDING,
+        name=application.name,
+        phone=application.phone,
+        territory_id=application.territory_id,
+        skills=sorted(application.skills),
+        age_group=application.age_group,
+        availability=sorted(application.availability),
+        dobro_id=application.dobro_id,
+        consent_at=now,
+        consent_version=CONSENT_VERSION,
+        hours=0.0,
+        tasks_done=0,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(volunteer)
+    except IntegrityError:  # a double tap or two devices at once: the index decides
+        raise AlreadyApplied(VolunteerStatus.PENDING) from None
+    return volunteer
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    volunteer: Volunteer
+    decided_now: bool  # False: someone decided before; volunteer.decided_* say who and when
+
+
+async def decide(
+    session: AsyncSession,
+    volunteer_id: int,
+    *,
+    approve: bool,
+    actor_id: int,
+    reason: str | None,
+    now: datetime,
+) -> Decision | None:
+    """Approve or reject a pending application: exactly one coordinator's decision counts."""
+    result = await session.execute(
+        update(Volunteer)
+        .where(Volunteer.id == volunteer_id, Volunteer.status == VolunteerStatus.PENDING)
+        .values(
+            status=VolunteerStatus.APPROVED if approve else VolunteerStatus.REJECTED,
+            decided_by=actor_id,
+            decided_at=now,
+            decision_reason=reason,
+            updated_at=now,
+        )
+        .returning(Volunteer.id)
+    )
+    decided_now = result.scalar() is not None
+    volunteer = await session.get(Volunteer, volunteer_id, populate_existing=True)
+    if volunteer is None:
+        return None
+    return Decision(volunteer=volunteer, decided_now=decided_now)
+
+
+async def coordinators_of(
+    session: AsyncSession, territory_id: int, admin_ids: list[int]
+) -> list[int]:
+    """Who decides on an application from this territory: its coordinators and the HQ."""
+    rows = await session.scalars(
+        select(Coordinator.user_id)
+        .outerjoin(CoordinatorTerritory, CoordinatorTerritory.user_id == Coordinator.user_id)
+        .where(or_(Coordinator.is_hq.is_(True), CoordinatorTerritory.territory_id == territory_id))
+    )
+    return sorted(set(admin_ids) | set(rows.all()))
+
+
+async def pending_in_scope(
+    session: AsyncSession, roles: Roles, *, offset: int, limit: int
+) -> tuple[list[Volunteer], int]:
+    """Pending applications a coordinator may decide on, oldest first."""
+    conditions = [Volunteer.status == VolunteerStatus.PENDING]
+    if not roles.is_hq:
+        conditions.append(Volunteer.territory_id.in_(roles.territory_ids))
+    total = await session.scalar(select(func.count()).select_from(Volunteer).where(*conditions))
+    rows = await session.scalars(
+        select(Volunteer)
+        .where(*conditions)
+        .order_by(Volunteer.created_at, Volunteer.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows.all()), total or 0
+
+
+async def is_active_volunteer(session: AsyncSession, user_id: int) -> bool:
+    return (
+        await session.scalar(
+            select(Volunteer.id).where(
+                Volunteer.user_id == user_id, Volunteer.status == VolunteerStatus.APPROVED
+            )
+        )
+    ) is not None

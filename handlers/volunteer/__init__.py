@@ -1,0 +1,1 @@
+"""Volunteer routers: sign-up (anyone), and later the volunteer's own tools."""

@@ -1,0 +1,94 @@
+## Volunteer sign-up, applications and decisions
+
+btn-become-volunteer = 🤝 Стать волонтёром
+btn-share-contact = 📱 Поделиться контактом
+btn-skip = Пропустить
+btn-agree = ✅ Даю согласие
+btn-approve = ✅ Одобрить
+btn-reject = ✖️ Отклонить
+btn-open-application = Открыть № { $id }
+btn-edit-name = ✏️ Имя
+btn-edit-phone = ✏️ Телефон
+btn-edit-territory = ✏️ Территория
+btn-edit-skills = ✏️ Навыки
+btn-edit-age = ✏️ Возраст
+btn-edit-availability = ✏️ Когда
+btn-edit-dobro = ✏️ DOBRO.RF
+
+skill-delivery = Доставка продуктов и лекарств
+skill-utilities = Помощь с коммунальными платежами
+skill-coal = Доставка угля
+skill-household = Уборка снега и помощь по дому
+skill-driving = Поездки и сопровождение на своей машине
+skill-calls = Повторные обзвоны
+skill-medic = Волонтёр-медик
+skill-safety = Волонтёр безопасности
+skill-legal = Юридическая помощь
+
+age-under18 = до 18 лет
+age-18-34 = 18–34 года
+age-35-54 = 35–54 года
+age-55plus = 55+, «Серебряный волонтёр»
+
+availability-weekdays = По будням
+availability-weekends = По выходным
+availability-evenings = По вечерам
+
+signup-start = 🤝 Анкета волонтёра: восемь коротких шагов. На любом шаге можно нажать «Назад» или «Отмена».
+signup-ask-name = Как вас зовут? Напишите имя и фамилию.
+signup-bad-name = Имя должно быть длиной от 1 до 100 символов и содержать буквы. Напишите, пожалуйста, ещё раз.
+signup-ask-phone = Ваш номер телефона: нажмите «📱 Поделиться контактом» или напишите номер, например +7 903 123-45-67.
+signup-bad-phone = Не получилось распознать номер. Нужен российский или казахстанский номер, например +7 903 123-45-67 или 8 701 123 45 67.
+signup-not-own-contact = Это чужой контакт. Поделитесь своим кнопкой «📱 Поделиться контактом» или напишите свой номер.
+signup-ask-territory = Где вы готовы помогать? Выберите территорию:
+signup-ask-skills = Чем вы можете помочь? Отметьте всё подходящее и нажмите «Готово».
+signup-pick-skill = Отметьте хотя бы один пункт.
+signup-ask-age = Сколько вам лет?
+signup-ask-availability = Когда вы обычно можете помогать? Отметьте и нажмите «Готово».
+signup-pick-availability = Отметьте хотя бы один вариант.
+signup-ask-dobro = Если вы зарегистрированы на DOBRO.RF, пришлите ID или ссылку на профиль, чтобы ваши часы учитывались и там. Или нажмите «Пропустить».
+signup-bad-dobro = Слишком длинно: не больше 200 символов.
+signup-consent =
+    <b>Согласие на обработку персональных данных</b>
+    Я даю штабу согласие на обработку моих персональных данных (имя, телефон, территория, возрастная группа, навыки) для организации волонтёрской помощи. Данные видят только координаторы штаба. Согласие можно отозвать командой /forget, и данные будут удалены.
+signup-ask-consent = Чтобы отправить анкету, нажмите «✅ Даю согласие» под текстом согласия.
+signup-summary =
+    <b>Проверьте анкету</b>
+    Имя: { $name }
+    Телефон: { $phone }
+    Территория: { $territory }
+    Навыки: { $skills }
+    Возраст: { $age }
+    Когда: { $availability }
+    DOBRO.RF: { $dobro }
+signup-summary-hint = Всё верно? Нажмите «Подтвердить» или исправьте нужный пункт.
+signup-dobro-none = не указан
+signup-sent = ✅ Анкета № { $id } отправлена координатору территории. О решении мы сообщим здесь.
+signup-already-pending = Ваша анкета уже на проверке. О решении мы сообщим здесь.
+signup-already-volunteer = Вы уже волонтёр штаба.
+signup-blocked = Координатор заблокировал вашу анкету. Если это ошибка, позвоните в штаб.
+signup-no-territories = Приём анкет волонтёров пока не открыт: штаб ещё не загрузил свои территории.
+
+volunteer-application =
+    🆕 <b>Анкета волонтёра № { $id }</b>
+    Имя: { $name }
+    Телефон: { $phone }
+    Территория: { $territory }
+    Навыки: { $skills }
+    Возраст: { $age }
+    Когда: { $availability }
+    DOBRO.RF: { $dobro }
+volunteer-application-decided = { $verdict }: анкета волонтёра № { $id } ({ $name }), решение принял(а) { $who }, { $when }.
+verdict-approved = ✅ Одобрена
+verdict-rejected = ✖️ Отклонена
+application-already-decided = Уже решено: { $verdict }, { $who }, { $when }.
+application-ask-reason = Почему вы отклоняете анкету № { $id }? Напишите причину одним сообщением: её увидит заявитель.
+application-bad-reason = Причина должна быть длиной от 1 до 500 символов.
+application-approved-done = ✅ Анкета № { $id } одобрена. Волонтёр получит уведомление.
+application-rejected-done = Анкета № { $id } отклонена. Заявитель получит уведомление с причиной.
+application-not-yours = Эта анкета не с вашей территории.
+volunteer-approved = 🎉 Координатор одобрил вашу анкету. Вы волонтёр штаба! Задачи вашей территории будут приходить сюда.
+volunteer-rejected = К сожалению, координатор отклонил вашу анкету. Причина: { $reason }
+applications-title = <b>Анкеты на проверке</b>: { $first }–{ $last } из { $total }
+applications-row = № { $id } · { $name } · { $territory } · { $when }
+applications-empty = Анкет на проверке нет.
