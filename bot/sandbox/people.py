@@ -67,6 +67,11 @@ class _Conversation:
     def _reset_cursor(self) -> None:
         self._cursor = len(self.chat.bot_messages)
 
+    def mark_read(self) -> None:
+        """Count every bot message so far as seen: the next wait_messages waits for new ones
+        (after button presses, whose answers may come as several messages)."""
+        self._reset_cursor()
+
     async def wait_messages(self, count: int = 1, timeout: float = 5.0) -> list[StoredMessage]:
         """Wait for `count` new bot messages since the previous wait/send and return them."""
         loop = asyncio.get_running_loop()
