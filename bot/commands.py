@@ -13,8 +13,8 @@ from bot.services.users import Roles
 
 logger = logging.getLogger(__name__)
 
-CITIZEN_COMMANDS = ("start", "menu", "volunteer", "help", "language", "cancel")
-COORDINATOR_COMMANDS = ("applications", "territories")
+CITIZEN_COMMANDS = ("start", "menu", "volunteer", "profile", "help", "language", "cancel", "forget")
+COORDINATOR_COMMANDS = ("applications", "volunteers", "territories")
 HQ_COMMANDS = ("appoint", "coordinators", "audit", "stats", "delivery", "scheduler")
 
 

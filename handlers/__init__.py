@@ -18,8 +18,9 @@ from handlers.coordinator import (
     scheduler_status,
     stats,
     territories,
+    volunteers,
 )
-from handlers.volunteer import signup
+from handlers.volunteer import profile, signup
 
 
 def _detached(router: Router) -> Router:
@@ -56,13 +57,19 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
     coordinator = Router(name="coordinator")
     coordinator.message.filter(IsCoordinator())
     coordinator.callback_query.filter(IsCoordinator())
-    coordinator.include_routers(_detached(territories.router), _detached(applications.router), hq)
+    coordinator.include_routers(
+        _detached(territories.router),
+        _detached(applications.router),
+        _detached(volunteers.router),
+        hq,
+    )
 
     private.include_routers(
         _detached(membership.router),
         _detached(common.router),
         coordinator,
         _detached(signup.router),
+        _detached(profile.router),
         *(_detached(r) for r in feature_routers),
     )
     # Catch-alls last: they answer whatever no feature understood.

@@ -50,3 +50,16 @@ class ApplicationCb(CallbackData, prefix="va"):
 
     id: int
     action: str
+
+
+class ProfileCb(CallbackData, prefix="pf"):
+    """The volunteer's own profile: pause, resume, leave (and confirm), forget (confirm)."""
+
+    action: str
+
+
+class VolunteerCb(CallbackData, prefix="vc"):
+    """A coordinator on volunteer ``id``: "open" the card, "block", "unblock", or a "page"."""
+
+    id: int
+    action: str

@@ -21,7 +21,9 @@ Gettext = Callable[..., str]
 def main_menu(_: Gettext, roles: Roles) -> ReplyKeyboardMarkup:
     """Only buttons that work today; features add theirs as they land."""
     rows = []
-    if not roles.is_volunteer:
+    if roles.is_volunteer:
+        rows.append([KeyboardButton(text=_("btn-my-profile"))])
+    else:
         rows.append([KeyboardButton(text=_("btn-become-volunteer"))])
     rows.append([KeyboardButton(text=_("btn-help")), KeyboardButton(text=_("btn-language"))])
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)

@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import reminders
+from bot.services.outbox import OutgoingMessage, Text
 from bot.services.users import Roles
-from models import Coordinator, CoordinatorTerritory, Volunteer, VolunteerStatus
+from models import (
+    Coordinator,
+    CoordinatorTerritory,
+    FsmRecord,
+    OutboxMessage,
+    OutboxStatus,
+    Reminder,
+    ReminderState,
+    User,
+    Volunteer,
+    VolunteerStatus,
+)
 from models.volunteer import LIVE_STATUSES
 
 SKILLS = (
@@ -207,3 +221,158 @@ async def is_active_volunteer(session: AsyncSession, user_id: int) -> bool:
             )
         )
     ) is not None
+
+
+# --- the volunteer's own profile ------------------------------------------------------------
+async def profile_of(session: AsyncSession, user_id: int) -> Volunteer | None:
+    """An approved or blocked volunteer record (a pending application is not a profile)."""
+    return await session.scalar(
+        select(Volunteer).where(
+            Volunteer.user_id == user_id,
+            Volunteer.status.in_((VolunteerStatus.APPROVED, VolunteerStatus.BLOCKED)),
+        )
+    )
+
+
+def is_paused(volunteer: Volunteer, today: date) -> bool:
+    return volunteer.paused_until is not None and volunteer.paused_until > today
+
+
+def _resume_subject(volunteer: Volunteer) -> str:
+    return f"volunteer:{volunteer.id}:resume"
+
+
+async def pause(
+    session: AsyncSession, volunteer: Volunteer, until: date, timezone: str, now: datetime
+) -> None:
+    """No task pushes before ``until``; that morning a reminder says they are back."""
+    volunteer.paused_until = until
+    volunteer.updated_at = now
+    await reminders.cancel_for_subject(session, _resume_subject(volunteer), now)
+    await reminders.create_reminder(
+        session,
+        chat_id=volunteer.user_id,
+        message=OutgoingMessage(Text(key="volunteer-resumed")),
+        due_at=datetime.combine(until, time(9, 0), tzinfo=ZoneInfo(timezone)).astimezone(UTC),
+        timezone=timezone,
+        now=now,
+        kind="volunteer_resume",
+        subject=_resume_subject(volunteer),
+    )
+
+
+async def resume(session: AsyncSession, volunteer: Volunteer, now: datetime) -> None:
+    volunteer.paused_until = None
+    volunteer.updated_at = now
+    await reminders.cancel_for_subject(session, _resume_subject(volunteer), now)
+
+
+async def leave(session: AsyncSession, volunteer: Volunteer, now: datetime) -> None:
+    """They stay a citizen; hours and tasks stay counted on the record."""
+    volunteer.status = VolunteerStatus.LEFT
+    volunteer.paused_until = None
+    volunteer.updated_at = now
+    await reminders.cancel_for_subject(session, _resume_subject(volunteer), now)
+
+
+async def available_in(
+    session: AsyncSession, territory_id: int, skill: str | None, today: date
+) -> list[Volunteer]:
+    """Approved volunteers of a territory who are not paused (and have ``skill``): the ones
+    task pushes go to."""
+    rows = await session.scalars(
+        select(Volunteer).where(
+            Volunteer.territory_id == territory_id,
+            Volunteer.status == VolunteerStatus.APPROVED,
+            or_(Volunteer.paused_until.is_(None), Volunteer.paused_until <= today),
+        )
+    )
+    return [v for v in rows.all() if skill is None or skill in v.skills]
+
+
+# --- coordinators ---------------------------------------------------------------------------
+async def volunteers_in_scope(
+    session: AsyncSession, roles: Roles, *, offset: int, limit: int
+) -> tuple[list[Volunteer], int]:
+    conditions = [Volunteer.status.in_((VolunteerStatus.APPROVED, VolunteerStatus.BLOCKED))]
+    if not roles.is_hq:
+        conditions.append(Volunteer.territory_id.in_(roles.territory_ids))
+    total = await session.scalar(select(func.count()).select_from(Volunteer).where(*conditions))
+    rows = await session.scalars(
+        select(Volunteer)
+        .where(*conditions)
+        .order_by(Volunteer.name, Volunteer.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows.all()), total or 0
+
+
+async def set_blocked(
+    session: AsyncSession,
+    volunteer: Volunteer,
+    blocked: bool,
+    reason: str | None,
+    actor_id: int,
+    now: datetime,
+) -> bool:
+    """Block an approved volunteer or unblock a blocked one; False when already so."""
+    want = VolunteerStatus.BLOCKED if blocked else VolunteerStatus.APPROVED
+    if volunteer.status == want or volunteer.status not in (
+        VolunteerStatus.APPROVED,
+        VolunteerStatus.BLOCKED,
+    ):
+        return False
+    volunteer.status = want
+    volunteer.decision_reason = reason
+    volunteer.decided_by = actor_id
+    volunteer.decided_at = now
+    volunteer.updated_at = now
+    await session.flush()
+    return True
+
+
+# --- erasure ----------------------------------------------------------------------------------
+ERASED = "—"
+
+
+async def forget(session: AsyncSession, user_id: int, now: datetime) -> None:
+    """Erase a person's personal data: names, phone and profile fields are anonymised, form
+    state, reminders and queued messages to or about them are cleared; counts stay."""
+    await session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(first_name=ERASED, last_name=None, username=None, updated_at=now)
+    )
+    records = list(
+        (await session.scalars(select(Volunteer).where(Volunteer.user_id == user_id))).all()
+    )
+    for volunteer in records:
+        volunteer.name = ERASED
+        volunteer.phone = ""
+        volunteer.dobro_id = None
+        volunteer.decision_reason = None
+        volunteer.paused_until = None
+        if volunteer.status in (VolunteerStatus.PENDING, VolunteerStatus.APPROVED):
+            volunteer.status = VolunteerStatus.LEFT
+        volunteer.updated_at = now
+    about = [OutboxMessage.idempotency_key.like(f"vol:{v.id}:%") for v in records]
+    unsent = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+    await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.status.in_(unsent), or_(OutboxMessage.chat_id == user_id, *about)
+        )
+    )
+    if about:
+        await session.execute(
+            update(OutboxMessage).where(or_(*about)).values(payload={"purged": True})
+        )
+    await session.execute(
+        update(Reminder)
+        .where(Reminder.chat_id == user_id, Reminder.state == ReminderState.PENDING)
+        .values(state=ReminderState.CANCELLED, updated_at=now)
+    )
+    await session.execute(
+        delete(FsmRecord).where(FsmRecord.key.like(f"fsm:%:{user_id}:{user_id}%"))
+    )
+    await session.flush()

@@ -92,3 +92,48 @@ volunteer-rejected = К сожалению, координатор отклон�
 applications-title = <b>Анкеты на проверке</b>: { $first }–{ $last } из { $total }
 applications-row = № { $id } · { $name } · { $territory } · { $when }
 applications-empty = Анкет на проверке нет.
+
+## The volunteer's profile: pause, leave, erase; coordinators' card, block and unblock
+
+btn-my-profile = 👤 Мой профиль
+btn-pause = ⏸ Приостановить
+btn-resume = ▶️ Возобновить
+btn-leave = 🚪 Выйти из волонтёров
+btn-leave-yes = Да, выйти
+btn-forget-yes = Да, удалить мои данные
+btn-block = ⛔ Заблокировать
+btn-unblock = ✅ Разблокировать
+btn-open-volunteer = { $name } (№ { $id })
+
+profile-card =
+    👤 <b>Профиль волонтёра № { $id }</b>
+    Имя: { $name }
+    Телефон: { $phone }
+    Территория: { $territory }
+    Навыки: { $skills }
+    Возраст: { $age }
+    Когда: { $availability }
+    DOBRO.RF: { $dobro }
+    Выполнено задач: { $tasks } · часов: { $hours }
+profile-paused = ⏸ Приостановлено до { $until }: задачи не приходят.
+profile-active = ✅ Активен: задачи вашей территории приходят сюда.
+profile-not-volunteer = Вы пока не волонтёр. Чтобы подать анкету, нажмите «🤝 Стать волонтёром».
+pause-ask-date = До какой даты приостановить? Напишите дату, например { $example }. В этот день задачи снова начнут приходить.
+pause-bad-date = Нужна дата в будущем, не дальше чем через год, в виде ДД.ММ.ГГГГ, например { $example }.
+pause-done = ⏸ Готово: до { $until } задачи приходить не будут. В этот день мы напомним, что вы снова в строю.
+resume-done = ▶️ Вы снова получаете задачи своей территории.
+volunteer-resumed = ▶️ Пауза закончилась: вы снова получаете задачи своей территории. Спасибо, что вы с нами!
+leave-confirm = Выйти из волонтёров штаба? Ваши часы и выполненные задачи сохранятся. Подать анкету снова можно в любой момент.
+leave-done = Вы вышли из волонтёров. Спасибо за помощь! Вы по-прежнему можете обращаться к боту как житель.
+forget-confirm = Удалить ваши персональные данные? Имя, телефон и анкеты будут обезличены, очереди сообщений о вас очищены. Останутся только обезличенные счётчики (задачи и часы) для отчётов штаба.
+forget-done = Готово: ваши персональные данные удалены.
+volunteers-title = <b>Волонтёры</b>: { $first }–{ $last } из { $total }
+volunteers-empty = Волонтёров пока нет.
+volunteer-card-status-approved = статус: активен
+volunteer-card-status-blocked = статус: заблокирован ({ $reason })
+volunteer-card-status-paused = статус: на паузе до { $until }
+block-ask-reason = Почему вы блокируете волонтёра № { $id }? Напишите причину одним сообщением: её увидит волонтёр.
+block-done = ⛔ Волонтёр № { $id } заблокирован.
+unblock-done = ✅ Волонтёр № { $id } разблокирован.
+volunteer-blocked = ⛔ Координатор заблокировал вас как волонтёра. Причина: { $reason }
+volunteer-unblocked = ✅ Координатор снял блокировку: вы снова волонтёр штаба.

@@ -1,0 +1,257 @@
+"""/volunteers: a coordinator's volunteers (their territories; the HQ sees all), each card with
+block or unblock; the volunteer is told and the action is audited."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router, html
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.keyboards.callbacks import VolunteerCb
+from bot.keyboards.menus import cancel_menu, main_menu
+from bot.presenters import volunteer_fields
+from bot.services import audit, outbox, volunteers
+from bot.services.outbox import OutgoingMessage, Text
+from bot.services.users import Roles
+from models import Priority, Territory, Volunteer, VolunteerStatus
+
+router = Router(name=__name__)
+PAGE = 8
+REASON_MAX = 500
+
+
+class Block(StatesGroup):
+    reason = State()
+
+
+def _button(text: str, volunteer_id: int, action: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text, callback_data=VolunteerCb(id=volunteer_id, action=action).pack()
+    )
+
+
+async def _page(
+    i18n: I18nContext, db: AsyncSession, roles: Roles, offset: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    rows, total = await volunteers.volunteers_in_scope(db, roles, offset=offset, limit=PAGE)
+    await db.commit()
+    if not rows:
+        return i18n.get("volunteers-empty"), None
+    keyboard = [
+        [_button(i18n.get("btn-open-volunteer", name=v.name[:40], id=v.id), v.id, "open")]
+        for v in rows
+    ]
+    paging = []
+    if offset > 0:
+        paging.append(_button(i18n.get("btn-prev"), max(0, offset - PAGE), "page"))
+    if offset + PAGE < total:
+        paging.append(_button(i18n.get("btn-next"), offset + PAGE, "page"))
+    if paging:
+        keyboard.append(paging)
+    title = i18n.get("volunteers-title", first=offset + 1, last=offset + len(rows), total=total)
+    return title, InlineKeyboardMarkup(inline_keyboard=keyboard)
+
+
+@router.message(Command("volunteers", ignore_case=True))
+async def cmd_volunteers(
+    message: Message, i18n: I18nContext, db: AsyncSession, roles: Roles
+) -> None:
+    text, markup = await _page(i18n, db, roles, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(VolunteerCb.filter(F.action == "page"))
+async def cb_page(
+    query: CallbackQuery,
+    callback_data: VolunteerCb,
+    i18n: I18nContext,
+    db: AsyncSession,
+    roles: Roles,
+    bot: Bot,
+) -> None:
+    text, markup = await _page(i18n, db, roles, max(0, callback_data.id))
+    await bot.send_message(query.from_user.id, text, reply_markup=markup)
+
+
+async def _in_scope(
+    db: AsyncSession,
+    volunteer_id: int,
+    roles: Roles,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+) -> Volunteer | None:
+    volunteer = await db.get(Volunteer, volunteer_id)
+    if volunteer is None or not roles.can_act_in(volunteer.territory_id):
+        callback_answer.text = i18n.get("application-not-yours" if volunteer else "stale-button")
+        callback_answer.show_alert = True
+        return None
+    return volunteer
+
+
+@router.callback_query(VolunteerCb.filter(F.action == "open"))
+async def cb_open(
+    query: CallbackQuery,
+    callback_data: VolunteerCb,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    db: AsyncSession,
+    roles: Roles,
+    bot: Bot,
+) -> None:
+    volunteer = await _in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    if volunteer is None:
+        return
+    territory = await db.get(Territory, volunteer.territory_id)
+    card = i18n.get(
+        "profile-card",
+        id=volunteer.id,
+        tasks=volunteer.tasks_done,
+        hours=f"{volunteer.hours:g}",
+        **volunteer_fields(
+            i18n.get,
+            name=volunteer.name,
+            phone=volunteer.phone,
+            territory=territory.name(i18n.locale) if territory else "?",
+            skills=list(volunteer.skills),
+            age_group=volunteer.age_group,
+            availability=list(volunteer.availability),
+            dobro_id=volunteer.dobro_id,
+        ),
+    )
+    await db.commit()
+    if volunteer.status == VolunteerStatus.BLOCKED:
+        status = i18n.get(
+            "volunteer-card-status-blocked", reason=html.quote(volunteer.decision_reason or "-")
+        )
+        button = _button(i18n.get("btn-unblock"), volunteer.id, "unblock")
+    else:
+        if volunteer.paused_until is not None:
+            status = i18n.get(
+                "volunteer-card-status-paused", until=volunteer.paused_until.strftime("%d.%m.%Y")
+            )
+        else:
+            status = i18n.get("volunteer-card-status-approved")
+        button = _button(i18n.get("btn-block"), volunteer.id, "block")
+    await bot.send_message(
+        query.from_user.id,
+        f"{card}\n{status}",
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]),
+    )
+
+
+@router.callback_query(VolunteerCb.filter(F.action == "block"))
+async def cb_block_ask(
+    query: CallbackQuery,
+    callback_data: VolunteerCb,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    i18n: I18nContext,
+    db: AsyncSession,
+    roles: Roles,
+    bot: Bot,
+) -> None:
+    volunteer = await _in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    await db.commit()
+    if volunteer is None:
+        return
+    await state.set_state(Block.reason)
+    await state.update_data(volunteer_id=volunteer.id)
+    await bot.send_message(
+        query.from_user.id,
+        i18n.get("block-ask-reason", id=volunteer.id),
+        reply_markup=cancel_menu(i18n.get),
+    )
+
+
+@router.message(Block.reason, F.text)
+async def process_block_reason(
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    db: AsyncSession,
+    roles: Roles,
+    clock: Clock,
+) -> None:
+    reason = " ".join((message.text or "").split())
+    if not reason or len(reason) > REASON_MAX:
+        await message.answer(i18n.get("application-bad-reason"))
+        return
+    volunteer_id = int((await state.get_data())["volunteer_id"])
+    await state.clear()
+    volunteer = await db.get(Volunteer, volunteer_id)
+    if volunteer is None or not roles.can_act_in(volunteer.territory_id):
+        await message.answer(
+            i18n.get("application-not-yours"), reply_markup=main_menu(i18n.get, roles)
+        )
+        return
+    await _set_blocked(db, volunteer, True, reason, message.chat.id, roles, clock)
+    await message.answer(
+        i18n.get("block-done", id=volunteer.id), reply_markup=main_menu(i18n.get, roles)
+    )
+
+
+@router.message(StateFilter(Block.reason))
+async def block_reason_not_text(message: Message, i18n: I18nContext) -> None:
+    await message.answer(i18n.get("application-bad-reason"))
+
+
+@router.callback_query(VolunteerCb.filter(F.action == "unblock"))
+async def cb_unblock(
+    query: CallbackQuery,
+    callback_data: VolunteerCb,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    db: AsyncSession,
+    roles: Roles,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    volunteer = await _in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    if volunteer is None:
+        return
+    await _set_blocked(db, volunteer, False, None, query.from_user.id, roles, clock)
+    await bot.send_message(query.from_user.id, i18n.get("unblock-done", id=volunteer.id))
+
+
+async def _set_blocked(
+    db: AsyncSession,
+    volunteer: Volunteer,
+    blocked: bool,
+    reason: str | None,
+    actor_id: int,
+    roles: Roles,
+    clock: Clock,
+) -> None:
+    now = clock.now()
+    if not await volunteers.set_blocked(db, volunteer, blocked, reason, actor_id, now):
+        await db.commit()
+        return
+    entry = await audit.record(
+        db,
+        actor_id=actor_id,
+        action="block_volunteer" if blocked else "unblock_volunteer",
+        now=now,
+        roles=roles,
+        target=f"volunteer:{volunteer.id}",
+        details={"reason": reason} if reason else {},
+    )
+    notice = (
+        Text(key="volunteer-blocked", args={"reason": html.quote(reason or "")})
+        if blocked
+        else Text(key="volunteer-unblocked")
+    )
+    await outbox.enqueue(
+        db,
+        chat_id=volunteer.user_id,
+        message=OutgoingMessage(notice),
+        key=f"audit:{entry.id}:notice",
+        now=now,
+        priority=Priority.URGENT,
+    )
+    await db.commit()

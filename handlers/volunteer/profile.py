@@ -1,0 +1,258 @@
+"""The volunteer's profile: see it, pause until a date, resume, leave; and /forget for anyone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, F, Router, html
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.commands import sync_chat_menu
+from bot.config import Settings
+from bot.filters import Button
+from bot.i18n import Translator
+from bot.keyboards.callbacks import ProfileCb
+from bot.keyboards.menus import cancel_menu, main_menu
+from bot.presenters import volunteer_fields
+from bot.services import volunteers
+from bot.services.users import Roles
+from bot.telegram import edit_text
+from models import Territory, Volunteer, VolunteerStatus
+
+router = Router(name=__name__)
+
+
+class Pause(StatesGroup):
+    until = State()
+
+
+def _button(text: str, action: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=ProfileCb(action=action).pack())
+
+
+async def _zone(db: AsyncSession, volunteer: Volunteer, settings: Settings) -> str:
+    territory = await db.get(Territory, volunteer.territory_id)
+    return territory.timezone if territory else settings.default_timezone
+
+
+def _today(clock: Clock, zone: str) -> date:
+    return clock.now().astimezone(ZoneInfo(zone)).date()
+
+
+@router.message(Command("profile", ignore_case=True))
+@router.message(Button("btn-my-profile"))
+async def cmd_profile(
+    message: Message,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    roles: Roles,
+) -> None:
+    volunteer = await volunteers.profile_of(db, message.chat.id)
+    if volunteer is None:
+        await db.commit()
+        await message.answer(
+            i18n.get("profile-not-volunteer"), reply_markup=main_menu(i18n.get, roles)
+        )
+        return
+    territory = await db.get(Territory, volunteer.territory_id)
+    zone = territory.timezone if territory else settings.default_timezone
+    card = i18n.get(
+        "profile-card",
+        id=volunteer.id,
+        tasks=volunteer.tasks_done,
+        hours=f"{volunteer.hours:g}",
+        **volunteer_fields(
+            i18n.get,
+            name=volunteer.name,
+            phone=volunteer.phone,
+            territory=territory.name(i18n.locale) if territory else "?",
+            skills=list(volunteer.skills),
+            age_group=volunteer.age_group,
+            availability=list(volunteer.availability),
+            dobro_id=volunteer.dobro_id,
+        ),
+    )
+    await db.commit()
+    rows: list[list[InlineKeyboardButton]] = []
+    if volunteer.status == VolunteerStatus.BLOCKED:
+        status = i18n.get(
+            "volunteer-card-status-blocked", reason=html.quote(volunteer.decision_reason or "-")
+        )
+    elif volunteers.is_paused(volunteer, _today(clock, zone)):
+        assert volunteer.paused_until is not None
+        status = i18n.get("profile-paused", until=volunteer.paused_until.strftime("%d.%m.%Y"))
+        rows.append([_button(i18n.get("btn-resume"), "resume")])
+    else:
+        status = i18n.get("profile-active")
+        rows.append([_button(i18n.get("btn-pause"), "pause")])
+    rows.append([_button(i18n.get("btn-leave"), "leave")])
+    await message.answer(
+        f"{card}\n\n{status}", reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
+    )
+
+
+async def _own_profile(query: CallbackQuery, db: AsyncSession) -> Volunteer | None:
+    volunteer = await volunteers.profile_of(db, query.from_user.id)
+    if volunteer is None or volunteer.status != VolunteerStatus.APPROVED:
+        return None
+    return volunteer
+
+
+@router.callback_query(ProfileCb.filter(F.action == "pause"))
+async def cb_pause(
+    query: CallbackQuery,
+    state: FSMContext,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    settings: Settings,
+) -> None:
+    volunteer = await _own_profile(query, db)
+    if volunteer is None:
+        await db.commit()
+        return
+    example = (_today(clock, await _zone(db, volunteer, settings)) + timedelta(days=7)).strftime(
+        "%d.%m.%Y"
+    )
+    await db.commit()
+    await state.set_state(Pause.until)
+    await bot.send_message(
+        query.from_user.id,
+        i18n.get("pause-ask-date", example=example),
+        reply_markup=cancel_menu(i18n.get),
+    )
+
+
+@router.message(Pause.until, F.text)
+async def process_pause_date(
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    roles: Roles,
+) -> None:
+    volunteer = await volunteers.profile_of(db, message.chat.id)
+    if volunteer is None or volunteer.status != VolunteerStatus.APPROVED:
+        await state.clear()
+        await message.answer(
+            i18n.get("profile-not-volunteer"), reply_markup=main_menu(i18n.get, roles)
+        )
+        return
+    zone = await _zone(db, volunteer, settings)
+    today = _today(clock, zone)
+    example = (today + timedelta(days=7)).strftime("%d.%m.%Y")
+    try:
+        until = datetime.strptime((message.text or "").strip(), "%d.%m.%Y").date()
+    except ValueError:
+        until = None
+    if until is None or not today < until <= today + timedelta(days=365):
+        await message.answer(i18n.get("pause-bad-date", example=example))
+        return
+    await volunteers.pause(db, volunteer, until, zone, clock.now())
+    await state.clear()
+    await db.commit()
+    await message.answer(
+        i18n.get("pause-done", until=until.strftime("%d.%m.%Y")),
+        reply_markup=main_menu(i18n.get, roles),
+    )
+
+
+@router.message(StateFilter(Pause.until))
+async def pause_date_not_text(message: Message, i18n: I18nContext, clock: Clock) -> None:
+    example = (clock.now().date() + timedelta(days=7)).strftime("%d.%m.%Y")
+    await message.answer(i18n.get("pause-bad-date", example=example))
+
+
+@router.callback_query(ProfileCb.filter(F.action == "resume"))
+async def cb_resume(
+    query: CallbackQuery, i18n: I18nContext, db: AsyncSession, clock: Clock
+) -> None:
+    volunteer = await _own_profile(query, db)
+    if volunteer is None:
+        await db.commit()
+        return
+    await volunteers.resume(db, volunteer, clock.now())
+    await db.commit()
+    if isinstance(query.message, Message):
+        await edit_text(query.message, i18n.get("resume-done"))
+
+
+@router.callback_query(ProfileCb.filter(F.action == "leave"))
+async def cb_leave_ask(query: CallbackQuery, i18n: I18nContext, bot: Bot) -> None:
+    await bot.send_message(
+        query.from_user.id,
+        i18n.get("leave-confirm"),
+        reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[[_button(i18n.get("btn-leave-yes"), "leave_yes")]]
+        ),
+    )
+
+
+@router.callback_query(ProfileCb.filter(F.action == "leave_yes"))
+async def cb_leave(
+    query: CallbackQuery,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    translator: Translator,
+) -> None:
+    volunteer = await _own_profile(query, db)
+    if volunteer is None:
+        await db.commit()
+        return
+    await volunteers.leave(db, volunteer, clock.now())
+    await db.commit()
+    citizen = Roles()
+    if isinstance(query.message, Message):
+        await edit_text(query.message, i18n.get("leave-done"))
+    await bot.send_message(
+        query.from_user.id, i18n.get("menu-shown"), reply_markup=main_menu(i18n.get, citizen)
+    )
+
+
+@router.message(Command("forget", ignore_case=True))
+async def cmd_forget(message: Message, i18n: I18nContext) -> None:
+    await message.answer(
+        i18n.get("forget-confirm"),
+        reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[[_button(i18n.get("btn-forget-yes"), "forget_yes")]]
+        ),
+    )
+
+
+@router.callback_query(ProfileCb.filter(F.action == "forget_yes"))
+async def cb_forget(
+    query: CallbackQuery,
+    state: FSMContext,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    translator: Translator,
+    roles: Roles,
+) -> None:
+    await state.clear()
+    await volunteers.forget(db, query.from_user.id, clock.now())
+    await db.commit()
+    if isinstance(query.message, Message):
+        await edit_text(query.message, i18n.get("forget-done"))
+    remaining = Roles(
+        is_coordinator=roles.is_coordinator, is_hq=roles.is_hq, territory_ids=roles.territory_ids
+    )
+    await bot.send_message(
+        query.from_user.id, i18n.get("menu-shown"), reply_markup=main_menu(i18n.get, remaining)
+    )
+    await sync_chat_menu(bot, translator, query.from_user.id, i18n.locale, remaining, chosen=True)

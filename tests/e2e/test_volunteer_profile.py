@@ -1,0 +1,200 @@
+"""A volunteer's profile: pause with automatic resume by the scheduler, leave, erase; and a
+coordinator blocking and unblocking."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.sandbox import Emulator, Person
+from bot.services import volunteers
+from bot.services.outbox import OutgoingMessage, Text, enqueue
+from bot.services.timing import QuietHours
+from models import AuditEntry, OutboxMessage, Territory, User, Volunteer
+from scheduler.jobs import reminders as reminders_job
+from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot
+
+
+async def _approved(
+    runner: BotRunner, emulator: Emulator, user_id: int, name: str, code: str
+) -> tuple[Person, int]:
+    person = emulator.user(user_id, first_name=name, language_code=code)
+    await person.send_text("/start")
+    await person.wait_messages(2)
+    assert runner.app is not None
+    async with runner.app.sessionmaker() as session:
+        yurga = await session.scalar(select(Territory).where(Territory.code == "yurga"))
+        assert yurga is not None
+        application = volunteers.Application(
+            name=f"{name} Иванова",
+            phone="+79031234567",
+            territory_id=yurga.id,
+            skills=("delivery",),
+            age_group="55plus",
+            availability=("weekends",),
+            dobro_id=None,
+        )
+        volunteer = await volunteers.submit(session, user_id, application, runner.clock.now())
+        await volunteers.decide(
+            session,
+            volunteer.id,
+            approve=True,
+            actor_id=ADMIN_ID,
+            reason=None,
+            now=runner.clock.now(),
+        )
+        await session.commit()
+        return person, volunteer.id
+
+
+async def _volunteer(runner: BotRunner, volunteer_id: int) -> Volunteer:
+    assert runner.app is not None
+    async with runner.app.sessionmaker() as session:
+        row = await session.get(Volunteer, volunteer_id)
+        assert row is not None
+        return row
+
+
+async def test_pause_until_a_date_and_resume_by_the_scheduler(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    runner = await start_bot(overrides={"territories": "kuzbass", "scheduler_tick_seconds": 3600})
+    person, vid = await _approved(runner, emulator, 5001, "Мария", "ru")
+    await person.send_text("/profile")
+    [card] = await person.wait_messages(1)
+    assert card.body.startswith(f"👤 Профиль волонтёра № {vid}")
+    assert "✅ Активен" in card.body
+    await person.press("⏸ Приостановить")
+    [ask] = await person.wait_messages(1)
+    assert ask.body.startswith("До какой даты приостановить?")
+    await person.send_text("01.01.2020")
+    [bad] = await person.wait_messages(1)
+    assert bad.body.startswith("Нужна дата в будущем")
+    # The fake clock stands at 05.12.2026 09:00 UTC (16:00 in Kuzbass): pause until the 8th.
+    await person.send_text("08.12.2026")
+    [done] = await person.wait_messages(1)
+    assert done.body.startswith("⏸ Готово: до 08.12.2026")
+
+    volunteer = await _volunteer(runner, vid)
+    assert runner.app is not None
+    async with runner.app.sessionmaker() as session:
+        today = datetime(2026, 12, 5).date()
+        assert volunteer.id not in {
+            v.id
+            for v in await volunteers.available_in(
+                session, volunteer.territory_id, "delivery", today
+            )
+        }
+
+    # 8 December, 09:00 in Kuzbass (02:00 UTC): the scheduler resumes and tells them.
+    runner.clock.set(datetime(2026, 12, 8, 2, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    result = await reminders_job.tick(
+        runner.clock.now(),
+        sessionmaker=runner.app.sessionmaker,
+        max_lateness=timedelta(hours=3),
+        quiet=QuietHours(),
+    )
+    assert result.fired == 1
+    [resumed] = await person.wait_messages(1, timeout=10)
+    assert resumed.body.startswith("▶️ Пауза закончилась")
+    async with runner.app.sessionmaker() as session:
+        today = datetime(2026, 12, 8).date()
+        assert vid in {
+            v.id
+            for v in await volunteers.available_in(
+                session, volunteer.territory_id, "delivery", today
+            )
+        }
+
+
+async def test_leave_and_apply_again(emulator: Emulator, start_bot: StartBot) -> None:
+    runner = await start_bot(overrides={"territories": "kuzbass"})
+    person, vid = await _approved(runner, emulator, 5002, "Асхат", "kk")
+    await person.send_text("👤 Менің профилім")
+    await person.wait_messages(1)
+    await person.press("🚪 Еріктілерден шығу")
+    [ask] = await person.wait_messages(1)
+    assert ask.body.startswith("Штаб еріктілерінен шығасыз ба?")
+    await person.press("Иә, шығу")
+    [menu] = await person.wait_messages(1)
+    assert person.messages[-2].body.startswith("Сіз еріктілерден шықтыңыз")
+    assert menu.body.startswith("Басты мәзір")
+    assert person.reply_keyboard == [["🤝 Ерікті болу"], ["ℹ️ Анықтама", "🌐 Тіл"]]
+    assert (await _volunteer(runner, vid)).status == "left"
+    await person.send_text("/volunteer")
+    [intro, _question] = await person.wait_messages(2)
+    assert intro.body.startswith("🤝 Ерікті сауалнамасы")
+
+
+async def test_forget_erases_personal_data_and_keeps_counts(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    runner = await start_bot(overrides={"territories": "kuzbass", "delivery_poll_interval": 60})
+    person, vid = await _approved(runner, emulator, 5003, "Ирина", "ru")
+    assert runner.app is not None
+    async with runner.app.sessionmaker() as session:
+        volunteer = await session.get(Volunteer, vid)
+        assert volunteer is not None
+        volunteer.hours, volunteer.tasks_done = 7.5, 3
+        await enqueue(
+            session,
+            chat_id=5003,
+            message=OutgoingMessage(Text(literal="queued")),
+            key="q:1",
+            now=runner.clock.now(),
+        )
+        await session.commit()
+    await person.send_text("/forget")
+    [ask] = await person.wait_messages(1)
+    assert ask.body.startswith("Удалить ваши персональные данные?")
+    await person.press("Да, удалить мои данные")
+    await person.wait_messages(1)
+    assert person.messages[-2].body == "Готово: ваши персональные данные удалены."
+    async with runner.app.sessionmaker() as session:
+        volunteer = await session.get(Volunteer, vid)
+        user = await session.get(User, 5003)
+        queued = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key == "q:1")
+        )
+    assert volunteer is not None and user is not None
+    assert (volunteer.name, volunteer.phone, volunteer.status) == ("—", "", "left")
+    assert (volunteer.hours, volunteer.tasks_done) == (7.5, 3)
+    assert user.first_name == "—" and user.username is None
+    assert queued is None
+
+
+async def test_coordinator_blocks_and_unblocks(emulator: Emulator, start_bot: StartBot) -> None:
+    runner = await start_bot(overrides={"territories": "kuzbass"})
+    person, vid = await _approved(runner, emulator, 5004, "Руслан", "kk")
+    hq = emulator.user(ADMIN_ID, first_name="Штаб", language_code="ru")
+    await hq.send_text("/volunteers")
+    [listing] = await hq.wait_messages(1)
+    assert listing.body.startswith("Волонтёры") or "Волонтёры" in listing.body
+    await hq.press(f"Руслан Иванова (№ {vid})")
+    [card] = await hq.wait_messages(1)
+    assert "статус: активен" in card.body
+    await hq.press("⛔ Заблокировать")
+    [ask] = await hq.wait_messages(1)
+    assert ask.body.startswith(f"Почему вы блокируете волонтёра № {vid}?")
+    await hq.send_text("Не выходит на связь")
+    [done] = await hq.wait_messages(1)
+    assert done.body == f"⛔ Волонтёр № {vid} заблокирован."
+    [told] = await person.wait_messages(1, timeout=10)
+    assert told.body == "⛔ Үйлестіруші сізді ерікті ретінде бұғаттады. Себебі: Не выходит на связь"
+    assert (await _volunteer(runner, vid)).status == "blocked"
+
+    await hq.send_text("/volunteers")
+    await hq.wait_messages(1)
+    await hq.press(f"Руслан Иванова (№ {vid})")
+    [card] = await hq.wait_messages(1)
+    assert "статус: заблокирован (Не выходит на связь)" in card.body
+    await hq.press("✅ Разблокировать")
+    [done] = await hq.wait_messages(1)
+    assert done.body == f"✅ Волонтёр № {vid} разблокирован."
+    [told] = await person.wait_messages(1, timeout=10)
+    assert told.body.startswith("✅ Үйлестіруші бұғатты алды")
+    assert runner.app is not None
+    async with runner.app.sessionmaker() as session:
+        actions = set((await session.scalars(select(AuditEntry.action))).all())
+    assert {"block_volunteer", "unblock_volunteer"} <= actions
