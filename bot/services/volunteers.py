@@ -234,6 +234,29 @@ async def profile_of(session: AsyncSession, user_id: int) -> Volunteer | None:
     )
 
 
+async def update_profile(
+    session: AsyncSession, volunteer_id: int, user_id: int, changes: Application, now: datetime
+) -> bool:
+    """A volunteer edits their own approved (or blocked) profile; False if it is not theirs."""
+    volunteer = await session.get(Volunteer, volunteer_id)
+    if (
+        volunteer is None
+        or volunteer.user_id != user_id
+        or volunteer.status not in (VolunteerStatus.APPROVED, VolunteerStatus.BLOCKED)
+    ):
+        return False
+    volunteer.name = changes.name
+    volunteer.phone = changes.phone
+    volunteer.territory_id = changes.territory_id
+    volunteer.skills = sorted(changes.skills)
+    volunteer.age_group = changes.age_group
+    volunteer.availability = sorted(changes.availability)
+    volunteer.dobro_id = changes.dobro_id
+    volunteer.updated_at = now
+    await session.flush()
+    return True
+
+
 def is_paused(volunteer: Volunteer, today: date) -> bool:
     return volunteer.paused_until is not None and volunteer.paused_until > today
 

@@ -24,6 +24,7 @@ from bot.presenters import volunteer_fields
 from bot.services import volunteers
 from bot.services.users import Roles
 from bot.telegram import edit_text
+from handlers.volunteer import signup
 from models import Territory, Volunteer, VolunteerStatus
 
 router = Router(name=__name__)
@@ -94,6 +95,7 @@ async def cmd_profile(
     else:
         status = i18n.get("profile-active")
         rows.append([_button(i18n.get("btn-pause"), "pause")])
+    rows.append([_button(i18n.get("btn-edit-profile"), "edit")])
     rows.append([_button(i18n.get("btn-leave"), "leave")])
     await message.answer(
         f"{card}\n\n{status}", reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
@@ -187,6 +189,17 @@ async def cb_resume(
     await db.commit()
     if isinstance(query.message, Message):
         await edit_text(query.message, i18n.get("resume-done"))
+
+
+@router.callback_query(ProfileCb.filter(F.action == "edit"))
+async def cb_edit_profile(
+    query: CallbackQuery, state: FSMContext, i18n: I18nContext, db: AsyncSession
+) -> None:
+    volunteer = await volunteers.profile_of(db, query.from_user.id)
+    if volunteer is None or not isinstance(query.message, Message):
+        await db.commit()
+        return
+    await signup.edit_profile(query.message, state, i18n, db, volunteer.id)
 
 
 @router.callback_query(ProfileCb.filter(F.action == "leave"))

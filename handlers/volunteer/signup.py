@@ -30,7 +30,7 @@ from bot.services.outbox import OutgoingMessage, Text
 from bot.services.territories import all_territories
 from bot.services.users import Roles, get_user
 from bot.telegram import edit_text
-from models import Priority, Territory
+from models import Priority, Territory, Volunteer
 
 router = Router(name=__name__)
 
@@ -336,6 +336,28 @@ async def cb_consent(
 
 
 # --- summary, edit, confirm ---------------------------------------------------------------
+async def edit_profile(
+    message: Message, state: FSMContext, i18n: I18nContext, db: AsyncSession, volunteer_id: int
+) -> None:
+    """Open the form's summary on an existing profile; confirming updates it."""
+    volunteer = await db.get(Volunteer, volunteer_id)
+    if volunteer is None:
+        return
+    await state.set_data(
+        {
+            "profile_id": volunteer.id,
+            "name": volunteer.name,
+            "phone": volunteer.phone,
+            "territory_id": volunteer.territory_id,
+            "skills": list(volunteer.skills),
+            "age_group": volunteer.age_group,
+            "availability": list(volunteer.availability),
+            "dobro_id": volunteer.dobro_id,
+        }
+    )
+    await _show_summary(message, state, i18n, db)
+
+
 async def _show_summary(
     message: Message, state: FSMContext, i18n: I18nContext, db: AsyncSession
 ) -> None:
@@ -406,6 +428,20 @@ async def cb_confirm(
         availability=tuple(data["availability"]),
         dobro_id=data.get("dobro_id"),
     )
+    if data.get("profile_id"):
+        # Editing an existing profile, not applying: the record is updated in place.
+        updated = await volunteers.update_profile(
+            db, int(data["profile_id"]), query.from_user.id, application, now
+        )
+        await state.clear()
+        await db.commit()
+        if isinstance(query.message, Message):
+            await edit_text(query.message, query.message.html_text)
+        key = "profile-updated" if updated else "profile-not-volunteer"
+        await bot.send_message(
+            query.from_user.id, i18n.get(key), reply_markup=main_menu(i18n.get, roles)
+        )
+        return
     try:
         volunteer = await volunteers.submit(db, query.from_user.id, application, now)
     except volunteers.AlreadyApplied as exc:

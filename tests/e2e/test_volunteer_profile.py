@@ -198,3 +198,84 @@ async def test_coordinator_blocks_and_unblocks(emulator: Emulator, start_bot: St
     async with runner.app.sessionmaker() as session:
         actions = set((await session.scalars(select(AuditEntry.action))).all())
     assert {"block_volunteer", "unblock_volunteer"} <= actions
+
+
+async def test_volunteer_edits_their_profile(emulator: Emulator, start_bot: StartBot) -> None:
+    runner = await start_bot(overrides={"territories": "kuzbass"})
+    person, vid = await _approved(runner, emulator, 5005, "Галина", "ru")
+    await person.send_text("/profile")
+    await person.wait_messages(1)
+    await person.press("✏️ Изменить анкету")
+    await person.wait_messages(2)  # the hint and the summary with its buttons
+    await person.press("✏️ Телефон")
+    await person.wait_messages(1)
+    await person.send_text("+7 905 000 11 22")
+    await person.wait_messages(2)
+    await person.press("✅ Подтвердить")
+    await emulator.wait_idle()
+    assert any(m.body == "✅ Профиль обновлён." for m in person.messages)
+    volunteer = await _volunteer(runner, vid)
+    assert volunteer.phone == "+79050001122" and volunteer.status == "approved"
+    assert runner.app is not None
+    async with runner.app.sessionmaker() as session:
+        count = len(
+            (await session.scalars(select(Volunteer).where(Volunteer.user_id == 5005))).all()
+        )
+    assert count == 1  # edited in place, not a new application
+
+
+async def test_applications_list_is_scoped_and_paged(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    runner = await start_bot(overrides={"territories": "kuzbass"})
+    assert runner.app is not None
+    async with runner.app.sessionmaker() as session:
+        codes = {t.code: t.id for t in (await session.scalars(select(Territory))).all()}
+        from bot.services import coordinators
+        from bot.services.users import Profile, touch_user
+
+        for n in range(7):
+            user, _ = await touch_user(
+                session, Profile(5100 + n, f"Заявитель{n}"), runner.clock.now(), wrote_to_bot=True
+            )
+            application = volunteers.Application(
+                name=f"Заявитель {n}",
+                phone="+79031234567",
+                territory_id=codes["yurga" if n < 6 else "tayga"],
+                skills=("calls",),
+                age_group="18-34",
+                availability=("evenings",),
+                dobro_id=None,
+            )
+            await volunteers.submit(
+                session, user.id, application, runner.clock.now() + timedelta(minutes=n)
+            )
+        await touch_user(session, Profile(5199, "Тайга"), runner.clock.now(), wrote_to_bot=True)
+        await coordinators.appoint(
+            session,
+            user_id=5199,
+            territory_ids=[codes["tayga"]],
+            hq=False,
+            actor_id=ADMIN_ID,
+            now=runner.clock.now(),
+        )
+        await session.commit()
+
+    hq = emulator.user(ADMIN_ID, first_name="Штаб", language_code="ru")
+    await hq.send_text("/applications")
+    [page] = await hq.wait_messages(1)
+    assert "Анкеты на проверке</b>: 1–5 из 7" in page.body or "1–5 из 7" in page.body
+    assert page.body.index("Заявитель 0") < page.body.index("Заявитель 4")  # oldest first
+    await hq.press("Далее ▶️")
+    await emulator.wait_idle()
+    assert "6–7 из 7" in hq.messages[-1].body
+
+    tayga = emulator.user(5199, first_name="Тайга", language_code="ru")
+    await tayga.send_text("/applications")
+    [mine] = await tayga.wait_messages(1)
+    assert "1–1 из 1" in mine.body and "Заявитель 6" in mine.body
+    await tayga.press(mine.buttons[0][0])
+    [card] = await tayga.wait_messages(1)
+    assert card.body.startswith("🆕 Анкета волонтёра №") and card.buttons == [
+        ["✅ Одобрить", "✖️ Отклонить"]
+    ]
