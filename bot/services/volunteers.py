@@ -117,9 +117,15 @@ async def live_record(session: AsyncSession, user_id: int) -> Volunteer | None:
 
 
 async def submit(
-    session: AsyncSession, user_id: int, application: Application, now: datetime
+    session: AsyncSession,
+    user_id: int,
+    application: Application,
+    now: datetime,
+    *,
+    consent_at: datetime | None = None,
 ) -> Volunteer:
-    """Store an application; a second live one is refused by the unique index."""
+    """Store an application; a second live one is refused by the unique index.
+    ``consent_at``: when the person agreed (the form's consent step), else now."""
     existing = await live_record(session, user_id)
     if existing is not None:
         raise AlreadyApplied(existing.status)
@@ -133,7 +139,7 @@ async def submit(
         age_group=application.age_group,
         availability=sorted(application.availability),
         dobro_id=application.dobro_id,
-        consent_at=now,
+        consent_at=consent_at or now,
         consent_version=CONSENT_VERSION,
         hours=0.0,
         tasks_done=0,

@@ -4,6 +4,7 @@ lives in FSM storage, so it survives a restart."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 
 from aiogram import Bot, F, Router, html
@@ -443,7 +444,14 @@ async def cb_confirm(
         )
         return
     try:
-        volunteer = await volunteers.submit(db, query.from_user.id, application, now)
+        consented = data.get("consent_at")
+        volunteer = await volunteers.submit(
+            db,
+            query.from_user.id,
+            application,
+            now,
+            consent_at=datetime.fromisoformat(consented) if consented else None,
+        )
     except volunteers.AlreadyApplied as exc:
         await state.clear()
         await bot.send_message(
