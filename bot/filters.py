@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aiogram import F
 from aiogram.filters import Filter
 from aiogram.types import Message, TelegramObject
 
@@ -53,6 +54,11 @@ class Button(Filter):
         if message.text is None or len(message.text) > 64:
             return False
         return normalize_label(message.text) in self.forms(translator)
+
+
+# An answer typed at a form's prompt: text that is not a command (a command is never taken
+# as a name, a reason or a date; it goes on to the command handlers and the catch-alls).
+ANSWER = F.text & ~F.text.startswith("/")
 
 
 class IsHQ(Filter):

@@ -21,6 +21,13 @@ router = Router(name=__name__)
 logger = logging.getLogger(__name__)
 
 
+@router.message(F.text.startswith("/"))
+async def unknown_command(
+    message: Message, i18n: I18nContext, roles: Roles, db: AsyncSession, clock: Clock
+) -> None:
+    await unknown_text(message, i18n, roles, db, clock)
+
+
 @router.message(~StateFilter(None))
 async def unexpected_in_form(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("form-unexpected"), reply_markup=cancel_menu(i18n.get))

@@ -89,8 +89,10 @@ def consent(_: Gettext) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[_button(_("btn-agree"), "c", "yes")]])
 
 
-def summary(_: Gettext) -> InlineKeyboardMarkup:
-    edits = [_button(_(f"btn-edit-{field}"), "e", field) for field in EDITABLE]
+def summary(_: Gettext, *, profile: bool = False) -> InlineKeyboardMarkup:
+    """A profile keeps its territory (moving is a new application)."""
+    fields = [f for f in EDITABLE if not (profile and f == "territory")]
+    edits = [_button(_(f"btn-edit-{field}"), "e", field) for field in fields]
     rows = [[_button(_("btn-confirm"), "ok")]]
     rows += [edits[i : i + 2] for i in range(0, len(edits), 2)]
     return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -16,6 +16,7 @@ from bot.services import reminders
 from bot.services.outbox import OutgoingMessage, Text
 from bot.services.users import Roles
 from models import (
+    AuditEntry,
     Coordinator,
     CoordinatorTerritory,
     FsmRecord,
@@ -149,8 +150,11 @@ async def submit(
     try:
         async with session.begin_nested():
             session.add(volunteer)
-    except IntegrityError:  # a double tap or two devices at once: the index decides
-        raise AlreadyApplied(VolunteerStatus.PENDING) from None
+    except IntegrityError as exc:  # a double tap or two devices at once: the index decides
+        text = str(exc.orig)
+        if "uq_volunteers_live_user" in text or "volunteers.user_id" in text:
+            raise AlreadyApplied(VolunteerStatus.PENDING) from None
+        raise
     return volunteer
 
 
@@ -243,17 +247,16 @@ async def profile_of(session: AsyncSession, user_id: int) -> Volunteer | None:
 async def update_profile(
     session: AsyncSession, volunteer_id: int, user_id: int, changes: Application, now: datetime
 ) -> bool:
-    """A volunteer edits their own approved (or blocked) profile; False if it is not theirs."""
+    """A volunteer edits their own approved profile; False if it is not theirs or not active."""
     volunteer = await session.get(Volunteer, volunteer_id)
-    if (
-        volunteer is None
-        or volunteer.user_id != user_id
-        or volunteer.status not in (VolunteerStatus.APPROVED, VolunteerStatus.BLOCKED)
-    ):
+    if volunteer is None or volunteer.user_id != user_id:
         return False
+    if volunteer.status != VolunteerStatus.APPROVED:
+        return False
+    # The territory is not edited here: moving is a new application, decided by the new
+    # territory's coordinators.
     volunteer.name = changes.name
     volunteer.phone = changes.phone
-    volunteer.territory_id = changes.territory_id
     volunteer.skills = sorted(changes.skills)
     volunteer.age_group = changes.age_group
     volunteer.availability = sorted(changes.availability)
@@ -345,20 +348,33 @@ async def set_blocked(
     actor_id: int,
     now: datetime,
 ) -> bool:
-    """Block an approved volunteer or unblock a blocked one; False when already so."""
-    want = VolunteerStatus.BLOCKED if blocked else VolunteerStatus.APPROVED
-    if volunteer.status == want or volunteer.status not in (
-        VolunteerStatus.APPROVED,
-        VolunteerStatus.BLOCKED,
-    ):
-        return False
-    volunteer.status = want
-    volunteer.decision_reason = reason
-    volunteer.decided_by = actor_id
-    volunteer.decided_at = now
-    volunteer.updated_at = now
-    await session.flush()
-    return True
+    """Block an approved volunteer or unblock a blocked one, in one conditional UPDATE (two
+    coordinators at once: one wins); False when it was already so. Blocking ends a pause."""
+    want, was = (
+        (VolunteerStatus.BLOCKED, VolunteerStatus.APPROVED)
+        if blocked
+        else (VolunteerStatus.APPROVED, VolunteerStatus.BLOCKED)
+    )
+    values: dict[str, object] = {
+        "status": want,
+        "decision_reason": reason,
+        "decided_by": actor_id,
+        "decided_at": now,
+        "updated_at": now,
+    }
+    if blocked:
+        values["paused_until"] = None
+    result = await session.execute(
+        update(Volunteer)
+        .where(Volunteer.id == volunteer.id, Volunteer.status == was)
+        .values(**values)
+        .returning(Volunteer.id)
+    )
+    changed = result.scalar() is not None
+    if changed and blocked:
+        await reminders.cancel_for_subject(session, _resume_subject(volunteer), now)
+    await session.refresh(volunteer)
+    return changed
 
 
 # --- erasure ----------------------------------------------------------------------------------
@@ -404,4 +420,9 @@ async def forget(session: AsyncSession, user_id: int, now: datetime) -> None:
     await session.execute(
         delete(FsmRecord).where(FsmRecord.key.like(f"fsm:%:{user_id}:{user_id}%"))
     )
+    targets = [f"volunteer:{v.id}" for v in records]
+    if targets:  # reasons written about them are personal too
+        await session.execute(
+            update(AuditEntry).where(AuditEntry.target.in_(targets)).values(details={})
+        )
     await session.flush()

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.filters import ANSWER
 from bot.formatting import format_datetime
 from bot.i18n import Translator
 from bot.keyboards.callbacks import ApplicationCb
@@ -47,15 +48,18 @@ async def _territory_name(db: AsyncSession, volunteer: Volunteer, locale: str) -
 async def _decided_text(
     i18n: I18nContext, db: AsyncSession, volunteer: Volunteer, settings: Settings
 ) -> str:
-    decider = await get_user(db, volunteer.decided_by) if volunteer.decided_by else None
-    verdict = (
-        "verdict-approved" if volunteer.status != VolunteerStatus.REJECTED else "verdict-rejected"
-    )
+    if volunteer.decided_by is None:  # withdrawn (left, erased) before anyone decided
+        return i18n.get("application-withdrawn")
+    decider = await get_user(db, volunteer.decided_by)
+    verdict = {
+        VolunteerStatus.REJECTED: "verdict-rejected",
+        VolunteerStatus.BLOCKED: "verdict-blocked",
+    }.get(VolunteerStatus(volunteer.status), "verdict-approved")
     return i18n.get(
         "application-already-decided",
         verdict=i18n.get(verdict),
         who=html.quote(decider.first_name if decider else str(volunteer.decided_by)),
-        when=format_datetime(volunteer.decided_at, settings.tz) if volunteer.decided_at else "",
+        when=format_datetime(volunteer.decided_at, settings.tz) if volunteer.decided_at else "-",
     )
 
 
@@ -219,7 +223,7 @@ async def cb_reject_ask(
     )
 
 
-@router.message(Reject.reason, F.text)
+@router.message(Reject.reason, ANSWER)
 async def process_reject_reason(
     message: Message,
     state: FSMContext,
@@ -253,7 +257,7 @@ async def process_reject_reason(
     )
 
 
-@router.message(StateFilter(Reject.reason))
+@router.message(StateFilter(Reject.reason), ~F.text.startswith("/"))
 async def reject_reason_not_text(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("application-bad-reason"))
 
@@ -275,6 +279,17 @@ async def _decide(
     actor = event.from_user
     assert actor is not None
     now = clock.now()
+    own = await db.get(Volunteer, application_id)
+    if own is not None and own.user_id == actor.id:  # nobody approves their own application
+        await db.commit()
+        if callback_answer is not None:
+            callback_answer.text = i18n.get("application-own")
+            callback_answer.show_alert = True
+        else:
+            await bot.send_message(
+                actor.id, i18n.get("application-own"), reply_markup=main_menu(i18n.get, roles)
+            )
+        return
     result = await volunteers.decide(
         db, application_id, approve=approve, actor_id=actor.id, reason=reason, now=now
     )
@@ -346,6 +361,7 @@ async def _decide(
             edit_key=f"vol:{volunteer.id}:app:{coordinator_id}",
             now=now,
             priority=Priority.NORMAL,
+            personal=True,
         )
     await db.commit()
     done = i18n.get(

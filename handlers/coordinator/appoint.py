@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.commands import set_chat_menu
 from bot.config import Settings
+from bot.filters import ANSWER
 from bot.i18n import Translator
 from bot.keyboards.callbacks import ConfirmCb, TerritoryPickCb
 from bot.keyboards.coordinators import confirm, territory_picker
@@ -62,7 +63,7 @@ async def process_forwarded_person(
     await _person_chosen(message, state, i18n, db, str(sender.id))
 
 
-@router.message(Appoint.person, F.text)
+@router.message(Appoint.person, ANSWER)
 async def process_person(
     message: Message, state: FSMContext, i18n: I18nContext, db: AsyncSession
 ) -> None:
@@ -206,6 +207,6 @@ async def cb_confirm_appoint(
         await set_chat_menu(bot, translator, person_id, locale, person_roles)
 
 
-@router.message(StateFilter(Appoint.territories, Appoint.confirm))
+@router.message(StateFilter(Appoint.territories, Appoint.confirm), ~F.text.startswith("/"))
 async def appoint_use_buttons(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("form-use-buttons"), reply_markup=cancel_menu(i18n.get))

@@ -46,6 +46,8 @@ async def _parse(args: str, db: AsyncSession) -> AuditPageCb:
             except ValueError as exc:
                 raise BadFilter(token) from exc
             page = page.model_copy(update={"since": since, "until": until})
+        elif token.lstrip("-").isdigit() and abs(int(token)) >= 2**52:
+            raise BadFilter(token)  # no Telegram id is that long
         elif token.startswith("@") or token.lstrip("-").isdigit():
             person = await find_person(db, token)
             actor = person.id if person else (int(token) if token.lstrip("-").isdigit() else None)
@@ -57,6 +59,19 @@ async def _parse(args: str, db: AsyncSession) -> AuditPageCb:
         else:
             raise BadFilter(token)
     return page
+
+
+def _short(scope: str, limit: int = 60) -> str:
+    """A coordinator of many territories: the first codes and a count, so a page fits."""
+    if len(scope) <= limit:
+        return scope
+    codes = scope.split(",")
+    shown: list[str] = []
+    for code in codes:
+        if len(",".join([*shown, code])) > limit - 8:
+            break
+        shown.append(code)
+    return f"{','.join(shown)} +{len(codes) - len(shown)}"
 
 
 def _moment(days: int, settings: Settings) -> datetime:
@@ -88,7 +103,7 @@ async def _render(
                 actor=str(entry.actor_id),
                 action=entry.action,
                 target=html.quote(entry.target or "-"),
-                scope=html.quote(entry.scope),
+                scope=html.quote(_short(entry.scope)),
             )
         )
     return "\n".join(lines), audit_pages(i18n.get, page, total, PAGE)

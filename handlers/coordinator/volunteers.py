@@ -13,6 +13,7 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.filters import ANSWER
 from bot.keyboards.callbacks import VolunteerCb
 from bot.keyboards.menus import cancel_menu, main_menu
 from bot.presenters import volunteer_fields
@@ -169,7 +170,7 @@ async def cb_block_ask(
     )
 
 
-@router.message(Block.reason, F.text)
+@router.message(Block.reason, ANSWER)
 async def process_block_reason(
     message: Message,
     state: FSMContext,
@@ -190,13 +191,12 @@ async def process_block_reason(
             i18n.get("application-not-yours"), reply_markup=main_menu(i18n.get, roles)
         )
         return
-    await _set_blocked(db, volunteer, True, reason, message.chat.id, roles, clock)
-    await message.answer(
-        i18n.get("block-done", id=volunteer.id), reply_markup=main_menu(i18n.get, roles)
-    )
+    changed = await _set_blocked(db, volunteer, True, reason, message.chat.id, roles, clock)
+    key = "block-done" if changed else "volunteer-state-unchanged"
+    await message.answer(i18n.get(key, id=volunteer.id), reply_markup=main_menu(i18n.get, roles))
 
 
-@router.message(StateFilter(Block.reason))
+@router.message(StateFilter(Block.reason), ~F.text.startswith("/"))
 async def block_reason_not_text(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("application-bad-reason"))
 
@@ -215,8 +215,9 @@ async def cb_unblock(
     volunteer = await _in_scope(db, callback_data.id, roles, callback_answer, i18n)
     if volunteer is None:
         return
-    await _set_blocked(db, volunteer, False, None, query.from_user.id, roles, clock)
-    await bot.send_message(query.from_user.id, i18n.get("unblock-done", id=volunteer.id))
+    changed = await _set_blocked(db, volunteer, False, None, query.from_user.id, roles, clock)
+    key = "unblock-done" if changed else "volunteer-state-unchanged"
+    await bot.send_message(query.from_user.id, i18n.get(key, id=volunteer.id))
 
 
 async def _set_blocked(
@@ -227,11 +228,12 @@ async def _set_blocked(
     actor_id: int,
     roles: Roles,
     clock: Clock,
-) -> None:
+) -> bool:
+    """True when this call changed the state (another coordinator may have been first)."""
     now = clock.now()
     if not await volunteers.set_blocked(db, volunteer, blocked, reason, actor_id, now):
         await db.commit()
-        return
+        return False
     entry = await audit.record(
         db,
         actor_id=actor_id,
@@ -255,3 +257,4 @@ async def _set_blocked(
         priority=Priority.URGENT,
     )
     await db.commit()
+    return True

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.commands import sync_chat_menu
 from bot.config import Settings
-from bot.filters import Button
+from bot.filters import ANSWER, Button
 from bot.i18n import Translator
 from bot.keyboards.callbacks import ProfileCb
 from bot.keyboards.menus import cancel_menu, main_menu
@@ -135,7 +135,7 @@ async def cb_pause(
     )
 
 
-@router.message(Pause.until, F.text)
+@router.message(Pause.until, ANSWER)
 async def process_pause_date(
     message: Message,
     state: FSMContext,
@@ -171,7 +171,7 @@ async def process_pause_date(
     )
 
 
-@router.message(StateFilter(Pause.until))
+@router.message(StateFilter(Pause.until), ~F.text.startswith("/"))
 async def pause_date_not_text(message: Message, i18n: I18nContext, clock: Clock) -> None:
     example = (clock.now().date() + timedelta(days=7)).strftime("%d.%m.%Y")
     await message.answer(i18n.get("pause-bad-date", example=example))
@@ -195,7 +195,7 @@ async def cb_resume(
 async def cb_edit_profile(
     query: CallbackQuery, state: FSMContext, i18n: I18nContext, db: AsyncSession
 ) -> None:
-    volunteer = await volunteers.profile_of(db, query.from_user.id)
+    volunteer = await _own_profile(query, db)  # approved only: a blocked profile stays as is
     if volunteer is None or not isinstance(query.message, Message):
         await db.commit()
         return

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.filters import Button
+from bot.filters import ANSWER, Button
 from bot.i18n import Translator
 from bot.keyboards import volunteers as kb
 from bot.keyboards.callbacks import ApplicationCb, SignupCb
@@ -98,6 +98,7 @@ async def _ask(
     elif step == Signup.phone:
         await message.answer(_("signup-ask-phone"), reply_markup=kb.step_menu(_, contact=True))
     elif step == Signup.territory:
+        await state.update_data(territory_node=None)
         await message.answer(_("signup-ask-territory"), reply_markup=kb.step_menu(_))
         options = await _territory_options(db, None)
         await message.answer(
@@ -153,7 +154,9 @@ async def signup_back(
     message: Message, state: FSMContext, i18n: I18nContext, db: AsyncSession
 ) -> None:
     current = await state.get_state()
-    await state.update_data(editing=False)
+    if (await state.get_data()).get("editing"):
+        await _show_summary(message, state, i18n, db)  # back from one edit: to the summary
+        return
     if current == Signup.summary.state:
         await _ask(message, state, i18n, db, Signup.consent)
         return
@@ -161,7 +164,7 @@ async def signup_back(
     await _ask(message, state, i18n, db, STEPS[max(0, index - 1)])
 
 
-@router.message(Signup.name, F.text)
+@router.message(Signup.name, ANSWER)
 async def process_name(
     message: Message, state: FSMContext, i18n: I18nContext, db: AsyncSession
 ) -> None:
@@ -185,7 +188,7 @@ async def process_contact(
     await _take_phone(message, state, i18n, db, contact.phone_number)
 
 
-@router.message(Signup.phone, F.text)
+@router.message(Signup.phone, ANSWER)
 async def process_phone(
     message: Message, state: FSMContext, i18n: I18nContext, db: AsyncSession
 ) -> None:
@@ -312,7 +315,7 @@ async def process_dobro_skip(
     await _next(message, state, i18n, db)
 
 
-@router.message(Signup.dobro, F.text)
+@router.message(Signup.dobro, ANSWER)
 async def process_dobro(
     message: Message, state: FSMContext, i18n: I18nContext, db: AsyncSession
 ) -> None:
@@ -377,7 +380,10 @@ async def _show_summary(
         dobro_id=data.get("dobro_id"),
     )
     await message.answer(i18n.get("signup-summary-hint"), reply_markup=kb.step_menu(i18n.get))
-    await message.answer(i18n.get("signup-summary", **fields), reply_markup=kb.summary(i18n.get))
+    profile = bool(data.get("profile_id"))
+    await message.answer(
+        i18n.get("signup-summary", **fields), reply_markup=kb.summary(i18n.get, profile=profile)
+    )
 
 
 FIELD_STEPS = {
@@ -402,6 +408,8 @@ async def cb_edit(
     step = FIELD_STEPS.get(callback_data.value)
     if step is None or not isinstance(query.message, Message):
         return
+    if step == Signup.territory and (await state.get_data()).get("profile_id"):
+        return  # a profile keeps its territory
     await state.update_data(editing=True)
     await _ask(query.message, state, i18n, db, step)
 
@@ -512,7 +520,7 @@ async def cb_confirm(
 
 
 # --- anything else while the form is open: the step's question again ----------------------
-@router.message(StateFilter(Signup))
+@router.message(StateFilter(Signup), ~F.text.startswith("/"))
 async def signup_unexpected(
     message: Message, state: FSMContext, i18n: I18nContext, db: AsyncSession
 ) -> None:

@@ -193,7 +193,7 @@ async def test_coordinator_blocks_and_unblocks(emulator: Emulator, start_bot: St
     [done] = await hq.wait_messages(1)
     assert done.body == f"✅ Волонтёр № {vid} разблокирован."
     [told] = await person.wait_messages(1, timeout=10)
-    assert told.body.startswith("✅ Үйлестіруші бұғатты алды")
+    assert told.body.startswith("✅ Үйлестіруші сізді бұғаттан шығарды")
     assert runner.app is not None
     async with runner.app.sessionmaker() as session:
         actions = set((await session.scalars(select(AuditEntry.action))).all())
@@ -279,3 +279,61 @@ async def test_applications_list_is_scoped_and_paged(
     assert card.body.startswith("🆕 Анкета волонтёра №") and card.buttons == [
         ["✅ Одобрить", "✖️ Отклонить"]
     ]
+
+
+async def test_forged_callbacks_from_another_territory_are_refused(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    runner = await start_bot(overrides={"territories": "kuzbass"})
+    _person_y, vid = await _approved(runner, emulator, 5301, "Юлия", "ru")  # a Yurga volunteer
+    assert runner.app is not None
+    async with runner.app.sessionmaker() as session:
+        from bot.services import coordinators
+        from bot.services.users import Profile, touch_user
+
+        tayga = await session.scalar(select(Territory).where(Territory.code == "tayga"))
+        assert tayga is not None
+        await touch_user(session, Profile(5399, "Тайга"), runner.clock.now(), wrote_to_bot=True)
+        await coordinators.appoint(
+            session,
+            user_id=5399,
+            territory_ids=[tayga.id],
+            hq=False,
+            actor_id=ADMIN_ID,
+            now=runner.clock.now(),
+        )
+        await session.commit()
+    other = emulator.user(5399, first_name="Тайга", language_code="ru")
+    await other.send_text("/start")
+    await other.wait_messages(1)
+    await other.send_text("/language")
+    [choice] = await other.wait_messages(1)
+    for data in (f"vc:{vid}:block", f"vc:{vid}:open", f"va:{vid}:ok", f"va:{vid}:no"):
+        answer = await other.press_data(data, message_id=choice.message_id)
+        assert answer is not None and answer.text == "Эта анкета не с вашей территории.", data
+    assert (await _volunteer(runner, vid)).status == "approved"
+
+    # A citizen pressing the same forged buttons only hears that the button is stale.
+    citizen = emulator.user(5398, first_name="Житель", language_code="ru")
+    await citizen.send_text("/language")
+    [choice] = await citizen.wait_messages(1)
+    answer = await citizen.press_data(f"vc:{vid}:block", message_id=choice.message_id)
+    assert answer is not None and (answer.text or "").startswith("Эта кнопка устарела")
+
+
+async def test_a_command_at_a_reason_prompt_is_not_taken_as_the_reason(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    runner = await start_bot(overrides={"territories": "kuzbass"})
+    _person, vid = await _approved(runner, emulator, 5401, "Сабина", "ru")
+    hq = emulator.user(ADMIN_ID, first_name="Штаб", language_code="ru")
+    await hq.send_text("/volunteers")
+    await hq.wait_messages(1)
+    await hq.press(f"Сабина Иванова (№ {vid})")
+    await hq.wait_messages(1)
+    await hq.press("⛔ Заблокировать")
+    await hq.wait_messages(1)
+    await hq.send_text("/nonsense")
+    [reply] = await hq.wait_messages(1)
+    assert reply.body.startswith("Я не понял это сообщение")
+    assert (await _volunteer(runner, vid)).status == "approved"
