@@ -140,6 +140,8 @@ async def _sandbox(host: str | None, port: int | None) -> None:
     )
     if not settings.admin_ids:
         settings = settings.model_copy(update={"admin_ids": [SANDBOX_ADMIN_ID]})
+    if not settings.territories:  # something to sign up for, out of the box
+        settings = settings.model_copy(update={"territories": "kuzbass"})
     emulator = Emulator(tokens=[SANDBOX_TOKEN])
     await emulator.start(
         host=host or settings.sandbox_host, port=port if port is not None else settings.sandbox_port

@@ -13,3 +13,5 @@ def setup_logging(level: str) -> None:
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Its per-run lines every few seconds would drown the bot's own.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
