@@ -39,6 +39,25 @@ def volunteer_fields(
     }
 
 
+def profile_card(_: Gettext, volunteer: Volunteer, territory: str) -> str:
+    return _(
+        "profile-card",
+        id=volunteer.id,
+        tasks=volunteer.tasks_done,
+        hours=f"{volunteer.hours:g}",
+        **volunteer_fields(
+            _,
+            name=volunteer.name,
+            phone=volunteer.phone,
+            territory=territory,
+            skills=list(volunteer.skills),
+            age_group=volunteer.age_group,
+            availability=list(volunteer.availability),
+            dobro_id=volunteer.dobro_id,
+        ),
+    )
+
+
 def application_card(_: Gettext, volunteer: Volunteer, territory: str) -> str:
     return _(
         "volunteer-application",

@@ -81,6 +81,14 @@ async def get_user(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
+async def locale_of(session: AsyncSession, user_id: int, default: str) -> str:
+    """The language to write to someone in (their choice, else Telegram's, else default)."""
+    user = await session.get(User, user_id)
+    if user is None:
+        return default
+    return negotiate_locale(user.locale, user.language_code, default)
+
+
 async def touch_user(
     session: AsyncSession, profile: Profile, now: datetime, *, wrote_to_bot: bool
 ) -> tuple[User, bool]:

@@ -25,9 +25,8 @@ from bot.keyboards.menus import cancel_menu, main_menu
 from bot.keyboards.volunteers import decision, open_buttons
 from bot.presenters import application_card
 from bot.services import audit, outbox, volunteers
-from bot.services.language import negotiate_locale
 from bot.services.outbox import OutgoingMessage, Text
-from bot.services.users import Roles, get_user
+from bot.services.users import Roles, get_user, locale_of
 from bot.telegram import edit_text
 from models import Priority, Territory, Volunteer, VolunteerStatus
 
@@ -334,12 +333,7 @@ async def _decide(
     for coordinator_id in await volunteers.coordinators_of(
         db, volunteer.territory_id, settings.admin_ids
     ):
-        person = await get_user(db, coordinator_id)
-        locale = negotiate_locale(
-            person.locale if person else None,
-            person.language_code if person else None,
-            settings.default_locale,
-        )
+        locale = await locale_of(db, coordinator_id, settings.default_locale)
         _ = partial(translator.get, locale)
         await outbox.enqueue(
             db,

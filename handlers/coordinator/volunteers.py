@@ -16,7 +16,7 @@ from bot.clock import Clock
 from bot.filters import ANSWER
 from bot.keyboards.callbacks import VolunteerCb
 from bot.keyboards.menus import cancel_menu, main_menu
-from bot.presenters import volunteer_fields
+from bot.presenters import profile_card
 from bot.services import audit, outbox, volunteers
 from bot.services.outbox import OutgoingMessage, Text
 from bot.services.users import Roles
@@ -109,22 +109,7 @@ async def cb_open(
     if volunteer is None:
         return
     territory = await db.get(Territory, volunteer.territory_id)
-    card = i18n.get(
-        "profile-card",
-        id=volunteer.id,
-        tasks=volunteer.tasks_done,
-        hours=f"{volunteer.hours:g}",
-        **volunteer_fields(
-            i18n.get,
-            name=volunteer.name,
-            phone=volunteer.phone,
-            territory=territory.name(i18n.locale) if territory else "?",
-            skills=list(volunteer.skills),
-            age_group=volunteer.age_group,
-            availability=list(volunteer.availability),
-            dobro_id=volunteer.dobro_id,
-        ),
-    )
+    card = profile_card(i18n.get, volunteer, territory.name(i18n.locale) if territory else "?")
     await db.commit()
     if volunteer.status == VolunteerStatus.BLOCKED:
         status = i18n.get(

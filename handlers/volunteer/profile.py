@@ -20,7 +20,7 @@ from bot.filters import ANSWER, Button
 from bot.i18n import Translator
 from bot.keyboards.callbacks import ProfileCb
 from bot.keyboards.menus import cancel_menu, main_menu
-from bot.presenters import volunteer_fields
+from bot.presenters import profile_card
 from bot.services import volunteers
 from bot.services.users import Roles
 from bot.telegram import edit_text
@@ -66,22 +66,7 @@ async def cmd_profile(
         return
     territory = await db.get(Territory, volunteer.territory_id)
     zone = territory.timezone if territory else settings.default_timezone
-    card = i18n.get(
-        "profile-card",
-        id=volunteer.id,
-        tasks=volunteer.tasks_done,
-        hours=f"{volunteer.hours:g}",
-        **volunteer_fields(
-            i18n.get,
-            name=volunteer.name,
-            phone=volunteer.phone,
-            territory=territory.name(i18n.locale) if territory else "?",
-            skills=list(volunteer.skills),
-            age_group=volunteer.age_group,
-            availability=list(volunteer.availability),
-            dobro_id=volunteer.dobro_id,
-        ),
-    )
+    card = profile_card(i18n.get, volunteer, territory.name(i18n.locale) if territory else "?")
     await db.commit()
     rows: list[list[InlineKeyboardButton]] = []
     if volunteer.status == VolunteerStatus.BLOCKED:

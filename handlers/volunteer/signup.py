@@ -25,11 +25,10 @@ from bot.keyboards.callbacks import ApplicationCb, SignupCb
 from bot.keyboards.menus import main_menu
 from bot.presenters import application_card, volunteer_fields
 from bot.services import outbox, volunteers
-from bot.services.language import negotiate_locale
 from bot.services.outbox import Button as OutButton
 from bot.services.outbox import OutgoingMessage, Text
 from bot.services.territories import all_territories
-from bot.services.users import Roles, get_user
+from bot.services.users import Roles, locale_of
 from bot.telegram import edit_text
 from models import Priority, Territory, Volunteer
 
@@ -472,12 +471,7 @@ async def cb_confirm(
     for coordinator_id in await volunteers.coordinators_of(
         db, volunteer.territory_id, settings.admin_ids
     ):
-        person = await get_user(db, coordinator_id)
-        locale = negotiate_locale(
-            person.locale if person else None,
-            person.language_code if person else None,
-            settings.default_locale,
-        )
+        locale = await locale_of(db, coordinator_id, settings.default_locale)
         await outbox.enqueue(
             db,
             chat_id=coordinator_id,
