@@ -21,6 +21,7 @@ from aiogram.types import Update
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram_i18n import I18nMiddleware
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
@@ -36,11 +37,11 @@ from bot.middlewares.logging import UpdateLogMiddleware
 from bot.middlewares.requests import CommitBeforeSendMiddleware, RetryAfterMiddleware
 from bot.middlewares.user import UserMiddleware
 from bot.services.language import negotiate_locale
-from bot.services.territories import load_from_file
+from bot.services.territories import default_territories, load_from_file
 from bot.services.timing import QuietHours
 from bot.services.users import Roles, get_user
 from handlers import get_routers
-from models import migrate
+from models import Territory, migrate
 from models.db import create_engine, create_sessionmaker
 from scheduler.setup import add_jobs, build_scheduler
 
@@ -212,6 +213,25 @@ async def _on_startup(
         await set_chat_menu(bot, translator, admin_id, locale, hq)
 
 
+async def _load_territories(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    """TERRITORIES set: load (update) that file at every start. Unset: a new deployment gets
+    the shipped file matching its time zone, once, so sign-up works out of the box; after
+    that, and with TERRITORIES=off, the table is left alone."""
+    name = settings.territories
+    async with sessionmaker() as session:
+        if name is None:
+            if await session.scalar(select(Territory.id).limit(1)) is not None:
+                return
+            name = default_territories(settings.default_timezone)
+        elif name.lower() in ("off", "none"):
+            return
+        report = await load_from_file(session, name, clock.now())
+        await session.commit()
+    logger.info("%s (%s)", report.summary(), name)
+
+
 async def create_app(
     settings: Settings,
     *,
@@ -224,11 +244,7 @@ async def create_app(
     if apply_migrations:
         await migrate.upgrade_if_needed(engine)
     sessionmaker = create_sessionmaker(engine)
-    if settings.territories:
-        async with sessionmaker() as session:
-            report = await load_from_file(session, settings.territories, clock.now())
-            await session.commit()
-        logger.info("%s", report.summary())
+    await _load_territories(settings, sessionmaker, clock)
     translator = Translator(settings.default_locale)
     storage, isolation = await _build_storage(settings, sessionmaker, clock)
     dispatcher = build_dispatcher(

@@ -91,6 +91,24 @@ async def load_from_file(session: AsyncSession, name: str, now: datetime) -> Loa
     return await load_territories(session, parse_territories(text), now)
 
 
+KAZAKHSTAN_ZONES = frozenset(
+    {
+        "Asia/Almaty",
+        "Asia/Qostanay",
+        "Asia/Aqtobe",
+        "Asia/Aqtau",
+        "Asia/Atyrau",
+        "Asia/Oral",
+        "Asia/Qyzylorda",
+    }
+)
+
+
+def default_territories(timezone: str) -> str:
+    """The shipped file a new deployment starts with: Kazakhstan's for a Kazakh time zone."""
+    return "kazakhstan" if timezone in KAZAKHSTAN_ZONES else "kuzbass"
+
+
 def resolve_file(name: str) -> Path:
     """``kuzbass`` or ``kazakhstan`` (shipped with the bot), or a path."""
     if name in SHIPPED:

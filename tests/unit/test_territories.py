@@ -177,3 +177,47 @@ def test_a_pin_inside_and_outside() -> None:
     yurga = Territory(code="yurga", lat=55.72, lon=84.89, radius_km=15)
     assert contains_point(yurga, 55.70, 84.95)
     assert not contains_point(yurga, 55.35, 86.09)  # Kemerovo
+
+
+@pytest.mark.parametrize(
+    ("zone", "setting", "expected"),
+    [
+        ("Asia/Novokuznetsk", None, 35),
+        ("Asia/Almaty", None, 20),
+        ("Asia/Almaty", "kuzbass", 35),
+        ("Asia/Novokuznetsk", "off", 0),
+    ],
+)
+async def test_a_new_deployment_gets_territories_once(
+    sqlite_url: str, zone: str, setting: str | None, expected: int
+) -> None:
+    from bot.app import create_app
+    from bot.config import Settings
+
+    settings = Settings(
+        _env_file=None,
+        bot_token="1:x",
+        telegram_api_url="http://127.0.0.1:9",
+        database_url=sqlite_url,
+        default_timezone=zone,
+        territories=setting,
+    )
+    app = await create_app(settings, clock=FakeClock())
+    try:
+        async with app.sessionmaker() as session:
+            assert len((await session.scalars(select(Territory))).all()) == expected
+            if expected:  # a hand-made change survives the next start when TERRITORIES is unset
+                first = await session.scalar(select(Territory).limit(1))
+                assert first is not None
+                first.name_ru = "Изменено вручную"
+                await session.commit()
+    finally:
+        await app.close()
+    if setting is None and expected:
+        app = await create_app(settings, clock=FakeClock())
+        try:
+            async with app.sessionmaker() as session:
+                names = set((await session.scalars(select(Territory.name_ru))).all())
+            assert "Изменено вручную" in names
+        finally:
+            await app.close()
