@@ -28,6 +28,7 @@ from bot.services import audit, outbox, volunteers
 from bot.services.outbox import OutgoingMessage, Text
 from bot.services.users import Roles, get_user, locale_of
 from bot.telegram import edit_text
+from handlers.coordinator.scope import volunteer_in_scope
 from models import Priority, Territory, Volunteer, VolunteerStatus
 
 router = Router(name=__name__)
@@ -118,25 +119,6 @@ async def cb_applications_page(
         await edit_text(query.message, text, reply_markup=markup)
 
 
-async def _in_scope(
-    db: AsyncSession,
-    application_id: int,
-    roles: Roles,
-    callback_answer: CallbackAnswer,
-    i18n: I18nContext,
-) -> Volunteer | None:
-    volunteer = await db.get(Volunteer, application_id)
-    if volunteer is None:
-        callback_answer.text = i18n.get("stale-button")
-        callback_answer.show_alert = True
-        return None
-    if not roles.can_act_in(volunteer.territory_id):
-        callback_answer.text = i18n.get("application-not-yours")
-        callback_answer.show_alert = True
-        return None
-    return volunteer
-
-
 @router.callback_query(ApplicationCb.filter(F.action == "open"))
 async def cb_open(
     query: CallbackQuery,
@@ -148,7 +130,7 @@ async def cb_open(
     bot: Bot,
     settings: Settings,
 ) -> None:
-    volunteer = await _in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    volunteer = await volunteer_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     if volunteer is None:
         return
     card = application_card(i18n.get, volunteer, await _territory_name(db, volunteer, i18n.locale))
@@ -174,7 +156,7 @@ async def cb_approve(
     translator: Translator,
     settings: Settings,
 ) -> None:
-    volunteer = await _in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    volunteer = await volunteer_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     if volunteer is None:
         return
     await _decide(
@@ -205,7 +187,7 @@ async def cb_reject_ask(
     bot: Bot,
     settings: Settings,
 ) -> None:
-    volunteer = await _in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    volunteer = await volunteer_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     if volunteer is None:
         return
     if volunteer.status != VolunteerStatus.PENDING:

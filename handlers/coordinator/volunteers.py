@@ -20,6 +20,7 @@ from bot.presenters import profile_card
 from bot.services import audit, outbox, volunteers
 from bot.services.outbox import OutgoingMessage, Text
 from bot.services.users import Roles
+from handlers.coordinator.scope import volunteer_in_scope
 from models import Priority, Territory, Volunteer, VolunteerStatus
 
 router = Router(name=__name__)
@@ -80,21 +81,6 @@ async def cb_page(
     await bot.send_message(query.from_user.id, text, reply_markup=markup)
 
 
-async def _in_scope(
-    db: AsyncSession,
-    volunteer_id: int,
-    roles: Roles,
-    callback_answer: CallbackAnswer,
-    i18n: I18nContext,
-) -> Volunteer | None:
-    volunteer = await db.get(Volunteer, volunteer_id)
-    if volunteer is None or not roles.can_act_in(volunteer.territory_id):
-        callback_answer.text = i18n.get("application-not-yours" if volunteer else "stale-button")
-        callback_answer.show_alert = True
-        return None
-    return volunteer
-
-
 @router.callback_query(VolunteerCb.filter(F.action == "open"))
 async def cb_open(
     query: CallbackQuery,
@@ -105,7 +91,7 @@ async def cb_open(
     roles: Roles,
     bot: Bot,
 ) -> None:
-    volunteer = await _in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    volunteer = await volunteer_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     if volunteer is None:
         return
     territory = await db.get(Territory, volunteer.territory_id)
@@ -142,7 +128,7 @@ async def cb_block_ask(
     roles: Roles,
     bot: Bot,
 ) -> None:
-    volunteer = await _in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    volunteer = await volunteer_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     await db.commit()
     if volunteer is None:
         return
@@ -197,7 +183,7 @@ async def cb_unblock(
     clock: Clock,
     bot: Bot,
 ) -> None:
-    volunteer = await _in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    volunteer = await volunteer_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     if volunteer is None:
         return
     changed = await _set_blocked(db, volunteer, False, None, query.from_user.id, roles, clock)
