@@ -65,10 +65,32 @@ async def unknown_media(message: Message, i18n: I18nContext, roles: Roles) -> No
     await message.answer(i18n.get("unknown-media"), reply_markup=main_menu(i18n.get, roles))
 
 
+# Callback prefixes of coordinator tools (bot/keyboards/callbacks.py).
+COORDINATOR_CALLBACKS = frozenset({"va", "vc", "dm", "au", "tp", "cf"})
+
+
 @router.callback_query()
 async def stale_button(
-    query: CallbackQuery, callback_answer: CallbackAnswer, i18n: I18nContext
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    roles: Roles,
+    db: AsyncSession,
+    clock: Clock,
 ) -> None:
+    prefix = (query.data or "").split(":", 1)[0]
+    if prefix in COORDINATOR_CALLBACKS and not roles.is_coordinator:
+        # A coordinator's button pressed by someone without the role: on record for the HQ.
+        logger.warning("user=%s pressed a coordinator button (%s)", query.from_user.id, prefix)
+        await audit.record(
+            db,
+            actor_id=query.from_user.id,
+            action="denied_callback",
+            now=clock.now(),
+            roles=roles,
+            target=f"callback:{prefix}",
+        )
+        await db.commit()
     # Answered by CallbackAnswerMiddleware after the handler: a query takes one answer only.
     callback_answer.text = i18n.get("stale-button")
     callback_answer.show_alert = True

@@ -129,11 +129,20 @@ async def cb_open(
     roles: Roles,
     bot: Bot,
     settings: Settings,
+    clock: Clock,
 ) -> None:
     volunteer = await volunteer_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     if volunteer is None:
         return
     card = application_card(i18n.get, volunteer, await _territory_name(db, volunteer, i18n.locale))
+    await audit.record(
+        db,
+        actor_id=query.from_user.id,
+        action="view_application",
+        now=clock.now(),
+        roles=roles,
+        target=f"volunteer:{volunteer.id}",
+    )
     if volunteer.status != VolunteerStatus.PENDING:
         card += "\n\n" + await _decided_text(i18n, db, volunteer, settings)
         await db.commit()

@@ -90,12 +90,21 @@ async def cb_open(
     db: AsyncSession,
     roles: Roles,
     bot: Bot,
+    clock: Clock,
 ) -> None:
     volunteer = await volunteer_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     if volunteer is None:
         return
     territory = await db.get(Territory, volunteer.territory_id)
     card = profile_card(i18n.get, volunteer, territory.name(i18n.locale) if territory else "?")
+    await audit.record(
+        db,
+        actor_id=query.from_user.id,
+        action="view_volunteer",
+        now=clock.now(),
+        roles=roles,
+        target=f"volunteer:{volunteer.id}",
+    )
     await db.commit()
     if volunteer.status == VolunteerStatus.BLOCKED:
         status = i18n.get(
@@ -117,7 +126,7 @@ async def cb_open(
     )
 
 
-@router.callback_query(VolunteerCb.filter(F.action == "block"))
+@router.callback_query(VolunteerCb.filter(F.action.in_({"block", "unblock"})))
 async def cb_block_ask(
     query: CallbackQuery,
     callback_data: VolunteerCb,
@@ -128,15 +137,17 @@ async def cb_block_ask(
     roles: Roles,
     bot: Bot,
 ) -> None:
+    """Blocking and unblocking both ask for the reason the volunteer will read."""
     volunteer = await volunteer_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     await db.commit()
     if volunteer is None:
         return
+    block = callback_data.action == "block"
     await state.set_state(Block.reason)
-    await state.update_data(volunteer_id=volunteer.id)
+    await state.update_data(volunteer_id=volunteer.id, block=block)
     await bot.send_message(
         query.from_user.id,
-        i18n.get("block-ask-reason", id=volunteer.id),
+        i18n.get("block-ask-reason" if block else "unblock-ask-reason", id=volunteer.id),
         reply_markup=cancel_menu(i18n.get),
     )
 
@@ -154,7 +165,8 @@ async def process_block_reason(
     if not reason or len(reason) > REASON_MAX:
         await message.answer(i18n.get("application-bad-reason"))
         return
-    volunteer_id = int((await state.get_data())["volunteer_id"])
+    data = await state.get_data()
+    volunteer_id, block = int(data["volunteer_id"]), bool(data.get("block", True))
     await state.clear()
     volunteer = await db.get(Volunteer, volunteer_id)
     if volunteer is None or not roles.can_act_in(volunteer.territory_id):
@@ -162,33 +174,15 @@ async def process_block_reason(
             i18n.get("application-not-yours"), reply_markup=main_menu(i18n.get, roles)
         )
         return
-    changed = await _set_blocked(db, volunteer, True, reason, message.chat.id, roles, clock)
-    key = "block-done" if changed else "volunteer-state-unchanged"
+    changed = await _set_blocked(db, volunteer, block, reason, message.chat.id, roles, clock)
+    done = "block-done" if block else "unblock-done"
+    key = done if changed else "volunteer-state-unchanged"
     await message.answer(i18n.get(key, id=volunteer.id), reply_markup=main_menu(i18n.get, roles))
 
 
 @router.message(StateFilter(Block.reason), ~F.text.startswith("/"))
 async def block_reason_not_text(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("application-bad-reason"))
-
-
-@router.callback_query(VolunteerCb.filter(F.action == "unblock"))
-async def cb_unblock(
-    query: CallbackQuery,
-    callback_data: VolunteerCb,
-    callback_answer: CallbackAnswer,
-    i18n: I18nContext,
-    db: AsyncSession,
-    roles: Roles,
-    clock: Clock,
-    bot: Bot,
-) -> None:
-    volunteer = await volunteer_in_scope(db, callback_data.id, roles, callback_answer, i18n)
-    if volunteer is None:
-        return
-    changed = await _set_blocked(db, volunteer, False, None, query.from_user.id, roles, clock)
-    key = "unblock-done" if changed else "volunteer-state-unchanged"
-    await bot.send_message(query.from_user.id, i18n.get(key, id=volunteer.id))
 
 
 async def _set_blocked(
@@ -214,10 +208,9 @@ async def _set_blocked(
         target=f"volunteer:{volunteer.id}",
         details={"reason": reason} if reason else {},
     )
-    notice = (
-        Text(key="volunteer-blocked", args={"reason": html.quote(reason or "")})
-        if blocked
-        else Text(key="volunteer-unblocked")
+    notice = Text(
+        key="volunteer-blocked" if blocked else "volunteer-unblocked",
+        args={"reason": html.quote(reason or "")},
     )
     await outbox.enqueue(
         db,

@@ -190,14 +190,18 @@ async def test_coordinator_blocks_and_unblocks(emulator: Emulator, start_bot: St
     [card] = await hq.wait_messages(1)
     assert "статус: заблокирован (Не выходит на связь)" in card.body
     await hq.press("✅ Разблокировать")
+    [ask] = await hq.wait_messages(1)
+    assert ask.body.startswith(f"Почему вы снимаете блокировку с волонтёра № {vid}?")
+    await hq.send_text("Поговорили, всё в порядке")
     [done] = await hq.wait_messages(1)
     assert done.body == f"✅ Волонтёр № {vid} разблокирован."
     [told] = await person.wait_messages(1, timeout=10)
     assert told.body.startswith("✅ Үйлестіруші сізді бұғаттан шығарды")
+    assert told.body.endswith("Себебі: Поговорили, всё в порядке")
     assert runner.app is not None
     async with runner.app.sessionmaker() as session:
         actions = set((await session.scalars(select(AuditEntry.action))).all())
-    assert {"block_volunteer", "unblock_volunteer"} <= actions
+    assert {"block_volunteer", "unblock_volunteer", "view_volunteer"} <= actions
 
 
 async def test_volunteer_edits_their_profile(emulator: Emulator, start_bot: StartBot) -> None:
@@ -319,6 +323,11 @@ async def test_forged_callbacks_from_another_territory_are_refused(
     [choice] = await citizen.wait_messages(1)
     answer = await citizen.press_data(f"vc:{vid}:block", message_id=choice.message_id)
     assert answer is not None and (answer.text or "").startswith("Эта кнопка устарела")
+    async with runner.app.sessionmaker() as session:
+        denied = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "denied_callback"))
+        ).all()
+    assert [(e.actor_id, e.target) for e in denied] == [(5398, "callback:vc")]
 
 
 async def test_a_command_at_a_reason_prompt_is_not_taken_as_the_reason(
