@@ -241,10 +241,15 @@ async def create_app(
 ) -> App:
     clock = clock or SystemClock()
     engine = create_engine(settings.database_url)
-    if apply_migrations:
-        await migrate.upgrade_if_needed(engine)
     sessionmaker = create_sessionmaker(engine)
-    await _load_territories(settings, sessionmaker, clock)
+    try:
+        if apply_migrations:
+            await migrate.upgrade_if_needed(engine)
+        await _load_territories(settings, sessionmaker, clock)
+    except BaseException:
+        # Close the pool now: a connection thread left for interpreter exit prints a traceback.
+        await engine.dispose()
+        raise
     translator = Translator(settings.default_locale)
     storage, isolation = await _build_storage(settings, sessionmaker, clock)
     dispatcher = build_dispatcher(
