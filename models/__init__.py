@@ -3,6 +3,7 @@
 from models.audit import AuditEntry
 from models.base import Base
 from models.fsm import FsmRecord
+from models.help_request import HelpRequest, RequestKind, RequestPush, RequestStatus
 from models.outbox import OutboxMessage, OutboxStatus, Priority
 from models.reminder import Reminder, ReminderState
 from models.territory import Coordinator, CoordinatorTerritory, Territory, TerritoryNeighbour
@@ -15,11 +16,15 @@ __all__ = [
     "Coordinator",
     "CoordinatorTerritory",
     "FsmRecord",
+    "HelpRequest",
     "OutboxMessage",
     "OutboxStatus",
     "Priority",
     "Reminder",
     "ReminderState",
+    "RequestKind",
+    "RequestPush",
+    "RequestStatus",
     "Territory",
     "TerritoryNeighbour",
     "User",

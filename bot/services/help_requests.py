@@ -1,0 +1,376 @@
+"""Help requests, the domain side (issue 9, in progress: the Telegram forms come next).
+
+A request is offered to the approved, unpaused volunteers of its territory whose skills fit;
+exactly one takes it (a conditional UPDATE); everyone offered it sees it taken; the requester
+hears of every step. Messages go through the outbox in each recipient's language.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import volunteers
+from bot.services.outbox import Button, OutgoingMessage, Text, enqueue
+from bot.services.users import locale_of
+from models import (
+    HelpRequest,
+    Priority,
+    RequestKind,
+    RequestPush,
+    RequestStatus,
+    Territory,
+    Volunteer,
+)
+
+CONSENT_VERSION = "2026-11"
+# What a volunteer must be able to do for each kind of request (None: anyone).
+KIND_SKILLS: dict[str, str | None] = {
+    RequestKind.GROCERIES: "delivery",
+    RequestKind.MEDICINE: "delivery",
+    RequestKind.UTILITIES: "utilities",
+    RequestKind.COAL: "coal",
+    RequestKind.SNOW: "household",
+    RequestKind.HOUSEHOLD: "household",
+    RequestKind.RIDE: "driving",
+    RequestKind.OTHER: None,
+}
+OPEN = (RequestStatus.NEW, RequestStatus.TAKEN, RequestStatus.ON_WAY)
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    kind: str
+    for_other: bool
+    person_name: str
+    territory_id: int
+    address: str
+    details: str
+    urgency: str
+    requester_id: int | None = None
+    entered_by: int | None = None
+    caller_phone: str | None = None
+    person_age: int | None = None
+    person_phone: str | None = None
+    self_isolation: bool | None = None
+    lat: float | None = None
+    lon: float | None = None
+    planned_on: date | None = None
+    time_window: str | None = None
+
+
+async def create(session: AsyncSession, draft: Draft, now: datetime) -> HelpRequest:
+    request = HelpRequest(
+        requester_id=draft.requester_id,
+        entered_by=draft.entered_by,
+        caller_phone=draft.caller_phone,
+        kind=draft.kind,
+        for_other=draft.for_other,
+        person_name=draft.person_name,
+        person_age=draft.person_age,
+        person_phone=draft.person_phone,
+        self_isolation=draft.self_isolation,
+        territory_id=draft.territory_id,
+        address=draft.address,
+        lat=draft.lat,
+        lon=draft.lon,
+        details=draft.details,
+        urgency=draft.urgency,
+        planned_on=draft.planned_on,
+        time_window=draft.time_window,
+        status=RequestStatus.NEW,
+        push_round=0,
+        door_code=f"{secrets.randbelow(10_000):04d}",
+        consent_at=now,
+        consent_version=CONSENT_VERSION,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(request)
+    await session.flush()
+    return request
+
+
+def _push_key(request: HelpRequest, user_id: int) -> str:
+    return f"req:{request.id}:r{request.push_round}:push:{user_id}"
+
+
+async def offer(
+    session: AsyncSession,
+    request: HelpRequest,
+    now: datetime,
+    *,
+    take_data: str,
+    default_locale: str,
+) -> list[int]:
+    """Push the request to every fitting volunteer of its territory not yet offered it in this
+    round and who has not declined it; returns their user ids. ``take_data`` is the packed
+    callback data of the "Take" button. No name, phone or address is in a push."""
+    territory = await session.get(Territory, request.territory_id)
+    assert territory is not None
+    today = now.astimezone(ZoneInfo(territory.timezone)).date()
+    declined = set(
+        (
+            await session.scalars(
+                select(RequestPush.volunteer_id).where(
+                    RequestPush.request_id == request.id, RequestPush.declined.is_(True)
+                )
+            )
+        ).all()
+    )
+    offered = set(
+        (
+            await session.scalars(
+                select(RequestPush.volunteer_id).where(
+                    RequestPush.request_id == request.id,
+                    RequestPush.push_round == request.push_round,
+                )
+            )
+        ).all()
+    )
+    candidates = await volunteers.available_in(
+        session, request.territory_id, KIND_SKILLS.get(request.kind), today
+    )
+    notified: list[int] = []
+    for volunteer in candidates:
+        if volunteer.id in declined or volunteer.id in offered:
+            continue
+        if volunteer.user_id == request.requester_id:
+            continue  # nobody is offered their own request
+        locale = await locale_of(session, volunteer.user_id, default_locale)
+        await enqueue(
+            session,
+            chat_id=volunteer.user_id,
+            message=OutgoingMessage(
+                Text(
+                    key="request-push",
+                    args={
+                        "id": request.id,
+                        "kind": request.kind,
+                        "territory": territory.name(locale),
+                        "urgency": request.urgency,
+                        "window": request.time_window or "-",
+                    },
+                ),
+                buttons=[[Button(Text(key="btn-take-task"), callback_data=take_data)]],
+                locale=locale,
+            ),
+            key=_push_key(request, volunteer.user_id),
+            now=now,
+            priority=Priority.URGENT if request.urgency == "today" else Priority.NORMAL,
+        )
+        session.add(
+            RequestPush(
+                request_id=request.id,
+                volunteer_id=volunteer.id,
+                push_round=request.push_round,
+                user_id=volunteer.user_id,
+                declined=False,
+                created_at=now,
+            )
+        )
+        notified.append(volunteer.user_id)
+    await session.flush()
+    return notified
+
+
+@dataclass(frozen=True, slots=True)
+class TakeResult:
+    won: bool
+    request: HelpRequest
+
+
+async def take(
+    session: AsyncSession, request_id: int, volunteer: Volunteer, now: datetime
+) -> TakeResult | None:
+    """However many press at once, one conditional UPDATE lets exactly one win. The winner's
+    fellow volunteers see the push edited to "taken"; the requester is told who is coming."""
+    result = await session.execute(
+        update(HelpRequest)
+        .where(HelpRequest.id == request_id, HelpRequest.status == RequestStatus.NEW)
+        .values(status=RequestStatus.TAKEN, volunteer_id=volunteer.id, taken_at=now, updated_at=now)
+        .returning(HelpRequest.id)
+    )
+    won = result.scalar() is not None
+    request = await session.get(HelpRequest, request_id, populate_existing=True)
+    if request is None:
+        return None
+    if not won:
+        return TakeResult(False, request)
+    pushed = (
+        await session.scalars(
+            select(RequestPush.user_id).where(
+                RequestPush.request_id == request.id,
+                RequestPush.push_round == request.push_round,
+            )
+        )
+    ).all()
+    for user_id in pushed:
+        if user_id == volunteer.user_id:
+            continue
+        await enqueue(
+            session,
+            chat_id=user_id,
+            message=OutgoingMessage(Text(key="request-taken-by-other", args={"id": request.id})),
+            key=f"req:{request.id}:r{request.push_round}:taken:{user_id}",
+            edit_key=_push_key(request, user_id),
+            now=now,
+        )
+    await _tell_requester(
+        session, request, "request-taken", now, {"name": volunteer.name.split()[0]}
+    )
+    return TakeResult(True, request)
+
+
+async def _tell_requester(
+    session: AsyncSession, request: HelpRequest, key: str, now: datetime, args: dict[str, str | int]
+) -> None:
+    if request.requester_id is None:  # a hotline caller: the operator's list shows it
+        return
+    await enqueue(
+        session,
+        chat_id=request.requester_id,
+        message=OutgoingMessage(Text(key=key, args={"id": request.id, **args})),
+        key=f"req:{request.id}:{key}:{request.push_round}",
+        now=now,
+        priority=Priority.URGENT,
+    )
+
+
+async def on_my_way(
+    session: AsyncSession, request: HelpRequest, volunteer: Volunteer, now: datetime
+) -> bool:
+    result = await session.execute(
+        update(HelpRequest)
+        .where(
+            HelpRequest.id == request.id,
+            HelpRequest.volunteer_id == volunteer.id,
+            HelpRequest.status == RequestStatus.TAKEN,
+        )
+        .values(status=RequestStatus.ON_WAY, updated_at=now)
+        .returning(HelpRequest.id)
+    )
+    if result.scalar() is None:
+        return False
+    await _tell_requester(session, request, "request-on-way", now, {})
+    return True
+
+
+async def complete(
+    session: AsyncSession,
+    request: HelpRequest,
+    volunteer: Volunteer,
+    *,
+    hours: float,
+    report: str,
+    now: datetime,
+) -> bool:
+    """Done: the hours go to the volunteer's record, the requester is told."""
+    result = await session.execute(
+        update(HelpRequest)
+        .where(
+            HelpRequest.id == request.id,
+            HelpRequest.volunteer_id == volunteer.id,
+            HelpRequest.status.in_((RequestStatus.TAKEN, RequestStatus.ON_WAY)),
+        )
+        .values(status=RequestStatus.DONE, hours=hours, report=report, done_at=now, updated_at=now)
+        .returning(HelpRequest.id)
+    )
+    if result.scalar() is None:
+        return False
+    await session.execute(
+        update(Volunteer)
+        .where(Volunteer.id == volunteer.id)
+        .values(hours=Volunteer.hours + hours, tasks_done=Volunteer.tasks_done + 1, updated_at=now)
+    )
+    await _tell_requester(session, request, "request-done", now, {})
+    return True
+
+
+async def cannot(
+    session: AsyncSession,
+    request: HelpRequest,
+    volunteer: Volunteer,
+    *,
+    reason: str,
+    now: datetime,
+    take_data: str,
+    default_locale: str,
+) -> bool:
+    """The volunteer cannot do it: back to "new", offered again, never to them."""
+    result = await session.execute(
+        update(HelpRequest)
+        .where(
+            HelpRequest.id == request.id,
+            HelpRequest.volunteer_id == volunteer.id,
+            HelpRequest.status.in_((RequestStatus.TAKEN, RequestStatus.ON_WAY)),
+        )
+        .values(
+            status=RequestStatus.NEW,
+            volunteer_id=None,
+            taken_at=None,
+            push_round=HelpRequest.push_round + 1,
+            updated_at=now,
+        )
+        .returning(HelpRequest.id)
+    )
+    if result.scalar() is None:
+        return False
+    await session.execute(
+        update(RequestPush)
+        .where(RequestPush.request_id == request.id, RequestPush.volunteer_id == volunteer.id)
+        .values(declined=True)
+    )
+    await session.refresh(request)
+    await _tell_requester(session, request, "request-searching-again", now, {})
+    await offer(session, request, now, take_data=take_data, default_locale=default_locale)
+    del reason  # kept by the caller's audit/report; the requester is not told a volunteer's reasons
+    return True
+
+
+async def cancel(
+    session: AsyncSession, request: HelpRequest, requester_id: int, now: datetime
+) -> bool:
+    """The requester cancels an open request; a volunteer who took it is told."""
+    result = await session.execute(
+        update(HelpRequest)
+        .where(
+            HelpRequest.id == request.id,
+            HelpRequest.requester_id == requester_id,
+            HelpRequest.status.in_(OPEN),
+        )
+        .values(status=RequestStatus.CANCELLED, updated_at=now)
+        .returning(HelpRequest.volunteer_id)
+    )
+    row = result.first()
+    if row is None:
+        return False
+    if row[0] is not None:
+        volunteer = await session.get(Volunteer, row[0])
+        if volunteer is not None:
+            await enqueue(
+                session,
+                chat_id=volunteer.user_id,
+                message=OutgoingMessage(Text(key="request-cancelled", args={"id": request.id})),
+                key=f"req:{request.id}:cancelled",
+                now=now,
+                priority=Priority.URGENT,
+            )
+    return True
+
+
+async def requests_of(
+    session: AsyncSession, requester_id: int, *, limit: int = 20
+) -> list[HelpRequest]:
+    rows = await session.scalars(
+        select(HelpRequest)
+        .where(HelpRequest.requester_id == requester_id)
+        .order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc())
+        .limit(limit)
+    )
+    return list(rows.all())

@@ -1,0 +1,97 @@
+"""Help requests: a citizen (or a hotline operator for a caller) asks; one volunteer takes it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, BigIntPK, UTCDateTime
+
+
+class RequestKind(enum.StrEnum):
+    GROCERIES = "groceries"
+    MEDICINE = "medicine"
+    UTILITIES = "utilities"
+    COAL = "coal"
+    SNOW = "snow"
+    RIDE = "ride"
+    HOUSEHOLD = "household"
+    OTHER = "other"
+
+
+class RequestStatus(enum.StrEnum):
+    NEW = "new"
+    TAKEN = "taken"
+    ON_WAY = "on_way"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    FAILED = "failed"  # could not be helped
+
+
+class HelpRequest(Base):
+    __tablename__ = "help_requests"
+    __table_args__ = (
+        Index("ix_help_requests_territory_status", "territory_id", "status", "created_at"),
+        Index("ix_help_requests_volunteer_status", "volunteer_id", "status"),
+        Index("ix_help_requests_requester", "requester_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    requester_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    entered_by: Mapped[int | None] = mapped_column(BigInteger)  # a hotline operator
+    caller_phone: Mapped[str | None] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(16))
+    for_other: Mapped[bool] = mapped_column(Boolean)
+    person_name: Mapped[str] = mapped_column(String(100))
+    person_age: Mapped[int | None] = mapped_column(Integer)
+    person_phone: Mapped[str | None] = mapped_column(String(20))
+    self_isolation: Mapped[bool | None] = mapped_column(Boolean)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id", ondelete="RESTRICT"))
+    address: Mapped[str] = mapped_column(String(300))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    details: Mapped[str] = mapped_column(String(1000))
+    urgency: Mapped[str] = mapped_column(String(16))  # today, 3days, planned
+    planned_on: Mapped[date | None] = mapped_column(Date)
+    time_window: Mapped[str | None] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.NEW)
+    # Bumped each time the request goes back to "new": push keys are per round.
+    push_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    volunteer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL")
+    )
+    door_code: Mapped[str] = mapped_column(String(8))
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hours: Mapped[float | None] = mapped_column(Float)
+    report: Mapped[str | None] = mapped_column(String(1000))
+    close_reason: Mapped[str | None] = mapped_column(String(300))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(String(500))
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consent_version: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RequestPush(Base):
+    """Who was offered a request in which round (so "taken" edits reach exactly them), and who
+    said they cannot do it (never offered it again)."""
+
+    __tablename__ = "request_pushes"
+
+    request_id: Mapped[int] = mapped_column(
+        BigIntPK, ForeignKey("help_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    volunteer_id: Mapped[int] = mapped_column(
+        BigIntPK, ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True
+    )
+    push_round: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    declined: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

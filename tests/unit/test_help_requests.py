@@ -1,0 +1,216 @@
+"""Help requests, domain side: offered to fitting volunteers, exactly one takes it, every step
+reaches the requester, a volunteer who cannot is never offered it again."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import FakeClock
+from bot.services import help_requests, volunteers
+from bot.services.territories import load_from_file
+from bot.services.users import Profile, touch_user
+from models import HelpRequest, OutboxMessage, Territory, Volunteer, migrate
+from models.db import create_engine, create_sessionmaker
+
+REQUESTER = 900
+TAKE = "tk:1"
+
+
+@pytest.fixture
+async def world(
+    database_url: str,
+) -> AsyncIterator[tuple[async_sessionmaker[AsyncSession], dict[str, int]]]:
+    engine = create_engine(database_url)
+    await migrate.upgrade(engine)
+    sessions = create_sessionmaker(engine)
+    clock = FakeClock()
+    ids: dict[str, int] = {}
+    async with sessions() as session:
+        await load_from_file(session, "kuzbass", clock.now())
+        yurga = await session.scalar(select(Territory).where(Territory.code == "yurga"))
+        assert yurga is not None
+        ids["yurga"] = yurga.id
+        await touch_user(session, Profile(REQUESTER, "Мария"), clock.now(), wrote_to_bot=True)
+        for user_id, skills in [
+            (901, ("delivery",)),
+            (902, ("delivery", "coal")),
+            (903, ("delivery",)),
+            (904, ("coal",)),
+            (905, ("delivery",)),
+        ]:
+            await touch_user(
+                session, Profile(user_id, f"Волонтёр{user_id}"), clock.now(), wrote_to_bot=True
+            )
+            application = volunteers.Application(
+                name=f"Вол{user_id} Иванов", phone="+79031234567", territory_id=yurga.id,
+                skills=skills, age_group="18-34", availability=("weekends",), dobro_id=None,
+            )  # fmt: skip
+            volunteer = await volunteers.submit(session, user_id, application, clock.now())
+            await volunteers.decide(
+                session, volunteer.id, approve=True, actor_id=1, reason=None, now=clock.now()
+            )
+            ids[str(user_id)] = volunteer.id
+        paused = await session.get(Volunteer, ids["905"])
+        assert paused is not None
+        paused.paused_until = date(2027, 1, 1)
+        await session.commit()
+    yield sessions, ids
+    await engine.dispose()
+
+
+def _draft(territory_id: int, kind: str = "groceries") -> help_requests.Draft:
+    return help_requests.Draft(
+        kind=kind, for_other=True, person_name="Анна Петровна", territory_id=territory_id,
+        address="ул. Ленина, 5", details="Хлеб, молоко", urgency="today", requester_id=REQUESTER,
+        person_phone="+79039998877",
+    )  # fmt: skip
+
+
+async def _keys(sessions: async_sessionmaker[AsyncSession]) -> dict[str, OutboxMessage]:
+    async with sessions() as session:
+        return {r.idempotency_key: r for r in (await session.scalars(select(OutboxMessage))).all()}
+
+
+async def test_offered_to_fitting_unpaused_volunteers_without_personal_data(
+    world: tuple[async_sessionmaker[AsyncSession], dict[str, int]],
+) -> None:
+    sessions, ids = world
+    clock = FakeClock()
+    async with sessions() as session:
+        request = await help_requests.create(session, _draft(ids["yurga"]), clock.now())
+        notified = await help_requests.offer(
+            session, request, clock.now(), take_data=TAKE, default_locale="ru"
+        )
+        await session.commit()
+    assert sorted(notified) == [901, 902, 903]  # delivery skill; 904 has none, 905 is paused
+    rows = await _keys(sessions)
+    push = rows[f"req:{request.id}:r0:push:901"]
+    text = str(push.payload)
+    assert "Анна" not in text and "Ленина" not in text and "+7903" not in text
+    assert push.payload["buttons"][0][0]["callback_data"] == TAKE
+
+    async with sessions() as session:  # offering again in the same round adds nobody
+        again = await session.get(HelpRequest, request.id)
+        assert again is not None
+        assert (
+            await help_requests.offer(
+                session, again, clock.now(), take_data=TAKE, default_locale="ru"
+            )
+            == []
+        )
+
+
+async def test_exactly_one_of_many_takes_it(
+    world: tuple[async_sessionmaker[AsyncSession], dict[str, int]],
+) -> None:
+    sessions, ids = world
+    clock = FakeClock()
+    async with sessions() as session:
+        request = await help_requests.create(session, _draft(ids["yurga"]), clock.now())
+        await help_requests.offer(
+            session, request, clock.now(), take_data=TAKE, default_locale="ru"
+        )
+        await session.commit()
+
+    async def press(user_id: int) -> bool:
+        async with sessions() as session:
+            volunteer = await session.get(Volunteer, ids[str(user_id)])
+            assert volunteer is not None
+            result = await help_requests.take(session, request.id, volunteer, clock.now())
+            await session.commit()
+            assert result is not None
+            return result.won
+
+    wins = await asyncio.gather(*(press(u) for u in (901, 902, 903)))
+    assert sum(wins) == 1
+    winner = (901, 902, 903)[wins.index(True)]
+    rows = await _keys(sessions)
+    edits = [k for k in rows if ":taken:" in k]
+    assert sorted(edits) == sorted(
+        f"req:{request.id}:r0:taken:{u}" for u in (901, 902, 903) if u != winner
+    )
+    assert (
+        rows[f"req:{request.id}:request-taken:0"].payload["text"]["args"]["name"] == f"Вол{winner}"
+    )
+
+
+async def test_steps_reach_the_requester_and_hours_the_volunteer(
+    world: tuple[async_sessionmaker[AsyncSession], dict[str, int]],
+) -> None:
+    sessions, ids = world
+    clock = FakeClock()
+    async with sessions() as session:
+        request = await help_requests.create(session, _draft(ids["yurga"], "coal"), clock.now())
+        await help_requests.offer(
+            session, request, clock.now(), take_data=TAKE, default_locale="ru"
+        )
+        taker = await session.get(Volunteer, ids["904"])
+        other = await session.get(Volunteer, ids["902"])
+        assert taker is not None and other is not None
+        assert (await help_requests.take(session, request.id, taker, clock.now())).won  # type: ignore[union-attr]
+        assert not await help_requests.on_my_way(session, request, other, clock.now())
+        assert await help_requests.on_my_way(session, request, taker, clock.now())
+        assert await help_requests.complete(
+            session, request, taker, hours=1.5, report="Уголь доставлен", now=clock.now()
+        )
+        assert not await help_requests.cancel(session, request, REQUESTER, clock.now())  # done
+        await session.commit()
+        await session.refresh(taker)
+        assert (taker.hours, taker.tasks_done) == (1.5, 1)
+    keys = set(await _keys(sessions))
+    for step in ("request-taken", "request-on-way", "request-done"):
+        assert f"req:{request.id}:{step}:0" in keys
+
+
+async def test_who_cannot_is_never_offered_it_again(
+    world: tuple[async_sessionmaker[AsyncSession], dict[str, int]],
+) -> None:
+    sessions, ids = world
+    clock = FakeClock()
+    async with sessions() as session:
+        request = await help_requests.create(session, _draft(ids["yurga"]), clock.now())
+        await help_requests.offer(
+            session, request, clock.now(), take_data=TAKE, default_locale="ru"
+        )
+        first = await session.get(Volunteer, ids["901"])
+        assert first is not None
+        await help_requests.take(session, request.id, first, clock.now())
+        assert await help_requests.cannot(
+            session,
+            request,
+            first,
+            reason="Заболел",
+            now=clock.now(),
+            take_data=TAKE,
+            default_locale="ru",
+        )
+        await session.commit()
+        assert request.status == "new" and request.push_round == 1
+    keys = set(await _keys(sessions))
+    assert f"req:{request.id}:r1:push:902" in keys and f"req:{request.id}:r1:push:903" in keys
+    assert f"req:{request.id}:r1:push:901" not in keys
+    assert f"req:{request.id}:request-searching-again:1" in keys
+
+
+async def test_cancel_tells_the_volunteer(
+    world: tuple[async_sessionmaker[AsyncSession], dict[str, int]],
+) -> None:
+    sessions, ids = world
+    clock = FakeClock()
+    async with sessions() as session:
+        request = await help_requests.create(session, _draft(ids["yurga"]), clock.now())
+        volunteer = await session.get(Volunteer, ids["903"])
+        assert volunteer is not None
+        await help_requests.take(session, request.id, volunteer, clock.now())
+        assert not await help_requests.cancel(session, request, 12345, clock.now())  # not theirs
+        assert await help_requests.cancel(session, request, REQUESTER, clock.now())
+        await session.commit()
+        mine = await help_requests.requests_of(session, REQUESTER)
+    assert [r.status for r in mine] == ["cancelled"]
+    assert f"req:{request.id}:cancelled" in await _keys(sessions)
