@@ -85,6 +85,15 @@ def format_phone(e164: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+REASON_MAX = 500  # decision_reason's column
+
+
+def clean_reason(text: str | None) -> str | None:
+    """A coordinator's reason (reject, block, unblock): 1-500 characters, spaces folded."""
+    reason = " ".join((text or "").split())
+    return reason if 0 < len(reason) <= REASON_MAX else None
+
+
 def clean_dobro(text: str | None) -> str | None:
     if text is None:
         return None

@@ -33,7 +33,6 @@ from models import Priority, Territory, Volunteer, VolunteerStatus
 
 router = Router(name=__name__)
 PAGE = 5
-REASON_MAX = 500
 
 
 class Reject(StatesGroup):
@@ -225,8 +224,8 @@ async def process_reject_reason(
     translator: Translator,
     settings: Settings,
 ) -> None:
-    reason = " ".join((message.text or "").split())
-    if not reason or len(reason) > REASON_MAX:
+    reason = volunteers.clean_reason(message.text)
+    if reason is None:
         await message.answer(i18n.get("application-bad-reason"))
         return
     application_id = int((await state.get_data())["application_id"])

@@ -25,7 +25,6 @@ from models import Priority, Territory, Volunteer, VolunteerStatus
 
 router = Router(name=__name__)
 PAGE = 8
-REASON_MAX = 500
 
 
 class Block(StatesGroup):
@@ -161,8 +160,8 @@ async def process_block_reason(
     roles: Roles,
     clock: Clock,
 ) -> None:
-    reason = " ".join((message.text or "").split())
-    if not reason or len(reason) > REASON_MAX:
+    reason = volunteers.clean_reason(message.text)
+    if reason is None:
         await message.answer(i18n.get("application-bad-reason"))
         return
     data = await state.get_data()
