@@ -13,8 +13,20 @@ from bot.services.users import Roles
 
 logger = logging.getLogger(__name__)
 
-CITIZEN_COMMANDS = ("start", "menu", "volunteer", "profile", "help", "language", "cancel", "forget")
-COORDINATOR_COMMANDS = ("applications", "volunteers", "territories")
+CITIZEN_COMMANDS = (
+    "start",
+    "menu",
+    "request",
+    "myrequests",
+    "volunteer",
+    "profile",
+    "tasks",
+    "help",
+    "language",
+    "cancel",
+    "forget",
+)
+COORDINATOR_COMMANDS = ("requests", "hotline", "applications", "volunteers", "territories")
 HQ_COMMANDS = ("appoint", "coordinators", "audit", "stats", "delivery", "scheduler")
 
 

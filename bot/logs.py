@@ -15,3 +15,7 @@ def setup_logging(level: str) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # Its per-run lines every few seconds would drown the bot's own.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Database drivers log statements with their parameters at DEBUG: names, phones and
+    # addresses of the people helped. Never, whatever LOG_LEVEL says.
+    for name in ("aiosqlite", "sqlalchemy.engine", "asyncpg"):
+        logging.getLogger(name).setLevel(logging.WARNING)

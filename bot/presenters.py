@@ -11,7 +11,7 @@ from collections.abc import Callable
 from aiogram import html
 
 from bot.services.volunteers import format_phone
-from models import Volunteer
+from models import HelpRequest, Volunteer
 
 Gettext = Callable[..., str]
 
@@ -73,3 +73,61 @@ def application_card(_: Gettext, volunteer: Volunteer, territory: str) -> str:
             dobro_id=volunteer.dobro_id,
         ),
     )
+
+
+# --- help requests ------------------------------------------------------------------------------
+def who_line(
+    _: Gettext,
+    *,
+    for_other: bool,
+    name: str,
+    phone: str | None,
+    age: int | None,
+    self_isolation: bool | None,
+) -> str:
+    """The person helped: name, phone (tap-to-call: Telegram links a plain number), age."""
+    shown_phone = html.quote(format_phone(phone)) if phone else "-"
+    if not for_other:
+        return _("rq-who-self", name=html.quote(name), phone=shown_phone)
+    return _(
+        "rq-who-other",
+        name=html.quote(name),
+        phone=shown_phone,
+        age=age if age is not None else "-",
+        isolation="yes" if self_isolation else "no",
+    )
+
+
+def request_fields(_: Gettext, request: HelpRequest) -> dict[str, str | int]:
+    """Arguments shared by the summary, the requester's card, the task and the coordinator's
+    card; personal, so each caller decides who may read them."""
+    return {
+        "id": request.id,
+        "kind": request.kind,
+        "status": request.status,
+        "who": who_line(
+            _,
+            for_other=request.for_other,
+            name=request.person_name,
+            phone=request.person_phone,
+            age=request.person_age,
+            self_isolation=request.self_isolation,
+        ),
+        "address": html.quote(request.address),
+        "details": html.quote(request.details),
+        "code": request.door_code,
+        "urgency": request.urgency,
+        "planned": request.planned_on.strftime("%d.%m.%Y") if request.planned_on else "-",
+        "window": html.quote(request.time_window or "any"),
+    }
+
+
+def task_details(_: Gettext, request: HelpRequest) -> str:
+    """What the volunteer who took the task reads: everything needed at the door."""
+    lines = [_("task-details", **request_fields(_, request))]
+    if request.lat is not None and request.lon is not None:
+        lines.append(_("task-map-link", lat=f"{request.lat:.5f}", lon=f"{request.lon:.5f}"))
+    if request.caller_phone:
+        lines.append(_("task-caller-line", phone=html.quote(format_phone(request.caller_phone))))
+    lines.append(_("task-status-line", status=request.status))
+    return "\n".join(lines)

@@ -9,18 +9,20 @@ from aiogram.enums import ChatType
 
 from bot.filters import IsCoordinator, IsHQ
 from handlers import common, errors, fallback, groups, membership
+from handlers.citizen import my_requests, request_form
 from handlers.coordinator import (
     applications,
     appoint,
     audit,
     coordinators,
     delivery,
+    requests,
     scheduler_status,
     stats,
     territories,
     volunteers,
 )
-from handlers.volunteer import profile, signup
+from handlers.volunteer import profile, signup, tasks
 
 
 def _detached(router: Router) -> Router:
@@ -61,6 +63,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(territories.router),
         _detached(applications.router),
         _detached(volunteers.router),
+        _detached(requests.router),
         hq,
     )
 
@@ -68,8 +71,11 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(membership.router),
         _detached(common.router),
         coordinator,
+        _detached(request_form.router),
+        _detached(my_requests.router),
         _detached(signup.router),
         _detached(profile.router),
+        _detached(tasks.router),
         *(_detached(r) for r in feature_routers),
     )
     # Catch-alls last: they answer whatever no feature understood.

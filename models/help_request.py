@@ -73,6 +73,10 @@ class HelpRequest(Base):
     close_reason: Mapped[str | None] = mapped_column(String(300))
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(String(500))
+    # Photo of a receipt the volunteer attached to "done" (a Telegram file id).
+    receipt_file_id: Mapped[str | None] = mapped_column(String(200))
+    # One per filled-in form: a double tap on "Confirm" finds the request already made.
+    form_token: Mapped[str | None] = mapped_column(String(36), unique=True)
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consent_version: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -63,3 +63,38 @@ class VolunteerCb(CallbackData, prefix="vc"):
 
     id: int
     action: str
+
+
+class RequestFormCb(CallbackData, prefix="rf"):
+    """The help request form's inline choices."""
+
+    step: str  # "k" kind, "w" who, "i" isolation, "t"/"tp" territory, "pin", "u" urgency,
+    # "win" window, "c" consent, "e" edit, "ok"
+    value: str = ""
+    page: int = 0
+
+
+class MyRequestCb(CallbackData, prefix="mr"):
+    """A requester on their request ``id``: "open", "cancel" (and "cancel_yes"), "rate",
+    "star" with ``value`` 1-5."""
+
+    id: int
+    action: str
+    value: int = 0
+
+
+class TaskCb(CallbackData, prefix="tk"):
+    """A volunteer on task ``id``: "take", "open", "way", "done", "no"."""
+
+    id: int
+    action: str
+
+
+class CoordRequestCb(CallbackData, prefix="cr"):
+    """A coordinator on request ``id``: "open", "fail", "erase" (and "erase_yes"); or a "page"
+    of the list from ``offset``, open requests only unless ``everything``."""
+
+    action: str
+    id: int = 0
+    offset: int = 0
+    everything: bool = False

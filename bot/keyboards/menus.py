@@ -20,7 +20,11 @@ Gettext = Callable[..., str]
 
 def main_menu(_: Gettext, roles: Roles) -> ReplyKeyboardMarkup:
     """Only buttons that work today; features add theirs as they land."""
-    rows = []
+    rows = [[KeyboardButton(text=_("btn-ask-help"))]]
+    mine = [KeyboardButton(text=_("btn-my-requests"))]
+    if roles.is_volunteer:
+        mine.append(KeyboardButton(text=_("btn-my-tasks")))
+    rows.append(mine)
     if roles.is_volunteer:
         rows.append([KeyboardButton(text=_("btn-my-profile"))])
     else:

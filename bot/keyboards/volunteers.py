@@ -21,11 +21,18 @@ EDITABLE = ("name", "phone", "territory", "skills", "age", "availability", "dobr
 
 
 def step_menu(
-    _: Gettext, *, back: bool = True, contact: bool = False, skip: bool = False
+    _: Gettext,
+    *,
+    back: bool = True,
+    contact: bool = False,
+    skip: bool = False,
+    location: bool = False,
 ) -> ReplyKeyboardMarkup:
     rows: list[list[KeyboardButton]] = []
     if contact:
         rows.append([KeyboardButton(text=_("btn-share-contact"), request_contact=True)])
+    if location:
+        rows.append([KeyboardButton(text=_("btn-send-location"), request_location=True)])
     if skip:
         rows.append([KeyboardButton(text=_("btn-skip"))])
     last = [KeyboardButton(text=_("btn-cancel"))]
@@ -41,20 +48,29 @@ def _button(text: str, step: str, value: str = "", page: int = 0) -> InlineKeybo
     )
 
 
+MakeButton = Callable[[str, str, str, int], InlineKeyboardButton]
+
+
 def territories(
-    _: Gettext, options: Sequence[Territory], page: int, locale: str
+    _: Gettext,
+    options: Sequence[Territory],
+    page: int,
+    locale: str,
+    make: MakeButton = _button,
 ) -> InlineKeyboardMarkup:
+    """A paged territory picker; ``make(text, step, value, page)`` builds each button (each
+    form has its own callback data), "t" choosing a territory, "tp" turning a page."""
     pages = max(1, -(-len(options) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     rows = [
-        [_button(t.name(locale), "t", str(t.id), page)]
+        [make(t.name(locale), "t", str(t.id), page)]
         for t in options[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     ]
     paging = []
     if page > 0:
-        paging.append(_button(_("btn-prev"), "tp", "", page - 1))
+        paging.append(make(_("btn-prev"), "tp", "", page - 1))
     if page < pages - 1:
-        paging.append(_button(_("btn-next"), "tp", "", page + 1))
+        paging.append(make(_("btn-next"), "tp", "", page + 1))
     if paging:
         rows.append(paging)
     return InlineKeyboardMarkup(inline_keyboard=rows)

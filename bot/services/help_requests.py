@@ -1,4 +1,4 @@
-"""Help requests, the domain side (issue 9, in progress: the Telegram forms come next).
+"""Help requests, the domain side.
 
 A request is offered to the approved, unpaused volunteers of its territory whose skills fit;
 exactly one takes it (a conditional UPDATE); everyone offered it sees it taken; the requester
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from aiogram import html
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import volunteers
@@ -20,6 +21,7 @@ from bot.services.outbox import Button, OutgoingMessage, Text, enqueue
 from bot.services.users import locale_of
 from models import (
     HelpRequest,
+    OutboxMessage,
     Priority,
     RequestKind,
     RequestPush,
@@ -62,10 +64,26 @@ class Draft:
     lon: float | None = None
     planned_on: date | None = None
     time_window: str | None = None
+    form_token: str | None = None
+
+
+async def by_form_token(session: AsyncSession, token: str | None) -> HelpRequest | None:
+    if token is None:
+        return None
+    return await session.scalar(select(HelpRequest).where(HelpRequest.form_token == token))
 
 
 async def create(session: AsyncSession, draft: Draft, now: datetime) -> HelpRequest:
+    """A new request. A draft whose form was already confirmed returns that request: a double
+    tap on "Confirm" makes one request (the unique ``form_token`` backs this up)."""
+    if draft.form_token is not None:
+        existing = await session.scalar(
+            select(HelpRequest).where(HelpRequest.form_token == draft.form_token)
+        )
+        if existing is not None:
+            return existing
     request = HelpRequest(
+        form_token=draft.form_token,
         requester_id=draft.requester_id,
         entered_by=draft.entered_by,
         caller_phone=draft.caller_phone,
@@ -152,9 +170,8 @@ async def offer(
                     args={
                         "id": request.id,
                         "kind": request.kind,
-                        "territory": territory.name(locale),
-                        "urgency": request.urgency,
-                        "window": request.time_window or "-",
+                        "territory": html.quote(territory.name(locale)),
+                        **when_args(request),
                     },
                 ),
                 buttons=[[Button(Text(key="btn-take-task"), callback_data=take_data)]],
@@ -177,6 +194,16 @@ async def offer(
         notified.append(volunteer.user_id)
     await session.flush()
     return notified
+
+
+def when_args(request: HelpRequest) -> dict[str, str]:
+    """Urgency, planned date and time window as message arguments (the texts choose the words:
+    a window is a preset code or the requester's own words, escaped)."""
+    return {
+        "urgency": request.urgency,
+        "planned": request.planned_on.strftime("%d.%m.%Y") if request.planned_on else "-",
+        "window": html.quote(request.time_window or "any"),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +249,11 @@ async def take(
             now=now,
         )
     await _tell_requester(
-        session, request, "request-taken", now, {"name": volunteer.name.split()[0]}
+        session,
+        request,
+        "request-taken",
+        now,
+        {"name": html.quote(volunteer.name.split()[0]), "code": request.door_code},
     )
     return TakeResult(True, request)
 
@@ -269,6 +300,7 @@ async def complete(
     hours: float,
     report: str,
     now: datetime,
+    receipt_file_id: str | None = None,
 ) -> bool:
     """Done: the hours go to the volunteer's record, the requester is told."""
     result = await session.execute(
@@ -278,7 +310,14 @@ async def complete(
             HelpRequest.volunteer_id == volunteer.id,
             HelpRequest.status.in_((RequestStatus.TAKEN, RequestStatus.ON_WAY)),
         )
-        .values(status=RequestStatus.DONE, hours=hours, report=report, done_at=now, updated_at=now)
+        .values(
+            status=RequestStatus.DONE,
+            hours=hours,
+            report=report,
+            receipt_file_id=receipt_file_id,
+            done_at=now,
+            updated_at=now,
+        )
         .returning(HelpRequest.id)
     )
     if result.scalar() is None:
@@ -333,23 +372,31 @@ async def cannot(
     return True
 
 
-async def cancel(
-    session: AsyncSession, request: HelpRequest, requester_id: int, now: datetime
-) -> bool:
-    """The requester cancels an open request; a volunteer who took it is told."""
+async def _close(
+    session: AsyncSession,
+    request_id: int,
+    status: RequestStatus,
+    now: datetime,
+    *,
+    requester_id: int | None = None,
+    reason: str | None = None,
+) -> HelpRequest | None:
+    """Close an open request (only its requester's, when ``requester_id`` is given); everyone
+    still holding its push or the task sees it closed. None: it was not open."""
+    conditions = [HelpRequest.id == request_id, HelpRequest.status.in_(OPEN)]
+    if requester_id is not None:
+        conditions.append(HelpRequest.requester_id == requester_id)
     result = await session.execute(
         update(HelpRequest)
-        .where(
-            HelpRequest.id == request.id,
-            HelpRequest.requester_id == requester_id,
-            HelpRequest.status.in_(OPEN),
-        )
-        .values(status=RequestStatus.CANCELLED, updated_at=now)
+        .where(*conditions)
+        .values(status=status, close_reason=reason, updated_at=now)
         .returning(HelpRequest.volunteer_id)
     )
     row = result.first()
     if row is None:
-        return False
+        return None
+    request = await session.get(HelpRequest, request_id, populate_existing=True)
+    assert request is not None
     if row[0] is not None:
         volunteer = await session.get(Volunteer, row[0])
         if volunteer is not None:
@@ -357,10 +404,93 @@ async def cancel(
                 session,
                 chat_id=volunteer.user_id,
                 message=OutgoingMessage(Text(key="request-cancelled", args={"id": request.id})),
-                key=f"req:{request.id}:cancelled",
+                key=f"req:{request.id}:closed:task",
                 now=now,
                 priority=Priority.URGENT,
             )
+    else:  # still searching: the offers no longer stand
+        pushed = (
+            await session.scalars(
+                select(RequestPush.user_id).where(
+                    RequestPush.request_id == request.id,
+                    RequestPush.push_round == request.push_round,
+                )
+            )
+        ).all()
+        for user_id in pushed:
+            await enqueue(
+                session,
+                chat_id=user_id,
+                message=OutgoingMessage(Text(key="request-push-closed", args={"id": request.id})),
+                key=f"req:{request.id}:r{request.push_round}:closed:{user_id}",
+                edit_key=_push_key(request, user_id),
+                now=now,
+            )
+    return request
+
+
+async def cancel(
+    session: AsyncSession, request: HelpRequest, requester_id: int, now: datetime
+) -> bool:
+    """The requester cancels an open request; a volunteer who took it is told."""
+    closed = await _close(
+        session, request.id, RequestStatus.CANCELLED, now, requester_id=requester_id
+    )
+    return closed is not None
+
+
+async def fail(session: AsyncSession, request_id: int, reason: str, now: datetime) -> bool:
+    """A coordinator closes a request that could not be helped; the requester learns why."""
+    request = await _close(session, request_id, RequestStatus.FAILED, now, reason=reason)
+    if request is None:
+        return False
+    await _tell_requester(session, request, "request-failed", now, {"reason": html.quote(reason)})
+    return True
+
+
+async def rate(
+    session: AsyncSession,
+    request_id: int,
+    requester_id: int,
+    rating: int,
+    comment: str | None,
+    now: datetime,
+) -> bool:
+    """The requester rates a done request once; the volunteer receives the thanks."""
+    result = await session.execute(
+        update(HelpRequest)
+        .where(
+            HelpRequest.id == request_id,
+            HelpRequest.requester_id == requester_id,
+            HelpRequest.status == RequestStatus.DONE,
+            HelpRequest.rating.is_(None),
+        )
+        .values(rating=rating, rating_comment=comment, updated_at=now)
+        .returning(HelpRequest.volunteer_id)
+    )
+    row = result.first()
+    if row is None:
+        return False
+    volunteer = await session.get(Volunteer, row[0]) if row[0] is not None else None
+    if volunteer is not None:
+        key = "request-thanks-comment" if comment else "request-thanks"
+        await enqueue(
+            session,
+            chat_id=volunteer.user_id,
+            message=OutgoingMessage(
+                Text(
+                    key=key,
+                    args={
+                        "id": request_id,
+                        "stars": "★" * rating + "☆" * (5 - rating),
+                        "comment": html.quote(comment or ""),
+                    },
+                )
+            ),
+            key=f"req:{request_id}:thanks",
+            now=now,
+            personal=True,
+        )
     return True
 
 
@@ -374,3 +504,87 @@ async def requests_of(
         .limit(limit)
     )
     return list(rows.all())
+
+
+async def tasks_of(
+    session: AsyncSession, volunteer_id: int, *, done_limit: int = 10
+) -> tuple[list[HelpRequest], list[HelpRequest]]:
+    """A volunteer's open tasks (oldest first) and latest done ones."""
+    open_rows = await session.scalars(
+        select(HelpRequest)
+        .where(
+            HelpRequest.volunteer_id == volunteer_id,
+            HelpRequest.status.in_((RequestStatus.TAKEN, RequestStatus.ON_WAY)),
+        )
+        .order_by(HelpRequest.taken_at, HelpRequest.id)
+    )
+    done_rows = await session.scalars(
+        select(HelpRequest)
+        .where(HelpRequest.volunteer_id == volunteer_id, HelpRequest.status == RequestStatus.DONE)
+        .order_by(HelpRequest.done_at.desc(), HelpRequest.id.desc())
+        .limit(done_limit)
+    )
+    return list(open_rows.all()), list(done_rows.all())
+
+
+async def in_scope(
+    session: AsyncSession,
+    territory_ids: frozenset[int] | None,
+    *,
+    open_only: bool = True,
+    offset: int = 0,
+    limit: int = 10,
+) -> tuple[list[HelpRequest], int]:
+    """Requests a coordinator sees (None: every territory), oldest open first, and the count."""
+    conditions = []
+    if territory_ids is not None:
+        conditions.append(HelpRequest.territory_id.in_(territory_ids))
+    if open_only:
+        conditions.append(HelpRequest.status.in_(OPEN))
+    total = await session.scalar(select(func.count(HelpRequest.id)).where(*conditions)) or 0
+    rows = await session.scalars(
+        select(HelpRequest)
+        .where(*conditions)
+        .order_by(HelpRequest.created_at, HelpRequest.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows.all()), total
+
+
+ERASED = "—"
+
+
+async def erase(session: AsyncSession, request: HelpRequest, now: datetime) -> None:
+    """Remove the personal data of the person helped (and the requester's words about them);
+    kind, territory, dates, status, hours and rating stay for the reports."""
+    request.person_name = ERASED
+    request.person_phone = None
+    request.person_age = None
+    request.caller_phone = None
+    request.address = ERASED
+    request.lat = request.lon = None
+    request.details = ERASED
+    request.report = None
+    request.receipt_file_id = None
+    request.rating_comment = None
+    request.close_reason = None
+    request.updated_at = now
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.idempotency_key.like(f"req:{request.id}:%"))
+        .where(OutboxMessage.personal.is_(True))
+        .values(payload={"purged": True})
+    )
+
+
+async def forget_requester(session: AsyncSession, user_id: int, now: datetime) -> None:
+    """/forget for a requester: open requests are cancelled (their volunteer is told), and every
+    request they made loses its personal data."""
+    mine = select(HelpRequest).where(HelpRequest.requester_id == user_id)
+    rows = list((await session.scalars(mine)).all())
+    for request in rows:
+        await _close(session, request.id, RequestStatus.CANCELLED, now, requester_id=user_id)
+        await session.refresh(request)
+        await erase(session, request, now)
+    await session.flush()

@@ -311,6 +311,18 @@ async def all_territories(session: AsyncSession) -> list[Territory]:
     )
 
 
+async def options_under(session: AsyncSession, parent_id: int | None) -> list[Territory]:
+    """What a territory picker shows under ``parent_id``: its children by name; at the top, a
+    single region opens straight into its districts."""
+    territories = await all_territories(session)
+    level = [t for t in territories if t.parent_id == parent_id]
+    if parent_id is None and len(level) == 1:
+        children = [t for t in territories if t.parent_id == level[0].id]
+        if children:
+            return sorted(children, key=lambda t: t.name_ru)
+    return sorted(level, key=lambda t: t.name_ru)
+
+
 async def by_codes(session: AsyncSession, codes: list[str]) -> list[Territory]:
     return list((await session.scalars(select(Territory).where(Territory.code.in_(codes)))).all())
 

@@ -20,8 +20,9 @@ from bot.filters import ANSWER, Button
 from bot.i18n import Translator
 from bot.keyboards.callbacks import ProfileCb
 from bot.keyboards.menus import cancel_menu, main_menu
+from bot.keyboards.requests import take_data
 from bot.presenters import profile_card
-from bot.services import volunteers
+from bot.services import help_requests, volunteers
 from bot.services.users import Roles
 from bot.telegram import edit_text
 from handlers.volunteer import signup
@@ -235,6 +236,7 @@ async def cmd_forget(message: Message, i18n: I18nContext) -> None:
 async def cb_forget(
     query: CallbackQuery,
     state: FSMContext,
+    settings: Settings,
     i18n: I18nContext,
     db: AsyncSession,
     clock: Clock,
@@ -243,7 +245,22 @@ async def cb_forget(
     roles: Roles,
 ) -> None:
     await state.clear()
-    await volunteers.forget(db, query.from_user.id, clock.now())
+    now = clock.now()
+    volunteer = await volunteers.profile_of(db, query.from_user.id)
+    if volunteer is not None:  # their tasks go back to the others first
+        open_tasks, _done = await help_requests.tasks_of(db, volunteer.id)
+        for task in open_tasks:
+            await help_requests.cannot(
+                db,
+                task,
+                volunteer,
+                reason="forget",
+                now=now,
+                take_data=take_data(task.id),
+                default_locale=settings.default_locale,
+            )
+    await help_requests.forget_requester(db, query.from_user.id, now)
+    await volunteers.forget(db, query.from_user.id, now)
     await db.commit()
     if isinstance(query.message, Message):
         await edit_text(query.message, i18n.get("forget-done"))

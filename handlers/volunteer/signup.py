@@ -27,7 +27,7 @@ from bot.presenters import application_card, volunteer_fields
 from bot.services import outbox, volunteers
 from bot.services.outbox import Button as OutButton
 from bot.services.outbox import OutgoingMessage, Text
-from bot.services.territories import all_territories
+from bot.services.territories import all_territories, options_under
 from bot.services.users import Roles, locale_of
 from bot.telegram import edit_text
 from models import Priority, Territory, Volunteer
@@ -99,7 +99,7 @@ async def _ask(
     elif step == Signup.territory:
         await state.update_data(territory_node=None)
         await message.answer(_("signup-ask-territory"), reply_markup=kb.step_menu(_))
-        options = await _territory_options(db, None)
+        options = await options_under(db, None)
         await message.answer(
             _("signup-ask-territory"), reply_markup=kb.territories(_, options, 0, i18n.locale)
         )
@@ -134,17 +134,6 @@ async def _next(message: Message, state: FSMContext, i18n: I18nContext, db: Asyn
     await _ask(
         message, state, i18n, db, STEPS[index + 1] if index + 1 < len(STEPS) else Signup.summary
     )
-
-
-async def _territory_options(db: AsyncSession, parent_id: int | None) -> list[Territory]:
-    """Children of ``parent_id``; at the top, a single region opens straight into its districts."""
-    territories = await all_territories(db)
-    level = [t for t in territories if t.parent_id == parent_id]
-    if parent_id is None and len(level) == 1:
-        children = [t for t in territories if t.parent_id == level[0].id]
-        if children:
-            return sorted(children, key=lambda t: t.name_ru)
-    return sorted(level, key=lambda t: t.name_ru)
 
 
 # --- back, and the steps ------------------------------------------------------------------
@@ -219,7 +208,7 @@ async def cb_territory(
     territories = {t.id: t for t in await all_territories(db)}
     if callback_data.step == "tp":
         parent = (await state.get_data()).get("territory_node")
-        options = await _territory_options(db, parent)
+        options = await options_under(db, parent)
         await edit_text(
             message,
             i18n.get("signup-ask-territory"),
@@ -229,7 +218,7 @@ async def cb_territory(
     chosen = territories.get(int(callback_data.value)) if callback_data.value.isdigit() else None
     if chosen is None:
         return
-    children = await _territory_options(db, chosen.id)
+    children = await options_under(db, chosen.id)
     if children:  # a region: choose one of its districts
         await state.update_data(territory_node=chosen.id)
         await edit_text(

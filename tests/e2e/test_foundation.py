@@ -55,7 +55,12 @@ async def test_language_switch_is_stored_and_menus_follow(
     [menu] = await person.wait_messages(1)
     assert menu.body.startswith("Басты мәзір")
     assert person.messages[-2].body.startswith("Дайын")  # the choice, edited in place
-    assert person.reply_keyboard == [["🤝 Ерікті болу"], ["ℹ️ Анықтама", "🌐 Тіл"]]
+    assert person.reply_keyboard == [
+        ["🆘 Көмек сұрау"],
+        ["📋 Менің өтінімдерім"],
+        ["🤝 Ерікті болу"],
+        ["ℹ️ Анықтама", "🌐 Тіл"],
+    ]
     assert ("language", "Тілді ауыстыру") in person.command_menu()
 
     # The choice wins over Telegram's language_code from now on, and is not offered again.
@@ -153,7 +158,12 @@ async def test_odd_input_gets_a_hint_and_the_menu(
         await person.send_contact(phone="+79031234567", own=False)
     [reply] = await person.wait_messages(1)
     assert reply.body.startswith(expected)
-    assert person.reply_keyboard == [["🤝 Стать волонтёром"], ["ℹ️ Справка", "🌐 Язык"]]
+    assert person.reply_keyboard == [
+        ["🆘 Попросить о помощи"],
+        ["📋 Мои заявки"],
+        ["🤝 Стать волонтёром"],
+        ["ℹ️ Справка", "🌐 Язык"],
+    ]
 
 
 async def test_stale_and_forged_buttons(emulator: Emulator, running: BotRunner) -> None:

@@ -120,7 +120,12 @@ async def test_leave_and_apply_again(emulator: Emulator, start_bot: StartBot) ->
     [menu] = await person.wait_messages(1)
     assert person.messages[-2].body.startswith("Сіз еріктілерден шықтыңыз")
     assert menu.body.startswith("Басты мәзір")
-    assert person.reply_keyboard == [["🤝 Ерікті болу"], ["ℹ️ Анықтама", "🌐 Тіл"]]
+    assert person.reply_keyboard == [
+        ["🆘 Көмек сұрау"],
+        ["📋 Менің өтінімдерім"],
+        ["🤝 Ерікті болу"],
+        ["ℹ️ Анықтама", "🌐 Тіл"],
+    ]
     assert (await _volunteer(runner, vid)).status == "left"
     await person.send_text("/volunteer")
     [intro, _question] = await person.wait_messages(2)

@@ -120,7 +120,12 @@ async def test_full_sign_up_in_russian_and_approval(
 
     await anna.send_text("/menu")
     await anna.wait_messages(1)
-    assert anna.reply_keyboard == [["👤 Мой профиль"], ["ℹ️ Справка", "🌐 Язык"]]
+    assert anna.reply_keyboard == [
+        ["🆘 Попросить о помощи"],
+        ["📋 Мои заявки", "🧰 Мои задачи"],
+        ["👤 Мой профиль"],
+        ["ℹ️ Справка", "🌐 Язык"],
+    ]
     await anna.send_text("/volunteer")
     [again] = await anna.wait_messages(1)
     assert again.body == "Вы уже волонтёр штаба."

@@ -213,4 +213,4 @@ async def test_cancel_tells_the_volunteer(
         await session.commit()
         mine = await help_requests.requests_of(session, REQUESTER)
     assert [r.status for r in mine] == ["cancelled"]
-    assert f"req:{request.id}:cancelled" in await _keys(sessions)
+    assert f"req:{request.id}:closed:task" in await _keys(sessions)

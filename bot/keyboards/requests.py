@@ -1,0 +1,185 @@
+"""Keyboards of help requests: the form, "My requests", a volunteer's task, a coordinator's list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.keyboards.callbacks import CoordRequestCb, MyRequestCb, RequestFormCb, TaskCb
+from models import HelpRequest, RequestKind, RequestStatus
+
+Gettext = Callable[..., str]
+URGENCIES = ("today", "soon", "planned")
+WINDOWS = ("morning", "day", "evening", "any")
+EDITABLE = ("kind", "person", "territory", "address", "details", "when")
+
+
+def form_button(text: str, step: str, value: str = "", page: int = 0) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text, callback_data=RequestFormCb(step=step, value=value, page=page).pack()
+    )
+
+
+def _column(buttons: Sequence[InlineKeyboardButton], width: int = 1) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
+    )
+
+
+def kinds(_: Gettext) -> InlineKeyboardMarkup:
+    return _column(
+        [form_button(_("request-kind", kind=k.value), "k", k.value) for k in RequestKind], 2
+    )
+
+
+def who(_: Gettext) -> InlineKeyboardMarkup:
+    return _column(
+        [form_button(_("btn-for-me"), "w", "self"), form_button(_("btn-for-other"), "w", "other")]
+    )
+
+
+def yes_no(_: Gettext, step: str) -> InlineKeyboardMarkup:
+    return _column(
+        [form_button(_("btn-yes"), step, "yes"), form_button(_("btn-no"), step, "no")], 2
+    )
+
+
+def pin_outside(_: Gettext) -> InlineKeyboardMarkup:
+    return _column(
+        [
+            form_button(_("btn-pin-keep"), "pin", "keep"),
+            form_button(_("btn-pin-again"), "pin", "again"),
+        ]
+    )
+
+
+def urgencies(_: Gettext) -> InlineKeyboardMarkup:
+    return _column([form_button(_(f"btn-urgency-{u}"), "u", u) for u in URGENCIES])
+
+
+def windows(_: Gettext) -> InlineKeyboardMarkup:
+    return _column([form_button(_(f"btn-window-{w}"), "win", w) for w in WINDOWS], 2)
+
+
+def consent(_: Gettext) -> InlineKeyboardMarkup:
+    return _column([form_button(_("btn-agree"), "c", "yes")])
+
+
+def summary(_: Gettext) -> InlineKeyboardMarkup:
+    edits = [form_button(_(f"btn-rq-edit-{field}"), "e", field) for field in EDITABLE]
+    rows = [[form_button(_("btn-confirm"), "ok")]]
+    rows += [edits[i : i + 2] for i in range(0, len(edits), 2)]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+# --- "My requests" --------------------------------------------------------------------------
+def _mine(text: str, request_id: int, action: str, value: int = 0) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text, callback_data=MyRequestCb(id=request_id, action=action, value=value).pack()
+    )
+
+
+def my_requests(_: Gettext, requests: Sequence[HelpRequest]) -> InlineKeyboardMarkup:
+    return _column(
+        [_mine(_("btn-open-request", id=r.id, kind=r.kind), r.id, "open") for r in requests], 2
+    )
+
+
+def request_actions(_: Gettext, request: HelpRequest) -> InlineKeyboardMarkup | None:
+    rows = []
+    if request.status in (RequestStatus.NEW, RequestStatus.TAKEN, RequestStatus.ON_WAY):
+        rows.append([_mine(_("btn-cancel-request"), request.id, "cancel")])
+    if request.status == RequestStatus.DONE and request.rating is None:
+        rows.append([_mine(_("btn-rate"), request.id, "rate")])
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def cancel_confirm(_: Gettext, request_id: int) -> InlineKeyboardMarkup:
+    return _column([_mine(_("btn-cancel-request-yes"), request_id, "cancel_yes")])
+
+
+def stars(request_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_mine("⭐" * n, request_id, "star", n) for n in range(1, 4)],
+            [_mine("⭐" * n, request_id, "star", n) for n in range(4, 6)],
+        ]
+    )
+
+
+# --- a volunteer's task -----------------------------------------------------------------------
+def _task(text: str, request_id: int, action: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text, callback_data=TaskCb(id=request_id, action=action).pack()
+    )
+
+
+def take_data(request_id: int) -> str:
+    """The "Take" button's data in a push (the outbox stores it packed)."""
+    return TaskCb(id=request_id, action="take").pack()
+
+
+def task_actions(_: Gettext, request: HelpRequest) -> InlineKeyboardMarkup | None:
+    rows = []
+    if request.status == RequestStatus.TAKEN:
+        rows.append([_task(_("btn-on-my-way"), request.id, "way")])
+    if request.status in (RequestStatus.TAKEN, RequestStatus.ON_WAY):
+        rows.append([_task(_("btn-task-done"), request.id, "done")])
+        rows.append([_task(_("btn-task-cannot"), request.id, "no")])
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def my_tasks(_: Gettext, tasks: Sequence[HelpRequest]) -> InlineKeyboardMarkup | None:
+    if not tasks:
+        return None
+    return _column(
+        [_task(_("btn-open-task", id=t.id, kind=t.kind), t.id, "open") for t in tasks], 2
+    )
+
+
+# --- a coordinator's list ---------------------------------------------------------------------
+def _coord(text: str, action: str, **fields: int | bool) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text,
+        callback_data=CoordRequestCb(action=action, **fields).pack(),
+    )
+
+
+def coord_list(
+    _: Gettext,
+    requests: Sequence[HelpRequest],
+    *,
+    offset: int,
+    total: int,
+    everything: bool,
+    page_size: int,
+) -> InlineKeyboardMarkup:
+    opens = [_coord(_("btn-open-request", id=r.id, kind=r.kind), "open", id=r.id) for r in requests]
+    rows = [opens[i : i + 2] for i in range(0, len(opens), 2)]
+    paging = []
+    if offset > 0:
+        paging.append(
+            _coord(_("btn-prev"), "page", offset=max(0, offset - page_size), everything=everything)
+        )
+    if offset + page_size < total:
+        paging.append(
+            _coord(_("btn-next"), "page", offset=offset + page_size, everything=everything)
+        )
+    if paging:
+        rows.append(paging)
+    toggle = "btn-requests-open" if everything else "btn-requests-all"
+    rows.append([_coord(_(toggle), "page", everything=not everything)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def coord_card(_: Gettext, request: HelpRequest) -> InlineKeyboardMarkup:
+    rows = []
+    if request.status in (RequestStatus.NEW, RequestStatus.TAKEN, RequestStatus.ON_WAY):
+        rows.append([_coord(_("btn-request-fail"), "fail", id=request.id)])
+    rows.append([_coord(_("btn-request-erase"), "erase", id=request.id)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def erase_confirm(_: Gettext, request_id: int) -> InlineKeyboardMarkup:
+    return _column([_coord(_("btn-request-erase-yes"), "erase_yes", id=request_id)])

@@ -1,0 +1,1 @@
+"""What every person can do: ask for help and follow their requests."""

@@ -1,0 +1,259 @@
+""" "My requests": the requester's list, a card per request, cancel, and rating with thanks."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router, html
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.filters import ANSWER, Button
+from bot.keyboards import requests as kb
+from bot.keyboards.callbacks import MyRequestCb
+from bot.keyboards.menus import main_menu
+from bot.keyboards.volunteers import step_menu
+from bot.presenters import request_fields
+from bot.services import help_requests
+from bot.services.users import Roles
+from bot.telegram import edit_text
+from models import HelpRequest, RequestStatus, Volunteer
+
+router = Router(name=__name__)
+
+COMMENT_MAX = 500
+LIST_SIZE = 10
+
+
+class Rating(StatesGroup):
+    comment = State()
+
+
+@router.message(Command("myrequests", ignore_case=True))
+@router.message(Button("btn-my-requests"))
+async def cmd_my_requests(
+    message: Message, state: FSMContext, i18n: I18nContext, db: AsyncSession, roles: Roles
+) -> None:
+    await state.clear()
+    requests = await help_requests.requests_of(db, message.chat.id, limit=LIST_SIZE)
+    await db.commit()
+    if not requests:
+        await message.answer(i18n.get("my-requests-empty"), reply_markup=main_menu(i18n.get, roles))
+        return
+    lines = [i18n.get("my-requests-title")]
+    lines += [
+        i18n.get(
+            "my-requests-line",
+            id=r.id,
+            kind=r.kind,
+            status=r.status,
+            date=r.created_at.strftime("%d.%m.%Y"),
+        )
+        for r in requests
+    ]
+    await message.answer("\n".join(lines), reply_markup=kb.my_requests(i18n.get, requests))
+
+
+async def _own(db: AsyncSession, request_id: int, user_id: int) -> HelpRequest | None:
+    request = await db.get(HelpRequest, request_id)
+    if request is None or request.requester_id != user_id:
+        return None
+    return request
+
+
+async def card_text(i18n: I18nContext, db: AsyncSession, request: HelpRequest) -> str:
+    _ = i18n.get
+    lines = [_("request-card", **request_fields(_, request))]
+    if request.volunteer_id is not None and request.status in (
+        RequestStatus.TAKEN,
+        RequestStatus.ON_WAY,
+        RequestStatus.DONE,
+    ):
+        volunteer = await db.get(Volunteer, request.volunteer_id)
+        name = volunteer.name.split()[0] if volunteer and volunteer.name else "-"
+        lines.append(_("request-card-volunteer", name=html.quote(name), code=request.door_code))
+    if request.rating:
+        lines.append(_("request-card-rating", stars="★" * request.rating))
+    if request.close_reason and request.status == RequestStatus.FAILED:
+        lines.append(_("request-card-reason", reason=html.quote(request.close_reason)))
+    return "\n".join(lines)
+
+
+@router.callback_query(MyRequestCb.filter(F.action == "open"))
+async def cb_open(
+    query: CallbackQuery,
+    callback_data: MyRequestCb,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    db: AsyncSession,
+    bot: Bot,
+) -> None:
+    request = await _own(db, callback_data.id, query.from_user.id)
+    if request is None:
+        await db.commit()
+        callback_answer.text = i18n.get("rq-not-yours")
+        callback_answer.show_alert = True
+        return
+    text = await card_text(i18n, db, request)
+    markup = kb.request_actions(i18n.get, request)
+    await db.commit()
+    await bot.send_message(query.from_user.id, text, reply_markup=markup)
+
+
+@router.callback_query(MyRequestCb.filter(F.action == "cancel"))
+async def cb_cancel_ask(
+    query: CallbackQuery,
+    callback_data: MyRequestCb,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    db: AsyncSession,
+    bot: Bot,
+) -> None:
+    request = await _own(db, callback_data.id, query.from_user.id)
+    await db.commit()
+    if request is None:
+        callback_answer.text = i18n.get("rq-not-yours")
+        callback_answer.show_alert = True
+        return
+    if request.status not in help_requests.OPEN:
+        callback_answer.text = i18n.get("rq-cannot-cancel", id=request.id, status=request.status)
+        callback_answer.show_alert = True
+        return
+    await bot.send_message(
+        query.from_user.id,
+        i18n.get("rq-cancel-confirm", id=request.id),
+        reply_markup=kb.cancel_confirm(i18n.get, request.id),
+    )
+
+
+@router.callback_query(MyRequestCb.filter(F.action == "cancel_yes"))
+async def cb_cancel(
+    query: CallbackQuery,
+    callback_data: MyRequestCb,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+) -> None:
+    request = await _own(db, callback_data.id, query.from_user.id)
+    if request is None:
+        await db.commit()
+        callback_answer.text = i18n.get("rq-not-yours")
+        callback_answer.show_alert = True
+        return
+    cancelled = await help_requests.cancel(db, request, query.from_user.id, clock.now())
+    await db.refresh(request)
+    await db.commit()
+    if cancelled:
+        text = i18n.get("rq-cancelled", id=request.id)
+    else:
+        text = i18n.get("rq-cannot-cancel", id=request.id, status=request.status)
+    if isinstance(query.message, Message):
+        await edit_text(query.message, text)
+
+
+@router.callback_query(MyRequestCb.filter(F.action == "rate"))
+async def cb_rate(
+    query: CallbackQuery,
+    callback_data: MyRequestCb,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    db: AsyncSession,
+    bot: Bot,
+) -> None:
+    request = await _own(db, callback_data.id, query.from_user.id)
+    await db.commit()
+    if request is None or request.status != RequestStatus.DONE or request.rating is not None:
+        callback_answer.text = i18n.get("rq-cannot-rate")
+        callback_answer.show_alert = True
+        return
+    await bot.send_message(
+        query.from_user.id,
+        i18n.get("rq-ask-rating", id=request.id),
+        reply_markup=kb.stars(request.id),
+    )
+
+
+@router.callback_query(MyRequestCb.filter(F.action == "star"))
+async def cb_star(
+    query: CallbackQuery,
+    callback_data: MyRequestCb,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    i18n: I18nContext,
+    db: AsyncSession,
+    bot: Bot,
+) -> None:
+    request = await _own(db, callback_data.id, query.from_user.id)
+    await db.commit()
+    valid = 1 <= callback_data.value <= 5
+    if not valid or request is None or request.status != RequestStatus.DONE or request.rating:
+        callback_answer.text = i18n.get("rq-cannot-rate")
+        callback_answer.show_alert = True
+        return
+    if isinstance(query.message, Message):
+        await edit_text(query.message, f"{query.message.html_text} {'★' * callback_data.value}")
+    await state.set_state(Rating.comment)
+    await state.set_data({"request_id": request.id, "rating": callback_data.value})
+    await bot.send_message(
+        query.from_user.id,
+        i18n.get("rq-ask-comment"),
+        reply_markup=step_menu(i18n.get, back=False, skip=True),
+    )
+
+
+@router.message(Rating.comment, Button("btn-skip"))
+async def process_comment_skip(
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    roles: Roles,
+) -> None:
+    await _save_rating(message, state, i18n, db, clock, roles, None)
+
+
+@router.message(Rating.comment, ANSWER)
+async def process_comment(
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    roles: Roles,
+) -> None:
+    comment = " ".join((message.text or "").split())
+    if not 1 <= len(comment) <= COMMENT_MAX:
+        await message.answer(i18n.get("rq-bad-comment"))
+        return
+    await _save_rating(message, state, i18n, db, clock, roles, comment)
+
+
+@router.message(StateFilter(Rating.comment), ~F.text.startswith("/"))
+async def comment_not_text(message: Message, i18n: I18nContext) -> None:
+    await message.answer(i18n.get("rq-bad-comment"))
+
+
+async def _save_rating(
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    roles: Roles,
+    comment: str | None,
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    rated = await help_requests.rate(
+        db, int(data["request_id"]), message.chat.id, int(data["rating"]), comment, clock.now()
+    )
+    await db.commit()
+    await message.answer(
+        i18n.get("rq-rated" if rated else "rq-cannot-rate"), reply_markup=main_menu(i18n.get, roles)
+    )

@@ -1,0 +1,319 @@
+"""/requests: the help requests of a coordinator's territories (the HQ sees all), oldest open
+first, with a card (personal data: on record in the audit log), "could not help" with a reason
+the requester reads, and erasing a person's data on their demand. /hotline enters a request
+for someone who phoned the HQ."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router, html
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.filters import ANSWER
+from bot.keyboards import requests as kb
+from bot.keyboards.callbacks import CoordRequestCb
+from bot.keyboards.menus import cancel_menu, main_menu
+from bot.presenters import request_fields
+from bot.services import audit, help_requests, volunteers
+from bot.services.territories import all_territories
+from bot.services.users import Roles
+from bot.telegram import edit_text
+from handlers.citizen import request_form
+from models import HelpRequest, Territory, User, Volunteer
+
+router = Router(name=__name__)
+PAGE = 10
+FAIL_REASON_MAX = 300  # close_reason's column
+
+
+class FailReason(StatesGroup):
+    reason = State()
+
+
+@router.message(Command("hotline", ignore_case=True), StateFilter(None))
+async def cmd_hotline(
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    db: AsyncSession,
+    settings: Settings,
+    roles: Roles,
+) -> None:
+    scope = None if roles.is_hq else sorted(roles.territory_ids)
+    await request_form.start_form(message, state, i18n, db, settings, hotline=True, scope=scope)
+
+
+async def _list(
+    i18n: I18nContext, db: AsyncSession, roles: Roles, offset: int, everything: bool
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    scope = None if roles.is_hq else roles.territory_ids
+    rows, total = await help_requests.in_scope(
+        db, scope, open_only=not everything, offset=offset, limit=PAGE
+    )
+    names = {t.id: t.name(i18n.locale) for t in await all_territories(db)}
+    await db.commit()
+    _ = i18n.get
+    if not rows and offset == 0:
+        empty = _("coord-requests-empty-all" if everything else "coord-requests-empty")
+        markup = kb.coord_list(_, [], offset=0, total=0, everything=everything, page_size=PAGE)
+        return empty, markup
+    lines = [_("coord-requests-title-all" if everything else "coord-requests-title", total=total)]
+    lines += [
+        _(
+            "coord-requests-line",
+            id=r.id,
+            kind=r.kind,
+            territory=html.quote(names.get(r.territory_id, "?")),
+            status=r.status,
+            hotline="yes" if r.requester_id is None else "no",
+        )
+        for r in rows
+    ]
+    markup = kb.coord_list(
+        _, rows, offset=offset, total=total, everything=everything, page_size=PAGE
+    )
+    return "\n".join(lines), markup
+
+
+@router.message(Command("requests", ignore_case=True))
+async def cmd_requests(message: Message, i18n: I18nContext, db: AsyncSession, roles: Roles) -> None:
+    text, markup = await _list(i18n, db, roles, 0, False)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(CoordRequestCb.filter(F.action == "page"))
+async def cb_page(
+    query: CallbackQuery,
+    callback_data: CoordRequestCb,
+    i18n: I18nContext,
+    db: AsyncSession,
+    roles: Roles,
+) -> None:
+    text, markup = await _list(
+        i18n, db, roles, max(0, callback_data.offset), callback_data.everything
+    )
+    if isinstance(query.message, Message):
+        await edit_text(query.message, text, reply_markup=markup)
+
+
+async def _in_scope(
+    db: AsyncSession,
+    request_id: int,
+    roles: Roles,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+) -> HelpRequest | None:
+    request = await db.get(HelpRequest, request_id)
+    if request is None or not roles.can_act_in(request.territory_id):
+        callback_answer.text = i18n.get("application-not-yours" if request else "stale-button")
+        callback_answer.show_alert = True
+        return None
+    return request
+
+
+async def card(i18n: I18nContext, db: AsyncSession, request: HelpRequest) -> str:
+    _ = i18n.get
+    territory = await db.get(Territory, request.territory_id)
+    fields = request_fields(_, request)
+    lines = [
+        _(
+            "coord-request-card",
+            **fields,
+            territory=html.quote(territory.name(i18n.locale) if territory else "?"),
+            created=request.created_at.strftime("%d.%m.%Y %H:%M UTC"),
+        )
+    ]
+    if request.caller_phone:
+        phone = html.quote(volunteers.format_phone(request.caller_phone))
+        lines.append(_("rq-caller-line", phone=phone))
+    elif request.requester_id is not None:
+        requester = await db.get(User, request.requester_id)
+        name = requester.first_name if requester else "-"
+        lines.append(_("coord-request-requester", name=html.quote(name), user=request.requester_id))
+    if request.volunteer_id is not None:
+        volunteer = await db.get(Volunteer, request.volunteer_id)
+        if volunteer is not None:
+            lines.append(
+                _(
+                    "coord-request-volunteer",
+                    name=html.quote(volunteer.name),
+                    phone=html.quote(volunteers.format_phone(volunteer.phone)),
+                )
+            )
+    if request.report:
+        lines.append(
+            _(
+                "coord-request-report",
+                report=html.quote(request.report),
+                hours=f"{request.hours or 0:g}",
+            )
+        )
+    if request.rating:
+        lines.append(_("coord-request-rating", stars="★" * request.rating))
+    if request.close_reason:
+        lines.append(_("request-card-reason", reason=html.quote(request.close_reason)))
+    return "\n".join(lines)
+
+
+@router.callback_query(CoordRequestCb.filter(F.action == "open"))
+async def cb_open(
+    query: CallbackQuery,
+    callback_data: CoordRequestCb,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    roles: Roles,
+    bot: Bot,
+) -> None:
+    request = await _in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    if request is None:
+        await db.commit()
+        return
+    text = await card(i18n, db, request)
+    await audit.record(
+        db,
+        actor_id=query.from_user.id,
+        action="view_request",
+        now=clock.now(),
+        roles=roles,
+        target=f"request:{request.id}",
+    )
+    markup = kb.coord_card(i18n.get, request)
+    receipt = request.receipt_file_id
+    await db.commit()
+    await bot.send_message(query.from_user.id, text, reply_markup=markup)
+    if receipt:
+        await bot.send_photo(query.from_user.id, receipt)
+
+
+@router.callback_query(CoordRequestCb.filter(F.action == "fail"))
+async def cb_fail(
+    query: CallbackQuery,
+    callback_data: CoordRequestCb,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    i18n: I18nContext,
+    db: AsyncSession,
+    roles: Roles,
+    bot: Bot,
+) -> None:
+    request = await _in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    await db.commit()
+    if request is None:
+        return
+    if request.status not in help_requests.OPEN:
+        callback_answer.text = i18n.get(
+            "coord-request-not-open", id=request.id, status=request.status
+        )
+        callback_answer.show_alert = True
+        return
+    await state.set_state(FailReason.reason)
+    await state.set_data({"request_id": request.id})
+    await bot.send_message(
+        query.from_user.id,
+        i18n.get("coord-ask-fail-reason", id=request.id),
+        reply_markup=cancel_menu(i18n.get),
+    )
+
+
+@router.message(FailReason.reason, ANSWER)
+async def process_fail_reason(
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    roles: Roles,
+) -> None:
+    reason = volunteers.clean_reason(message.text)
+    if reason is None or len(reason) > FAIL_REASON_MAX:
+        await message.answer(i18n.get("coord-bad-fail-reason", max=FAIL_REASON_MAX))
+        return
+    request_id = int((await state.get_data())["request_id"])
+    await state.clear()
+    request = await db.get(HelpRequest, request_id)
+    now = clock.now()
+    failed = (
+        request is not None
+        and roles.can_act_in(request.territory_id)
+        and await help_requests.fail(db, request_id, reason, now)
+    )
+    if failed:
+        await audit.record(
+            db,
+            actor_id=message.chat.id,
+            action="request_failed",
+            now=now,
+            roles=roles,
+            target=f"request:{request_id}",
+            details={"reason": reason},
+        )
+    status = request.status if request is not None else "failed"
+    await db.commit()
+    key = "coord-request-failed" if failed else "coord-request-not-open"
+    await message.answer(
+        i18n.get(key, id=request_id, status=status), reply_markup=main_menu(i18n.get, roles)
+    )
+
+
+@router.message(StateFilter(FailReason.reason), ~F.text.startswith("/"))
+async def fail_reason_not_text(message: Message, i18n: I18nContext) -> None:
+    await message.answer(i18n.get("coord-bad-fail-reason", max=FAIL_REASON_MAX))
+
+
+@router.callback_query(CoordRequestCb.filter(F.action == "erase"))
+async def cb_erase_ask(
+    query: CallbackQuery,
+    callback_data: CoordRequestCb,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    db: AsyncSession,
+    roles: Roles,
+    bot: Bot,
+) -> None:
+    request = await _in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    await db.commit()
+    if request is None:
+        return
+    await bot.send_message(
+        query.from_user.id,
+        i18n.get("coord-erase-confirm", id=request.id),
+        reply_markup=kb.erase_confirm(i18n.get, request.id),
+    )
+
+
+@router.callback_query(CoordRequestCb.filter(F.action == "erase_yes"))
+async def cb_erase(
+    query: CallbackQuery,
+    callback_data: CoordRequestCb,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    roles: Roles,
+) -> None:
+    request = await _in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    if request is None:
+        await db.commit()
+        return
+    now = clock.now()
+    await help_requests.erase(db, request, now)
+    await audit.record(
+        db,
+        actor_id=query.from_user.id,
+        action="request_erased",
+        now=now,
+        roles=roles,
+        target=f"request:{request.id}",
+    )
+    await db.commit()
+    if isinstance(query.message, Message):
+        await edit_text(query.message, i18n.get("coord-request-erased", id=request.id))

@@ -1,0 +1,392 @@
+"""A volunteer's tasks: take one from a push (exactly one wins), the details, on my way, done
+(a report, hours, an optional receipt photo), cannot (a reason), and "My tasks"."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram_i18n import I18nContext
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.filters import ANSWER, Button
+from bot.keyboards import requests as kb
+from bot.keyboards.callbacks import TaskCb
+from bot.keyboards.menus import main_menu
+from bot.keyboards.volunteers import step_menu
+from bot.presenters import task_details
+from bot.services import audit, help_requests, volunteers
+from bot.services.users import Roles
+from bot.telegram import edit_text
+from models import HelpRequest, RequestPush, RequestStatus, Volunteer, VolunteerStatus
+
+router = Router(name=__name__)
+
+REPORT_MIN, REPORT_MAX = 2, 1000
+REASON_MIN, REASON_MAX = 2, 300
+HOURS_MIN, HOURS_MAX = 0.25, 24.0
+
+
+class TaskReport(StatesGroup):
+    report = State()
+    hours = State()
+    receipt = State()
+
+
+class TaskDecline(StatesGroup):
+    reason = State()
+
+
+async def _volunteer(db: AsyncSession, user_id: int) -> Volunteer | None:
+    volunteer = await volunteers.profile_of(db, user_id)
+    if volunteer is None or volunteer.status != VolunteerStatus.APPROVED:
+        return None
+    return volunteer
+
+
+async def _was_offered(db: AsyncSession, request_id: int, volunteer_id: int) -> bool:
+    """Only a volunteer the request was pushed to (and who has not declined it) may take it:
+    a forged button from elsewhere must not open a stranger's address."""
+    row = await db.scalar(
+        select(RequestPush.declined)
+        .where(RequestPush.request_id == request_id, RequestPush.volunteer_id == volunteer_id)
+        .order_by(RequestPush.push_round.desc())
+        .limit(1)
+    )
+    return row is False
+
+
+@router.callback_query(TaskCb.filter(F.action == "take"))
+async def cb_take(
+    query: CallbackQuery,
+    callback_data: TaskCb,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    callback_answer.show_alert = True
+    volunteer = await _volunteer(db, query.from_user.id)
+    request = await db.get(HelpRequest, callback_data.id)
+    if volunteer is None:
+        await db.commit()
+        callback_answer.text = i18n.get("task-not-volunteer")
+        return
+    if request is not None and request.requester_id == query.from_user.id:
+        await db.commit()
+        callback_answer.text = i18n.get("task-own-request")
+        return
+    if request is None or not await _was_offered(db, request.id, volunteer.id):
+        await db.commit()
+        callback_answer.text = i18n.get("task-taken-late")
+        return
+    result = await help_requests.take(db, request.id, volunteer, clock.now())
+    await db.commit()
+    if result is None or not result.won:
+        callback_answer.text = i18n.get("task-taken-late")
+        return
+    callback_answer.show_alert = False
+    callback_answer.text = i18n.get("task-taken", id=request.id)
+    if isinstance(query.message, Message):
+        await edit_text(query.message, i18n.get("task-taken", id=request.id))
+    await bot.send_message(
+        query.from_user.id,
+        task_details(i18n.get, result.request),
+        reply_markup=kb.task_actions(i18n.get, result.request),
+    )
+
+
+async def _own_task(
+    db: AsyncSession, request_id: int, user_id: int
+) -> tuple[Volunteer, HelpRequest] | None:
+    volunteer = await volunteers.profile_of(db, user_id)
+    request = await db.get(HelpRequest, request_id)
+    if volunteer is None or request is None or request.volunteer_id != volunteer.id:
+        return None
+    return volunteer, request
+
+
+@router.callback_query(TaskCb.filter(F.action == "open"))
+async def cb_open(
+    query: CallbackQuery,
+    callback_data: TaskCb,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    db: AsyncSession,
+    bot: Bot,
+) -> None:
+    own = await _own_task(db, callback_data.id, query.from_user.id)
+    await db.commit()
+    if own is None:
+        callback_answer.text = i18n.get("task-not-yours")
+        callback_answer.show_alert = True
+        return
+    request = own[1]
+    await bot.send_message(
+        query.from_user.id,
+        task_details(i18n.get, request),
+        reply_markup=kb.task_actions(i18n.get, request),
+    )
+
+
+@router.callback_query(TaskCb.filter(F.action == "way"))
+async def cb_on_my_way(
+    query: CallbackQuery,
+    callback_data: TaskCb,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+) -> None:
+    own = await _own_task(db, callback_data.id, query.from_user.id)
+    done = own is not None and await help_requests.on_my_way(db, own[1], own[0], clock.now())
+    await db.commit()
+    if own is None or not done:
+        callback_answer.text = i18n.get("task-not-yours")
+        callback_answer.show_alert = True
+        return
+    request = own[1]
+    await db.refresh(request)
+    await db.commit()
+    callback_answer.text = i18n.get("task-on-way-noted")
+    if isinstance(query.message, Message):
+        await edit_text(
+            query.message,
+            task_details(i18n.get, request),
+            reply_markup=kb.task_actions(i18n.get, request),
+        )
+
+
+def _still_open(own: tuple[Volunteer, HelpRequest] | None) -> bool:
+    return own is not None and own[1].status in (RequestStatus.TAKEN, RequestStatus.ON_WAY)
+
+
+@router.callback_query(TaskCb.filter(F.action.in_({"done", "no"})))
+async def cb_done_or_cannot(
+    query: CallbackQuery,
+    callback_data: TaskCb,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    i18n: I18nContext,
+    db: AsyncSession,
+    bot: Bot,
+) -> None:
+    own = await _own_task(db, callback_data.id, query.from_user.id)
+    await db.commit()
+    if not _still_open(own):
+        callback_answer.text = i18n.get("task-not-yours")
+        callback_answer.show_alert = True
+        return
+    await state.set_data({"request_id": callback_data.id})
+    if callback_data.action == "done":
+        await state.set_state(TaskReport.report)
+        text = i18n.get("task-ask-report", id=callback_data.id)
+    else:
+        await state.set_state(TaskDecline.reason)
+        text = i18n.get("task-ask-reason", id=callback_data.id)
+    await bot.send_message(query.from_user.id, text, reply_markup=step_menu(i18n.get, back=False))
+
+
+@router.message(TaskReport.report, ANSWER)
+async def process_report(message: Message, state: FSMContext, i18n: I18nContext) -> None:
+    report = (message.text or "").strip()
+    if not REPORT_MIN <= len(report) <= REPORT_MAX:
+        await message.answer(i18n.get("task-bad-report"))
+        return
+    await state.update_data(report=report)
+    await state.set_state(TaskReport.hours)
+    await message.answer(i18n.get("task-ask-hours"), reply_markup=step_menu(i18n.get))
+
+
+def parse_hours(text: str | None) -> float | None:
+    """ "1,5", "1.5", "2 ч": hours between a quarter and a day, rounded to quarters."""
+    cleaned = (text or "").strip().replace(",", ".").rstrip("чсағ. ").strip()
+    try:
+        hours = float(cleaned)
+    except ValueError:
+        return None
+    if not HOURS_MIN <= hours <= HOURS_MAX:
+        return None
+    return round(hours * 4) / 4
+
+
+@router.message(TaskReport.hours, Button("btn-back"))
+async def hours_back(message: Message, state: FSMContext, i18n: I18nContext) -> None:
+    data = await state.get_data()
+    await state.set_state(TaskReport.report)
+    await message.answer(
+        i18n.get("task-ask-report", id=data.get("request_id", "")),
+        reply_markup=step_menu(i18n.get, back=False),
+    )
+
+
+@router.message(TaskReport.hours, ANSWER)
+async def process_hours(message: Message, state: FSMContext, i18n: I18nContext) -> None:
+    hours = parse_hours(message.text)
+    if hours is None:
+        await message.answer(i18n.get("task-bad-hours"))
+        return
+    await state.update_data(hours=hours)
+    await state.set_state(TaskReport.receipt)
+    await message.answer(i18n.get("task-ask-receipt"), reply_markup=step_menu(i18n.get, skip=True))
+
+
+@router.message(TaskReport.receipt, Button("btn-back"))
+async def receipt_back(message: Message, state: FSMContext, i18n: I18nContext) -> None:
+    await state.set_state(TaskReport.hours)
+    await message.answer(i18n.get("task-ask-hours"), reply_markup=step_menu(i18n.get))
+
+
+@router.message(TaskReport.receipt, F.photo)
+async def process_receipt(
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    roles: Roles,
+) -> None:
+    assert message.photo
+    await _complete(message, state, i18n, db, clock, roles, message.photo[-1].file_id)
+
+
+@router.message(TaskReport.receipt, Button("btn-skip"))
+async def process_receipt_skip(
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    roles: Roles,
+) -> None:
+    await _complete(message, state, i18n, db, clock, roles, None)
+
+
+async def _complete(
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    roles: Roles,
+    receipt: str | None,
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    own = await _own_task(db, int(data["request_id"]), message.chat.id)
+    hours = float(data["hours"])
+    done = own is not None and await help_requests.complete(
+        db,
+        own[1],
+        own[0],
+        hours=hours,
+        report=str(data["report"]),
+        now=clock.now(),
+        receipt_file_id=receipt,
+    )
+    await db.commit()
+    menu = main_menu(i18n.get, roles)
+    if not done:
+        await message.answer(i18n.get("task-not-yours"), reply_markup=menu)
+        return
+    await message.answer(
+        i18n.get("task-done", id=data["request_id"], hours=f"{hours:g}"), reply_markup=menu
+    )
+
+
+@router.message(TaskDecline.reason, ANSWER)
+async def process_reason(
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    roles: Roles,
+    settings: Settings,
+) -> None:
+    reason = " ".join((message.text or "").split())
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        await message.answer(i18n.get("task-bad-reason"))
+        return
+    data = await state.get_data()
+    await state.clear()
+    request_id = int(data["request_id"])
+    own = await _own_task(db, request_id, message.chat.id)
+    now = clock.now()
+    declined = own is not None and await help_requests.cannot(
+        db,
+        own[1],
+        own[0],
+        reason=reason,
+        now=now,
+        take_data=kb.take_data(request_id),
+        default_locale=settings.default_locale,
+    )
+    if declined:
+        await audit.record(
+            db,
+            actor_id=message.chat.id,
+            action="task_declined",
+            now=now,
+            roles=roles,
+            target=f"request:{request_id}",
+            details={"reason": reason},
+        )
+    await db.commit()
+    key = "task-declined" if declined else "task-not-yours"
+    await message.answer(i18n.get(key, id=request_id), reply_markup=main_menu(i18n.get, roles))
+
+
+@router.message(StateFilter(TaskReport, TaskDecline), ~F.text.startswith("/"))
+async def task_form_unexpected(message: Message, state: FSMContext, i18n: I18nContext) -> None:
+    hints = {
+        TaskReport.report.state: "task-bad-report",
+        TaskReport.hours.state: "task-bad-hours",
+        TaskReport.receipt.state: "task-bad-receipt",
+        TaskDecline.reason.state: "task-bad-reason",
+    }
+    await message.answer(i18n.get(hints.get(str(await state.get_state()), "form-use-buttons")))
+
+
+@router.message(Command("tasks", ignore_case=True))
+@router.message(Button("btn-my-tasks"))
+async def cmd_my_tasks(message: Message, i18n: I18nContext, db: AsyncSession, roles: Roles) -> None:
+    volunteer = await volunteers.profile_of(db, message.chat.id)
+    if volunteer is None:
+        await db.commit()
+        await message.answer(
+            i18n.get("profile-not-volunteer"), reply_markup=main_menu(i18n.get, roles)
+        )
+        return
+    open_tasks, done = await help_requests.tasks_of(db, volunteer.id)
+    await db.commit()
+    if not open_tasks and not done:
+        await message.answer(i18n.get("my-tasks-empty"), reply_markup=main_menu(i18n.get, roles))
+        return
+    _ = i18n.get
+    lines: list[str] = []
+    if open_tasks:
+        lines.append(_("my-tasks-open"))
+        lines += [_("my-tasks-line", id=t.id, kind=t.kind, status=t.status) for t in open_tasks]
+    if done:
+        if lines:
+            lines.append("")
+        lines.append(_("my-tasks-done", count=len(done), hours=f"{volunteer.hours:g}"))
+        lines += [
+            _(
+                "my-tasks-done-line",
+                id=t.id,
+                kind=t.kind,
+                date=t.done_at.strftime("%d.%m.%Y") if t.done_at else "-",
+                hours=f"{t.hours or 0:g}",
+            )
+            for t in done
+        ]
+    await message.answer("\n".join(lines), reply_markup=kb.my_tasks(_, open_tasks))
