@@ -536,3 +536,25 @@ async def test_form_survives_a_restart_and_forget_erases_requests(
     request = await _request(runner, 1)
     assert request.status == "cancelled"
     assert request.person_name == "—" and request.address == "—" and request.person_phone is None
+
+
+async def test_nobody_fits_so_the_coordinators_hear_of_it(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    runner = await _bot(start_bot)
+    hq = await _person(emulator, ADMIN_ID, "Штаб", "ru")
+    coal = await _person(emulator, 9401, "Ольга", "ru")
+    await _volunteers(runner, [coal], skills=("coal",))  # fits no grocery request
+    maria = await _person(emulator, 9402, "Мария", "ru")
+    await _fill_for_other_ru(maria)
+    maria.mark_read()
+    await maria.press("✅ Подтвердить")
+    [created] = await maria.wait_messages(1)
+    assert created.body.startswith("✅ Заявка № 1 принята. Свободных волонтёров")
+    [note] = await hq.wait_messages(1, timeout=10)
+    assert note.body.startswith(
+        "⚠️ Заявка № 1 (Продукты, Юргинский городской округ) без исполнителя"
+    )
+    assert not any(word in note.body for word in PERSONAL)
+    await asyncio.sleep(0.3)
+    assert not [m for m in coal.messages if m.body.startswith("🆕 Задача")]
