@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -232,6 +233,15 @@ async def _load_territories(
     logger.info("%s (%s)", report.summary(), name)
 
 
+def _join_sqlite_threads(timeout: float = 2.0) -> None:
+    """Wait for aiosqlite's worker threads to finish. A connection that failed to open still
+    answers its stop request through the event loop; if asyncio.run() has closed the loop by
+    then, the thread dies with "Event loop is closed" printed at exit (seen in CI)."""
+    for thread in threading.enumerate():
+        if "_connection_worker_thread" in thread.name and thread is not threading.current_thread():
+            thread.join(timeout)
+
+
 async def create_app(
     settings: Settings,
     *,
@@ -249,6 +259,7 @@ async def create_app(
     except BaseException:
         # Close the pool now: a connection thread left for interpreter exit prints a traceback.
         await engine.dispose()
+        await asyncio.to_thread(_join_sqlite_threads)
         raise
     translator = Translator(settings.default_locale)
     storage, isolation = await _build_storage(settings, sessionmaker, clock)

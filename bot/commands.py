@@ -30,12 +30,18 @@ COORDINATOR_COMMANDS = ("requests", "hotline", "applications", "volunteers", "te
 HQ_COMMANDS = ("appoint", "coordinators", "audit", "stats", "delivery", "scheduler")
 
 
-def commands_for(translator: Translator, locale: str, roles: Roles) -> list[BotCommand]:
+def commands_of(roles: Roles) -> list[str]:
+    """The commands this person may use."""
     names = list(CITIZEN_COMMANDS)
     if roles.is_coordinator:
         names += COORDINATOR_COMMANDS
     if roles.is_hq:
         names += HQ_COMMANDS
+    return names
+
+
+def commands_for(translator: Translator, locale: str, roles: Roles) -> list[BotCommand]:
+    names = commands_of(roles)
     return [
         BotCommand(command=name, description=translator.get(locale, f"cmd-{name}"))
         for name in names

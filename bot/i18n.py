@@ -13,6 +13,7 @@ from typing import Any
 from aiogram.types import User as TgUser
 from aiogram_i18n.cores import FluentRuntimeCore
 from aiogram_i18n.managers import BaseManager
+from fluent.runtime.types import fluent_number
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -26,7 +27,21 @@ def locales_dir() -> Path:
     return Path(str(files("locales")))
 
 
+def _plain_numbers(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Numbers without digit grouping: "№ 1234", not "№ 1 234" (Fluent groups by default);
+    still numbers, so plural variants and the decimal comma ("1,5") keep working."""
+    return {
+        key: fluent_number(value, useGrouping=False)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else value
+        for key, value in kwargs.items()
+    }
+
+
 class _FluentCore(FluentRuntimeCore):
+    def get(self, message: str, locale: str | None = None, /, **kwargs: Any) -> str:
+        return super().get(message, locale, **_plain_numbers(kwargs))
+
     @staticmethod
     def _extract_locales(path: Path) -> list[str]:
         # Only folders holding .ftl files: a __pycache__ beside them is not a language.

@@ -44,7 +44,7 @@ def profile_card(_: Gettext, volunteer: Volunteer, territory: str) -> str:
         "profile-card",
         id=volunteer.id,
         tasks=volunteer.tasks_done,
-        hours=f"{volunteer.hours:g}",
+        hours=volunteer.hours,
         **volunteer_fields(
             _,
             name=volunteer.name,

@@ -12,13 +12,25 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.commands import COORDINATOR_COMMANDS, HQ_COMMANDS
+from bot.commands import COORDINATOR_COMMANDS, HQ_COMMANDS, commands_of
 from bot.keyboards.menus import cancel_menu, main_menu
 from bot.services import audit
 from bot.services.users import Roles
 
 router = Router(name=__name__)
 logger = logging.getLogger(__name__)
+
+
+@router.message(F.text.startswith("/"), ~StateFilter(None))
+async def command_in_form(
+    message: Message, i18n: I18nContext, roles: Roles, db: AsyncSession, clock: Clock
+) -> None:
+    """A command of the person's own that waits for no form (e.g. /hotline while filling one
+    in): finish or cancel first. Anything else is unknown, as outside a form."""
+    if _command_name(message.text or "") in commands_of(roles):
+        await message.answer(i18n.get("form-finish-first"), reply_markup=cancel_menu(i18n.get))
+        return
+    await unknown_text(message, i18n, roles, db, clock)
 
 
 @router.message(F.text.startswith("/"))
@@ -38,7 +50,8 @@ async def unknown_text(
     message: Message, i18n: I18nContext, roles: Roles, db: AsyncSession, clock: Clock
 ) -> None:
     command = _command_name(message.text or "")
-    if command in COORDINATOR_COMMANDS or command in HQ_COMMANDS:
+    restricted = command in COORDINATOR_COMMANDS or command in HQ_COMMANDS
+    if restricted and command not in commands_of(roles):
         # Someone without the role tried a coordinator command: the same answer as for any
         # unknown text (nothing leaks), and a line in the audit log for the HQ.
         logger.warning("user=%s tried coordinator command /%s", message.chat.id, command)
@@ -66,7 +79,7 @@ async def unknown_media(message: Message, i18n: I18nContext, roles: Roles) -> No
 
 
 # Callback prefixes of coordinator tools (bot/keyboards/callbacks.py).
-COORDINATOR_CALLBACKS = frozenset({"va", "vc", "dm", "au", "tp", "cf"})
+COORDINATOR_CALLBACKS = frozenset({"va", "vc", "dm", "au", "tp", "cf", "cr"})
 
 
 @router.callback_query()

@@ -98,4 +98,5 @@ class RequestPush(Base):
     push_round: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger)
     declined: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str | None] = mapped_column(String(300))  # why they cannot do it
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,6 +8,7 @@ hears of every step. Messages go through the outbox in each recipient's language
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from bot.services import volunteers
 from bot.services.outbox import Button, OutgoingMessage, Text, enqueue
 from bot.services.users import locale_of
 from models import (
+    AuditEntry,
     HelpRequest,
     OutboxMessage,
     Priority,
@@ -43,6 +45,7 @@ KIND_SKILLS: dict[str, str | None] = {
     RequestKind.OTHER: None,
 }
 OPEN = (RequestStatus.NEW, RequestStatus.TAKEN, RequestStatus.ON_WAY)
+DECLINE_REASON_MAX = 300  # request_pushes.reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,7 @@ class Draft:
     planned_on: date | None = None
     time_window: str | None = None
     form_token: str | None = None
+    consent_at: datetime | None = None  # when consent was given (the form's step); else now
 
 
 async def by_form_token(session: AsyncSession, token: str | None) -> HelpRequest | None:
@@ -104,7 +108,7 @@ async def create(session: AsyncSession, draft: Draft, now: datetime) -> HelpRequ
         status=RequestStatus.NEW,
         push_round=0,
         door_code=f"{secrets.randbelow(10_000):04d}",
-        consent_at=now,
+        consent_at=draft.consent_at or now,
         consent_version=CONSENT_VERSION,
         created_at=now,
         updated_at=now,
@@ -206,6 +210,45 @@ def when_args(request: HelpRequest) -> dict[str, str]:
     }
 
 
+async def offer_or_escalate(
+    session: AsyncSession,
+    request: HelpRequest,
+    now: datetime,
+    *,
+    take_data: str,
+    default_locale: str,
+    admin_ids: Collection[int],
+) -> list[int]:
+    """Offer the request; when nobody fits, the territory's coordinators and the HQ hear of it,
+    so no request is left without an owner. The note names no person."""
+    offered = await offer(session, request, now, take_data=take_data, default_locale=default_locale)
+    if offered:
+        return offered
+    territory = await session.get(Territory, request.territory_id)
+    for coordinator_id in await volunteers.coordinators_of(
+        session, request.territory_id, admin_ids
+    ):
+        locale = await locale_of(session, coordinator_id, default_locale)
+        await enqueue(
+            session,
+            chat_id=coordinator_id,
+            message=OutgoingMessage(
+                Text(
+                    key="coord-request-unmatched",
+                    args={
+                        "id": request.id,
+                        "kind": request.kind,
+                        "territory": html.quote(territory.name(locale) if territory else "?"),
+                    },
+                ),
+                locale=locale,
+            ),
+            key=f"req:{request.id}:r{request.push_round}:unmatched:{coordinator_id}",
+            now=now,
+        )
+    return []
+
+
 @dataclass(frozen=True, slots=True)
 class TakeResult:
     won: bool
@@ -270,6 +313,7 @@ async def _tell_requester(
         key=f"req:{request.id}:{key}:{request.push_round}",
         now=now,
         priority=Priority.URGENT,
+        personal=True,  # names a volunteer, a code or a coordinator's reason
     )
 
 
@@ -340,8 +384,10 @@ async def cannot(
     now: datetime,
     take_data: str,
     default_locale: str,
+    admin_ids: Collection[int],
 ) -> bool:
-    """The volunteer cannot do it: back to "new", offered again, never to them."""
+    """The volunteer cannot do it: back to "new", offered again, never to them (or, when
+    nobody else fits, to the coordinators). The reason stays for the coordinators' card."""
     result = await session.execute(
         update(HelpRequest)
         .where(
@@ -363,13 +409,56 @@ async def cannot(
     await session.execute(
         update(RequestPush)
         .where(RequestPush.request_id == request.id, RequestPush.volunteer_id == volunteer.id)
-        .values(declined=True)
+        .values(declined=True, reason=reason[:DECLINE_REASON_MAX])
     )
     await session.refresh(request)
     await _tell_requester(session, request, "request-searching-again", now, {})
-    await offer(session, request, now, take_data=take_data, default_locale=default_locale)
-    del reason  # kept by the caller's audit/report; the requester is not told a volunteer's reasons
+    await offer_or_escalate(
+        session,
+        request,
+        now,
+        take_data=take_data,
+        default_locale=default_locale,
+        admin_ids=admin_ids,
+    )
     return True
+
+
+async def release_tasks(
+    session: AsyncSession,
+    volunteer: Volunteer,
+    *,
+    reason: str,
+    now: datetime,
+    take_data: Callable[[int], str],
+    default_locale: str,
+    admin_ids: Collection[int],
+) -> int:
+    """A volunteer who leaves, is blocked or erases their data hands their open tasks back:
+    each is offered to the others (and its requester told). Returns how many."""
+    open_tasks, _done = await tasks_of(session, volunteer.id, done_limit=0)
+    for task in open_tasks:
+        await cannot(
+            session,
+            task,
+            volunteer,
+            reason=reason,
+            now=now,
+            take_data=take_data(task.id),
+            default_locale=default_locale,
+            admin_ids=admin_ids,
+        )
+    return len(open_tasks)
+
+
+async def declines_of(session: AsyncSession, request_id: int) -> list[tuple[int, str | None]]:
+    """(volunteer id, reason) of everyone who said they cannot do this request."""
+    rows = await session.execute(
+        select(RequestPush.volunteer_id, RequestPush.reason)
+        .where(RequestPush.request_id == request_id, RequestPush.declined.is_(True))
+        .distinct()
+    )
+    return [(row[0], row[1]) for row in rows.all()]
 
 
 async def _close(
@@ -449,14 +538,10 @@ async def fail(session: AsyncSession, request_id: int, reason: str, now: datetim
 
 
 async def rate(
-    session: AsyncSession,
-    request_id: int,
-    requester_id: int,
-    rating: int,
-    comment: str | None,
-    now: datetime,
+    session: AsyncSession, request_id: int, requester_id: int, rating: int, now: datetime
 ) -> bool:
-    """The requester rates a done request once; the volunteer receives the thanks."""
+    """The requester rates a done request once; the volunteer receives the thanks at once (a
+    comment, if any, follows with ``add_comment``)."""
     result = await session.execute(
         update(HelpRequest)
         .where(
@@ -465,33 +550,67 @@ async def rate(
             HelpRequest.status == RequestStatus.DONE,
             HelpRequest.rating.is_(None),
         )
-        .values(rating=rating, rating_comment=comment, updated_at=now)
+        .values(rating=rating, updated_at=now)
         .returning(HelpRequest.volunteer_id)
     )
     row = result.first()
     if row is None:
         return False
-    volunteer = await session.get(Volunteer, row[0]) if row[0] is not None else None
-    if volunteer is not None:
-        key = "request-thanks-comment" if comment else "request-thanks"
-        await enqueue(
-            session,
-            chat_id=volunteer.user_id,
-            message=OutgoingMessage(
-                Text(
-                    key=key,
-                    args={
-                        "id": request_id,
-                        "stars": "★" * rating + "☆" * (5 - rating),
-                        "comment": html.quote(comment or ""),
-                    },
-                )
-            ),
-            key=f"req:{request_id}:thanks",
-            now=now,
-            personal=True,
-        )
+    await _tell_volunteer(
+        session,
+        row[0],
+        Text(
+            key="request-thanks",
+            args={"id": request_id, "stars": "★" * rating + "☆" * (5 - rating)},
+        ),
+        f"req:{request_id}:thanks",
+        now,
+    )
     return True
+
+
+async def add_comment(
+    session: AsyncSession, request_id: int, requester_id: int, comment: str, now: datetime
+) -> bool:
+    """Words of thanks after the rating, once; they reach the volunteer."""
+    result = await session.execute(
+        update(HelpRequest)
+        .where(
+            HelpRequest.id == request_id,
+            HelpRequest.requester_id == requester_id,
+            HelpRequest.rating.is_not(None),
+            HelpRequest.rating_comment.is_(None),
+        )
+        .values(rating_comment=comment, updated_at=now)
+        .returning(HelpRequest.volunteer_id)
+    )
+    row = result.first()
+    if row is None:
+        return False
+    await _tell_volunteer(
+        session,
+        row[0],
+        Text(key="request-thanks-comment", args={"id": request_id, "comment": html.quote(comment)}),
+        f"req:{request_id}:thanks-comment",
+        now,
+    )
+    return True
+
+
+async def _tell_volunteer(
+    session: AsyncSession, volunteer_id: int | None, text: Text, key: str, now: datetime
+) -> None:
+    volunteer = await session.get(Volunteer, volunteer_id) if volunteer_id is not None else None
+    if volunteer is None:
+        return
+    await enqueue(
+        session,
+        chat_id=volunteer.user_id,
+        message=OutgoingMessage(text),
+        key=key,
+        now=now,
+        personal=True,
+    )
 
 
 async def requests_of(
@@ -561,6 +680,7 @@ async def erase(session: AsyncSession, request: HelpRequest, now: datetime) -> N
     request.person_name = ERASED
     request.person_phone = None
     request.person_age = None
+    request.self_isolation = None  # health data
     request.caller_phone = None
     request.address = ERASED
     request.lat = request.lon = None
@@ -576,6 +696,20 @@ async def erase(session: AsyncSession, request: HelpRequest, now: datetime) -> N
         .where(OutboxMessage.personal.is_(True))
         .values(payload={"purged": True})
     )
+    await session.execute(
+        update(RequestPush).where(RequestPush.request_id == request.id).values(reason=None)
+    )
+    await session.execute(  # volunteers' and coordinators' reasons may describe the person
+        update(AuditEntry).where(AuditEntry.target == f"request:{request.id}").values(details={})
+    )
+
+
+async def close_and_erase(session: AsyncSession, request: HelpRequest, now: datetime) -> None:
+    """Erasure on the person's demand: an open request is cancelled first (whoever holds the
+    task or its offer is told), so nobody goes to an address that is no longer there."""
+    await _close(session, request.id, RequestStatus.CANCELLED, now)
+    await session.refresh(request)
+    await erase(session, request, now)
 
 
 async def forget_requester(session: AsyncSession, user_id: int, now: datetime) -> None:
@@ -584,7 +718,5 @@ async def forget_requester(session: AsyncSession, user_id: int, now: datetime) -
     mine = select(HelpRequest).where(HelpRequest.requester_id == user_id)
     rows = list((await session.scalars(mine)).all())
     for request in rows:
-        await _close(session, request.id, RequestStatus.CANCELLED, now, requester_id=user_id)
-        await session.refresh(request)
-        await erase(session, request, now)
+        await close_and_erase(session, request, now)
     await session.flush()

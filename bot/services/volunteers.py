@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
@@ -203,7 +204,7 @@ async def decide(
 
 
 async def coordinators_of(
-    session: AsyncSession, territory_id: int, admin_ids: list[int]
+    session: AsyncSession, territory_id: int, admin_ids: Collection[int]
 ) -> list[int]:
     """Who decides on an application from this territory: its coordinators and the HQ."""
     rows = await session.scalars(

@@ -33,12 +33,11 @@ class Rating(StatesGroup):
     comment = State()
 
 
-@router.message(Command("myrequests", ignore_case=True))
-@router.message(Button("btn-my-requests"))
+@router.message(Command("myrequests", ignore_case=True), StateFilter(None))
+@router.message(Button("btn-my-requests"), StateFilter(None))
 async def cmd_my_requests(
     message: Message, state: FSMContext, i18n: I18nContext, db: AsyncSession, roles: Roles
 ) -> None:
-    await state.clear()
     requests = await help_requests.requests_of(db, message.chat.id, limit=LIST_SIZE)
     await db.commit()
     if not requests:
@@ -186,19 +185,26 @@ async def cb_star(
     state: FSMContext,
     i18n: I18nContext,
     db: AsyncSession,
+    clock: Clock,
     bot: Bot,
 ) -> None:
-    request = await _own(db, callback_data.id, query.from_user.id)
+    rating = callback_data.value
+    # The stars count at once (and thank the volunteer); the comment is an optional extra.
+    rated = 1 <= rating <= 5 and await help_requests.rate(
+        db, callback_data.id, query.from_user.id, rating, clock.now()
+    )
     await db.commit()
-    valid = 1 <= callback_data.value <= 5
-    if not valid or request is None or request.status != RequestStatus.DONE or request.rating:
+    if not rated:
         callback_answer.text = i18n.get("rq-cannot-rate")
         callback_answer.show_alert = True
         return
     if isinstance(query.message, Message):
-        await edit_text(query.message, f"{query.message.html_text} {'★' * callback_data.value}")
+        await edit_text(query.message, f"{query.message.html_text} {'★' * rating}")
+    if await state.get_state() is not None:  # another form is open: do not wipe it
+        await bot.send_message(query.from_user.id, i18n.get("rq-rated"))
+        return
     await state.set_state(Rating.comment)
-    await state.set_data({"request_id": request.id, "rating": callback_data.value})
+    await state.set_data({"request_id": callback_data.id})
     await bot.send_message(
         query.from_user.id,
         i18n.get("rq-ask-comment"),
@@ -215,7 +221,8 @@ async def process_comment_skip(
     clock: Clock,
     roles: Roles,
 ) -> None:
-    await _save_rating(message, state, i18n, db, clock, roles, None)
+    await state.clear()
+    await message.answer(i18n.get("rq-rated"), reply_markup=main_menu(i18n.get, roles))
 
 
 @router.message(Rating.comment, ANSWER)
@@ -246,14 +253,12 @@ async def _save_rating(
     db: AsyncSession,
     clock: Clock,
     roles: Roles,
-    comment: str | None,
+    comment: str,
 ) -> None:
     data = await state.get_data()
     await state.clear()
-    rated = await help_requests.rate(
-        db, int(data["request_id"]), message.chat.id, int(data["rating"]), comment, clock.now()
+    await help_requests.add_comment(
+        db, int(data["request_id"]), message.chat.id, comment, clock.now()
     )
     await db.commit()
-    await message.answer(
-        i18n.get("rq-rated" if rated else "rq-cannot-rate"), reply_markup=main_menu(i18n.get, roles)
-    )
+    await message.answer(i18n.get("rq-rated"), reply_markup=main_menu(i18n.get, roles))

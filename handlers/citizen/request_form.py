@@ -5,6 +5,7 @@ a restart. A coordinator fills the same form for a hotline caller (/hotline)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -28,9 +29,8 @@ from bot.keyboards.volunteers import step_menu
 from bot.keyboards.volunteers import territories as territory_picker
 from bot.presenters import who_line
 from bot.services import audit, help_requests, volunteers
-from bot.services.outbox import OutgoingMessage, Text, enqueue
 from bot.services.territories import all_territories, contains_point, options_under
-from bot.services.users import Roles, locale_of
+from bot.services.users import Roles
 from bot.telegram import edit_text
 from models import RequestKind, Territory
 
@@ -39,7 +39,9 @@ router = Router(name=__name__)
 NAME_MAX = 100
 ADDRESS_MIN, ADDRESS_MAX = 5, 300
 DETAILS_MIN, DETAILS_MAX = 3, 1000
-WINDOW_MAX = 50
+WINDOW_MAX = 30
+# A typed window goes to every volunteer offered the request: no phone numbers in it.
+LONG_NUMBER = re.compile(r"\d{3,}")
 PLANNED_DAYS_MAX = 60
 
 
@@ -72,7 +74,7 @@ EDIT_GROUPS: dict[str, tuple[State, ...]] = {
         RequestForm.phone,
         RequestForm.isolation,
     ),
-    "territory": (RequestForm.territory,),
+    "territory": (RequestForm.territory, RequestForm.pin),
     "address": (RequestForm.address, RequestForm.pin),
     "details": (RequestForm.details,),
     "when": (RequestForm.urgency, RequestForm.date, RequestForm.window),
@@ -99,6 +101,39 @@ def steps_for(data: dict[str, object]) -> list[State]:
         steps.append(RequestForm.date)
     steps += [RequestForm.window, RequestForm.consent]
     return steps
+
+
+# What each step must leave in the form's data (the pin is optional).
+REQUIRED: dict[str | None, str] = {
+    RequestForm.caller_phone.state: "caller_phone",
+    RequestForm.kind.state: "kind",
+    RequestForm.who.state: "for_other",
+    RequestForm.name.state: "name",
+    RequestForm.age.state: "age",
+    RequestForm.phone.state: "phone",
+    RequestForm.isolation.state: "isolation",
+    RequestForm.territory.state: "territory_id",
+    RequestForm.address.state: "address",
+    RequestForm.details.state: "details",
+    RequestForm.urgency.state: "urgency",
+    RequestForm.date.state: "planned_on",
+    RequestForm.window.state: "window",
+    RequestForm.consent.state: "consent_at",
+}
+
+
+def first_missing(data: dict[str, object]) -> State | None:
+    """The first step whose answer is missing (e.g. a new person's age after "for whom" was
+    edited and Back pressed): the summary and the confirmation send the person there."""
+    for step in steps_for(data):
+        key = REQUIRED.get(str(step.state))
+        if key is not None and data.get(key) is None:
+            return step
+    return None
+
+
+def group_of(step: State) -> str | None:
+    return next((name for name, group in EDIT_GROUPS.items() if step in group), None)
 
 
 # --- entry ----------------------------------------------------------------------------------
@@ -259,15 +294,18 @@ async def form_back(
 ) -> None:
     data = await state.get_data()
     current = await state.get_state()
-    if data.get("editing") or current == RequestForm.summary.state:
-        if current == RequestForm.summary.state:
-            await _ask(message, state, i18n, db, RequestForm.consent)
-        else:
-            await _show_summary(message, state, i18n, db)
+    if current == RequestForm.summary.state:
+        await _ask(message, state, i18n, db, RequestForm.consent)
         return
     steps = steps_for(data)
     index = next((i for i, s in enumerate(steps) if s.state == current), 0)
-    await _ask(message, state, i18n, db, steps[max(0, index - 1)])
+    previous = steps[max(0, index - 1)]
+    editing = data.get("editing")
+    if editing and (index == 0 or previous not in EDIT_GROUPS.get(str(editing), ())):
+        # Back from the first step of an edit: the summary (which asks for anything missing).
+        await _show_summary(message, state, i18n, db)
+        return
+    await _ask(message, state, i18n, db, previous)
 
 
 @router.message(RequestForm.caller_phone, ANSWER)
@@ -337,7 +375,7 @@ async def process_age(
     message: Message, state: FSMContext, i18n: I18nContext, db: AsyncSession
 ) -> None:
     text = (message.text or "").strip()
-    age = int(text) if text.isdigit() else None
+    age = int(text) if text.isdecimal() and text.isascii() else None
     if age is None or not 1 <= age <= 120:
         await message.answer(i18n.get("rq-bad-age"))
         return
@@ -570,8 +608,9 @@ async def process_window(
     message: Message, state: FSMContext, i18n: I18nContext, db: AsyncSession
 ) -> None:
     window = " ".join((message.text or "").split())
-    if not 1 <= len(window) <= WINDOW_MAX or window in kb.WINDOWS:
-        await message.answer(i18n.get("rq-bad-window"))
+    too_long = not 1 <= len(window) <= WINDOW_MAX
+    if too_long or window in kb.WINDOWS or LONG_NUMBER.search(window):
+        await message.answer(i18n.get("rq-bad-window", max=WINDOW_MAX))
         return
     await state.update_data(window=window)
     await _next(message, state, i18n, db)
@@ -593,9 +632,10 @@ async def _show_summary(
     message: Message, state: FSMContext, i18n: I18nContext, db: AsyncSession
 ) -> None:
     data = await state.get_data()
-    if not data.get("consent_at"):  # a new person since the consent was given
-        await state.update_data(editing=None)
-        await _ask(message, state, i18n, db, RequestForm.consent)
+    missing = first_missing(data)
+    if missing is not None:  # e.g. a new person since the consent was given
+        await state.update_data(editing=group_of(missing))
+        await _ask(message, state, i18n, db, missing)
         return
     await state.set_state(RequestForm.summary)
     await state.update_data(editing=None)
@@ -666,6 +706,14 @@ async def cb_confirm(
     data = await state.get_data()
     now = clock.now()
     hotline = bool(data.get("hotline"))
+    planned = _planned(data)
+    if planned is not None and planned <= await _today(db, {**data, "now": now.isoformat()}):
+        await state.update_data(planned_on=None)  # the form waited for days: the date passed
+        data = await state.get_data()
+    if first_missing(data) is not None:
+        if isinstance(query.message, Message):
+            await _show_summary(query.message, state, i18n, db)
+        return
     if hotline and not roles.can_act_in(int(data["territory_id"])):
         await state.clear()
         await bot.send_message(query.from_user.id, i18n.get("rq-out-of-scope"))
@@ -690,20 +738,20 @@ async def cb_confirm(
         planned_on=_planned(data),
         time_window=data["window"],
         form_token=data.get("form_token"),
+        consent_at=datetime.fromisoformat(data["consent_at"]),
     )
     existing = await help_requests.by_form_token(db, draft.form_token)
     request = existing or await help_requests.create(db, draft, now)
     offered: list[int] = []
     if not existing:
-        offered = await help_requests.offer(
+        offered = await help_requests.offer_or_escalate(
             db,
             request,
             now,
             take_data=kb.take_data(request.id),
             default_locale=settings.default_locale,
+            admin_ids=settings.admin_ids,
         )
-        if not offered:
-            await _escalate(db, request.id, request.kind, request.territory_id, settings, now)
         if hotline:
             await audit.record(
                 db,
@@ -724,38 +772,6 @@ async def cb_confirm(
     else:
         text = i18n.get("rq-created-unmatched", id=request.id)
     await bot.send_message(query.from_user.id, text, reply_markup=main_menu(i18n.get, roles))
-
-
-async def _escalate(
-    db: AsyncSession,
-    request_id: int,
-    kind: str,
-    territory_id: int,
-    settings: Settings,
-    now: datetime,
-) -> None:
-    """Nobody fits: the territory's coordinators (and the HQ) hear of it, so nothing is left
-    without an owner. The message names no person."""
-    territory = await db.get(Territory, territory_id)
-    for coordinator_id in await volunteers.coordinators_of(db, territory_id, settings.admin_ids):
-        locale = await locale_of(db, coordinator_id, settings.default_locale)
-        await enqueue(
-            db,
-            chat_id=coordinator_id,
-            message=OutgoingMessage(
-                Text(
-                    key="coord-request-unmatched",
-                    args={
-                        "id": request_id,
-                        "kind": kind,
-                        "territory": html.quote(territory.name(locale) if territory else "?"),
-                    },
-                ),
-                locale=locale,
-            ),
-            key=f"req:{request_id}:unmatched:{coordinator_id}",
-            now=now,
-        )
 
 
 # --- anything else while the form is open: the step's question again ----------------------
@@ -779,5 +795,10 @@ async def form_unexpected(
     }
     key = hints.get(str(current), "form-use-buttons")
     await message.answer(
-        i18n.get(key, max=DETAILS_MAX, length=len(message.text or ""), example=example)
+        i18n.get(
+            key,
+            max=WINDOW_MAX if key == "rq-bad-window" else DETAILS_MAX,
+            length=len(message.text or ""),
+            example=example,
+        )
     )

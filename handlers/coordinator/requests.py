@@ -112,7 +112,7 @@ async def _in_scope(
 ) -> HelpRequest | None:
     request = await db.get(HelpRequest, request_id)
     if request is None or not roles.can_act_in(request.territory_id):
-        callback_answer.text = i18n.get("application-not-yours" if request else "stale-button")
+        callback_answer.text = i18n.get("coord-request-not-yours" if request else "stale-button")
         callback_answer.show_alert = True
         return None
     return request
@@ -152,11 +152,20 @@ async def card(i18n: I18nContext, db: AsyncSession, request: HelpRequest) -> str
             _(
                 "coord-request-report",
                 report=html.quote(request.report),
-                hours=f"{request.hours or 0:g}",
+                hours=request.hours or 0,
             )
         )
     if request.rating:
         lines.append(_("coord-request-rating", stars="★" * request.rating))
+    for volunteer_id, reason in await help_requests.declines_of(db, request.id):
+        declined = await db.get(Volunteer, volunteer_id)
+        lines.append(
+            _(
+                "coord-request-declined",
+                name=html.quote(declined.name if declined else "-"),
+                reason=html.quote(reason or "-"),
+            )
+        )
     if request.close_reason:
         lines.append(_("request-card-reason", reason=html.quote(request.close_reason)))
     return "\n".join(lines)
@@ -215,6 +224,10 @@ async def cb_fail(
         )
         callback_answer.show_alert = True
         return
+    if await state.get_state() is not None:  # another form is open: do not wipe it
+        callback_answer.text = i18n.get("form-finish-first")
+        callback_answer.show_alert = True
+        return
     await state.set_state(FailReason.reason)
     await state.set_data({"request_id": request.id})
     await bot.send_message(
@@ -240,12 +253,14 @@ async def process_fail_reason(
     request_id = int((await state.get_data())["request_id"])
     await state.clear()
     request = await db.get(HelpRequest, request_id)
+    if request is None or not roles.can_act_in(request.territory_id):
+        await db.commit()
+        await message.answer(
+            i18n.get("coord-request-not-yours"), reply_markup=main_menu(i18n.get, roles)
+        )
+        return
     now = clock.now()
-    failed = (
-        request is not None
-        and roles.can_act_in(request.territory_id)
-        and await help_requests.fail(db, request_id, reason, now)
-    )
+    failed = await help_requests.fail(db, request_id, reason, now)
     if failed:
         await audit.record(
             db,
@@ -256,7 +271,8 @@ async def process_fail_reason(
             target=f"request:{request_id}",
             details={"reason": reason},
         )
-    status = request.status if request is not None else "failed"
+    await db.refresh(request)
+    status = request.status
     await db.commit()
     key = "coord-request-failed" if failed else "coord-request-not-open"
     await message.answer(
@@ -305,7 +321,7 @@ async def cb_erase(
         await db.commit()
         return
     now = clock.now()
-    await help_requests.erase(db, request, now)
+    await help_requests.close_and_erase(db, request, now)
     await audit.record(
         db,
         actor_id=query.from_user.id,

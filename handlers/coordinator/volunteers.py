@@ -13,11 +13,13 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.config import Settings
 from bot.filters import ANSWER
 from bot.keyboards.callbacks import VolunteerCb
 from bot.keyboards.menus import cancel_menu, main_menu
+from bot.keyboards.requests import take_data
 from bot.presenters import profile_card
-from bot.services import audit, outbox, volunteers
+from bot.services import audit, help_requests, outbox, volunteers
 from bot.services.outbox import OutgoingMessage, Text
 from bot.services.users import Roles
 from handlers.coordinator.scope import volunteer_in_scope
@@ -159,6 +161,7 @@ async def process_block_reason(
     db: AsyncSession,
     roles: Roles,
     clock: Clock,
+    settings: Settings,
 ) -> None:
     reason = volunteers.clean_reason(message.text)
     if reason is None:
@@ -173,7 +176,9 @@ async def process_block_reason(
             i18n.get("application-not-yours"), reply_markup=main_menu(i18n.get, roles)
         )
         return
-    changed = await _set_blocked(db, volunteer, block, reason, message.chat.id, roles, clock)
+    changed = await _set_blocked(
+        db, volunteer, block, reason, message.chat.id, roles, clock, settings
+    )
     done = "block-done" if block else "unblock-done"
     key = done if changed else "volunteer-state-unchanged"
     await message.answer(i18n.get(key, id=volunteer.id), reply_markup=main_menu(i18n.get, roles))
@@ -192,12 +197,23 @@ async def _set_blocked(
     actor_id: int,
     roles: Roles,
     clock: Clock,
+    settings: Settings,
 ) -> bool:
     """True when this call changed the state (another coordinator may have been first)."""
     now = clock.now()
     if not await volunteers.set_blocked(db, volunteer, blocked, reason, actor_id, now):
         await db.commit()
         return False
+    if blocked:  # whatever they held goes to the others
+        await help_requests.release_tasks(
+            db,
+            volunteer,
+            reason="blocked",
+            now=now,
+            take_data=take_data,
+            default_locale=settings.default_locale,
+            admin_ids=settings.admin_ids,
+        )
     entry = await audit.record(
         db,
         actor_id=actor_id,

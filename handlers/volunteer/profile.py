@@ -207,11 +207,13 @@ async def cb_leave(
     clock: Clock,
     bot: Bot,
     translator: Translator,
+    settings: Settings,
 ) -> None:
     volunteer = await _own_profile(query, db)
     if volunteer is None:
         await db.commit()
         return
+    await hand_back_tasks(db, volunteer, "left", clock, settings)
     await volunteers.leave(db, volunteer, clock.now())
     await db.commit()
     citizen = Roles()
@@ -219,6 +221,21 @@ async def cb_leave(
         await edit_text(query.message, i18n.get("leave-done"))
     await bot.send_message(
         query.from_user.id, i18n.get("menu-shown"), reply_markup=main_menu(i18n.get, citizen)
+    )
+
+
+async def hand_back_tasks(
+    db: AsyncSession, volunteer: Volunteer, reason: str, clock: Clock, settings: Settings
+) -> None:
+    """A volunteer who leaves or erases their data hands their open tasks to the others."""
+    await help_requests.release_tasks(
+        db,
+        volunteer,
+        reason=reason,
+        now=clock.now(),
+        take_data=take_data,
+        default_locale=settings.default_locale,
+        admin_ids=settings.admin_ids,
     )
 
 
@@ -247,18 +264,8 @@ async def cb_forget(
     await state.clear()
     now = clock.now()
     volunteer = await volunteers.profile_of(db, query.from_user.id)
-    if volunteer is not None:  # their tasks go back to the others first
-        open_tasks, _done = await help_requests.tasks_of(db, volunteer.id)
-        for task in open_tasks:
-            await help_requests.cannot(
-                db,
-                task,
-                volunteer,
-                reason="forget",
-                now=now,
-                take_data=take_data(task.id),
-                default_locale=settings.default_locale,
-            )
+    if volunteer is not None:
+        await hand_back_tasks(db, volunteer, "forget", clock, settings)
     await help_requests.forget_requester(db, query.from_user.id, now)
     await volunteers.forget(db, query.from_user.id, now)
     await db.commit()

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -24,13 +27,16 @@ from bot.presenters import task_details
 from bot.services import audit, help_requests, volunteers
 from bot.services.users import Roles
 from bot.telegram import edit_text
-from models import HelpRequest, RequestPush, RequestStatus, Volunteer, VolunteerStatus
+from models import HelpRequest, RequestPush, RequestStatus, Territory, Volunteer, VolunteerStatus
 
 router = Router(name=__name__)
 
 REPORT_MIN, REPORT_MAX = 2, 1000
 REASON_MIN, REASON_MAX = 2, 300
 HOURS_MIN, HOURS_MAX = 0.25, 24.0
+# One volunteer holds at most this many tasks at once: the rest stay for the others (and
+# nobody collects a stack of strangers' addresses).
+OPEN_TASKS_MAX = 5
 
 
 class TaskReport(StatesGroup):
@@ -48,6 +54,12 @@ async def _volunteer(db: AsyncSession, user_id: int) -> Volunteer | None:
     if volunteer is None or volunteer.status != VolunteerStatus.APPROVED:
         return None
     return volunteer
+
+
+async def _paused(db: AsyncSession, volunteer: Volunteer, clock: Clock) -> bool:
+    territory = await db.get(Territory, volunteer.territory_id)
+    zone = ZoneInfo(territory.timezone) if territory else UTC
+    return volunteers.is_paused(volunteer, clock.now().astimezone(zone).date())
 
 
 async def _was_offered(db: AsyncSession, request_id: int, volunteer_id: int) -> bool:
@@ -75,9 +87,13 @@ async def cb_take(
     callback_answer.show_alert = True
     volunteer = await _volunteer(db, query.from_user.id)
     request = await db.get(HelpRequest, callback_data.id)
-    if volunteer is None:
+    if volunteer is None or await _paused(db, volunteer, clock):
         await db.commit()
         callback_answer.text = i18n.get("task-not-volunteer")
+        return
+    if request is not None and request.volunteer_id == volunteer.id:
+        await db.commit()  # a second tap of the winner
+        callback_answer.text = i18n.get("task-already-yours", id=request.id)
         return
     if request is not None and request.requester_id == query.from_user.id:
         await db.commit()
@@ -86,6 +102,11 @@ async def cb_take(
     if request is None or not await _was_offered(db, request.id, volunteer.id):
         await db.commit()
         callback_answer.text = i18n.get("task-taken-late")
+        return
+    open_tasks, _done = await help_requests.tasks_of(db, volunteer.id, done_limit=0)
+    if len(open_tasks) >= OPEN_TASKS_MAX:
+        await db.commit()
+        callback_answer.text = i18n.get("task-too-many", max=OPEN_TASKS_MAX)
         return
     result = await help_requests.take(db, request.id, volunteer, clock.now())
     await db.commit()
@@ -106,7 +127,7 @@ async def cb_take(
 async def _own_task(
     db: AsyncSession, request_id: int, user_id: int
 ) -> tuple[Volunteer, HelpRequest] | None:
-    volunteer = await volunteers.profile_of(db, user_id)
+    volunteer = await _volunteer(db, user_id)  # a blocked or departed one holds no task
     request = await db.get(HelpRequest, request_id)
     if volunteer is None or request is None or request.volunteer_id != volunteer.id:
         return None
@@ -182,6 +203,10 @@ async def cb_done_or_cannot(
     await db.commit()
     if not _still_open(own):
         callback_answer.text = i18n.get("task-not-yours")
+        callback_answer.show_alert = True
+        return
+    if await state.get_state() is not None:  # another form is open: do not wipe it
+        callback_answer.text = i18n.get("form-finish-first")
         callback_answer.show_alert = True
         return
     await state.set_data({"request_id": callback_data.id})
@@ -297,7 +322,7 @@ async def _complete(
         await message.answer(i18n.get("task-not-yours"), reply_markup=menu)
         return
     await message.answer(
-        i18n.get("task-done", id=data["request_id"], hours=f"{hours:g}"), reply_markup=menu
+        i18n.get("task-done", id=data["request_id"], hours=hours), reply_markup=menu
     )
 
 
@@ -328,6 +353,7 @@ async def process_reason(
         now=now,
         take_data=kb.take_data(request_id),
         default_locale=settings.default_locale,
+        admin_ids=settings.admin_ids,
     )
     if declined:
         await audit.record(
@@ -355,8 +381,8 @@ async def task_form_unexpected(message: Message, state: FSMContext, i18n: I18nCo
     await message.answer(i18n.get(hints.get(str(await state.get_state()), "form-use-buttons")))
 
 
-@router.message(Command("tasks", ignore_case=True))
-@router.message(Button("btn-my-tasks"))
+@router.message(Command("tasks", ignore_case=True), StateFilter(None))
+@router.message(Button("btn-my-tasks"), StateFilter(None))
 async def cmd_my_tasks(message: Message, i18n: I18nContext, db: AsyncSession, roles: Roles) -> None:
     volunteer = await volunteers.profile_of(db, message.chat.id)
     if volunteer is None:
@@ -378,14 +404,14 @@ async def cmd_my_tasks(message: Message, i18n: I18nContext, db: AsyncSession, ro
     if done:
         if lines:
             lines.append("")
-        lines.append(_("my-tasks-done", count=len(done), hours=f"{volunteer.hours:g}"))
+        lines.append(_("my-tasks-done", count=len(done), hours=volunteer.hours))
         lines += [
             _(
                 "my-tasks-done-line",
                 id=t.id,
                 kind=t.kind,
                 date=t.done_at.strftime("%d.%m.%Y") if t.done_at else "-",
-                hours=f"{t.hours or 0:g}",
+                hours=t.hours or 0,
             )
             for t in done
         ]

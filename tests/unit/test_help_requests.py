@@ -189,9 +189,11 @@ async def test_who_cannot_is_never_offered_it_again(
             now=clock.now(),
             take_data=TAKE,
             default_locale="ru",
+            admin_ids=[1],
         )
         await session.commit()
         assert request.status == "new" and request.push_round == 1
+        assert await help_requests.declines_of(session, request.id) == [(ids["901"], "Заболел")]
     keys = set(await _keys(sessions))
     assert f"req:{request.id}:r1:push:902" in keys and f"req:{request.id}:r1:push:903" in keys
     assert f"req:{request.id}:r1:push:901" not in keys
@@ -214,3 +216,60 @@ async def test_cancel_tells_the_volunteer(
         mine = await help_requests.requests_of(session, REQUESTER)
     assert [r.status for r in mine] == ["cancelled"]
     assert f"req:{request.id}:closed:task" in await _keys(sessions)
+
+
+async def test_when_nobody_else_fits_the_coordinators_hear_of_it(
+    world: tuple[async_sessionmaker[AsyncSession], dict[str, int]],
+) -> None:
+    sessions, ids = world
+    clock = FakeClock()
+    async with sessions() as session:
+        request = await help_requests.create(session, _draft(ids["yurga"], "coal"), clock.now())
+        offered = await help_requests.offer_or_escalate(
+            session, request, clock.now(), take_data=TAKE, default_locale="ru", admin_ids=[1]
+        )
+        assert sorted(offered) == [902, 904]
+        for user_id in ("902", "904"):  # both coal volunteers decline in turn
+            volunteer = await session.get(Volunteer, ids[user_id])
+            assert volunteer is not None
+            assert (await help_requests.take(session, request.id, volunteer, clock.now())).won  # type: ignore[union-attr]
+            assert await help_requests.cannot(
+                session, request, volunteer, reason="Нет машины", now=clock.now(),
+                take_data=TAKE, default_locale="ru", admin_ids=[1],
+            )  # fmt: skip
+        await session.commit()
+    keys = set(await _keys(sessions))
+    assert f"req:{request.id}:r1:push:904" in keys  # the second, after the first declined
+    assert f"req:{request.id}:r2:unmatched:1" in keys  # then nobody: the HQ is told
+
+
+async def test_rating_thanks_the_volunteer_once_and_erasure_closes_first(
+    world: tuple[async_sessionmaker[AsyncSession], dict[str, int]],
+) -> None:
+    sessions, ids = world
+    clock = FakeClock()
+    async with sessions() as session:
+        done = await help_requests.create(session, _draft(ids["yurga"]), clock.now())
+        await help_requests.offer(session, done, clock.now(), take_data=TAKE, default_locale="ru")
+        taker = await session.get(Volunteer, ids["901"])
+        assert taker is not None
+        await help_requests.take(session, done.id, taker, clock.now())
+        await help_requests.complete(session, done, taker, hours=1, report="ok", now=clock.now())
+        assert not await help_requests.add_comment(session, done.id, REQUESTER, "x", clock.now())
+        assert await help_requests.rate(session, done.id, REQUESTER, 4, clock.now())
+        assert not await help_requests.rate(session, done.id, REQUESTER, 5, clock.now())
+        assert await help_requests.add_comment(session, done.id, REQUESTER, "Спасибо", clock.now())
+        assert not await help_requests.add_comment(session, done.id, REQUESTER, "ещё", clock.now())
+
+        open_one = await help_requests.create(session, _draft(ids["yurga"]), clock.now())
+        await help_requests.offer(
+            session, open_one, clock.now(), take_data=TAKE, default_locale="ru"
+        )
+        await help_requests.close_and_erase(session, open_one, clock.now())
+        await session.commit()
+        assert open_one.status == "cancelled" and open_one.person_name == "—"
+        assert open_one.person_phone is None and open_one.self_isolation is None
+    keys = await _keys(sessions)
+    assert keys[f"req:{done.id}:thanks"].payload["text"]["args"]["stars"] == "★★★★☆"
+    assert f"req:{done.id}:thanks-comment" in keys
+    assert f"req:{open_one.id}:r0:closed:901" in keys  # the offers were withdrawn

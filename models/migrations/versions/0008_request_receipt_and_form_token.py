@@ -1,4 +1,4 @@
-"""help requests: receipt photo and the form's token
+"""help requests: receipt photo, the form's token, why a volunteer declined
 
 Revision ID: 0008
 Revises: 0007
@@ -23,9 +23,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("receipt_file_id", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("form_token", sa.String(length=36), nullable=True))
         batch_op.create_unique_constraint(batch_op.f("uq_help_requests_form_token"), ["form_token"])
+    with op.batch_alter_table("request_pushes", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reason", sa.String(length=300), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("request_pushes", schema=None) as batch_op:
+        batch_op.drop_column("reason")
     with op.batch_alter_table("help_requests", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_help_requests_form_token"), type_="unique")
         batch_op.drop_column("form_token")
