@@ -15,11 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import reminders
+from bench import reminders, requests
 
 Benchmark = Callable[[], Awaitable[dict[str, Any]]]
 
-BENCHMARKS: dict[str, Benchmark] = {"scheduler_reminders": reminders.run}
+BENCHMARKS: dict[str, Benchmark] = {
+    "scheduler_reminders": reminders.run,
+    "help_requests": requests.run,
+}
 
 RESULTS = Path(__file__).with_name("results.json")
 
