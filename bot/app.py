@@ -41,6 +41,7 @@ from bot.services.language import negotiate_locale
 from bot.services.territories import default_territories, load_from_file
 from bot.services.timing import QuietHours
 from bot.services.users import Roles, get_user
+from bot.telegram import keep_response_models
 from handlers import get_routers
 from models import Territory, migrate
 from models.db import create_engine, create_sessionmaker
@@ -250,6 +251,7 @@ async def create_app(
     apply_migrations: bool = True,
 ) -> App:
     clock = clock or SystemClock()
+    keep_response_models()
     engine = create_engine(settings.database_url)
     sessionmaker = create_sessionmaker(engine)
     try:

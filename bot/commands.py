@@ -88,7 +88,14 @@ async def set_chat_menu(
             commands_for(translator, locale, roles), scope=BotCommandScopeChat(chat_id=chat_id)
         )
     except TelegramAPIError as exc:
-        # e.g. an admin who never wrote to the bot: "chat not found". Log and go on.
-        logger.warning("setMyCommands for chat %s failed: %s", chat_id, exc)
+        # An admin who never wrote to the bot yet ("chat not found") is expected: their menu
+        # is set when they first write. Anything else is worth a warning.
+        expected = "chat not found" in str(exc)
+        logger.log(
+            logging.INFO if expected else logging.WARNING,
+            "setMyCommands for chat %s failed: %s",
+            chat_id,
+            exc,
+        )
         return False
     return True

@@ -20,6 +20,7 @@ from bot.clock import Clock
 from models import FsmRecord
 
 current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
+_CACHE = "fsm_records"
 
 
 class DbStorage(BaseStorage):
@@ -41,7 +42,18 @@ class DbStorage(BaseStorage):
         return self.key_builder.build(key)
 
     async def _record(self, session: AsyncSession, key: StorageKey) -> FsmRecord | None:
-        return await session.get(FsmRecord, self._key(key))
+        """The record, read once per session: a handler asks for state and data several times
+        per update, and the session's identity map only holds rows weakly (so it would query
+        again each time). The cache also remembers that there is no record."""
+        cache: dict[str, FsmRecord | None] = session.info.setdefault(_CACHE, {})
+        name = self._key(key)
+        if name not in cache:
+            cache[name] = await session.get(FsmRecord, name)
+        return cache[name]
+
+    @staticmethod
+    def _remember(session: AsyncSession, name: str, record: FsmRecord | None) -> None:
+        session.info.setdefault(_CACHE, {})[name] = record
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
@@ -50,14 +62,17 @@ class DbStorage(BaseStorage):
             if record is None:
                 if value is None:
                     return
-                session.add(
-                    FsmRecord(key=self._key(key), state=value, data={}, updated_at=self.clock.now())
+                record = FsmRecord(
+                    key=self._key(key), state=value, data={}, updated_at=self.clock.now()
                 )
+                session.add(record)
+                self._remember(session, record.key, record)
             else:
                 record.state = value
                 record.updated_at = self.clock.now()
                 if value is None and not record.data:
                     await session.delete(record)
+                    self._remember(session, record.key, None)
             await session.flush()
 
     async def get_state(self, key: StorageKey) -> str | None:
@@ -71,16 +86,17 @@ class DbStorage(BaseStorage):
             if record is None:
                 if not data:
                     return
-                session.add(
-                    FsmRecord(
-                        key=self._key(key), state=None, data=dict(data), updated_at=self.clock.now()
-                    )
+                record = FsmRecord(
+                    key=self._key(key), state=None, data=dict(data), updated_at=self.clock.now()
                 )
+                session.add(record)
+                self._remember(session, record.key, record)
             else:
                 record.data = dict(data)
                 record.updated_at = self.clock.now()
                 if not data and record.state is None:
                     await session.delete(record)
+                    self._remember(session, record.key, None)
             await session.flush()
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from bot.delivery.render import RenderError, render
 from bot.delivery.retry import Outcome, RetryPolicy, classify
 from bot.i18n import Translator
 from bot.services import outbox
+from bot.services.outbox import on_messages_committed
 from models import OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -64,15 +66,19 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._next_sweep = 0.0
+        self._claimed_at: dict[int, float] = {}  # row id -> loop time of its claim
+        self._stop_listening: Callable[[], None] = lambda: None
 
     # --- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
         self._stopping.clear()
+        self._stop_listening = on_messages_committed(self.wake)
         self._task = asyncio.create_task(self._run(), name="delivery-worker")
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop claiming, let sends in flight finish (their leases expire if they cannot)."""
         self._stopping.set()
+        self._stop_listening()
         self._wake.set()
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
@@ -142,9 +148,13 @@ class DeliveryWorker:
 
     async def _claim(self, limit: int) -> list[outbox.Claimed]:
         async with self.sessionmaker() as session:
-            return await outbox.claim_due(
+            claimed = await outbox.claim_due(
                 session, self.clock.now(), limit=limit, lease=self.config.lease, owner=self.owner
             )
+        at = asyncio.get_running_loop().time()
+        for row in claimed:
+            self._claimed_at[row.id] = at
+        return claimed
 
     async def run_once(self) -> int:
         """Sweep, claim one batch and deliver it completely (tests and benchmarks)."""
@@ -161,6 +171,17 @@ class DeliveryWorker:
         except Exception:
             # Never lose a row to a bug here: leave it leased; the lease expires and it returns.
             logger.exception("delivery: row %s crashed the worker step", row.id)
+        finally:
+            self._claimed_at.pop(row.id, None)
+
+    def _lease_surely_ours(self, row: outbox.Claimed) -> bool:
+        """Claimed less than half a lease ago: no sweep anywhere can have released it yet
+        (even with clocks a little apart), so sending needs no re-check in the database."""
+        claimed_at = self._claimed_at.get(row.id)
+        if claimed_at is None:
+            return False
+        age = asyncio.get_running_loop().time() - claimed_at
+        return age < self.config.lease.total_seconds() / 2
 
     async def _send(self, row: outbox.Claimed) -> None:
         edit_message_id: int | None = None
@@ -184,10 +205,12 @@ class DeliveryWorker:
                 )
             return
         await self.limiter.acquire(row.chat_id)
-        async with self.sessionmaker() as session:
-            still_ours = await outbox.renew_lease(
-                session, row.id, row.lease, self.clock.now() + self.config.lease
-            )
+        still_ours = self._lease_surely_ours(row)
+        if not still_ours:  # a long wait for the limiter: ask the database, and extend
+            async with self.sessionmaker() as session:
+                still_ours = await outbox.renew_lease(
+                    session, row.id, row.lease, self.clock.now() + self.config.lease
+                )
         if not still_ours:
             logger.warning("delivery: row %s lease lost before sending; skipped here", row.id)
             return

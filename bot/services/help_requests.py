@@ -18,8 +18,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import volunteers
-from bot.services.outbox import Button, OutgoingMessage, Text, enqueue
-from bot.services.users import locale_of
+from bot.services.outbox import Button, Outgoing, OutgoingMessage, Text, enqueue, enqueue_many
+from bot.services.users import locale_of, locales_of
 from models import (
     AuditEntry,
     HelpRequest,
@@ -158,44 +158,50 @@ async def offer(
     candidates = await volunteers.available_in(
         session, request.territory_id, KIND_SKILLS.get(request.kind), today
     )
-    notified: list[int] = []
-    for volunteer in candidates:
-        if volunteer.id in declined or volunteer.id in offered:
-            continue
-        if volunteer.user_id == request.requester_id:
-            continue  # nobody is offered their own request
-        locale = await locale_of(session, volunteer.user_id, default_locale)
-        await enqueue(
-            session,
-            chat_id=volunteer.user_id,
-            message=OutgoingMessage(
-                Text(
-                    key="request-push",
-                    args={
-                        "id": request.id,
-                        "kind": request.kind,
-                        "territory": html.quote(territory.name(locale)),
-                        **when_args(request),
-                    },
+    chosen = [
+        v
+        for v in candidates
+        if v.id not in declined and v.id not in offered and v.user_id != request.requester_id
+    ]  # nobody is offered their own request
+    locales = await locales_of(session, [v.user_id for v in chosen], default_locale)
+    priority = _push_priority(request)
+    await enqueue_many(
+        session,
+        [
+            Outgoing(
+                chat_id=volunteer.user_id,
+                message=OutgoingMessage(
+                    Text(
+                        key="request-push",
+                        args={
+                            "id": request.id,
+                            "kind": request.kind,
+                            "territory": html.quote(territory.name(locales[volunteer.user_id])),
+                            **when_args(request),
+                        },
+                    ),
+                    buttons=[[Button(Text(key="btn-take-task"), callback_data=take_data)]],
+                    locale=locales[volunteer.user_id],
                 ),
-                buttons=[[Button(Text(key="btn-take-task"), callback_data=take_data)]],
-                locale=locale,
-            ),
-            key=_push_key(request, volunteer.user_id),
-            now=now,
-            priority=Priority.URGENT if request.urgency == "today" else Priority.NORMAL,
-        )
-        session.add(
-            RequestPush(
-                request_id=request.id,
-                volunteer_id=volunteer.id,
-                push_round=request.push_round,
-                user_id=volunteer.user_id,
-                declined=False,
-                created_at=now,
+                key=_push_key(request, volunteer.user_id),
+                priority=priority,
             )
+            for volunteer in chosen
+        ],
+        now,
+    )
+    session.add_all(
+        RequestPush(
+            request_id=request.id,
+            volunteer_id=volunteer.id,
+            push_round=request.push_round,
+            user_id=volunteer.user_id,
+            declined=False,
+            created_at=now,
         )
-        notified.append(volunteer.user_id)
+        for volunteer in chosen
+    )
+    notified = [volunteer.user_id for volunteer in chosen]
     await session.flush()
     return notified
 
@@ -259,19 +265,24 @@ async def take(
     session: AsyncSession, request_id: int, volunteer: Volunteer, now: datetime
 ) -> TakeResult | None:
     """However many press at once, one conditional UPDATE lets exactly one win. The winner's
-    fellow volunteers see the push edited to "taken"; the requester is told who is coming."""
-    result = await session.execute(
-        update(HelpRequest)
-        .where(HelpRequest.id == request_id, HelpRequest.status == RequestStatus.NEW)
-        .values(status=RequestStatus.TAKEN, volunteer_id=volunteer.id, taken_at=now, updated_at=now)
-        .returning(HelpRequest.id)
-    )
-    won = result.scalar() is not None
-    request = await session.get(HelpRequest, request_id, populate_existing=True)
-    if request is None:
-        return None
-    if not won:
-        return TakeResult(False, request)
+    fellow volunteers see the push edited to "taken"; the requester is told who is coming.
+    Three statements for the winner (the update, who was offered it, one insert of every
+    message): it is the hot path of a crowd pressing at once."""
+    won = (
+        await session.scalars(
+            update(HelpRequest)
+            .where(HelpRequest.id == request_id, HelpRequest.status == RequestStatus.NEW)
+            .values(
+                status=RequestStatus.TAKEN, volunteer_id=volunteer.id, taken_at=now, updated_at=now
+            )
+            .returning(HelpRequest),
+            execution_options={"populate_existing": True},
+        )
+    ).first()
+    if won is None:
+        request = await session.get(HelpRequest, request_id, populate_existing=True)
+        return None if request is None else TakeResult(False, request)
+    request = won
     pushed = (
         await session.scalars(
             select(RequestPush.user_id).where(
@@ -280,41 +291,56 @@ async def take(
             )
         )
     ).all()
-    for user_id in pushed:
-        if user_id == volunteer.user_id:
-            continue
-        await enqueue(
-            session,
+    taken = OutgoingMessage(Text(key="request-taken-by-other", args={"id": request.id}))
+    # The edits share the pushes' priority; the pushes were due before now, so an edit cannot
+    # overtake its original and the originals need no lookup.
+    push_priority = _push_priority(request)
+    messages = [
+        Outgoing(
             chat_id=user_id,
-            message=OutgoingMessage(Text(key="request-taken-by-other", args={"id": request.id})),
+            message=taken,
             key=f"req:{request.id}:r{request.push_round}:taken:{user_id}",
             edit_key=_push_key(request, user_id),
-            now=now,
+            priority=push_priority,
         )
-    await _tell_requester(
-        session,
+        for user_id in pushed
+        if user_id != volunteer.user_id
+    ]
+    told = _requester_message(
         request,
         "request-taken",
-        now,
         {"name": html.quote(volunteer.name.split()[0]), "code": request.door_code},
     )
+    await enqueue_many(
+        session, [*messages, *([told] if told else [])], now, look_up_originals=False
+    )
     return TakeResult(True, request)
+
+
+def _push_priority(request: HelpRequest) -> Priority:
+    return Priority.URGENT if request.urgency == "today" else Priority.NORMAL
+
+
+def _requester_message(
+    request: HelpRequest, key: str, args: dict[str, str | int]
+) -> Outgoing | None:
+    if request.requester_id is None:  # a hotline caller: the operator's list shows it
+        return None
+    return Outgoing(
+        chat_id=request.requester_id,
+        message=OutgoingMessage(Text(key=key, args={"id": request.id, **args})),
+        key=f"req:{request.id}:{key}:{request.push_round}",
+        priority=Priority.URGENT,
+        personal=True,  # names a volunteer, a code or a coordinator's reason
+    )
 
 
 async def _tell_requester(
     session: AsyncSession, request: HelpRequest, key: str, now: datetime, args: dict[str, str | int]
 ) -> None:
-    if request.requester_id is None:  # a hotline caller: the operator's list shows it
-        return
-    await enqueue(
-        session,
-        chat_id=request.requester_id,
-        message=OutgoingMessage(Text(key=key, args={"id": request.id, **args})),
-        key=f"req:{request.id}:{key}:{request.push_round}",
-        now=now,
-        priority=Priority.URGENT,
-        personal=True,  # names a volunteer, a code or a coordinator's reason
-    )
+    told = _requester_message(request, key, args)
+    if told is not None:
+        await enqueue_many(session, [told], now, look_up_originals=False)
 
 
 async def on_my_way(
@@ -506,15 +532,20 @@ async def _close(
                 )
             )
         ).all()
-        for user_id in pushed:
-            await enqueue(
-                session,
-                chat_id=user_id,
-                message=OutgoingMessage(Text(key="request-push-closed", args={"id": request.id})),
-                key=f"req:{request.id}:r{request.push_round}:closed:{user_id}",
-                edit_key=_push_key(request, user_id),
-                now=now,
-            )
+        closed = OutgoingMessage(Text(key="request-push-closed", args={"id": request.id}))
+        await enqueue_many(
+            session,
+            [
+                Outgoing(
+                    chat_id=user_id,
+                    message=closed,
+                    key=f"req:{request.id}:r{request.push_round}:closed:{user_id}",
+                    edit_key=_push_key(request, user_id),
+                )
+                for user_id in pushed
+            ],
+            now,
+        )
     return request
 
 

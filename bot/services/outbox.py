@@ -7,20 +7,43 @@ Services call ``enqueue`` with a plain message record; bot/delivery renders and 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, event, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from bot.services.sql import insert_ignore
 from models import OutboxMessage, OutboxStatus, Priority, User
 
 ArgValue = str | int | float
 PURGED: dict[str, Any] = {"purged": True}
+
+# Called after a transaction that enqueued messages commits: the delivery worker looks for
+# them at once instead of at its next poll.
+_ENQUEUED = "outbox_enqueued"
+_commit_listeners: set[Callable[[], None]] = set()
+
+
+def on_messages_committed(callback: Callable[[], None]) -> Callable[[], None]:
+    """Register ``callback`` (e.g. a worker's ``wake``); returns the function that removes it."""
+    _commit_listeners.add(callback)
+    return lambda: _commit_listeners.discard(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_ENQUEUED, False):
+        for callback in list(_commit_listeners):
+            callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_ENQUEUED, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +151,7 @@ async def enqueue(
         if original is not None:
             priority = Priority(max(int(priority), original.priority))
             due = max(due, original.not_before)
+    session.info[_ENQUEUED] = True
     result = await session.execute(
         insert_ignore(
             session,
@@ -148,6 +172,68 @@ async def enqueue(
         )
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message of a batch for ``enqueue_many`` (the arguments of ``enqueue``)."""
+
+    chat_id: int
+    message: OutgoingMessage
+    key: str
+    priority: Priority = Priority.NORMAL
+    edit_key: str | None = None
+    personal: bool = False
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    items: Sequence[Outgoing],
+    now: datetime,
+    *,
+    look_up_originals: bool = True,
+) -> None:
+    """``enqueue`` for many messages in two statements (one lookup of the originals edits
+    refer to, one insert), e.g. the "taken" edits of a push to twenty volunteers.
+    ``look_up_originals=False``: the caller knows every edit's original was due before now
+    with at most the edit's priority (so the edit cannot overtake it); one statement."""
+    if not items:
+        return
+    originals: dict[tuple[str, int], tuple[int, datetime]] = {}
+    edit_keys = {item.edit_key for item in items if item.edit_key is not None}
+    if edit_keys and look_up_originals:
+        rows = await session.execute(
+            select(
+                OutboxMessage.idempotency_key,
+                OutboxMessage.chat_id,
+                OutboxMessage.priority,
+                OutboxMessage.not_before,
+            ).where(OutboxMessage.idempotency_key.in_(edit_keys))
+        )
+        originals = {(row[0], row[1]): (row[2], row[3]) for row in rows.all()}
+    values = []
+    for item in items:
+        priority, due = int(item.priority), now
+        original = originals.get((item.edit_key, item.chat_id)) if item.edit_key else None
+        if original is not None:  # an edit never overtakes its original
+            priority, due = max(priority, original[0]), max(due, original[1])
+        values.append(
+            {
+                "idempotency_key": item.key,
+                "chat_id": item.chat_id,
+                "priority": priority,
+                "payload": item.message.to_payload(),
+                "edit_key": item.edit_key,
+                "personal": item.personal,
+                "status": OutboxStatus.PENDING.value,
+                "attempts": 0,
+                "not_before": due,
+                "next_attempt_at": due,
+                "created_at": now,
+            }
+        )
+    session.info[_ENQUEUED] = True
+    await session.execute(insert_ignore(session, OutboxMessage), values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -87,6 +88,17 @@ async def locale_of(session: AsyncSession, user_id: int, default: str) -> str:
     if user is None:
         return default
     return negotiate_locale(user.locale, user.language_code, default)
+
+
+async def locales_of(
+    session: AsyncSession, user_ids: Collection[int], default: str
+) -> dict[int, str]:
+    """``locale_of`` for many people in one query."""
+    rows = await session.execute(
+        select(User.id, User.locale, User.language_code).where(User.id.in_(user_ids))
+    )
+    found = {row[0]: negotiate_locale(row[1], row[2], default) for row in rows.all()}
+    return {user_id: found.get(user_id, default) for user_id in user_ids}
 
 
 async def touch_user(

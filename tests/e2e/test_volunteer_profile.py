@@ -135,7 +135,7 @@ async def test_leave_and_apply_again(emulator: Emulator, start_bot: StartBot) ->
 async def test_forget_erases_personal_data_and_keeps_counts(
     emulator: Emulator, start_bot: StartBot
 ) -> None:
-    runner = await start_bot(overrides={"territories": "kuzbass", "delivery_poll_interval": 60})
+    runner = await start_bot(overrides={"territories": "kuzbass"})
     person, vid = await _approved(runner, emulator, 5003, "Ирина", "ru")
     assert runner.app is not None
     async with runner.app.sessionmaker() as session:
@@ -148,6 +148,7 @@ async def test_forget_erases_personal_data_and_keeps_counts(
             message=OutgoingMessage(Text(literal="queued")),
             key="q:1",
             now=runner.clock.now(),
+            not_before=runner.clock.now() + timedelta(hours=1),  # still queued at /forget
         )
         await session.commit()
     await person.send_text("/forget")
