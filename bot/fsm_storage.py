@@ -7,6 +7,7 @@ an update it opens a short session of its own.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -18,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from models import FsmRecord
+from models.fsm import FSM_CACHE as _CACHE
 
 current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
-_CACHE = "fsm_records"
 
 
 class DbStorage(BaseStorage):
@@ -42,9 +43,9 @@ class DbStorage(BaseStorage):
         return self.key_builder.build(key)
 
     async def _record(self, session: AsyncSession, key: StorageKey) -> FsmRecord | None:
-        """The record, read once per session: a handler asks for state and data several times
-        per update, and the session's identity map only holds rows weakly (so it would query
-        again each time). The cache also remembers that there is no record."""
+        """The record, read once per transaction: a handler asks for state and data several
+        times per step, and the session's identity map only holds rows weakly (so it would
+        query again each time). The cache also remembers that there is no record."""
         cache: dict[str, FsmRecord | None] = session.info.setdefault(_CACHE, {})
         name = self._key(key)
         if name not in cache:
@@ -87,12 +88,15 @@ class DbStorage(BaseStorage):
                 if not data:
                     return
                 record = FsmRecord(
-                    key=self._key(key), state=None, data=dict(data), updated_at=self.clock.now()
+                    key=self._key(key),
+                    state=None,
+                    data=copy.deepcopy(dict(data)),
+                    updated_at=self.clock.now(),
                 )
                 session.add(record)
                 self._remember(session, record.key, record)
             else:
-                record.data = dict(data)
+                record.data = copy.deepcopy(dict(data))  # never shares nested values
                 record.updated_at = self.clock.now()
                 if not data and record.state is None:
                     await session.delete(record)
@@ -102,7 +106,9 @@ class DbStorage(BaseStorage):
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         async with self._session() as session:
             record = await self._record(session, key)
-            return dict(record.data) if record else {}
+            # A deep copy: a handler changing a nested list in place and storing it again
+            # must be seen as a change.
+            return copy.deepcopy(dict(record.data)) if record else {}
 
     async def close(self) -> None:
         return None

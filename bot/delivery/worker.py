@@ -13,7 +13,7 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -66,13 +66,13 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._next_sweep = 0.0
-        self._claimed_at: dict[int, float] = {}  # row id -> loop time of its claim
+        self._leased_until: dict[str, datetime] = {}  # lease token -> its expiry
         self._stop_listening: Callable[[], None] = lambda: None
 
     # --- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
         self._stopping.clear()
-        self._stop_listening = on_messages_committed(self.wake)
+        self._stop_listening = on_messages_committed(self.sessionmaker, self.wake)
         self._task = asyncio.create_task(self._run(), name="delivery-worker")
 
     async def stop(self, timeout: float = 10.0) -> None:
@@ -103,6 +103,8 @@ class DeliveryWorker:
     # --- the loop ------------------------------------------------------------------------
     async def _run(self) -> None:
         while not self._stopping.is_set():
+            # Cleared before claiming: a wake that comes while the claim runs is not lost.
+            self._wake.clear()
             await self._sweep_now_and_then()
             free = self.config.concurrency - len(self._in_flight)
             claimed: list[outbox.Claimed] = []
@@ -120,7 +122,6 @@ class DeliveryWorker:
             await self._idle()
 
     async def _idle(self) -> None:
-        self._wake.clear()
         waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wake.wait())]
         if self._in_flight:
             # A finished send frees a chat: its next message may be due now.
@@ -147,13 +148,13 @@ class DeliveryWorker:
             logger.exception("delivery: sweeping leases and blocked people failed")
 
     async def _claim(self, limit: int) -> list[outbox.Claimed]:
+        now = self.clock.now()  # the leases run from this moment (taken before any wait)
         async with self.sessionmaker() as session:
             claimed = await outbox.claim_due(
-                session, self.clock.now(), limit=limit, lease=self.config.lease, owner=self.owner
+                session, now, limit=limit, lease=self.config.lease, owner=self.owner
             )
-        at = asyncio.get_running_loop().time()
         for row in claimed:
-            self._claimed_at[row.id] = at
+            self._leased_until[row.lease] = now + self.config.lease
         return claimed
 
     async def run_once(self) -> int:
@@ -172,16 +173,17 @@ class DeliveryWorker:
             # Never lose a row to a bug here: leave it leased; the lease expires and it returns.
             logger.exception("delivery: row %s crashed the worker step", row.id)
         finally:
-            self._claimed_at.pop(row.id, None)
+            self._leased_until.pop(row.lease, None)
 
     def _lease_surely_ours(self, row: outbox.Claimed) -> bool:
-        """Claimed less than half a lease ago: no sweep anywhere can have released it yet
-        (even with clocks a little apart), so sending needs no re-check in the database."""
-        claimed_at = self._claimed_at.get(row.id)
-        if claimed_at is None:
+        """This claim's lease (keyed by its own token, judged by the clock leases use) still has
+        three quarters to run: the send (its timeout is half a lease) ends well before any
+        sweep could release the row, so it needs no re-check in the database. Otherwise (a
+        long wait for the limiter or the connection) renew_lease asks and extends."""
+        until = self._leased_until.get(row.lease)
+        if until is None:
             return False
-        age = asyncio.get_running_loop().time() - claimed_at
-        return age < self.config.lease.total_seconds() / 2
+        return until - self.clock.now() >= self.config.lease * 0.75
 
     async def _send(self, row: outbox.Claimed) -> None:
         edit_message_id: int | None = None

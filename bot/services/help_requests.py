@@ -11,9 +11,9 @@ import secrets
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
+from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import html
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,13 @@ from models import (
 )
 
 CONSENT_VERSION = "2026-11"
+
+
+def quote_html(text: str) -> str:
+    """Escape a value for the HTML parse mode (what aiogram's html.quote does)."""
+    return escape(text, quote=False)
+
+
 # What a volunteer must be able to do for each kind of request (None: anyone).
 KIND_SKILLS: dict[str, str | None] = {
     RequestKind.GROCERIES: "delivery",
@@ -176,7 +183,7 @@ async def offer(
                         args={
                             "id": request.id,
                             "kind": request.kind,
-                            "territory": html.quote(territory.name(locales[volunteer.user_id])),
+                            "territory": quote_html(territory.name(locales[volunteer.user_id])),
                             **when_args(request),
                         },
                     ),
@@ -212,7 +219,7 @@ def when_args(request: HelpRequest) -> dict[str, str]:
     return {
         "urgency": request.urgency,
         "planned": request.planned_on.strftime("%d.%m.%Y") if request.planned_on else "-",
-        "window": html.quote(request.time_window or "any"),
+        "window": quote_html(request.time_window or "any"),
     }
 
 
@@ -244,7 +251,7 @@ async def offer_or_escalate(
                     args={
                         "id": request.id,
                         "kind": request.kind,
-                        "territory": html.quote(territory.name(locale) if territory else "?"),
+                        "territory": quote_html(territory.name(locale) if territory else "?"),
                     },
                 ),
                 locale=locale,
@@ -284,16 +291,16 @@ async def take(
         return None if request is None else TakeResult(False, request)
     request = won
     pushed = (
-        await session.scalars(
-            select(RequestPush.user_id).where(
+        await session.execute(
+            select(RequestPush.user_id, RequestPush.created_at).where(
                 RequestPush.request_id == request.id,
                 RequestPush.push_round == request.push_round,
             )
         )
     ).all()
     taken = OutgoingMessage(Text(key="request-taken-by-other", args={"id": request.id}))
-    # The edits share the pushes' priority; the pushes were due before now, so an edit cannot
-    # overtake its original and the originals need no lookup.
+    # Each edit gets its push's priority and due time (a push is due when it was offered), so
+    # it cannot overtake the push, and the pushes need no lookup.
     push_priority = _push_priority(request)
     messages = [
         Outgoing(
@@ -302,14 +309,15 @@ async def take(
             key=f"req:{request.id}:r{request.push_round}:taken:{user_id}",
             edit_key=_push_key(request, user_id),
             priority=push_priority,
+            not_before=offered_at,
         )
-        for user_id in pushed
+        for user_id, offered_at in pushed
         if user_id != volunteer.user_id
     ]
     told = _requester_message(
         request,
         "request-taken",
-        {"name": html.quote(volunteer.name.split()[0]), "code": request.door_code},
+        {"name": quote_html(volunteer.name.split()[0]), "code": request.door_code},
     )
     await enqueue_many(
         session, [*messages, *([told] if told else [])], now, look_up_originals=False
@@ -564,7 +572,7 @@ async def fail(session: AsyncSession, request_id: int, reason: str, now: datetim
     request = await _close(session, request_id, RequestStatus.FAILED, now, reason=reason)
     if request is None:
         return False
-    await _tell_requester(session, request, "request-failed", now, {"reason": html.quote(reason)})
+    await _tell_requester(session, request, "request-failed", now, {"reason": quote_html(reason)})
     return True
 
 
@@ -621,7 +629,7 @@ async def add_comment(
     await _tell_volunteer(
         session,
         row[0],
-        Text(key="request-thanks-comment", args={"id": request_id, "comment": html.quote(comment)}),
+        Text(key="request-thanks-comment", args={"id": request_id, "comment": quote_html(comment)}),
         f"req:{request_id}:thanks-comment",
         now,
     )

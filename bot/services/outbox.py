@@ -6,6 +6,7 @@ Services call ``enqueue`` with a plain message record; bot/delivery renders and 
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -13,32 +14,48 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, event, exists, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, aliased
 
 from bot.services.sql import insert_ignore
 from models import OutboxMessage, OutboxStatus, Priority, User
 
+logger = logging.getLogger(__name__)
 ArgValue = str | int | float
 PURGED: dict[str, Any] = {"purged": True}
 
-# Called after a transaction that enqueued messages commits: the delivery worker looks for
-# them at once instead of at its next poll.
+# Called after a transaction that enqueued messages commits: the delivery worker of that
+# database looks for them at once instead of at its next poll.
 _ENQUEUED = "outbox_enqueued"
-_commit_listeners: set[Callable[[], None]] = set()
+_commit_listeners: dict[object, set[Callable[[], None]]] = {}
 
 
-def on_messages_committed(callback: Callable[[], None]) -> Callable[[], None]:
-    """Register ``callback`` (e.g. a worker's ``wake``); returns the function that removes it."""
-    _commit_listeners.add(callback)
-    return lambda: _commit_listeners.discard(callback)
+def on_messages_committed(
+    sessionmaker: async_sessionmaker[AsyncSession], callback: Callable[[], None]
+) -> Callable[[], None]:
+    """Call ``callback`` (a worker's ``wake``) after a session on ``sessionmaker``'s engine
+    commits messages; returns the function that stops it."""
+    engine = sessionmaker.kw["bind"].sync_engine
+    _commit_listeners.setdefault(engine, set()).add(callback)
+
+    def stop() -> None:
+        callbacks = _commit_listeners.get(engine, set())
+        callbacks.discard(callback)
+        if not callbacks:
+            _commit_listeners.pop(engine, None)
+
+    return stop
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    if session.info.pop(_ENQUEUED, False):
-        for callback in list(_commit_listeners):
+    if not session.info.pop(_ENQUEUED, False):
+        return
+    for callback in list(_commit_listeners.get(session.bind, ())):
+        try:
             callback()
+        except Exception:  # the data is committed; a failed wake only delays delivery
+            logger.exception("outbox: waking the delivery worker failed")
 
 
 @event.listens_for(Session, "after_rollback")
@@ -184,6 +201,7 @@ class Outgoing:
     priority: Priority = Priority.NORMAL
     edit_key: str | None = None
     personal: bool = False
+    not_before: datetime | None = None
 
 
 async def enqueue_many(
@@ -193,10 +211,10 @@ async def enqueue_many(
     *,
     look_up_originals: bool = True,
 ) -> None:
-    """``enqueue`` for many messages in two statements (one lookup of the originals edits
-    refer to, one insert), e.g. the "taken" edits of a push to twenty volunteers.
-    ``look_up_originals=False``: the caller knows every edit's original was due before now
-    with at most the edit's priority (so the edit cannot overtake it); one statement."""
+    """``enqueue`` for many messages: one lookup of the originals edits refer to, and one
+    executemany insert, e.g. the "taken" edits of a push to twenty volunteers.
+    ``look_up_originals=False``: the caller gives each edit its original's priority and due
+    time (``not_before``), so the edit cannot overtake it; one statement."""
     if not items:
         return
     originals: dict[tuple[str, int], tuple[int, datetime]] = {}
@@ -213,7 +231,7 @@ async def enqueue_many(
         originals = {(row[0], row[1]): (row[2], row[3]) for row in rows.all()}
     values = []
     for item in items:
-        priority, due = int(item.priority), now
+        priority, due = int(item.priority), max(now, item.not_before or now)
         original = originals.get((item.edit_key, item.chat_id)) if item.edit_key else None
         if original is not None:  # an edit never overtakes its original
             priority, due = max(priority, original[0]), max(due, original[1])

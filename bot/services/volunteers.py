@@ -29,6 +29,7 @@ from models import (
     Volunteer,
     VolunteerStatus,
 )
+from models.fsm import forget_cached_records
 from models.volunteer import LIVE_STATUSES
 
 SKILLS = (
@@ -430,7 +431,7 @@ async def forget(session: AsyncSession, user_id: int, now: datetime) -> None:
     await session.execute(
         delete(FsmRecord).where(FsmRecord.key.like(f"fsm:%:{user_id}:{user_id}%"))
     )
-    session.info.pop("fsm_records", None)  # DbStorage's per-update cache of what was deleted
+    forget_cached_records(session)
     targets = [f"volunteer:{v.id}" for v in records]
     if targets:  # reasons written about them are personal too
         await session.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -273,3 +273,27 @@ async def test_rating_thanks_the_volunteer_once_and_erasure_closes_first(
     assert keys[f"req:{done.id}:thanks"].payload["text"]["args"]["stars"] == "★★★★☆"
     assert f"req:{done.id}:thanks-comment" in keys
     assert f"req:{open_one.id}:r0:closed:901" in keys  # the offers were withdrawn
+
+
+async def test_taken_edits_are_never_due_before_their_pushes(
+    world: tuple[async_sessionmaker[AsyncSession], dict[str, int]],
+) -> None:
+    """With a clock that went back (or another process's clock behind), an edit due before
+    its push would block the chat's queue and be skipped while the push still shows "Take"."""
+    sessions, ids = world
+    clock = FakeClock()
+    async with sessions() as session:
+        request = await help_requests.create(session, _draft(ids["yurga"]), clock.now())
+        await help_requests.offer(
+            session, request, clock.now(), take_data=TAKE, default_locale="ru"
+        )
+        taker = await session.get(Volunteer, ids["901"])
+        assert taker is not None
+        earlier = clock.now() - timedelta(minutes=5)
+        await help_requests.take(session, request.id, taker, earlier)
+        await session.commit()
+    rows = await _keys(sessions)
+    for user_id in (902, 903):
+        push = rows[f"req:{request.id}:r0:push:{user_id}"]
+        edit = rows[f"req:{request.id}:r0:taken:{user_id}"]
+        assert (edit.priority, edit.not_before) >= (push.priority, push.not_before)

@@ -1,0 +1,132 @@
+"""The delivery fast paths keep the outbox's promises: a stale claim never sends (no duplicate),
+a commit wakes only its own database's worker and a failing wake never fails the commit, form
+state read once per transaction still sees nested changes, and the "taken" edits never get
+ahead of their pushes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import FakeClock
+from bot.delivery.worker import DeliveryWorker, WorkerConfig
+from bot.fsm_storage import DbStorage, current_session
+from bot.i18n import Translator
+from bot.services import outbox
+from bot.services.outbox import OutgoingMessage, Text
+from models import OutboxMessage, migrate
+from models.db import create_engine, create_sessionmaker
+
+
+class StubBot:
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    async def __call__(self, method: Any) -> None:
+        self.sent.append(method)
+
+
+@pytest.fixture
+async def sessions(sqlite_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(sqlite_url)
+    await migrate.upgrade(engine)
+    yield create_sessionmaker(engine)
+    await engine.dispose()
+
+
+async def test_a_stale_claim_does_not_send_after_the_row_was_claimed_again(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = FakeClock()
+    async with sessions() as session:
+        await outbox.enqueue(
+            session,
+            chat_id=1,
+            message=OutgoingMessage(Text(literal="hi")),
+            key="k",
+            now=clock.now(),
+        )
+        await session.commit()
+    bot = StubBot()
+    worker = DeliveryWorker(
+        bot,  # type: ignore[arg-type]
+        sessions,
+        Translator("ru"),
+        clock,
+        config=WorkerConfig(lease=timedelta(seconds=60)),
+    )
+    (stale,) = await worker._claim(10)
+    clock.advance(timedelta(seconds=61))  # the first send stalled; its lease ran out
+    async with sessions() as session:
+        await outbox.sweep(session, clock.now())
+    (fresh,) = await worker._claim(10)
+    assert stale.id == fresh.id and stale.lease != fresh.lease
+    await worker._send(stale)
+    await worker._send(fresh)
+    assert len(bot.sent) == 1
+
+
+async def test_a_commit_wakes_only_its_own_databases_worker_and_a_failing_wake_is_harmless(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Any
+) -> None:
+    other_engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/other.sqlite3")
+    await migrate.upgrade(other_engine)
+    other = create_sessionmaker(other_engine)
+    woken: list[str] = []
+
+    def broken() -> None:
+        woken.append("broken")
+        raise RuntimeError("boom")
+
+    stops = [
+        outbox.on_messages_committed(sessions, lambda: woken.append("mine")),
+        outbox.on_messages_committed(sessions, broken),
+        outbox.on_messages_committed(other, lambda: woken.append("other")),
+    ]
+    clock = FakeClock()
+    try:
+        async with sessions() as session:
+            await outbox.enqueue(
+                session,
+                chat_id=1,
+                message=OutgoingMessage(Text(literal="x")),
+                key="a",
+                now=clock.now(),
+            )
+            await session.commit()  # the broken callback must not fail the commit
+        assert sorted(woken) == ["broken", "mine"]
+        woken.clear()
+        async with sessions() as session:  # nothing enqueued: nobody woken
+            await session.commit()
+        assert woken == []
+        async with sessions() as session:
+            assert await session.scalar(select(OutboxMessage.id)) is not None
+    finally:
+        for stop in stops:
+            stop()
+        await other_engine.dispose()
+
+
+async def test_form_data_read_once_per_transaction_still_sees_nested_changes(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    from aiogram.fsm.storage.base import StorageKey
+
+    storage = DbStorage(sessions, FakeClock())
+    key = StorageKey(bot_id=1, chat_id=2, user_id=2)
+    async with sessions() as session:
+        token = current_session.set(session)
+        try:
+            await storage.set_data(key, {"items": ["a"]})
+            data = await storage.get_data(key)
+            data["items"].append("b")  # in place, then stored again
+            await storage.set_data(key, data)
+            await session.commit()
+        finally:
+            current_session.reset(token)
+    assert await storage.get_data(key) == {"items": ["a", "b"]}
