@@ -262,6 +262,18 @@ async def offer_or_escalate(
     return []
 
 
+async def was_offered(session: AsyncSession, request_id: int, volunteer_id: int) -> bool:
+    """Only a volunteer the request was pushed to (and who has not declined it) may take it:
+    a forged button from elsewhere must not open a stranger's address."""
+    declined = await session.scalar(
+        select(RequestPush.declined)
+        .where(RequestPush.request_id == request_id, RequestPush.volunteer_id == volunteer_id)
+        .order_by(RequestPush.push_round.desc())
+        .limit(1)
+    )
+    return declined is False
+
+
 @dataclass(frozen=True, slots=True)
 class TakeResult:
     won: bool

@@ -13,7 +13,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram_i18n import I18nContext
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -27,7 +26,7 @@ from bot.presenters import task_details
 from bot.services import audit, help_requests, volunteers
 from bot.services.users import Roles
 from bot.telegram import edit_text
-from models import HelpRequest, RequestPush, RequestStatus, Territory, Volunteer, VolunteerStatus
+from models import HelpRequest, RequestStatus, Territory, Volunteer, VolunteerStatus
 
 router = Router(name=__name__)
 
@@ -62,18 +61,6 @@ async def _paused(db: AsyncSession, volunteer: Volunteer, clock: Clock) -> bool:
     return volunteers.is_paused(volunteer, clock.now().astimezone(zone).date())
 
 
-async def _was_offered(db: AsyncSession, request_id: int, volunteer_id: int) -> bool:
-    """Only a volunteer the request was pushed to (and who has not declined it) may take it:
-    a forged button from elsewhere must not open a stranger's address."""
-    row = await db.scalar(
-        select(RequestPush.declined)
-        .where(RequestPush.request_id == request_id, RequestPush.volunteer_id == volunteer_id)
-        .order_by(RequestPush.push_round.desc())
-        .limit(1)
-    )
-    return row is False
-
-
 @router.callback_query(TaskCb.filter(F.action == "take"))
 async def cb_take(
     query: CallbackQuery,
@@ -99,7 +86,7 @@ async def cb_take(
         await db.commit()
         callback_answer.text = i18n.get("task-own-request")
         return
-    if request is None or not await _was_offered(db, request.id, volunteer.id):
+    if request is None or not await help_requests.was_offered(db, request.id, volunteer.id):
         await db.commit()
         callback_answer.text = i18n.get("task-taken-late")
         return
