@@ -10,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.sandbox import Emulator
+from bot.sandbox import Emulator, Person
 from tests.e2e.conftest import ADMIN_ID, TOKEN
 
 ODD_UPDATES = 240
@@ -122,3 +122,114 @@ async def test_new_user_through_a_separate_process(emulator: Emulator, tmp_path:
     assert "Traceback" not in stderr
     assert " ERROR " not in stderr
     assert "outcome=error" not in stderr
+
+
+def _labels(person: Person) -> list[str]:
+    message = person.last_bot_message
+    return [label for row in (message.buttons if message else []) for label in row]
+
+
+async def _press_paged(person: Person, label: str) -> None:
+    for _ in range(10):
+        if label in _labels(person):
+            await person.press(label, timeout=15)
+            return
+        await person.press("Далее ▶️", timeout=15)
+    raise AssertionError(f"{label!r} not found")
+
+
+async def test_a_help_request_through_a_separate_process(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Only the four settings: a volunteer signs up and is approved, a neighbour asks for
+    groceries, the volunteer takes the task and reports it done, the neighbour hears of it."""
+    process = await _start(emulator, tmp_path)
+    try:
+        hq = emulator.user(ADMIN_ID, first_name="Штаб", language_code="ru")
+        await hq.send_text("/start")
+        await hq.wait_messages(2, timeout=30)
+        petr = emulator.user(40_101, first_name="Пётр", language_code="ru")
+        await petr.send_text("/start")
+        await petr.wait_messages(2, timeout=15)
+        await petr.send_text("🤝 Стать волонтёром")
+        await petr.wait_messages(2, timeout=15)
+        await petr.send_text("Пётр Смирнов")
+        await petr.wait_messages(1, timeout=15)
+        await petr.tap("📱 Поделиться контактом")
+        await petr.wait_messages(2, timeout=15)
+        await _press_paged(petr, "Юргинский городской округ")
+        await petr.press("▫️ Доставка продуктов и лекарств", timeout=15)
+        await petr.press("Готово", timeout=15)
+        await petr.press("18–34 года", timeout=15)
+        await petr.press("▫️ По выходным", timeout=15)
+        await petr.press("Готово", timeout=15)
+        await petr.send_text("Пропустить")
+        await petr.wait_messages(2, timeout=15)
+        await petr.press("✅ Даю согласие", timeout=15)
+        await petr.press("✅ Подтвердить", timeout=15)
+        [application] = await hq.wait_messages(1, timeout=20)
+        assert application.body.startswith("🆕 Анкета волонтёра")
+        await hq.press("✅ Одобрить", timeout=15)
+        petr.mark_read()
+        await petr.wait_messages(1, timeout=20)
+
+        anna = emulator.user(40_102, first_name="Анна", language_code="ru")
+        await anna.send_text("/start")
+        await anna.wait_messages(2, timeout=15)
+        await anna.send_text("🆘 Попросить о помощи")
+        await anna.wait_messages(3, timeout=15)
+        await anna.press("Продукты", timeout=15)
+        await anna.press("Для другого человека", timeout=15)
+        await anna.send_text("Зоя Павловна")
+        await anna.wait_messages(1, timeout=15)
+        await anna.send_text("84")
+        await anna.wait_messages(1, timeout=15)
+        await anna.send_text("8 913 765 43 21")
+        await anna.wait_messages(2, timeout=15)
+        await anna.press("Да", timeout=15)
+        await _press_paged(anna, "Юргинский городской округ")
+        await anna.send_text("ул. Мира, 10, кв. 3")
+        await anna.wait_messages(1, timeout=15)
+        await anna.send_text("Пропустить")
+        await anna.wait_messages(1, timeout=15)
+        await anna.send_text("Хлеб и молоко")
+        await anna.wait_messages(2, timeout=15)
+        await anna.press("🚨 Сегодня", timeout=15)
+        await anna.press("Вечером, 17–21", timeout=15)
+        await anna.press("✅ Даю согласие", timeout=15)
+        anna.mark_read()
+        await anna.press("✅ Подтвердить", timeout=15)
+        [created] = await anna.wait_messages(1, timeout=15)
+        assert created.body.startswith("✅ Заявка № 1 принята")
+
+        petr.mark_read()
+        [push] = await petr.wait_messages(1, timeout=20)
+        assert push.body.startswith("🆕 Задача № 1: Продукты")
+        assert "Зоя" not in push.body and "Мира" not in push.body
+        await petr.press("Взять", timeout=15)
+        await petr.wait_messages(1, timeout=15)
+        assert "Зоя Павловна" in petr.messages[-1].body
+        await petr.press("✅ Выполнено", timeout=15)
+        await petr.wait_messages(1, timeout=15)
+        await petr.send_text("Купил хлеб и молоко")
+        await petr.wait_messages(1, timeout=15)
+        await petr.send_text("1")
+        await petr.wait_messages(1, timeout=15)
+        await petr.send_text("Пропустить")
+        await petr.wait_messages(1, timeout=15)
+        assert petr.messages[-1].body.startswith("🎉 Спасибо! Задача № 1 выполнена")
+        texts: list[str] = []
+        for _ in range(60):
+            texts = [m.body for m in anna.messages if m.from_bot]
+            if any(t.startswith("✅ Заявка № 1 выполнена") for t in texts):
+                break
+            await asyncio.sleep(0.25)
+        assert any(t.startswith("Заявку № 1 взял волонтёр Пётр") for t in texts), texts
+        assert any(t.startswith("✅ Заявка № 1 выполнена") for t in texts), texts
+    except BaseException:
+        _, stderr = await _stop(process)
+        print(stderr[-6000:])
+        raise
+    code, stderr = await _stop(process)
+    assert code == 0, stderr[-2000:]
+    assert "Traceback" not in stderr and " ERROR " not in stderr
