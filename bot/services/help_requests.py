@@ -16,9 +16,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.services import volunteers
-from bot.services.outbox import Button, Outgoing, OutgoingMessage, Text, enqueue, enqueue_many
+from bot.services.outbox import (
+    Button,
+    Outgoing,
+    OutgoingMessage,
+    Text,
+    enqueue,
+    enqueue_many,
+    record_sent,
+)
 from bot.services.users import locale_of, locales_of
 from models import (
     AuditEntry,
@@ -457,6 +466,7 @@ async def cannot(
         .where(RequestPush.request_id == request.id, RequestPush.volunteer_id == volunteer.id)
         .values(declined=True, reason=reason[:DECLINE_REASON_MAX])
     )
+    await hide_details(session, request.id, now, user_id=volunteer.user_id)
     await session.refresh(request)
     await _tell_requester(session, request, "request-searching-again", now, {})
     await offer_or_escalate(
@@ -507,6 +517,52 @@ async def declines_of(session: AsyncSession, request_id: int) -> list[tuple[int,
     return [(row[0], row[1]) for row in rows.all()]
 
 
+def details_key(request_id: int, user_id: int, telegram_message_id: int) -> str:
+    """The outbox record of a details message (name, phone, address) shown to a volunteer."""
+    return f"req:{request_id}:details:{user_id}:{telegram_message_id}"
+
+
+async def shown_details(
+    session: AsyncSession, request_id: int, user_id: int, telegram_message_id: int, now: datetime
+) -> None:
+    """Remember a details message, to hide it once the task is no longer this volunteer's."""
+    await record_sent(
+        session,
+        chat_id=user_id,
+        key=details_key(request_id, user_id, telegram_message_id),
+        telegram_message_id=telegram_message_id,
+        now=now,
+    )
+
+
+async def hide_details(
+    session: AsyncSession, request_id: int, now: datetime, *, user_id: int | None = None
+) -> None:
+    """Edit the details messages of a request (a volunteer's, or everyone's) down to a line
+    without the person's data: after "cannot", a cancel, a close or an erasure, a chat no
+    longer holds a stranger's name, phone and address."""
+    conditions: list[ColumnElement[bool]] = [
+        OutboxMessage.idempotency_key.like(f"req:{request_id}:details:%"),
+        OutboxMessage.edit_key.is_(None),  # the details themselves, not earlier hidings
+    ]
+    if user_id is not None:
+        conditions.append(OutboxMessage.chat_id == user_id)
+    rows = (
+        await session.execute(
+            select(OutboxMessage.idempotency_key, OutboxMessage.chat_id).where(*conditions)
+        )
+    ).all()
+    hidden = OutgoingMessage(Text(key="task-details-hidden", args={"id": request_id}))
+    await enqueue_many(
+        session,
+        [
+            Outgoing(chat_id=chat_id, message=hidden, key=f"{key}:hidden", edit_key=key)
+            for key, chat_id in rows
+        ],
+        now,
+    )
+
+
 async def _close(
     session: AsyncSession,
     request_id: int,
@@ -543,6 +599,7 @@ async def _close(
                 now=now,
                 priority=Priority.URGENT,
             )
+            await hide_details(session, request.id, now, user_id=volunteer.user_id)
     else:  # still searching: the offers no longer stand
         pushed = (
             await session.scalars(
@@ -741,6 +798,7 @@ async def erase(session: AsyncSession, request: HelpRequest, now: datetime) -> N
     request.rating_comment = None
     request.close_reason = None
     request.updated_at = now
+    await hide_details(session, request.id, now)
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.idempotency_key.like(f"req:{request.id}:%"))

@@ -254,6 +254,35 @@ async def enqueue_many(
     await session.execute(insert_ignore(session, OutboxMessage), values)
 
 
+async def record_sent(
+    session: AsyncSession, *, chat_id: int, key: str, telegram_message_id: int, now: datetime
+) -> None:
+    """Note a message a handler sent itself (a direct reply), so that later edits can refer to
+    it by ``key`` as to any outbox message. Nothing of its content is kept."""
+    session.info[_ENQUEUED] = True
+    await session.execute(
+        insert_ignore(
+            session,
+            OutboxMessage,
+            {
+                "idempotency_key": key,
+                "chat_id": chat_id,
+                "priority": int(Priority.NORMAL),
+                "payload": PURGED,
+                "edit_key": None,
+                "personal": True,
+                "status": OutboxStatus.SENT.value,
+                "attempts": 1,
+                "not_before": now,
+                "next_attempt_at": now,
+                "telegram_message_id": telegram_message_id,
+                "created_at": now,
+                "sent_at": now,
+            },
+        )
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Claimed:
     """A leased row and what the worker needs to send it."""

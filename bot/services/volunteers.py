@@ -416,7 +416,10 @@ async def forget(session: AsyncSession, user_id: int, now: datetime) -> None:
     unsent = (OutboxStatus.PENDING, OutboxStatus.SENDING)
     await session.execute(
         delete(OutboxMessage).where(
-            OutboxMessage.status.in_(unsent), or_(OutboxMessage.chat_id == user_id, *about)
+            OutboxMessage.status.in_(unsent),
+            or_(OutboxMessage.chat_id == user_id, *about),
+            # Hiding a stranger's data still in their chat (the tasks they handed back) stays.
+            OutboxMessage.idempotency_key.not_like("%:details:%:hidden"),
         )
     )
     if about:

@@ -104,11 +104,7 @@ async def cb_take(
     callback_answer.text = i18n.get("task-taken", id=request.id)
     if isinstance(query.message, Message):
         await edit_text(query.message, i18n.get("task-taken", id=request.id))
-    await bot.send_message(
-        query.from_user.id,
-        task_details(i18n.get, result.request),
-        reply_markup=kb.task_actions(i18n.get, result.request),
-    )
+    await _send_details(bot, db, query.from_user.id, i18n, result.request, clock)
 
 
 async def _own_task(
@@ -128,6 +124,7 @@ async def cb_open(
     callback_answer: CallbackAnswer,
     i18n: I18nContext,
     db: AsyncSession,
+    clock: Clock,
     bot: Bot,
 ) -> None:
     own = await _own_task(db, callback_data.id, query.from_user.id)
@@ -136,12 +133,23 @@ async def cb_open(
         callback_answer.text = i18n.get("task-not-yours")
         callback_answer.show_alert = True
         return
-    request = own[1]
-    await bot.send_message(
-        query.from_user.id,
-        task_details(i18n.get, request),
-        reply_markup=kb.task_actions(i18n.get, request),
+    await _send_details(bot, db, query.from_user.id, i18n, own[1], clock)
+
+
+async def _send_details(
+    bot: Bot,
+    db: AsyncSession,
+    user_id: int,
+    i18n: I18nContext,
+    request: HelpRequest,
+    clock: Clock,
+) -> None:
+    """The person's data, to the volunteer holding the task; remembered, so the message can be
+    hidden when the task is no longer theirs."""
+    sent = await bot.send_message(
+        user_id, task_details(i18n.get, request), reply_markup=kb.task_actions(i18n.get, request)
     )
+    await help_requests.shown_details(db, request.id, user_id, sent.message_id, clock.now())
 
 
 @router.callback_query(TaskCb.filter(F.action == "way"))

@@ -193,6 +193,7 @@ task-details =
     Не қажет: { $details }
     Қашан: { request-urgency }, { request-window }
     Есік коды: <b>{ $code }</b> — кім екеніңізді сұраса, осыны айтыңыз.
+task-details-hidden = № { $id } тапсырма енді сіздікі емес: адамның деректері жасырылды.
 task-map-link = 📍 Картадағы нүкте: { $lat }, { $lon }
 task-caller-line = Қоңырау бойынша өтінім, қоңырау шалған адамның телефоны: { $phone }
 task-status-line = Күйі: { request-status }

@@ -197,6 +197,7 @@ task-details =
     Что нужно: { $details }
     Когда: { request-urgency }, { request-window }
     Код для двери: <b>{ $code }</b> — назовите его, если спросят, кто вы.
+task-details-hidden = Задача № { $id } больше не ваша: данные человека скрыты.
 task-map-link = 📍 Точка на карте: { $lat }, { $lon }
 task-caller-line = Заявка по звонку, телефон позвонившего: { $phone }
 task-status-line = Статус: { request-status }

@@ -313,6 +313,12 @@ async def test_kazakh_self_request_cannot_and_cancel(
     await first.send_text("Көлік бұзылды")
     [declined] = await first.wait_messages(1)
     assert declined.body.startswith("№ 1 тапсырма қайтарылды")
+    for _ in range(50):  # the details in their chat lose the person's data
+        if not any("Айгүл Сапарқызы" in m.body for m in first.messages):
+            break
+        await asyncio.sleep(0.1)
+    assert not any("Айгүл Сапарқызы" in m.body for m in first.messages)
+    assert any(m.body.startswith("№ 1 тапсырма енді сіздікі емес") for m in first.messages)
     # Offered again to the other volunteer, never to the one who declined.
     [again] = await second.wait_messages(1, timeout=10)
     assert "№ 1 тапсырма" in again.body
@@ -449,6 +455,11 @@ async def test_hotline_request_and_the_coordinators_list(
     [told] = [m for m in await helper.wait_messages(1, timeout=10)]
     assert told.body == "Заявку № 1 отменили: задача больше не нужна."
     assert (await _request(runner, 1)).status == "failed"
+    for _ in range(50):  # the volunteer's details lose the caller's data
+        if not any("Зинаида" in m.body for m in helper.messages):
+            break
+        await asyncio.sleep(0.1)
+    assert not any("Зинаида" in m.body for m in helper.messages)
 
     # A citizen cannot see the list.
     citizen = await _person(emulator, 8200, "Иван", "ru")
@@ -640,6 +651,11 @@ async def test_review_cases_edit_back_guards_double_take_block_and_erase(
     assert offer.body.startswith("🆕 Задача № 1")
     gone = await first.press_data(TaskCb(id=1, action="open").pack())
     assert gone is not None and gone.text == "Эта задача уже не ваша или закрыта."
+    for _ in range(50):  # and the blocked volunteer's chat no longer holds the address
+        if not any("ул. Ленина" in m.body for m in first.messages):
+            break
+        await asyncio.sleep(0.1)
+    assert not any("ул. Ленина" in m.body for m in first.messages)
 
     # /hotline inside a form is "finish first", not an intruder's attempt.
     hq.mark_read()
@@ -674,3 +690,32 @@ async def test_review_cases_edit_back_guards_double_take_block_and_erase(
             break
         await asyncio.sleep(0.1)
     assert second.messages[-1].body.startswith("Задача № 1 больше не нужна")
+
+
+async def test_a_volunteer_who_forgets_hands_the_task_back_and_keeps_no_address(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    runner = await _bot(start_bot)
+    maria = await _person(emulator, 9701, "Мария", "ru")
+    first, second = [await _person(emulator, 9800 + i, f"Олег{i}", "ru") for i in range(2)]
+    await _volunteers(runner, [first, second])
+    await _fill_for_other_ru(maria)
+    await maria.press("✅ Подтвердить")
+    await first.wait_messages(1, timeout=10)
+    await second.wait_messages(1, timeout=10)
+    first.mark_read()
+    await first.press("Взять")
+    [details] = await first.wait_messages(1)
+    assert "ул. Ленина" in details.body
+    second.mark_read()
+    await first.send_text("/forget")
+    await first.wait_messages(1)
+    await first.press("Да, удалить мои данные")
+    [again] = await second.wait_messages(1, timeout=10)
+    assert again.body.startswith("🆕 Задача № 1")
+    for _ in range(50):
+        if not any("ул. Ленина" in m.body for m in first.messages):
+            break
+        await asyncio.sleep(0.1)
+    assert not any("ул. Ленина" in m.body for m in first.messages)
+    assert (await _request(runner, 1)).status == "new"

@@ -297,3 +297,31 @@ async def test_taken_edits_are_never_due_before_their_pushes(
         push = rows[f"req:{request.id}:r0:push:{user_id}"]
         edit = rows[f"req:{request.id}:r0:taken:{user_id}"]
         assert (edit.priority, edit.not_before) >= (push.priority, push.not_before)
+
+
+async def test_details_shown_to_a_volunteer_are_hidden_once_when_the_task_leaves_them(
+    world: tuple[async_sessionmaker[AsyncSession], dict[str, int]],
+) -> None:
+    sessions, ids = world
+    clock = FakeClock()
+    async with sessions() as session:
+        request = await help_requests.create(session, _draft(ids["yurga"]), clock.now())
+        await help_requests.offer(
+            session, request, clock.now(), take_data=TAKE, default_locale="ru"
+        )
+        first = await session.get(Volunteer, ids["901"])
+        assert first is not None
+        await help_requests.take(session, request.id, first, clock.now())
+        await help_requests.shown_details(session, request.id, 901, 77, clock.now())
+        await help_requests.cannot(
+            session, request, first, reason="x", now=clock.now(), take_data=TAKE,
+            default_locale="ru", admin_ids=[1],
+        )  # fmt: skip
+        await help_requests.close_and_erase(session, request, clock.now())  # hides again
+        await session.commit()
+    details = f"req:{request.id}:details:901:77"
+    hidden = [key for key in await _keys(sessions) if key.startswith(details)]
+    assert sorted(hidden) == [details, f"{details}:hidden"]
+    rows = await _keys(sessions)
+    assert rows[f"{details}:hidden"].edit_key == details
+    assert rows[details].payload == {"purged": True}
