@@ -94,14 +94,8 @@ async def by_form_token(session: AsyncSession, token: str | None) -> HelpRequest
 
 
 async def create(session: AsyncSession, draft: Draft, now: datetime) -> HelpRequest:
-    """A new request. A draft whose form was already confirmed returns that request: a double
-    tap on "Confirm" makes one request (the unique ``form_token`` backs this up)."""
-    if draft.form_token is not None:
-        existing = await session.scalar(
-            select(HelpRequest).where(HelpRequest.form_token == draft.form_token)
-        )
-        if existing is not None:
-            return existing
+    """A new request. The caller looks up ``by_form_token`` first: a double tap on "Confirm"
+    finds the request already made (and the unique ``form_token`` refuses a second one)."""
     request = HelpRequest(
         form_token=draft.form_token,
         requester_id=draft.requester_id,
@@ -492,7 +486,7 @@ async def release_tasks(
 ) -> int:
     """A volunteer who leaves, is blocked or erases their data hands their open tasks back:
     each is offered to the others (and its requester told). Returns how many."""
-    open_tasks, _done = await tasks_of(session, volunteer.id, done_limit=0)
+    open_tasks = await open_tasks_of(session, volunteer.id)
     for task in open_tasks:
         await cannot(
             session,
@@ -733,11 +727,9 @@ async def requests_of(
     return list(rows.all())
 
 
-async def tasks_of(
-    session: AsyncSession, volunteer_id: int, *, done_limit: int = 10
-) -> tuple[list[HelpRequest], list[HelpRequest]]:
-    """A volunteer's open tasks (oldest first) and latest done ones."""
-    open_rows = await session.scalars(
+async def open_tasks_of(session: AsyncSession, volunteer_id: int) -> list[HelpRequest]:
+    """The tasks a volunteer holds now, oldest first."""
+    rows = await session.scalars(
         select(HelpRequest)
         .where(
             HelpRequest.volunteer_id == volunteer_id,
@@ -745,13 +737,20 @@ async def tasks_of(
         )
         .order_by(HelpRequest.taken_at, HelpRequest.id)
     )
+    return list(rows.all())
+
+
+async def tasks_of(
+    session: AsyncSession, volunteer_id: int, *, done_limit: int = 10
+) -> tuple[list[HelpRequest], list[HelpRequest]]:
+    """A volunteer's open tasks (oldest first) and latest done ones."""
     done_rows = await session.scalars(
         select(HelpRequest)
         .where(HelpRequest.volunteer_id == volunteer_id, HelpRequest.status == RequestStatus.DONE)
         .order_by(HelpRequest.done_at.desc(), HelpRequest.id.desc())
         .limit(done_limit)
     )
-    return list(open_rows.all()), list(done_rows.all())
+    return await open_tasks_of(session, volunteer_id), list(done_rows.all())
 
 
 async def in_scope(

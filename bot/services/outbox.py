@@ -169,26 +169,35 @@ async def enqueue(
             priority = Priority(max(int(priority), original.priority))
             due = max(due, original.not_before)
     session.info[_ENQUEUED] = True
-    result = await session.execute(
-        insert_ignore(
-            session,
-            OutboxMessage,
-            {
-                "idempotency_key": key,
-                "chat_id": chat_id,
-                "priority": int(priority),
-                "payload": message.to_payload(),
-                "edit_key": edit_key,
-                "personal": personal,
-                "status": OutboxStatus.PENDING.value,
-                "attempts": 0,
-                "not_before": due,
-                "next_attempt_at": due,
-                "created_at": now,
-            },
-        )
-    )
+    row = _pending_row(key, chat_id, int(priority), message, edit_key, personal, due, now)
+    result = await session.execute(insert_ignore(session, OutboxMessage, row))
     return bool(getattr(result, "rowcount", 0))
+
+
+def _pending_row(
+    key: str,
+    chat_id: int,
+    priority: int,
+    message: OutgoingMessage,
+    edit_key: str | None,
+    personal: bool,
+    due: datetime,
+    now: datetime,
+) -> dict[str, Any]:
+    """The outbox row of a message waiting to be sent (``enqueue`` and ``enqueue_many``)."""
+    return {
+        "idempotency_key": key,
+        "chat_id": chat_id,
+        "priority": priority,
+        "payload": message.to_payload(),
+        "edit_key": edit_key,
+        "personal": personal,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "not_before": due,
+        "next_attempt_at": due,
+        "created_at": now,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,19 +245,16 @@ async def enqueue_many(
         if original is not None:  # an edit never overtakes its original
             priority, due = max(priority, original[0]), max(due, original[1])
         values.append(
-            {
-                "idempotency_key": item.key,
-                "chat_id": item.chat_id,
-                "priority": priority,
-                "payload": item.message.to_payload(),
-                "edit_key": item.edit_key,
-                "personal": item.personal,
-                "status": OutboxStatus.PENDING.value,
-                "attempts": 0,
-                "not_before": due,
-                "next_attempt_at": due,
-                "created_at": now,
-            }
+            _pending_row(
+                item.key,
+                item.chat_id,
+                priority,
+                item.message,
+                item.edit_key,
+                item.personal,
+                due,
+                now,
+            )
         )
     session.info[_ENQUEUED] = True
     await session.execute(insert_ignore(session, OutboxMessage), values)

@@ -36,7 +36,7 @@ class Rating(StatesGroup):
 @router.message(Command("myrequests", ignore_case=True), StateFilter(None))
 @router.message(Button("btn-my-requests"), StateFilter(None))
 async def cmd_my_requests(
-    message: Message, state: FSMContext, i18n: I18nContext, db: AsyncSession, roles: Roles
+    message: Message, i18n: I18nContext, db: AsyncSession, roles: Roles
 ) -> None:
     requests = await help_requests.requests_of(db, message.chat.id, limit=LIST_SIZE)
     await db.commit()
@@ -214,12 +214,7 @@ async def cb_star(
 
 @router.message(Rating.comment, Button("btn-skip"))
 async def process_comment_skip(
-    message: Message,
-    state: FSMContext,
-    i18n: I18nContext,
-    db: AsyncSession,
-    clock: Clock,
-    roles: Roles,
+    message: Message, state: FSMContext, i18n: I18nContext, roles: Roles
 ) -> None:
     await state.clear()
     await message.answer(i18n.get("rq-rated"), reply_markup=main_menu(i18n.get, roles))

@@ -90,7 +90,7 @@ async def cb_take(
         await db.commit()
         callback_answer.text = i18n.get("task-taken-late")
         return
-    open_tasks, _done = await help_requests.tasks_of(db, volunteer.id, done_limit=0)
+    open_tasks = await help_requests.open_tasks_of(db, volunteer.id)
     if len(open_tasks) >= OPEN_TASKS_MAX:
         await db.commit()
         callback_answer.text = i18n.get("task-too-many", max=OPEN_TASKS_MAX)
