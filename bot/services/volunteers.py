@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import reminders
+from bot.services.cleaning import NAME_MAX, clean_bounded, clean_text
 from bot.services.outbox import OutgoingMessage, Text
 from bot.services.users import Roles
 from models import (
@@ -47,16 +48,14 @@ AGE_GROUPS = ("under18", "18-34", "35-54", "55plus")
 AVAILABILITY = ("weekdays", "weekends", "evenings")
 CONSENT_VERSION = "2026-11"
 PHONE_REGIONS = ("RU", "KZ")
-NAME_MAX = 100
 DOBRO_MAX = 200
 _LETTER = re.compile(r"[^\W\d_]")
 
 
 def clean_name(text: str | None) -> str | None:
-    """A name of 1-100 characters with at least one letter, spaces folded; else None."""
-    if text is None:
-        return None
-    name = " ".join(text.split())
+    """A name of 1-100 characters with at least one letter, cleaned (no invisible
+    characters, spaces folded); else None."""
+    name = clean_text(text)
     if not name or len(name) > NAME_MAX or not _LETTER.search(name):
         return None
     return name
@@ -91,16 +90,12 @@ REASON_MAX = 500  # decision_reason's column
 
 
 def clean_reason(text: str | None) -> str | None:
-    """A coordinator's reason (reject, block, unblock): 1-500 characters, spaces folded."""
-    reason = " ".join((text or "").split())
-    return reason if 0 < len(reason) <= REASON_MAX else None
+    """A coordinator's reason (reject, block, unblock): 1-500 characters, cleaned."""
+    return clean_bounded(text, 1, REASON_MAX)
 
 
 def clean_dobro(text: str | None) -> str | None:
-    if text is None:
-        return None
-    value = text.strip()
-    return value if 0 < len(value) <= DOBRO_MAX else None
+    return clean_bounded(text, 1, DOBRO_MAX)
 
 
 @dataclass(frozen=True, slots=True)

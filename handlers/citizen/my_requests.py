@@ -19,6 +19,7 @@ from bot.keyboards.menus import main_menu
 from bot.keyboards.volunteers import step_menu
 from bot.presenters import request_fields
 from bot.services import help_requests
+from bot.services.cleaning import clean_bounded
 from bot.services.users import Roles
 from bot.telegram import edit_text
 from models import HelpRequest, RequestStatus, Volunteer
@@ -229,8 +230,8 @@ async def process_comment(
     clock: Clock,
     roles: Roles,
 ) -> None:
-    comment = " ".join((message.text or "").split())
-    if not 1 <= len(comment) <= COMMENT_MAX:
+    comment = clean_bounded(message.text, 1, COMMENT_MAX)
+    if comment is None:
         await message.answer(i18n.get("rq-bad-comment"))
         return
     await _save_rating(message, state, i18n, db, clock, roles, comment)

@@ -5,7 +5,6 @@ a restart. A coordinator fills the same form for a hotline caller (/hotline)."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -29,6 +28,7 @@ from bot.keyboards.volunteers import step_menu
 from bot.keyboards.volunteers import territories as territory_picker
 from bot.presenters import who_line
 from bot.services import audit, help_requests, volunteers
+from bot.services.cleaning import clean_bounded, clean_text, window_numbers_ok
 from bot.services.territories import all_territories, contains_point, options_under
 from bot.services.users import Roles
 from bot.telegram import edit_text
@@ -36,12 +36,9 @@ from models import RequestKind, Territory
 
 router = Router(name=__name__)
 
-NAME_MAX = 100
 ADDRESS_MIN, ADDRESS_MAX = 5, 300
 DETAILS_MIN, DETAILS_MAX = 3, 1000
 WINDOW_MAX = 30
-# A typed window goes to every volunteer offered the request: no phone numbers in it.
-LONG_NUMBER = re.compile(r"\d{3,}")
 PLANNED_DAYS_MAX = 60
 
 
@@ -480,8 +477,8 @@ async def cb_territory(
 async def process_address(
     message: Message, state: FSMContext, i18n: I18nContext, db: AsyncSession
 ) -> None:
-    address = " ".join((message.text or "").split())
-    if not ADDRESS_MIN <= len(address) <= ADDRESS_MAX:
+    address = clean_bounded(message.text, ADDRESS_MIN, ADDRESS_MAX)
+    if address is None:
         await message.answer(i18n.get("rq-bad-address"))
         return
     await state.update_data(address=address)
@@ -541,7 +538,7 @@ async def process_pin_skip(
 async def process_details(
     message: Message, state: FSMContext, i18n: I18nContext, db: AsyncSession
 ) -> None:
-    details = (message.text or "").strip()
+    details = clean_text(message.text, multiline=True)
     if not DETAILS_MIN <= len(details) <= DETAILS_MAX:
         await message.answer(i18n.get("rq-bad-details", max=DETAILS_MAX, length=len(details)))
         return
@@ -607,10 +604,13 @@ async def cb_window(
 async def process_window(
     message: Message, state: FSMContext, i18n: I18nContext, db: AsyncSession
 ) -> None:
-    window = " ".join((message.text or "").split())
-    too_long = not 1 <= len(window) <= WINDOW_MAX
-    if too_long or window in kb.WINDOWS or LONG_NUMBER.search(window):
+    window = clean_bounded(message.text, 1, WINDOW_MAX)
+    if window is None or window in kb.WINDOWS:
         await message.answer(i18n.get("rq-bad-window", max=WINDOW_MAX))
+        return
+    # A typed window goes to every volunteer offered the request: no phone numbers in it.
+    if not window_numbers_ok(window):
+        await message.answer(i18n.get("input-bad-window"))
         return
     await state.update_data(window=window)
     await _next(message, state, i18n, db)
