@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    ForeignKey,
     Index,
     Integer,
     SmallInteger,
@@ -62,6 +63,9 @@ class OutboxMessage(Base):
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
+        # Edits of one original (every copy must get the latest) and hidings that failed.
+        Index("ix_outbox_edit_key", "edit_key"),
+        Index("ix_outbox_hide_status", "hide", "status"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -78,7 +82,37 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
+    # The delivery worker holding the lease: its rows go back to the queue as soon as its
+    # heartbeat stops, without waiting for the lease (see DeliveryWorkerRow).
+    worker_id: Mapped[str | None] = mapped_column(String(64))
+    # An edit that removes personal data: if Telegram refuses it, the message is deleted, and
+    # if that fails too the row stays FAILED on the list of what could not be hidden.
+    hide: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxCopy(Base):
+    """Another message a row produced: a send repeated after a crash or a lost lease leaves
+    two messages in the chat, and edits of the row must reach both."""
+
+    __tablename__ = "outbox_copies"
+
+    outbox_id: Mapped[int] = mapped_column(
+        BigIntPK, ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    telegram_message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DeliveryWorkerRow(Base):
+    """A live delivery worker: it renews ``alive_until`` every second or so. Once that passes,
+    the worker is taken for dead and its leased rows are released for others at once."""
+
+    __tablename__ = "delivery_workers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    alive_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,7 +1,12 @@
 """The outbox worker: leases due rows, sends them within the limits, records the outcome.
 
 At-least-once: a row is marked sent only after Telegram accepted it, so a crash between the
-two re-sends it; that is the only source of duplicates (rows in flight at the crash).
+two re-sends it; that is the only source of duplicates (rows in flight at the crash). Each
+worker renews a heartbeat; the rows of a worker whose heartbeat stopped go back to the queue
+within seconds, the lease (per claim, with its own token) stays the backstop and the fence.
+A send answered after its claim was lost is remembered as a copy of the row, and edits reach
+every copy; a hiding edit Telegram refuses becomes a delete, else a row on the list of
+personal data that could not be hidden.
 """
 
 from __future__ import annotations
@@ -11,12 +16,14 @@ import contextlib
 import logging
 import os
 import socket
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
+from aiogram.methods import DeleteMessage, TelegramMethod
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,6 +38,11 @@ from models import OutboxStatus
 
 logger = logging.getLogger(__name__)
 
+NOT_DELIVERED = "the original message was not delivered"
+WITHDRAWN = "the original was withdrawn before it was sent"
+STILL_UNSENT = "the original message was still not sent"
+UNKNOWN_ID = "a copy's message id is unknown (the bot stopped before recording it)"
+
 
 @dataclass(frozen=True, slots=True)
 class WorkerConfig:
@@ -39,6 +51,12 @@ class WorkerConfig:
     lease: timedelta = timedelta(seconds=60)
     edit_wait: timedelta = timedelta(seconds=1)
     sweep_interval: float = 5.0
+    heartbeat_interval: float = 1.0
+    # How long a heartbeat vouches for the worker: after that its rows are released.
+    alive_for: timedelta = timedelta(seconds=5)
+    # A message recorded before it is sent gets its id when Telegram answers: a hiding waits
+    # this long for it before reporting the message as one it cannot hide.
+    id_grace: timedelta = timedelta(seconds=60)
 
 
 class DeliveryWorker:
@@ -60,7 +78,12 @@ class DeliveryWorker:
         self.limiter = limiter or RateLimiter()
         self.policy = policy or RetryPolicy()
         self.config = config or WorkerConfig()
-        self.owner = f"{socket.gethostname()}:{os.getpid()}"[:64]
+        # Unique per start (a restarted container may reuse the pid); short enough that a
+        # lease token (owner + ":" + 16 hex) fits lease_owner's 64 characters.
+        self.owner = f"{socket.gethostname()[:28]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._alive_until: datetime | None = None  # what our last heartbeat vouched for
+        self._registered = False
+        self._beat_task: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
@@ -74,6 +97,7 @@ class DeliveryWorker:
         self._stopping.clear()
         self._stop_listening = on_messages_committed(self.sessionmaker, self.wake)
         self._task = asyncio.create_task(self._run(), name="delivery-worker")
+        self._beat_task = asyncio.create_task(self._beat_loop(), name="delivery-heartbeat")
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop claiming, let sends in flight finish (their leases expire if they cannot)."""
@@ -84,6 +108,9 @@ class DeliveryWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._beat_task is not None:
+            await self._beat_task
+            self._beat_task = None
         if self._in_flight:
             _, pending = await asyncio.wait(self._in_flight, timeout=timeout)
             for task in pending:
@@ -99,6 +126,45 @@ class DeliveryWorker:
     def wake(self) -> None:
         """Look for due rows now instead of at the next poll (after an enqueue, say)."""
         self._wake.set()
+
+    # --- heartbeat -----------------------------------------------------------------------
+    async def _beat_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self._beat()
+            except Exception:
+                logger.exception("delivery: heartbeat failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.config.heartbeat_interval)
+
+    async def _beat(self) -> None:
+        """Renew our heartbeat, then release the rows of workers whose heartbeat stopped."""
+        now = self.clock.now()
+        alive_until = now + self.config.alive_for
+        async with self.sessionmaker() as session:
+            renewed = await outbox.heartbeat(session, self.owner, alive_until)
+            released = await outbox.release_dead_workers(session, now, me=self.owner)
+            await session.commit()
+        if not renewed and self._registered:
+            # Others took us for dead and may have released and re-claimed our rows: every
+            # claim in flight must ask the database (renew_lease) before it sends.
+            logger.warning("delivery: heartbeat had lapsed; claims in flight are re-checked")
+            self._leased_until.clear()
+        self._registered = True
+        self._alive_until = alive_until
+        if released:
+            self.wake()
+
+    def _alive(self) -> bool:
+        """Our heartbeat still vouches for us for a good while (half its span)."""
+        if self._alive_until is None:
+            return False
+        return self._alive_until - self.clock.now() >= self.config.alive_for / 2
+
+    async def _ensure_alive(self) -> None:
+        """Never claim on a lapsed heartbeat: others could release those rows at once."""
+        if not self._alive():
+            await self._beat()
 
     # --- the loop ------------------------------------------------------------------------
     async def _run(self) -> None:
@@ -143,15 +209,21 @@ class DeliveryWorker:
         self._next_sweep = loop.time() + self.config.sweep_interval
         try:
             async with self.sessionmaker() as session:
-                await outbox.sweep(session, self.clock.now())
+                await outbox.sweep(session, self.clock.now(), me=self.owner)
         except Exception:
             logger.exception("delivery: sweeping leases and blocked people failed")
 
     async def _claim(self, limit: int) -> list[outbox.Claimed]:
+        await self._ensure_alive()
         now = self.clock.now()  # the leases run from this moment (taken before any wait)
         async with self.sessionmaker() as session:
             claimed = await outbox.claim_due(
-                session, now, limit=limit, lease=self.config.lease, owner=self.owner
+                session,
+                now,
+                limit=limit,
+                lease=self.config.lease,
+                owner=self.owner,
+                worker_id=self.owner,
             )
         for row in claimed:
             self._leased_until[row.lease] = now + self.config.lease
@@ -159,8 +231,9 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Sweep, claim one batch and deliver it completely (tests and benchmarks)."""
+        await self._ensure_alive()
         async with self.sessionmaker() as session:
-            await outbox.sweep(session, self.clock.now())
+            await outbox.sweep(session, self.clock.now(), me=self.owner)
         claimed = await self._claim(self.config.concurrency)
         await asyncio.gather(*(self._deliver(row) for row in claimed))
         return len(claimed)
@@ -181,22 +254,43 @@ class DeliveryWorker:
         sweep could release the row, so it needs no re-check in the database. Otherwise (a
         long wait for the limiter or the connection) renew_lease asks and extends."""
         until = self._leased_until.get(row.lease)
-        if until is None:
-            return False
+        if until is None or not self._alive():
+            return False  # a lapsed heartbeat may have released the row early: ask
         return until - self.clock.now() >= self.config.lease * 0.75
 
     async def _send(self, row: outbox.Claimed) -> None:
-        edit_message_id: int | None = None
         if row.edit_key is not None:
-            edit_message_id = await self._edit_target(row)
-            if edit_message_id is None:
-                return
+            await self._send_edit(row)
+            return
         try:
-            method = render(row, self.translator, edit_message_id=edit_message_id)
+            method = render(row, self.translator)
         except RenderError as exc:
             await self._final(row, OutboxStatus.FAILED, str(exc), count_attempt=False)
             return
+        if not await self._my_turn(row):
+            return
+        try:
+            result = await self.bot(method)
+        except Exception as exc:
+            await self._after_error(row, exc, None)
+            return
+        message_id = result.message_id if isinstance(result, Message) else None
+        async with self.sessionmaker() as session:
+            marked = await outbox.mark_sent(
+                session, row.id, row.lease, message_id, self.clock.now()
+            )
+        if not marked and message_id is not None:
+            # Our claim was lost while Telegram answered: the message exists all the same.
+            async with self.sessionmaker() as session:
+                kept_as = await outbox.late_answer(session, row.id, message_id, self.clock.now())
+            logger.warning(
+                "delivery: row %s answered after its lease was lost: %s", row.id, kept_as
+            )
+        logger.debug("delivery: row %s sent", row.id)
 
+    async def _my_turn(self, row: outbox.Claimed) -> bool:
+        """Wait for the rate limiter, then make sure the row is still ours. False: the row was
+        put back (a long wait) or is lost to another claim; do not send."""
         wait = self.limiter.delay(row.chat_id)
         if wait > self.config.lease.total_seconds() / 2:
             # A long wait (a group's minute window, a 429 pause) is not spent holding a lease.
@@ -205,52 +299,132 @@ class DeliveryWorker:
                 await outbox.retry_later(
                     session, row.id, row.lease, at, "rate limit", count_attempt=False
                 )
-            return
+            return False
         await self.limiter.acquire(row.chat_id)
         still_ours = self._lease_surely_ours(row)
-        if not still_ours:  # a long wait for the limiter: ask the database, and extend
+        if not still_ours:  # a long wait, or our heartbeat lapsed: ask the database, and extend
             async with self.sessionmaker() as session:
                 still_ours = await outbox.renew_lease(
                     session, row.id, row.lease, self.clock.now() + self.config.lease
                 )
         if not still_ours:
             logger.warning("delivery: row %s lease lost before sending; skipped here", row.id)
-            return
-        try:
-            result = await self.bot(method)
-        except Exception as exc:
-            await self._after_error(row, exc, edit_message_id)
-            return
-        message_id = result.message_id if isinstance(result, Message) else edit_message_id
-        async with self.sessionmaker() as session:
-            await outbox.mark_sent(session, row.id, row.lease, message_id, self.clock.now())
-        logger.debug("delivery: row %s sent", row.id)
+        return still_ours
 
-    async def _edit_target(self, row: outbox.Claimed) -> int | None:
+    async def _send_edit(self, row: outbox.Claimed) -> None:
+        """Edit every known copy of the original. A hiding edit that Telegram refuses for good
+        deletes that copy instead; what stays visible makes the row FAILED (``unhidden``)."""
+        hide = bool(row.payload.get("hide", False))
+        target = await self._edit_target(row, hide)
+        if target is None:
+            return
+        problems: list[str] = []
+        for message_id in target.message_ids:
+            try:
+                method = render(row, self.translator, edit_message_id=message_id)
+            except RenderError as exc:
+                await self._final(row, OutboxStatus.FAILED, str(exc), count_attempt=False)
+                return
+            if not await self._my_turn(row):
+                return
+            refused = await self._call(row, method, message_id)
+            if refused is None:
+                return
+            if not refused:
+                continue
+            if not hide:
+                problems.append(f"message {message_id}: {refused}")
+                continue
+            if not await self._my_turn(row):
+                return
+            delete = DeleteMessage(chat_id=row.chat_id, message_id=message_id)
+            not_deleted = await self._call(row, delete, message_id)
+            if not_deleted is None:
+                return
+            if not_deleted and "message to delete not found" not in not_deleted:
+                problems.append(f"message {message_id}: edit {refused}; delete {not_deleted}")
+            else:
+                logger.info("delivery: row %s: edit refused, message deleted", row.id)
+        if hide and target.status == OutboxStatus.SENT and target.telegram_message_id is None:
+            problems.append(UNKNOWN_ID)
+        if problems:
+            await self._final(row, OutboxStatus.FAILED, "; ".join(problems), count_attempt=True)
+            return
+        async with self.sessionmaker() as session:
+            await outbox.mark_sent(
+                session, row.id, row.lease, target.message_ids[0], self.clock.now()
+            )
+
+    async def _call(
+        self, row: outbox.Claimed, method: TelegramMethod[Any], message_id: int
+    ) -> str | None:
+        """One call on an existing message. "": done (or "message is not modified"); a reason:
+        Telegram refuses for good; None: the row was handed on (retry, 429, blocked)."""
+        try:
+            await self.bot(method)
+        except Exception as exc:
+            verdict = classify(exc)
+            if verdict.outcome is Outcome.DONE:
+                return ""
+            if verdict.outcome is Outcome.FAILED:
+                return verdict.reason
+            await self._after_error(row, exc, message_id)
+            return None
+        return ""
+
+    async def _edit_target(self, row: outbox.Claimed, hide: bool) -> outbox.EditTarget | None:
+        """The original with its copies, or None when the row was settled or put back here."""
         assert row.edit_key is not None
         async with self.sessionmaker() as session:
-            original = await outbox.original_of_edit(session, row.chat_id, row.edit_key)
-        if original is not None and original[0] == OutboxStatus.SENT and original[1] is not None:
-            return original[1]
-        waiting = original is not None and original[0] in (
-            OutboxStatus.PENDING,
-            OutboxStatus.SENDING,
-        )
-        if waiting and not self.policy.gives_up(row.attempts + 1):
-            async with self.sessionmaker() as session:  # the original goes first
+            target = await outbox.edit_target(session, row.chat_id, row.edit_key)
+        if target is None:
+            await self._final(row, OutboxStatus.SKIPPED, NOT_DELIVERED, count_attempt=False)
+            return None
+        if target.status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
+            if hide and target.status == OutboxStatus.PENDING:
+                async with self.sessionmaker() as session:
+                    withdrawn = await outbox.withdraw_unsent(session, target.id)
+                if withdrawn:  # never shown, never will be: nothing left to hide
+                    await self._final(row, OutboxStatus.SKIPPED, WITHDRAWN, count_attempt=False)
+                    return None
+            if not self.policy.gives_up(row.attempts + 1):
+                async with self.sessionmaker() as session:  # the original goes first
+                    await outbox.retry_later(
+                        session,
+                        row.id,
+                        row.lease,
+                        self.clock.now() + self.config.edit_wait,
+                        "waiting for the original message",
+                        count_attempt=True,
+                    )
+                return None
+            status = OutboxStatus.FAILED if hide else OutboxStatus.SKIPPED
+            await self._final(row, status, STILL_UNSENT, count_attempt=False)
+            return None
+        unknown_id = target.status == OutboxStatus.SENT and target.telegram_message_id is None
+        if hide and unknown_id and not target.message_ids and self._id_may_come(target):
+            async with self.sessionmaker() as session:
                 await outbox.retry_later(
                     session,
                     row.id,
                     row.lease,
-                    self.clock.now() + self.config.edit_wait,
-                    "waiting for the original message",
-                    count_attempt=True,
+                    self.clock.now() + max(self.config.edit_wait, timedelta(seconds=2)),
+                    "waiting for the message id",
+                    count_attempt=False,
                 )
             return None
-        await self._final(
-            row, OutboxStatus.SKIPPED, "the original message was not delivered", count_attempt=False
-        )
+        if target.message_ids:
+            return target
+        if hide and target.status == OutboxStatus.SENT:
+            await self._final(row, OutboxStatus.FAILED, UNKNOWN_ID, count_attempt=False)
+        else:
+            await self._final(row, OutboxStatus.SKIPPED, NOT_DELIVERED, count_attempt=False)
         return None
+
+    def _id_may_come(self, target: outbox.EditTarget) -> bool:
+        """The send of a message recorded beforehand may still be under way."""
+        since = target.sent_at
+        return since is not None and self.clock.now() - since < self.config.id_grace
 
     async def _after_error(
         self, row: outbox.Claimed, exc: BaseException, edit_message_id: int | None

@@ -281,6 +281,10 @@ class Emulator:
             await asyncio.sleep(min(0.02, max(quiet / 4, 0.005)))
 
     # --- switches ---------------------------------------------------------------------
+    def advance_clock(self, seconds: float) -> None:
+        """Age every message by ``seconds`` (Telegram's 48 h edit and delete window)."""
+        self.settings.clock_shift += seconds
+
     def set_limits(self, enabled: bool, config: LimitConfig | None = None) -> None:
         self.limits.configure(enabled, config)
 

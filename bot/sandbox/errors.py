@@ -59,6 +59,7 @@ NOT_MODIFIED = (
 MESSAGE_TO_EDIT_NOT_FOUND = "message to edit not found"
 MESSAGE_TO_DELETE_NOT_FOUND = "message to delete not found"
 MESSAGE_CANT_BE_EDITED = "message can't be edited"
+MESSAGE_CANT_BE_DELETED = "message can't be deleted for everyone"
 NO_TEXT_TO_EDIT = "there is no text in the message to edit"
 NO_CAPTION_TO_EDIT = "there is no caption in the message to edit"
 MESSAGE_ID_INVALID = "message identifier is not specified"

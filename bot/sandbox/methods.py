@@ -61,6 +61,12 @@ class Webhooks(Protocol):
 class ApiSettings:
     callback_query_ttl: float = 15.0
     strict_webhook_urls: bool = False
+    # Seconds added to the wall clock when judging a message's age (Emulator.advance_clock).
+    clock_shift: float = 0.0
+
+
+# Telegram lets a bot edit or delete its messages for 48 hours only.
+EDIT_WINDOW = 48 * 3600
 
 
 class BotApi:
@@ -319,9 +325,12 @@ class BotApi:
         message = chat.live(message_id)
         if message is None:
             raise bad_request(E.MESSAGE_TO_EDIT_NOT_FOUND)
-        if not message.from_bot:
+        if not message.from_bot or not message.editable or self._too_old(message):
             raise bad_request(E.MESSAGE_CANT_BE_EDITED)
         return chat, message
+
+    def _too_old(self, message: StoredMessage) -> bool:
+        return now() + self.settings.clock_shift - message.date > EDIT_WINDOW
 
     def _edited(self, chat: Chat, message: StoredMessage) -> JSON:
         message.edit_date = now()
@@ -384,6 +393,8 @@ class BotApi:
         if chat.type != "private" and not message.from_bot:
             # The sandbox bot is never a group admin.
             raise bad_request("message can't be deleted")
+        if not message.deletable or self._too_old(message):
+            raise bad_request(E.MESSAGE_CANT_BE_DELETED)
         message.deleted = True
         self.state.changed()
         return True

@@ -130,6 +130,9 @@ class StoredMessage:
     forward_origin: JSON | None = None
     edit_date: int | None = None
     deleted: bool = False
+    # Tests mark a message as Telegram would refuse to touch it (besides the 48 h rule).
+    editable: bool = True
+    deletable: bool = True
     # What the bot asked for (any keyboard type), for logs and the page.
     sent_markup: JSON | None = None
 

@@ -13,12 +13,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, event, exists, func, or_, select, update
+from sqlalchemy import and_, delete, event, exists, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, aliased
 
 from bot.services.sql import insert_ignore
 from models import OutboxMessage, OutboxStatus, Priority, User
+from models.outbox import DeliveryWorkerRow, OutboxCopy
 
 logger = logging.getLogger(__name__)
 ArgValue = str | int | float
@@ -93,12 +94,16 @@ class Attachment:
 
 @dataclass(frozen=True, slots=True)
 class OutgoingMessage:
-    """What to show; ``locale`` None means the recipient's language at sending time."""
+    """What to show; ``locale`` None means the recipient's language at sending time.
+
+    ``hide``: this edit removes personal data. If Telegram refuses the edit, the message is
+    deleted instead; if that fails too, the row stays FAILED on the list of ``unhidden``."""
 
     text: Text
     buttons: Sequence[Sequence[Button]] = ()
     locale: str | None = None
     attachment: Attachment | None = None
+    hide: bool = False
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -112,6 +117,7 @@ class OutgoingMessage:
             ],
             "locale": self.locale,
             "attachment": asdict(self.attachment) if self.attachment else None,
+            "hide": self.hide,
         }
 
     @classmethod
@@ -125,6 +131,7 @@ class OutgoingMessage:
             ],
             locale=payload.get("locale"),
             attachment=Attachment(**attachment) if attachment else None,
+            hide=bool(payload.get("hide", False)),
         )
 
 
@@ -192,6 +199,7 @@ def _pending_row(
         "payload": message.to_payload(),
         "edit_key": edit_key,
         "personal": personal,
+        "hide": message.hide,
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,
         "not_before": due,
@@ -310,24 +318,87 @@ async def release_expired_leases(session: AsyncSession, now: datetime) -> int:
     result = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.leased_until < now)
-        .values(status=OutboxStatus.PENDING, leased_until=None, lease_owner=None)
+        .values(_RELEASED)
     )
     return int(getattr(result, "rowcount", 0))
+
+
+_RELEASED: dict[str, Any] = {
+    "status": OutboxStatus.PENDING,
+    "leased_until": None,
+    "lease_owner": None,
+    "worker_id": None,
+}
 
 
 async def release_leases_of(session: AsyncSession, owner: str) -> int:
     """On a clean stop a worker hands back what it did not send, so a restart need not wait
-    for the leases to expire."""
+    for the leases to expire, and leaves the list of live workers. Commits."""
     result = await session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.status == OutboxStatus.SENDING,
-            OutboxMessage.lease_owner.like(f"{owner}:%"),
+            or_(OutboxMessage.worker_id == owner, OutboxMessage.lease_owner.like(f"{owner}:%")),
         )
-        .values(status=OutboxStatus.PENDING, leased_until=None, lease_owner=None)
+        .values(_RELEASED)
     )
+    await session.execute(delete(DeliveryWorkerRow).where(DeliveryWorkerRow.id == owner))
     await session.commit()
     return int(getattr(result, "rowcount", 0))
+
+
+# --- live workers ------------------------------------------------------------------------
+# A worker renews its row every second or so. A worker whose row lapsed is dead (kill -9,
+# lost host): its leased rows go back to the queue at once instead of after the lease.
+# Whoever finds it dead deletes its row first and then releases its rows, so a worker that
+# was only slow learns from its next heartbeat (no row to renew) that its claims are void;
+# each claim's own lease token still fences any late send or outcome.
+
+
+async def heartbeat(session: AsyncSession, worker_id: str, alive_until: datetime) -> bool:
+    """Renew this worker's row (insert it the first time). False: the row was gone, so others
+    took this worker for dead and may have released its rows. Commits."""
+    result = await session.execute(
+        update(DeliveryWorkerRow)
+        .where(DeliveryWorkerRow.id == worker_id)
+        .values(alive_until=alive_until)
+    )
+    renewed = bool(getattr(result, "rowcount", 0))
+    if not renewed:
+        await session.execute(
+            insert_ignore(
+                session,
+                DeliveryWorkerRow,
+                {"id": worker_id, "alive_until": alive_until, "started_at": alive_until},
+            )
+        )
+    await session.commit()
+    return renewed
+
+
+async def release_dead_workers(session: AsyncSession, now: datetime, *, me: str | None) -> int:
+    """Rows leased by workers that stopped their heartbeat (or never had one row) go back to
+    the queue. ``me``, the caller, is alive by definition. Does not commit."""
+    dead_query = delete(DeliveryWorkerRow).where(DeliveryWorkerRow.alive_until < now)
+    if me is not None:
+        dead_query = dead_query.where(DeliveryWorkerRow.id != me)
+    dead = list((await session.scalars(dead_query.returning(DeliveryWorkerRow.id))).all())
+    live = select(DeliveryWorkerRow.id).where(DeliveryWorkerRow.id == OutboxMessage.worker_id)
+    orphaned = OutboxMessage.worker_id.in_(dead) if dead else false()
+    query = update(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.SENDING,
+        OutboxMessage.worker_id.is_not(None),
+        or_(orphaned, ~live.exists()),
+    )
+    if me is not None:
+        query = query.where(OutboxMessage.worker_id != me)
+    result = await session.execute(
+        query.values(_RELEASED).execution_options(synchronize_session=False)
+    )
+    released = int(getattr(result, "rowcount", 0))
+    if released:
+        logger.warning("delivery: %s message(s) of stopped workers back in the queue", released)
+    return released
 
 
 async def drop_for_blocked(session: AsyncSession, now: datetime) -> int:
@@ -357,13 +428,20 @@ async def _block_pending(session: AsyncSession, *where: Any) -> int:
 
 
 async def claim_due(
-    session: AsyncSession, now: datetime, *, limit: int, lease: timedelta, owner: str
+    session: AsyncSession,
+    now: datetime,
+    *,
+    limit: int,
+    lease: timedelta,
+    owner: str,
+    worker_id: str | None = None,
 ) -> list[Claimed]:
     """Lease up to ``limit`` due rows, at most one per chat and only a chat's next message.
 
     A chat's messages go out in (priority, not_before, id) order, one at a time, so each
     person reads them in order. On PostgreSQL rows are locked with SKIP LOCKED so several
-    processes share the queue; on SQLite one process runs the worker. Commits.
+    processes share the queue; on SQLite one process runs the worker. ``worker_id``: the
+    live worker (see ``heartbeat``) whose death releases the rows early. Commits.
     """
     o = aliased(OutboxMessage)
     busy = aliased(OutboxMessage)
@@ -406,7 +484,12 @@ async def claim_due(
     leased = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.SENDING, leased_until=now + lease, lease_owner=token)
+        .values(
+            status=OutboxStatus.SENDING,
+            leased_until=now + lease,
+            lease_owner=token,
+            worker_id=worker_id,
+        )
         .returning(
             OutboxMessage.id,
             OutboxMessage.idempotency_key,
@@ -445,10 +528,12 @@ async def claim_due(
     return claimed
 
 
-async def sweep(session: AsyncSession, now: datetime) -> tuple[int, int]:
-    """Housekeeping the worker runs every few seconds, not on every claim: expired leases go
-    back to the queue, and due messages to people who blocked the bot are marked. Commits."""
-    released = await release_expired_leases(session, now)
+async def sweep(session: AsyncSession, now: datetime, *, me: str | None = None) -> tuple[int, int]:
+    """Housekeeping the worker runs every few seconds, not on every claim: rows of dead
+    workers and expired leases go back to the queue, and due messages to people who blocked
+    the bot are marked. Commits."""
+    released = await release_dead_workers(session, now, me=me)
+    released += await release_expired_leases(session, now)
     dropped = await drop_for_blocked(session, now)
     await session.commit()
     return released, dropped
@@ -482,7 +567,7 @@ async def _finish(
             OutboxMessage.status == OutboxStatus.SENDING,
             OutboxMessage.lease_owner == lease,
         )
-        .values(leased_until=None, lease_owner=None, **values)
+        .values(leased_until=None, lease_owner=None, worker_id=None, **values)
         .returning(OutboxMessage.personal)
     )
     personal = result.scalar()
@@ -569,6 +654,178 @@ async def original_of_edit(
         )
     ).first()
     return (row[0], row[1]) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class EditTarget:
+    """The message an edit refers to: its row, and every Telegram message it produced."""
+
+    id: int
+    status: str
+    telegram_message_id: int | None  # None on a SENT row: a copy exists whose id is unknown
+    copies: tuple[int, ...]  # further messages of the same row (a repeated send)
+    sent_at: datetime | None = None
+
+    @property
+    def message_ids(self) -> list[int]:
+        """Every known message, the recorded one first."""
+        first = [self.telegram_message_id] if self.telegram_message_id is not None else []
+        return list(dict.fromkeys([*first, *self.copies]))
+
+
+async def edit_target(session: AsyncSession, chat_id: int, key: str) -> EditTarget | None:
+    """The original of an edit, with all its copies (None: unknown key)."""
+    row = (
+        await session.execute(
+            select(
+                OutboxMessage.id,
+                OutboxMessage.status,
+                OutboxMessage.telegram_message_id,
+                OutboxMessage.sent_at,
+            ).where(OutboxMessage.idempotency_key == key, OutboxMessage.chat_id == chat_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    copies = await session.scalars(
+        select(OutboxCopy.telegram_message_id)
+        .where(OutboxCopy.outbox_id == row.id)
+        .order_by(OutboxCopy.created_at, OutboxCopy.telegram_message_id)
+    )
+    return EditTarget(row.id, row.status, row.telegram_message_id, tuple(copies.all()), row.sent_at)
+
+
+async def late_answer(
+    session: AsyncSession, row_id: int, telegram_message_id: int, now: datetime
+) -> str:
+    """Telegram accepted a send whose claim had lost the row (its lease expired or its worker
+    was taken for dead). The message exists all the same: if nobody has sent the row again
+    it counts as the row's message; otherwise it is remembered as a copy, and the row's latest
+    edit runs again so that it reaches this copy too. Returns "sent" or "copy". Commits."""
+    taken = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(
+            _RELEASED
+            | {
+                "status": OutboxStatus.SENT,
+                "telegram_message_id": telegram_message_id,
+                "sent_at": now,
+                "last_error": None,
+            }
+        )
+        .returning(OutboxMessage.personal)
+    )
+    personal = taken.scalar()
+    if personal is not None:
+        if personal:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row_id).values(payload=PURGED)
+            )
+        await session.commit()
+        return "sent"
+    await add_copy(session, row_id, telegram_message_id, now)
+    await session.commit()
+    return "copy"
+
+
+async def add_copy(
+    session: AsyncSession, row_id: int, telegram_message_id: int, now: datetime
+) -> None:
+    """Remember one more message of a row; its latest finished edit runs again (each copy it
+    already reached answers "message is not modified", which counts as done). Does not
+    commit."""
+    original = (
+        await session.execute(
+            select(
+                OutboxMessage.idempotency_key,
+                OutboxMessage.chat_id,
+                OutboxMessage.telegram_message_id,
+            ).where(OutboxMessage.id == row_id)
+        )
+    ).first()
+    if original is None or original.telegram_message_id == telegram_message_id:
+        return
+    await session.execute(
+        insert_ignore(
+            session,
+            OutboxCopy,
+            {"outbox_id": row_id, "telegram_message_id": telegram_message_id, "created_at": now},
+        )
+    )
+    latest_edit = (
+        select(func.max(OutboxMessage.id))
+        .where(
+            OutboxMessage.edit_key == original.idempotency_key,
+            OutboxMessage.chat_id == original.chat_id,
+        )
+        .scalar_subquery()
+    )
+    again = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == latest_edit,
+            OutboxMessage.status == OutboxStatus.SENT,
+            OutboxMessage.personal.is_(False),  # a personal payload is purged: nothing to send
+        )
+        .values(status=OutboxStatus.PENDING, next_attempt_at=now, attempts=0)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(again, "rowcount", 0):
+        session.info[_ENQUEUED] = True
+
+
+async def withdraw_unsent(session: AsyncSession, row_id: int) -> bool:
+    """A hiding edit found its original still waiting in the queue: the personal message is
+    never sent (payload purged). False: it is being sent or was already. Commits."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(
+            status=OutboxStatus.SKIPPED,
+            payload=PURGED,
+            last_error="withdrawn: hidden before it was sent",
+        )
+    )
+    await session.commit()
+    return bool(getattr(result, "rowcount", 0))
+
+
+@dataclass(frozen=True, slots=True)
+class UnhiddenRow:
+    """Personal data that could not be hidden: a chat still holds it."""
+
+    id: int
+    chat_id: int
+    when: datetime
+    reason: str
+
+
+_UNHIDDEN = (
+    OutboxMessage.hide.is_(True),
+    OutboxMessage.status.in_([OutboxStatus.FAILED, OutboxStatus.BLOCKED]),
+)
+
+
+async def unhidden(session: AsyncSession, *, limit: int) -> list[UnhiddenRow]:
+    """The newest hidings that failed for good (edit and delete refused, message id unknown,
+    the original not sent in time, the person blocked the bot), for the coordinators."""
+    rows = await session.execute(
+        select(
+            OutboxMessage.id,
+            OutboxMessage.chat_id,
+            OutboxMessage.created_at,
+            OutboxMessage.last_error,
+        )
+        .where(*_UNHIDDEN)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return [UnhiddenRow(r.id, r.chat_id, r.created_at, r.last_error or "") for r in rows]
+
+
+async def unhidden_count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).where(*_UNHIDDEN)) or 0)
 
 
 @dataclass(frozen=True, slots=True)

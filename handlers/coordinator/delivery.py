@@ -1,4 +1,5 @@
-"""/delivery: what is queued, what could not be delivered and why, who blocked the bot."""
+"""/delivery: what is queued, what could not be delivered and why, who blocked the bot, and
+personal data the bot could not hide."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.formatting import format_datetime
-from bot.services.outbox import delivery_report
+from bot.services.outbox import delivery_report, unhidden, unhidden_count
 from models import OutboxStatus
 
 router = Router(name=__name__)
+REASON_CHARS = 120  # the report must stay within one Telegram message
 
 
 @router.message(Command("delivery", ignore_case=True))
@@ -21,6 +23,8 @@ async def cmd_delivery(
     message: Message, i18n: I18nContext, db: AsyncSession, settings: Settings
 ) -> None:
     report = await delivery_report(db)
+    not_hidden = await unhidden(db, limit=10)
+    not_hidden_total = await unhidden_count(db)
     await db.commit()
     tz = settings.tz
     counts = report.counts
@@ -48,6 +52,20 @@ async def cmd_delivery(
         parts.append("\n".join([i18n.get("delivery-failed-title"), *rows]))
     else:
         parts.append(i18n.get("delivery-nothing-failed"))
+    if not_hidden:
+        rows = [
+            i18n.get(
+                "delivery-unhidden-row",
+                chat=str(row.chat_id),
+                when=format_datetime(row.when, tz),
+                reason=html.quote(row.reason[:REASON_CHARS]),
+            )
+            for row in not_hidden
+        ]
+        title = i18n.get("delivery-unhidden-title", count=not_hidden_total)
+        parts.append("\n".join([title, *rows]))
+    else:
+        parts.append(i18n.get("delivery-nothing-unhidden"))
     if report.blocked:
         rows = [
             i18n.get(

@@ -1,6 +1,7 @@
 """A real bot process killed with SIGKILL in the middle of delivering 500 queued messages:
 after a restart every message is delivered, and duplicates come only from the few that were
-in flight at the kill."""
+in flight at the kill. The lease is two minutes, yet the restarted bot resumes the dead one's
+leased messages within seconds: the dead worker's heartbeat lapsed."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 import os
 import signal
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from tests.e2e.conftest import ADMIN_ID, TOKEN
 CHATS = 50
 PER_CHAT = 10
 KILL_AFTER = 150
+LEASE_SECONDS = 120  # the backstop; resuming must not wait for it
+RESUME_WITHIN = 20.0  # seconds from the restart (the process boots, the heartbeat lapses)
 
 
 def _delivered(emulator: Emulator) -> list[str]:
@@ -43,7 +47,7 @@ async def _spawn(emulator: Emulator, database_url: str, cwd: Path) -> asyncio.su
         TELEGRAM_API_URL=emulator.base_url,
         DATABASE_URL=database_url,
         ADMIN_IDS=str(ADMIN_ID),
-        DELIVERY_LEASE_SECONDS="3",
+        DELIVERY_LEASE_SECONDS=str(LEASE_SECONDS),
         DELIVERY_POLL_INTERVAL="0.1",
         LOG_LEVEL="WARNING",
     )
@@ -88,7 +92,7 @@ async def _kill_and_restart(emulator: Emulator, database_url: str, tmp_path: Pat
     try:
         await _until(lambda: len(_delivered(emulator)) >= KILL_AFTER, 90)
     finally:
-        kill_time = __import__("time").time()
+        kill_time = time.time()
         first.send_signal(signal.SIGKILL)
         await first.wait()
     delivered_before = len(_delivered(emulator))
@@ -103,8 +107,11 @@ async def _kill_and_restart(emulator: Emulator, database_url: str, tmp_path: Pat
             ).all()
         )
 
+    restarted_at = time.time()
     second = await _spawn(emulator, database_url, tmp_path)
     try:
+        await _until(lambda: in_flight <= set(_delivered(emulator)[delivered_before:]), 60)
+        resumed_in = time.time() - restarted_at
         await _until(lambda: len(set(_delivered(emulator))) >= CHATS * PER_CHAT, 120)
         await asyncio.sleep(0.5)  # anything still to come would be a duplicate: let it show
     finally:
@@ -117,8 +124,11 @@ async def _kill_and_restart(emulator: Emulator, database_url: str, tmp_path: Pat
     duplicates = {key for key, count in counts.items() if count > 1}
     print(
         f"\n[{engine.dialect.name}] delivered before kill: {delivered_before}; in flight at kill: "
-        f"{len(in_flight)}; duplicates after restart: {len(duplicates)} {sorted(duplicates)}"
+        f"{len(in_flight)}; duplicates after restart: {len(duplicates)} {sorted(duplicates)}; "
+        f"in-flight messages resent {resumed_in:.1f} s after the restart"
     )
+    assert in_flight, "nothing was in flight at the kill: the test proved nothing"
+    assert resumed_in < RESUME_WITHIN, "the restarted bot waited for the dead one's leases"
     assert set(counts) == {f"r:{p.id}:{n:02d}" for p in people for n in range(PER_CHAT)}
     if not duplicates <= in_flight:
         for key in sorted(duplicates - in_flight):

@@ -84,6 +84,32 @@ def test_message_record_round_trips() -> None:
         Text()
 
 
+async def test_a_hiding_edit_is_marked_and_listed_when_it_fails(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = FakeClock()
+    hiding = OutgoingMessage(Text(literal="hidden"), buttons=[], hide=True)
+    assert OutgoingMessage.from_payload(hiding.to_payload()) == hiding
+    assert OutgoingMessage.from_payload({"text": {"literal": "old row"}}).hide is False
+    await put(sessions, clock, 1, "details")
+    await sent(sessions, clock, await claim(sessions, clock))
+    async with sessions() as session:
+        await outbox.enqueue(
+            session, chat_id=1, message=hiding, key="details:hidden", edit_key="details",
+            now=clock.now(),
+        )  # fmt: skip
+        await session.commit()
+    [row] = await claim(sessions, clock)
+    async with sessions() as session:
+        assert await outbox.unhidden_count(session) == 0
+        await outbox.mark_final(
+            session, row.id, row.lease, OutboxStatus.FAILED, "400: can't", count_attempt=True
+        )
+        [listed] = await outbox.unhidden(session, limit=5)
+        assert await outbox.unhidden_count(session) == 1
+    assert (listed.chat_id, listed.reason) == (1, "400: can't")
+
+
 async def test_same_key_is_enqueued_once(sessions: async_sessionmaker[AsyncSession]) -> None:
     clock = FakeClock()
     assert await put(sessions, clock, 1, "push:1:7")
