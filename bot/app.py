@@ -14,11 +14,13 @@ from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.dispatcher.event.handler import HandlerObject
-from aiogram.enums import ParseMode
+from aiogram.enums import ChatType, ParseMode
+from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.types import Update
+from aiogram.types import Update, User
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram_i18n import I18nMiddleware
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -36,26 +38,37 @@ from bot.i18n import DbLocaleManager, Translator
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.logging import UpdateLogMiddleware
 from bot.middlewares.requests import CommitBeforeSendMiddleware, RetryAfterMiddleware
+from bot.middlewares.throttle import ThrottleMemoryMiddleware
 from bot.middlewares.user import UserMiddleware
 from bot.services.language import negotiate_locale
 from bot.services.territories import default_territories, load_from_file
 from bot.services.timing import QuietHours
 from bot.services.users import Roles, get_user
 from bot.telegram import keep_response_models
+from bot.throttle import Throttle, ThrottleConfig, Verdict
+from bot.update_info import UNKNOWN, chat_of, sender_of, update_kind
 from handlers import get_routers
 from models import Territory, migrate
 from models.db import create_engine, create_sessionmaker
 from scheduler.setup import add_jobs, build_scheduler
 
 logger = logging.getLogger(__name__)
+update_logger = logging.getLogger("bot.updates")
+
+# What a person sends or presses; membership changes (blocked the bot, left a group) are
+# never dropped: they keep stored facts true.
+THROTTLED_KINDS = frozenset({"message", "edited_message", "callback_query"})
 
 
 class AppDispatcher(Dispatcher):
     """A Dispatcher that knows how many updates are being handled, so shutdown can wait for
-    them (aiogram does not wait for ``handle_as_tasks`` updates on its own)."""
+    them (aiogram does not wait for ``handle_as_tasks`` updates on its own); that drops
+    floods before they reach the per-person lock; and that lets kinds of update aiogram does
+    not know pass with one log line (aiogram would warn with the whole update, data and all)."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, throttle: Throttle | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.throttle = throttle
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -64,11 +77,58 @@ class AppDispatcher(Dispatcher):
         self._in_flight += 1
         self._idle.clear()
         try:
+            if update_kind(update) == UNKNOWN:
+                update_logger.info("update=%s kind=unknown outcome=skipped", update.update_id)
+                return UNHANDLED
+            throttled = self._throttled_sender(update)
+            if throttled is not None:
+                assert self.throttle is not None
+                verdict = self.throttle.admit(throttled.id)
+                if verdict is not Verdict.PASS:
+                    await self._drop(bot, update, throttled, verdict)
+                    return UNHANDLED
+                try:
+                    return await super().feed_update(bot, update, **kwargs)
+                finally:
+                    self.throttle.done(throttled.id)
             return await super().feed_update(bot, update, **kwargs)
         finally:
             self._in_flight -= 1
             if self._in_flight == 0:
                 self._idle.set()
+
+    def _throttled_sender(self, update: Update) -> User | None:
+        """The person whose allowance this update draws on, if any."""
+        if self.throttle is None or update_kind(update) not in THROTTLED_KINDS:
+            return None
+        user = sender_of(update)
+        return user if user is not None and not user.is_bot else None
+
+    async def _drop(self, bot: Bot, update: Update, user: User, verdict: Verdict) -> None:
+        """Drop an update over its sender's allowance, here, before the per-person lock and
+        the database: a pressed button is answered, a flood gets one notice."""
+        assert self.throttle is not None
+        update_logger.info(
+            "update=%s kind=%s user=%s outcome=throttled",
+            update.update_id,
+            update_kind(update),
+            user.id,
+        )
+        translator: Translator = self["translator"]
+        locale = self.throttle.locale_of(user.id) or negotiate_locale(
+            None, user.language_code, translator.default_locale
+        )
+        try:
+            if update.callback_query is not None:  # every press is answered: none spins
+                await bot.answer_callback_query(
+                    update.callback_query.id, text=translator.get(locale, "throttle-button")
+                )
+            elif verdict is Verdict.DROP_NOTIFY:
+                chat = chat_of(update)
+                if chat is not None and chat.type == ChatType.PRIVATE:  # groups hear nothing
+                    await bot.send_message(chat.id, translator.get(locale, "throttle-slow-down"))
+        except TelegramAPIError as exc:
+            logger.warning("update=%s: throttle notice not sent: %s", update.update_id, exc)
 
     async def wait_idle(self, timeout: float) -> bool:
         try:
@@ -162,7 +222,16 @@ def build_dispatcher(
     isolation: BaseEventIsolation,
     feature_routers: Iterable[Router] = (),
 ) -> AppDispatcher:
+    throttle = (
+        Throttle(
+            ThrottleConfig(burst=settings.throttle_burst, rate=settings.throttle_rate),
+            coordinators=frozenset(settings.admin_ids),
+        )
+        if settings.throttle_burst > 0
+        else None
+    )
     dp = AppDispatcher(
+        throttle=throttle,
         storage=storage,
         events_isolation=isolation,
         settings=settings,
@@ -183,6 +252,8 @@ def build_dispatcher(
             default_locale=settings.default_locale,
         )
     )
+    if throttle is not None:
+        dp.update.outer_middleware(ThrottleMemoryMiddleware(throttle))
     dp.callback_query.middleware(CallbackAnswerMiddleware())
     dp.include_routers(*get_routers(feature_routers))
 

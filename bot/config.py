@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     polling_timeout: int = Field(default=30, ge=1, le=50)
     max_concurrent_updates: int = Field(default=100, ge=1, le=10_000)
+    # Flood throttle per person: updates at once, and per second sustained. 0 / off: none.
+    throttle_burst: int = Field(default=8, ge=0, le=1000)
+    throttle_rate: float = Field(default=1.0, gt=0, le=100)
     shutdown_timeout: float = Field(default=20.0, gt=0)
     delivery_rate: float = Field(default=25.0, gt=0, le=30)
     delivery_private_interval: float = Field(default=1.0, ge=0)
@@ -75,6 +78,13 @@ class Settings(BaseSettings):
             if not all(p.lstrip("-").isdigit() for p in parts):
                 raise ValueError("must be Telegram user ids separated by commas, e.g. 1,2")
             return [int(p) for p in parts]
+        return value
+
+    @field_validator("throttle_burst", mode="before")
+    @classmethod
+    def throttle_off(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("off", "none", ""):
+            return 0
         return value
 
     @field_validator("telegram_api_url", "redis_url", "hq_phone", "territories", mode="before")

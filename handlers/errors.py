@@ -12,6 +12,7 @@ from aiogram_i18n import I18nContext
 
 from bot.i18n import Translator
 from bot.services.language import negotiate_locale
+from bot.update_info import sender_of
 
 router = Router(name=__name__)
 logger = logging.getLogger(__name__)
@@ -33,7 +34,8 @@ async def on_error(
     if i18n is not None:
         locale = i18n.locale
     else:
-        tg_user = getattr(update.event, "from_user", None)
+        # Never update.event: it raises for a kind of update aiogram does not know.
+        tg_user = sender_of(update)
         code = tg_user.language_code if tg_user else None
         locale = negotiate_locale(None, code, translator.default_locale)
     text = translator.get(locale, "error-apology")

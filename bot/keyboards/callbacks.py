@@ -1,8 +1,23 @@
-"""Every CallbackData factory, in one place: short prefixes, ids only (64-byte cap)."""
+"""Every CallbackData factory, in one place: short prefixes, ids only (64-byte cap).
+
+Every int field is bounded by its column's range (bot/ranges.py): forged or mangled data
+fails to unpack, aiogram's filter takes that as "no match", and the press falls through to
+the stale-button answer instead of an overflowing query."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+from bot.ranges import INT64_MAX, Day, Offset, RecordId, TerritoryId, UserId
+
+# A record id where 0 means "none" (list pages carry no id).
+RecordIdOrNone = Annotated[int, Field(ge=0, le=INT64_MAX)]
+# Audit filters may name any id typed by the HQ, negative too (groups, channels).
+AnyId = Annotated[int, Field(ge=-INT64_MAX, le=INT64_MAX)]
+Star = Annotated[int, Field(ge=0, le=5)]
 
 
 class LanguageCb(CallbackData, prefix="lang"):
@@ -13,8 +28,8 @@ class TerritoryPickCb(CallbackData, prefix="tp"):
     """The territory picker of the appoint form: toggle one, turn a page, HQ, done."""
 
     action: str  # "t" toggle, "p" page, "hq", "ok"
-    id: int = 0
-    page: int = 0
+    id: TerritoryId = 0
+    page: Offset = 0
 
 
 class ConfirmCb(CallbackData, prefix="cf"):
@@ -25,16 +40,16 @@ class ConfirmCb(CallbackData, prefix="cf"):
 
 
 class DismissCb(CallbackData, prefix="dm"):
-    user_id: int
+    user_id: UserId
     confirm: bool = False
 
 
 class AuditPageCb(CallbackData, prefix="au"):
-    offset: int
-    actor: int = 0
+    offset: Offset
+    actor: AnyId = 0
     action: str = ""
-    since: int = 0  # days since 1970-01-01, 0: open
-    until: int = 0
+    since: Day = 0  # days since 1970-01-01, 0: open
+    until: Day = 0
 
 
 class SignupCb(CallbackData, prefix="su"):
@@ -42,13 +57,13 @@ class SignupCb(CallbackData, prefix="su"):
 
     step: str  # "t" territory, "s" skill, "a" age, "v" availability, "c" consent, "e" edit, "ok"
     value: str = ""
-    page: int = 0
+    page: Offset = 0
 
 
 class ApplicationCb(CallbackData, prefix="va"):
     """A coordinator's decision on application ``id``: "ok", "no", or "open" its card."""
 
-    id: int
+    id: RecordIdOrNone
     action: str
 
 
@@ -61,7 +76,7 @@ class ProfileCb(CallbackData, prefix="pf"):
 class VolunteerCb(CallbackData, prefix="vc"):
     """A coordinator on volunteer ``id``: "open" the card, "block", "unblock", or a "page"."""
 
-    id: int
+    id: RecordIdOrNone
     action: str
 
 
@@ -71,22 +86,22 @@ class RequestFormCb(CallbackData, prefix="rf"):
     step: str  # "k" kind, "w" who, "i" isolation, "t"/"tp" territory, "pin", "u" urgency,
     # "win" window, "c" consent, "e" edit, "ok"
     value: str = ""
-    page: int = 0
+    page: Offset = 0
 
 
 class MyRequestCb(CallbackData, prefix="mr"):
     """A requester on their request ``id``: "open", "cancel" (and "cancel_yes"), "rate",
     "star" with ``value`` 1-5."""
 
-    id: int
+    id: RecordId
     action: str
-    value: int = 0
+    value: Star = 0
 
 
 class TaskCb(CallbackData, prefix="tk"):
     """A volunteer on task ``id``: "take", "open", "way", "done", "no"."""
 
-    id: int
+    id: RecordId
     action: str
 
 

@@ -11,6 +11,8 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update
 
+from bot.update_info import update_kind
+
 logger = logging.getLogger("bot.updates")
 
 
@@ -23,7 +25,8 @@ class UpdateLogMiddleware(BaseMiddleware):
     ) -> Any:
         started = time.perf_counter()
         update_id = event.update_id if isinstance(event, Update) else None
-        kind = event.event_type if isinstance(event, Update) else type(event).__name__
+        # Kinds aiogram does not know must pass too: never Update.event_type here.
+        kind = update_kind(event) if isinstance(event, Update) else type(event).__name__
         user = data.get("event_from_user")
         outcome = "error"
         try:

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.ranges import INT64_MAX, parse_int
 from bot.services.users import find_by_username, get_user
 from models import Coordinator, CoordinatorTerritory, Territory, User
 
@@ -16,7 +17,9 @@ async def find_person(session: AsyncSession, text: str) -> User | None:
     """A person who has started the bot, by Telegram id or @username."""
     value = text.strip()
     if value.lstrip("-").isdigit():
-        return await get_user(session, int(value))
+        # users.id is a BigInteger: a longer number is nobody, not an overflowing query.
+        user_id = parse_int(value, -INT64_MAX, INT64_MAX)
+        return await get_user(session, user_id) if user_id is not None else None
     if value.startswith("@") or value.replace("_", "").isalnum():
         return await find_by_username(session, value)
     return None

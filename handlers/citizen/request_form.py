@@ -27,6 +27,7 @@ from bot.keyboards.menus import main_menu
 from bot.keyboards.volunteers import step_menu
 from bot.keyboards.volunteers import territories as territory_picker
 from bot.presenters import who_line
+from bot.ranges import INT32_MAX, parse_int
 from bot.services import audit, help_requests, volunteers
 from bot.services.cleaning import clean_bounded, clean_text, window_numbers_ok
 from bot.services.territories import all_territories, contains_point, options_under
@@ -448,9 +449,11 @@ async def cb_territory(
             ),
         )
         return
-    chosen_id = int(callback_data.value) if callback_data.value.isdigit() else None
+    chosen_id = parse_int(callback_data.value, 1, INT32_MAX)  # territories.id is 32-bit
     chosen = await db.get(Territory, chosen_id) if chosen_id is not None else None
     if chosen is None:
+        callback_answer.text = _("stale-button")
+        callback_answer.show_alert = True
         return
     scope = data.get("scope")
     if isinstance(scope, list) and chosen.id not in scope:

@@ -28,6 +28,7 @@ from bot.services import audit, outbox, volunteers
 from bot.services.outbox import OutgoingMessage, Text
 from bot.services.users import Roles, get_user, locale_of
 from bot.telegram import edit_text
+from handlers.coordinator.rescope import still_in_scope
 from handlers.coordinator.scope import volunteer_in_scope
 from models import Priority, Territory, Volunteer, VolunteerStatus
 
@@ -230,6 +231,12 @@ async def process_reject_reason(
         return
     application_id = int((await state.get_data())["application_id"])
     await state.clear()
+    application = await db.get(Volunteer, application_id)
+    if application is not None and not await still_in_scope(
+        message, application.territory_id, f"volunteer:{application_id}", application_id,
+        i18n, db, roles, clock,
+    ):  # fmt: skip
+        return
     await _decide(
         message,
         application_id,

@@ -26,6 +26,7 @@ from bot.services.territories import all_territories
 from bot.services.users import Roles
 from bot.telegram import edit_text
 from handlers.citizen import request_form
+from handlers.coordinator.rescope import still_in_scope
 from models import HelpRequest, Territory, User, Volunteer
 
 router = Router(name=__name__)
@@ -253,6 +254,11 @@ async def process_fail_reason(
     request_id = int((await state.get_data())["request_id"])
     await state.clear()
     request = await db.get(HelpRequest, request_id)
+    if request is not None and not await still_in_scope(
+        message, request.territory_id, f"request:{request_id}", request_id,
+        i18n, db, roles, clock,
+    ):  # fmt: skip
+        return
     if request is None or not roles.can_act_in(request.territory_id):
         await db.commit()
         await message.answer(

@@ -22,6 +22,7 @@ from bot.presenters import profile_card
 from bot.services import audit, help_requests, outbox, volunteers
 from bot.services.outbox import OutgoingMessage, Text
 from bot.services.users import Roles
+from handlers.coordinator.rescope import still_in_scope
 from handlers.coordinator.scope import volunteer_in_scope
 from models import Priority, Territory, Volunteer, VolunteerStatus
 
@@ -171,6 +172,11 @@ async def process_block_reason(
     volunteer_id, block = int(data["volunteer_id"]), bool(data.get("block", True))
     await state.clear()
     volunteer = await db.get(Volunteer, volunteer_id)
+    if volunteer is not None and not await still_in_scope(
+        message, volunteer.territory_id, f"volunteer:{volunteer_id}", volunteer_id,
+        i18n, db, roles, clock,
+    ):  # fmt: skip
+        return
     if volunteer is None or not roles.can_act_in(volunteer.territory_id):
         await message.answer(
             i18n.get("application-not-yours"), reply_markup=main_menu(i18n.get, roles)
