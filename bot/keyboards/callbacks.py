@@ -110,6 +110,6 @@ class CoordRequestCb(CallbackData, prefix="cr"):
     of the list from ``offset``, open requests only unless ``everything``."""
 
     action: str
-    id: int = 0
-    offset: int = 0
+    id: RecordIdOrNone = 0
+    offset: Offset = 0
     everything: bool = False
