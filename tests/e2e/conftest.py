@@ -106,3 +106,32 @@ async def start_bot(
 @pytest.fixture
 async def running(start_bot: StartBot) -> BotRunner:
     return await start_bot()
+
+
+async def drained(runner: BotRunner, timeout: float = 10.0) -> None:
+    """Wait until the outbox has nothing due left to send (nothing pending and due, nothing
+    being sent): then an absence is a fact, not a guess after a fixed sleep."""
+    from sqlalchemy import func, or_, select
+
+    from models import OutboxMessage, OutboxStatus
+
+    assert runner.app is not None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        async with runner.app.sessionmaker() as session:
+            busy = await session.scalar(
+                select(func.count(OutboxMessage.id)).where(
+                    or_(
+                        OutboxMessage.status == OutboxStatus.SENDING,
+                        (OutboxMessage.status == OutboxStatus.PENDING)
+                        & (OutboxMessage.next_attempt_at <= runner.clock.now()),
+                    )
+                )
+            )
+        if not busy:
+            return
+        if loop.time() > deadline:
+            raise TimeoutError(f"the outbox still has {busy} messages to send")
+        runner.app.delivery.wake()
+        await asyncio.sleep(0.02)

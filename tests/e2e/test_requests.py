@@ -16,7 +16,7 @@ from bot.logs import setup_logging
 from bot.sandbox import Emulator, Person
 from bot.services import volunteers
 from models import AuditEntry, HelpRequest, OutboxMessage, Territory, Volunteer
-from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot
+from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot, drained
 
 RU_TERRITORY = "Юргинский городской округ"
 KK_TERRITORY = "Юрга қалалық округі"
@@ -147,7 +147,7 @@ async def test_full_flow_in_russian(
         assert f"Территория: {RU_TERRITORY}" in push.body
         assert not any(word in push.body for word in PERSONAL), push.body
         assert push.buttons == [["Взять"]]
-    await asyncio.sleep(0.5)
+    await drained(runner)
     assert not [m for m in coal_only.messages if m.body.startswith("🆕 Задача")]
 
     # One takes it: the details with name, phone, address and the door code.
@@ -322,7 +322,7 @@ async def test_kazakh_self_request_cannot_and_cancel(
     # Offered again to the other volunteer, never to the one who declined.
     [again] = await second.wait_messages(1, timeout=10)
     assert "№ 1 тапсырма" in again.body
-    await asyncio.sleep(0.5)
+    await drained(runner)
     assert not [m for m in first.messages if "Мен орындаймын" in str(m.buttons)]
     assert (await _request(runner, 1)).status == "new"
 
@@ -570,7 +570,7 @@ async def test_nobody_fits_so_the_coordinators_hear_of_it(
         "⚠️ Заявка № 1 (Продукты, Юргинский городской округ) без исполнителя"
     )
     assert not any(word in note.body for word in PERSONAL)
-    await asyncio.sleep(0.3)
+    await drained(runner)
     assert not [m for m in coal.messages if m.body.startswith("🆕 Задача")]
 
 
