@@ -35,6 +35,7 @@ from bot.delivery.retry import RetryPolicy
 from bot.delivery.worker import DeliveryWorker, WorkerConfig
 from bot.fsm_storage import DbStorage
 from bot.i18n import DbLocaleManager, Translator
+from bot.keyboards.requests import take_data
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.logging import UpdateLogMiddleware
 from bot.middlewares.requests import CommitBeforeSendMiddleware, RetryAfterMiddleware
@@ -347,6 +348,8 @@ async def create_app(
         tick_seconds=settings.scheduler_tick_seconds,
         max_lateness=timedelta(minutes=settings.reminder_max_lateness_minutes),
         quiet=QuietHours.parse(settings.quiet_hours),
+        take_data=take_data,
+        default_locale=settings.default_locale,
     )
     dispatcher["scheduler"] = scheduler
     delivery = build_delivery(settings, sessionmaker, translator, clock)

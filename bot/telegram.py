@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from contextvars import ContextVar
 from typing import Any
 
 import aiogram.methods
@@ -11,6 +12,12 @@ from aiogram.methods.base import Response, TelegramMethod
 from aiogram.types import InlineKeyboardMarkup, Message
 
 _response_models: list[type[Any]] = []
+
+# Set around a call whose blind second try would be worse than an error: a message holding a
+# person's data, where each attempt needs its own record (a lost answer may still have
+# delivered it). The session's retry middleware then raises a 5xx or a network error to the
+# caller, which retries itself.
+no_blind_retry: ContextVar[bool] = ContextVar("no_blind_retry", default=False)
 
 
 def keep_response_models() -> None:

@@ -16,6 +16,7 @@ from handlers.coordinator import (
     audit,
     coordinators,
     delivery,
+    request_assign,
     requests,
     scheduler_status,
     stats,
@@ -64,6 +65,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(applications.router),
         _detached(volunteers.router),
         _detached(requests.router),
+        _detached(request_assign.router),
         hq,
     )
 

@@ -7,6 +7,7 @@ from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import set_chat_menu, sync_chat_menu
 from bot.config import Settings
@@ -14,6 +15,7 @@ from bot.filters import Button
 from bot.i18n import Translator
 from bot.keyboards.callbacks import LanguageCb
 from bot.keyboards.menus import language_choice, main_menu
+from bot.services import help_requests
 from bot.services.language import SUPPORTED_LOCALES
 from bot.services.users import Roles
 from bot.telegram import edit_text
@@ -40,11 +42,19 @@ async def cmd_start(
     bot: Bot,
     translator: Translator,
     settings: Settings,
+    db: AsyncSession,
 ) -> None:
     await state.clear()
     parts = [i18n.get("start-greeting", name=html.quote(user.first_name))]
     if roles.is_coordinator:
         parts.append(i18n.get("start-greeting-coordinator"))
+        # Notes about such requests may never have reached them (they had not started the
+        # bot): the count is worked out now, not remembered.
+        scope = None if roles.is_hq else roles.territory_ids
+        unattended = await help_requests.count_unattended(db, scope)
+        await db.commit()
+        if unattended:
+            parts.append(i18n.get("coord-unattended-note", count=unattended))
     parts.append(i18n.get("start-coming-soon"))
     await message.answer(
         with_hq_phone(i18n, settings, *parts), reply_markup=main_menu(i18n.get, roles)

@@ -7,6 +7,7 @@ periodic jobs with fixed ids; each job calls a plain ``tick(now)`` that tests ca
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.services.timing import QuietHours
-from scheduler.jobs import reminders
+from scheduler.jobs import reminders, waiting_requests
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ def add_jobs(
     tick_seconds: float,
     max_lateness: timedelta,
     quiet: QuietHours,
+    take_data: Callable[[int], str],
+    default_locale: str,
 ) -> None:
     async def fire_reminders() -> None:
         try:
@@ -52,4 +55,23 @@ def add_jobs(
         replace_existing=True,
         # At once on start: reminders that became due while the bot was down catch up.
         next_run_time=datetime.now(UTC),
+    )
+
+    async def offer_waiting_requests() -> None:
+        try:
+            await waiting_requests.tick(
+                clock.now(),
+                sessionmaker=sessionmaker,
+                take_data=take_data,
+                default_locale=default_locale,
+            )
+        except Exception:
+            logger.exception("waiting requests job failed; it runs again at the next tick")
+
+    scheduler.add_job(
+        offer_waiting_requests,
+        "interval",
+        seconds=waiting_requests.INTERVAL_SECONDS,
+        id=waiting_requests.JOB_ID,
+        replace_existing=True,
     )

@@ -113,3 +113,12 @@ class CoordRequestCb(CallbackData, prefix="cr"):
     id: RecordIdOrNone = 0
     offset: Offset = 0
     everything: bool = False
+
+
+class AssignCb(CallbackData, prefix="ca"):
+    """A coordinator assigning request ``id``: a ``page`` of fitting volunteers from
+    ``offset`` (``volunteer`` 0), or the chosen ``volunteer``."""
+
+    id: RecordId
+    volunteer: RecordIdOrNone = 0
+    offset: Offset = 0

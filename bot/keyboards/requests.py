@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.keyboards.callbacks import CoordRequestCb, MyRequestCb, RequestFormCb, TaskCb
+from bot.keyboards.callbacks import AssignCb, CoordRequestCb, MyRequestCb, RequestFormCb, TaskCb
 from models import HelpRequest, RequestKind, RequestStatus
 
 Gettext = Callable[..., str]
@@ -175,6 +175,15 @@ def coord_list(
 
 def coord_card(_: Gettext, request: HelpRequest) -> InlineKeyboardMarkup:
     rows = []
+    if request.status == RequestStatus.NEW:  # nobody holds it: offer again, or choose someone
+        rows.append(
+            [
+                _coord(_("btn-request-reoffer"), "reoffer", id=request.id),
+                InlineKeyboardButton(
+                    text=_("btn-request-assign"), callback_data=AssignCb(id=request.id).pack()
+                ),
+            ]
+        )
     if request.status in (RequestStatus.NEW, RequestStatus.TAKEN, RequestStatus.ON_WAY):
         rows.append([_coord(_("btn-request-fail"), "fail", id=request.id)])
     rows.append([_coord(_("btn-request-erase"), "erase", id=request.id)])
@@ -183,3 +192,47 @@ def coord_card(_: Gettext, request: HelpRequest) -> InlineKeyboardMarkup:
 
 def erase_confirm(_: Gettext, request_id: int) -> InlineKeyboardMarkup:
     return _column([_coord(_("btn-request-erase-yes"), "erase_yes", id=request_id)])
+
+
+def open_task_data(request_id: int) -> str:
+    """The packed callback data of a button that opens task ``request_id``'s details."""
+    return TaskCb(id=request_id, action="open").pack()
+
+
+def assign_list(
+    _: Gettext,
+    request_id: int,
+    candidates: Sequence[tuple[str, int, int]],
+    *,
+    offset: int,
+    total: int,
+    page_size: int,
+) -> InlineKeyboardMarkup:
+    """One button per volunteer (name, open tasks) to assign the request to, paged."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=_("btn-assign-volunteer", name=name, tasks=tasks),
+                callback_data=AssignCb(id=request_id, volunteer=volunteer_id).pack(),
+            )
+        ]
+        for name, volunteer_id, tasks in candidates
+    ]
+    paging = []
+    if offset > 0:
+        paging.append(
+            InlineKeyboardButton(
+                text=_("btn-prev"),
+                callback_data=AssignCb(id=request_id, offset=max(0, offset - page_size)).pack(),
+            )
+        )
+    if offset + page_size < total:
+        paging.append(
+            InlineKeyboardButton(
+                text=_("btn-next"),
+                callback_data=AssignCb(id=request_id, offset=offset + page_size).pack(),
+            )
+        )
+    if paging:
+        rows.append(paging)
+    return InlineKeyboardMarkup(inline_keyboard=rows)

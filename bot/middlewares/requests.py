@@ -12,6 +12,7 @@ from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response
 
 from bot.fsm_storage import current_session
+from bot.telegram import no_blind_retry
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -75,7 +76,7 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
                 )
                 await asyncio.sleep(exc.retry_after)
             except (TelegramServerError, TelegramNetworkError) as exc:
-                if server_retried:
+                if server_retried or no_blind_retry.get():
                     raise
                 server_retried = True
                 logger.warning(

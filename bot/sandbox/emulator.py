@@ -300,6 +300,7 @@ class Emulator:
         code: int = 502,
         retry_after: int = 1,
         description: str | None = None,
+        after_running: bool = False,
     ) -> FailRule:
         return self.faults.fail_next(
             method,
@@ -308,6 +309,7 @@ class Emulator:
             code=code,
             retry_after=retry_after,
             description=description,
+            after_running=after_running,
         )
 
     # --- Bot API ----------------------------------------------------------------------
@@ -342,6 +344,9 @@ class Emulator:
                 raise error
             self.limits.check(state.id, lower, chat_id)
             result = await handler(params)
+            lost = self.faults.lost_answer(lower, chat_id)
+            if lost is not None:
+                raise lost
             body = {"ok": True}
             if isinstance(result, Described):
                 body["result"] = result.result

@@ -117,6 +117,9 @@ class FailRule:
     chat_id: int | None = None
     retry_after: int = 1
     description: str | None = None
+    # The call runs (a message is really sent), then the error is answered: a response lost
+    # on the way back, as after a timeout or a crash of the proxy in front of Telegram.
+    after_running: bool = False
 
     def to_json(self) -> JSON:
         return asdict(self)
@@ -164,19 +167,35 @@ class FaultInjector:
         code: int = 502,
         retry_after: int = 1,
         description: str | None = None,
+        after_running: bool = False,
     ) -> FailRule:
-        """Deterministically fail the next `count` calls of `method` (for `chat_id`)."""
-        rule = FailRule(method.lower(), count, code, chat_id, retry_after, description)
+        """Deterministically fail the next `count` calls of `method` (for `chat_id`);
+        ``after_running``: the call takes effect and only its answer is the error."""
+        rule = FailRule(
+            method.lower(), count, code, chat_id, retry_after, description, after_running
+        )
         self.rules.append(rule)
         return rule
 
     def clear(self) -> None:
         self.rules.clear()
 
+    def lost_answer(self, method: str, chat_id: int | None) -> ApiError | None:
+        """An error to answer after running the method (a rule with ``after_running``)."""
+        for rule in self.rules:
+            if rule.after_running and rule.method == method and rule.remaining > 0:
+                if rule.chat_id is not None and rule.chat_id != chat_id:
+                    continue
+                rule.remaining -= 1
+                if rule.remaining == 0:
+                    self.rules.remove(rule)
+                return fault_error(rule.code, rule.retry_after, rule.description)
+        return None
+
     def check(self, method: str, chat_id: int | None) -> tuple[ApiError | None, float]:
         """(error to answer instead of running the method, seconds to delay first)."""
         for rule in self.rules:
-            if rule.method == method and rule.remaining > 0:
+            if rule.method == method and rule.remaining > 0 and not rule.after_running:
                 if rule.chat_id is not None and rule.chat_id != chat_id:
                     continue
                 rule.remaining -= 1

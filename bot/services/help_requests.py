@@ -10,15 +10,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.services import volunteers
+from bot.services import details, volunteers
 from bot.services.outbox import (
     Button,
     Outgoing,
@@ -26,8 +26,8 @@ from bot.services.outbox import (
     Text,
     enqueue,
     enqueue_many,
-    record_sent,
 )
+from bot.services.sql import insert_ignore
 from bot.services.users import locale_of, locales_of
 from models import (
     AuditEntry,
@@ -39,6 +39,7 @@ from models import (
     RequestStatus,
     Territory,
     Volunteer,
+    VolunteerStatus,
 )
 
 CONSENT_VERSION = "2026-11"
@@ -139,10 +140,12 @@ async def offer(
     *,
     take_data: str,
     default_locale: str,
+    only: Collection[int] | None = None,
 ) -> list[int]:
     """Push the request to every fitting volunteer of its territory not yet offered it in this
-    round and who has not declined it; returns their user ids. ``take_data`` is the packed
-    callback data of the "Take" button. No name, phone or address is in a push."""
+    round and who has not declined it (of ``only``, volunteer ids, when given); returns their
+    user ids. ``take_data`` is the packed callback data of the "Take" button. No name, phone or
+    address is in a push."""
     territory = await session.get(Territory, request.territory_id)
     assert territory is not None
     today = now.astimezone(ZoneInfo(territory.timezone)).date()
@@ -171,8 +174,11 @@ async def offer(
     chosen = [
         v
         for v in candidates
-        if v.id not in declined and v.id not in offered and v.user_id != request.requester_id
-    ]  # nobody is offered their own request
+        if v.id not in declined
+        and v.id not in offered
+        and v.user_id != request.requester_id  # nobody is offered their own request
+        and (only is None or v.id in only)
+    ]
     locales = await locales_of(session, [v.user_id for v in chosen], default_locale)
     priority = _push_priority(request)
     await enqueue_many(
@@ -304,7 +310,15 @@ async def take(
     if won is None:
         request = await session.get(HelpRequest, request_id, populate_existing=True)
         return None if request is None else TakeResult(False, request)
-    request = won
+    await _taken(session, won, volunteer, now)
+    return TakeResult(True, won)
+
+
+async def _taken(
+    session: AsyncSession, request: HelpRequest, volunteer: Volunteer, now: datetime
+) -> None:
+    """After the conditional update that gave ``volunteer`` the request: everyone else offered
+    it sees it taken, the requester hears who is coming."""
     pushed = (
         await session.execute(
             select(RequestPush.user_id, RequestPush.created_at).where(
@@ -337,7 +351,6 @@ async def take(
     await enqueue_many(
         session, [*messages, *([told] if told else [])], now, look_up_originals=False
     )
-    return TakeResult(True, request)
 
 
 def _push_priority(request: HelpRequest) -> Priority:
@@ -420,6 +433,24 @@ async def complete(
         .where(Volunteer.id == volunteer.id)
         .values(hours=Volunteer.hours + hours, tasks_done=Volunteer.tasks_done + 1, updated_at=now)
     )
+    # The task is over: its cards keep only what the volunteer's own record needs.
+    territory = await session.get(Territory, request.territory_id)
+    zone = ZoneInfo(territory.timezone) if territory else UTC
+    await details.hide(
+        session,
+        request.id,
+        now,
+        user_id=volunteer.user_id,
+        text=Text(
+            key="task-details-done",
+            args={
+                "id": request.id,
+                "kind": request.kind,
+                "date": now.astimezone(zone).strftime("%d.%m.%Y"),
+                "hours": hours,
+            },
+        ),
+    )
     await _tell_requester(session, request, "request-done", now, {})
     return True
 
@@ -460,7 +491,7 @@ async def cannot(
         .where(RequestPush.request_id == request.id, RequestPush.volunteer_id == volunteer.id)
         .values(declined=True, reason=reason[:DECLINE_REASON_MAX])
     )
-    await hide_details(session, request.id, now, user_id=volunteer.user_id)
+    await details.hide(session, request.id, now, user_id=volunteer.user_id)
     await session.refresh(request)
     await _tell_requester(session, request, "request-searching-again", now, {})
     await offer_or_escalate(
@@ -511,52 +542,6 @@ async def declines_of(session: AsyncSession, request_id: int) -> list[tuple[int,
     return [(row[0], row[1]) for row in rows.all()]
 
 
-def details_key(request_id: int, user_id: int, telegram_message_id: int) -> str:
-    """The outbox record of a details message (name, phone, address) shown to a volunteer."""
-    return f"req:{request_id}:details:{user_id}:{telegram_message_id}"
-
-
-async def shown_details(
-    session: AsyncSession, request_id: int, user_id: int, telegram_message_id: int, now: datetime
-) -> None:
-    """Remember a details message, to hide it once the task is no longer this volunteer's."""
-    await record_sent(
-        session,
-        chat_id=user_id,
-        key=details_key(request_id, user_id, telegram_message_id),
-        telegram_message_id=telegram_message_id,
-        now=now,
-    )
-
-
-async def hide_details(
-    session: AsyncSession, request_id: int, now: datetime, *, user_id: int | None = None
-) -> None:
-    """Edit the details messages of a request (a volunteer's, or everyone's) down to a line
-    without the person's data: after "cannot", a cancel, a close or an erasure, a chat no
-    longer holds a stranger's name, phone and address."""
-    conditions: list[ColumnElement[bool]] = [
-        OutboxMessage.idempotency_key.like(f"req:{request_id}:details:%"),
-        OutboxMessage.edit_key.is_(None),  # the details themselves, not earlier hidings
-    ]
-    if user_id is not None:
-        conditions.append(OutboxMessage.chat_id == user_id)
-    rows = (
-        await session.execute(
-            select(OutboxMessage.idempotency_key, OutboxMessage.chat_id).where(*conditions)
-        )
-    ).all()
-    hidden = OutgoingMessage(Text(key="task-details-hidden", args={"id": request_id}))
-    await enqueue_many(
-        session,
-        [
-            Outgoing(chat_id=chat_id, message=hidden, key=f"{key}:hidden", edit_key=key)
-            for key, chat_id in rows
-        ],
-        now,
-    )
-
-
 async def _close(
     session: AsyncSession,
     request_id: int,
@@ -593,7 +578,7 @@ async def _close(
                 now=now,
                 priority=Priority.URGENT,
             )
-            await hide_details(session, request.id, now, user_id=volunteer.user_id)
+            await details.hide(session, request.id, now, user_id=volunteer.user_id)
     else:  # still searching: the offers no longer stand
         pushed = (
             await session.scalars(
@@ -797,7 +782,7 @@ async def erase(session: AsyncSession, request: HelpRequest, now: datetime) -> N
     request.rating_comment = None
     request.close_reason = None
     request.updated_at = now
-    await hide_details(session, request.id, now)
+    await details.hide(session, request.id, now)
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.idempotency_key.like(f"req:{request.id}:%"))
@@ -828,3 +813,244 @@ async def forget_requester(session: AsyncSession, user_id: int, now: datetime) -
     for request in rows:
         await close_and_erase(session, request, now)
     await session.flush()
+
+
+# --- nobody left out: unattended requests, offering again, assigning -----------------------------
+def _unattended_condition() -> ColumnElement[bool]:
+    """A searching request that nobody has been offered in its current round: no volunteer
+    fitted when it was offered, so only a coordinator (or a volunteer who comes later) can
+    help."""
+    return and_(
+        HelpRequest.status == RequestStatus.NEW,
+        ~exists().where(
+            RequestPush.request_id == HelpRequest.id,
+            RequestPush.push_round == HelpRequest.push_round,
+        ),
+    )
+
+
+async def unattended_ids(session: AsyncSession, request_ids: Collection[int]) -> set[int]:
+    """Which of these requests are unattended."""
+    if not request_ids:
+        return set()
+    rows = await session.scalars(
+        select(HelpRequest.id).where(HelpRequest.id.in_(request_ids), _unattended_condition())
+    )
+    return set(rows.all())
+
+
+async def count_unattended(session: AsyncSession, territory_ids: frozenset[int] | None) -> int:
+    """Unattended requests in a coordinator's territories (None: every territory)."""
+    conditions = [_unattended_condition()]
+    if territory_ids is not None:
+        conditions.append(HelpRequest.territory_id.in_(territory_ids))
+    return await session.scalar(select(func.count(HelpRequest.id)).where(*conditions)) or 0
+
+
+async def offer_waiting(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    take_data: Callable[[int], str],
+    default_locale: str,
+    volunteer_id: int | None = None,
+) -> int:
+    """Offer searching requests to fitting volunteers who were not offered them yet: someone
+    approved, back from a pause, unblocked or with new skills since the request was made.
+    Only the pairs that can still fit are looked at (one query), so it is cheap to run often
+    (the scheduler) and right after such a change (``volunteer_id``). Returns pushes sent."""
+    pairs = select(HelpRequest.id, Volunteer.id, Volunteer.skills, HelpRequest.kind).where(
+        HelpRequest.status == RequestStatus.NEW,
+        Volunteer.territory_id == HelpRequest.territory_id,
+        Volunteer.status == VolunteerStatus.APPROVED,
+        or_(HelpRequest.requester_id.is_(None), Volunteer.user_id != HelpRequest.requester_id),
+        ~exists().where(
+            RequestPush.request_id == HelpRequest.id,
+            RequestPush.volunteer_id == Volunteer.id,
+            or_(RequestPush.push_round == HelpRequest.push_round, RequestPush.declined.is_(True)),
+        ),
+    )
+    if volunteer_id is not None:
+        pairs = pairs.where(Volunteer.id == volunteer_id)
+    fitting: dict[int, set[int]] = {}
+    for request_id, candidate_id, skills, kind in (await session.execute(pairs)).all():
+        skill = KIND_SKILLS.get(kind)
+        if skill is None or skill in (skills or ()):
+            fitting.setdefault(request_id, set()).add(candidate_id)
+    sent = 0
+    for request_id, candidates in sorted(fitting.items()):
+        request = await session.get(HelpRequest, request_id)
+        if request is None:
+            continue
+        # offer() checks the pause in the territory's time zone and the round once more.
+        sent += len(
+            await offer(
+                session,
+                request,
+                now,
+                take_data=take_data(request_id),
+                default_locale=default_locale,
+                only=candidates,
+            )
+        )
+    return sent
+
+
+async def reoffer(
+    session: AsyncSession,
+    request_id: int,
+    now: datetime,
+    *,
+    take_data: str,
+    default_locale: str,
+    admin_ids: Collection[int],
+) -> list[int] | None:
+    """A coordinator offers a searching request again: the old pushes say so, and a new round
+    goes to every fitting volunteer who has not declined it (the coordinators hear when nobody
+    fits). None: the request is no longer searching."""
+    result = await session.execute(
+        update(HelpRequest)
+        .where(HelpRequest.id == request_id, HelpRequest.status == RequestStatus.NEW)
+        .values(push_round=HelpRequest.push_round + 1, updated_at=now)
+        .returning(HelpRequest.push_round)
+    )
+    new_round = result.scalar()
+    if new_round is None:
+        return None
+    old_round = new_round - 1
+    pushed = (
+        await session.scalars(
+            select(RequestPush.user_id).where(
+                RequestPush.request_id == request_id,
+                RequestPush.push_round == old_round,
+                RequestPush.declined.is_(False),
+            )
+        )
+    ).all()
+    renewed = OutgoingMessage(Text(key="request-push-renewed", args={"id": request_id}))
+    await enqueue_many(
+        session,
+        [
+            Outgoing(
+                chat_id=user_id,
+                message=renewed,
+                key=f"req:{request_id}:r{old_round}:renewed:{user_id}",
+                edit_key=f"req:{request_id}:r{old_round}:push:{user_id}",
+            )
+            for user_id in pushed
+        ],
+        now,
+    )
+    request = await session.get(HelpRequest, request_id, populate_existing=True)
+    assert request is not None
+    return await offer_or_escalate(
+        session,
+        request,
+        now,
+        take_data=take_data,
+        default_locale=default_locale,
+        admin_ids=admin_ids,
+    )
+
+
+async def assignable(
+    session: AsyncSession, request: HelpRequest, today: date
+) -> list[tuple[Volunteer, int]]:
+    """Volunteers a coordinator may assign a request to: approved and unpaused in its
+    territory, not its requester and not among those who said they cannot; fitting skills
+    first, then fewer open tasks, then name. Each with their open tasks count."""
+    declined = set(
+        (
+            await session.scalars(
+                select(RequestPush.volunteer_id).where(
+                    RequestPush.request_id == request.id, RequestPush.declined.is_(True)
+                )
+            )
+        ).all()
+    )
+    everyone = await volunteers.available_in(session, request.territory_id, None, today)
+    chosen = [v for v in everyone if v.id not in declined and v.user_id != request.requester_id]
+    loads = dict(
+        (
+            await session.execute(
+                select(HelpRequest.volunteer_id, func.count(HelpRequest.id))
+                .where(
+                    HelpRequest.volunteer_id.in_([v.id for v in chosen]),
+                    HelpRequest.status.in_((RequestStatus.TAKEN, RequestStatus.ON_WAY)),
+                )
+                .group_by(HelpRequest.volunteer_id)
+            )
+        ).all()
+    )
+    skill = KIND_SKILLS.get(request.kind)
+    chosen.sort(
+        key=lambda v: (skill is not None and skill not in v.skills, loads.get(v.id, 0), v.name)
+    )
+    return [(v, int(loads.get(v.id, 0))) for v in chosen]
+
+
+async def assign(
+    session: AsyncSession,
+    request_id: int,
+    volunteer: Volunteer,
+    now: datetime,
+    *,
+    open_data: str,
+    default_locale: str,
+) -> HelpRequest | None:
+    """A coordinator gives a searching request to a chosen volunteer (the same conditional
+    UPDATE as "Take": if a volunteer took it meanwhile, nothing changes). The volunteer is
+    told, with a button that opens the details (recorded like any details message); everyone
+    offered it sees it taken; the requester hears who is coming. None: no longer searching."""
+    won = (
+        await session.scalars(
+            update(HelpRequest)
+            .where(HelpRequest.id == request_id, HelpRequest.status == RequestStatus.NEW)
+            .values(
+                status=RequestStatus.TAKEN, volunteer_id=volunteer.id, taken_at=now, updated_at=now
+            )
+            .returning(HelpRequest),
+            execution_options={"populate_existing": True},
+        )
+    ).first()
+    if won is None:
+        return None
+    # A push row of their own, so "cannot" later marks them as declined like anyone else.
+    await session.execute(
+        insert_ignore(
+            session,
+            RequestPush,
+            {
+                "request_id": won.id,
+                "volunteer_id": volunteer.id,
+                "push_round": won.push_round,
+                "user_id": volunteer.user_id,
+                "declined": False,
+                "created_at": now,
+            },
+        )
+    )
+    await _taken(session, won, volunteer, now)
+    territory = await session.get(Territory, won.territory_id)
+    locale = await locale_of(session, volunteer.user_id, default_locale)
+    await enqueue(
+        session,
+        chat_id=volunteer.user_id,
+        message=OutgoingMessage(
+            Text(
+                key="task-assigned",
+                args={
+                    "id": won.id,
+                    "kind": won.kind,
+                    "territory": quote_html(territory.name(locale) if territory else "?"),
+                    **when_args(won),
+                },
+            ),
+            buttons=[[Button(Text(key="btn-open-assigned", args={"id": won.id}), open_data)]],
+            locale=locale,
+        ),
+        key=f"req:{won.id}:r{won.push_round}:assigned:{volunteer.user_id}",
+        now=now,
+        priority=Priority.URGENT,
+    )
+    return won

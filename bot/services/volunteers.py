@@ -26,6 +26,7 @@ from models import (
     OutboxStatus,
     Reminder,
     ReminderState,
+    Territory,
     User,
     Volunteer,
     VolunteerStatus,
@@ -436,3 +437,10 @@ async def forget(session: AsyncSession, user_id: int, now: datetime) -> None:
             update(AuditEntry).where(AuditEntry.target.in_(targets)).values(details={})
         )
     await session.flush()
+
+
+async def local_today(session: AsyncSession, territory_id: int | None, now: datetime) -> date:
+    """The date in a territory's time zone (UTC when it is unknown): pauses end by it."""
+    territory = await session.get(Territory, territory_id) if territory_id is not None else None
+    zone = ZoneInfo(territory.timezone) if territory else UTC
+    return now.astimezone(zone).date()

@@ -22,9 +22,10 @@ from bot.formatting import format_datetime
 from bot.i18n import Translator
 from bot.keyboards.callbacks import ApplicationCb
 from bot.keyboards.menus import cancel_menu, main_menu
+from bot.keyboards.requests import take_data
 from bot.keyboards.volunteers import decision, open_buttons
 from bot.presenters import application_card
-from bot.services import audit, outbox, volunteers
+from bot.services import audit, help_requests, outbox, volunteers
 from bot.services.outbox import OutgoingMessage, Text
 from bot.services.users import Roles, get_user, locale_of
 from bot.telegram import edit_text
@@ -325,6 +326,14 @@ async def _decide(
         now=now,
         priority=Priority.URGENT,
     )
+    if approve:  # requests already searching in their territory reach them now
+        await help_requests.offer_waiting(
+            db,
+            now,
+            take_data=take_data,
+            default_locale=settings.default_locale,
+            volunteer_id=volunteer.id,
+        )
     # Every coordinator's push now says who decided, without its buttons.
     verdict = "verdict-approved" if approve else "verdict-rejected"
     for coordinator_id in await volunteers.coordinators_of(

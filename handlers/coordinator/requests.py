@@ -59,6 +59,8 @@ async def _list(
         db, scope, open_only=not everything, offset=offset, limit=PAGE
     )
     names = {t.id: t.name(i18n.locale) for t in await all_territories(db)}
+    unattended = await help_requests.unattended_ids(db, [r.id for r in rows])
+    unattended_total = await help_requests.count_unattended(db, scope)
     await db.commit()
     _ = i18n.get
     if not rows and offset == 0:
@@ -66,6 +68,8 @@ async def _list(
         markup = kb.coord_list(_, [], offset=0, total=0, everything=everything, page_size=PAGE)
         return empty, markup
     lines = [_("coord-requests-title-all" if everything else "coord-requests-title", total=total)]
+    if unattended_total:
+        lines.append(_("coord-requests-unattended-total", count=unattended_total))
     lines += [
         _(
             "coord-requests-line",
@@ -75,6 +79,7 @@ async def _list(
             status=r.status,
             hotline="yes" if r.requester_id is None else "no",
         )
+        + (_("coord-requests-unattended-mark") if r.id in unattended else "")
         for r in rows
     ]
     markup = kb.coord_list(
@@ -104,7 +109,7 @@ async def cb_page(
         await edit_text(query.message, text, reply_markup=markup)
 
 
-async def _in_scope(
+async def request_in_scope(
     db: AsyncSession,
     request_id: int,
     roles: Roles,
@@ -169,6 +174,8 @@ async def card(i18n: I18nContext, db: AsyncSession, request: HelpRequest) -> str
         )
     if request.close_reason:
         lines.append(_("request-card-reason", reason=html.quote(request.close_reason)))
+    if await help_requests.unattended_ids(db, [request.id]):
+        lines.append(_("coord-request-unattended-line"))
     return "\n".join(lines)
 
 
@@ -183,7 +190,7 @@ async def cb_open(
     roles: Roles,
     bot: Bot,
 ) -> None:
-    request = await _in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    request = await request_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     if request is None:
         await db.commit()
         return
@@ -215,7 +222,7 @@ async def cb_fail(
     roles: Roles,
     bot: Bot,
 ) -> None:
-    request = await _in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    request = await request_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     await db.commit()
     if request is None:
         return
@@ -301,7 +308,7 @@ async def cb_erase_ask(
     roles: Roles,
     bot: Bot,
 ) -> None:
-    request = await _in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    request = await request_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     await db.commit()
     if request is None:
         return
@@ -322,7 +329,7 @@ async def cb_erase(
     clock: Clock,
     roles: Roles,
 ) -> None:
-    request = await _in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    request = await request_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     if request is None:
         await db.commit()
         return

@@ -15,7 +15,10 @@ from bot.services.reminders import reminder_status
 
 router = Router(name=__name__)
 
-JOB_TITLES = {"reminders": "scheduler-job-reminders"}
+JOB_TITLES = {
+    "reminders": "scheduler-job-reminders",
+    "waiting_requests": "scheduler-job-waiting-requests",
+}
 
 
 @router.message(Command("scheduler", ignore_case=True))

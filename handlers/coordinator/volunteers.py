@@ -220,6 +220,14 @@ async def _set_blocked(
             default_locale=settings.default_locale,
             admin_ids=settings.admin_ids,
         )
+    else:  # back at work: requests searching in their territory reach them
+        await help_requests.offer_waiting(
+            db,
+            now,
+            take_data=take_data,
+            default_locale=settings.default_locale,
+            volunteer_id=volunteer.id,
+        )
     entry = await audit.record(
         db,
         actor_id=actor_id,

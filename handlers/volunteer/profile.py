@@ -165,13 +165,20 @@ async def pause_date_not_text(message: Message, i18n: I18nContext, clock: Clock)
 
 @router.callback_query(ProfileCb.filter(F.action == "resume"))
 async def cb_resume(
-    query: CallbackQuery, i18n: I18nContext, db: AsyncSession, clock: Clock
+    query: CallbackQuery, i18n: I18nContext, db: AsyncSession, clock: Clock, settings: Settings
 ) -> None:
     volunteer = await _own_profile(query, db)
     if volunteer is None:
         await db.commit()
         return
     await volunteers.resume(db, volunteer, clock.now())
+    await help_requests.offer_waiting(  # what is searching in their territory now
+        db,
+        clock.now(),
+        take_data=take_data,
+        default_locale=settings.default_locale,
+        volunteer_id=volunteer.id,
+    )
     await db.commit()
     if isinstance(query.message, Message):
         await edit_text(query.message, i18n.get("resume-done"))

@@ -23,8 +23,9 @@ from bot.i18n import Translator
 from bot.keyboards import volunteers as kb
 from bot.keyboards.callbacks import ApplicationCb, SignupCb
 from bot.keyboards.menus import main_menu
+from bot.keyboards.requests import take_data
 from bot.presenters import application_card, volunteer_fields
-from bot.services import outbox, volunteers
+from bot.services import help_requests, outbox, volunteers
 from bot.services.outbox import Button as OutButton
 from bot.services.outbox import OutgoingMessage, Text
 from bot.services.territories import all_territories, options_under
@@ -430,6 +431,14 @@ async def cb_confirm(
         updated = await volunteers.update_profile(
             db, int(data["profile_id"]), query.from_user.id, application, now
         )
+        if updated:  # a new territory or skill: what is searching there reaches them
+            await help_requests.offer_waiting(
+                db,
+                now,
+                take_data=take_data,
+                default_locale=settings.default_locale,
+                volunteer_id=int(data["profile_id"]),
+            )
         await state.clear()
         await db.commit()
         if isinstance(query.message, Message):

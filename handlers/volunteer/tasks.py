@@ -7,6 +7,7 @@ from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramServerError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -23,9 +24,10 @@ from bot.keyboards.callbacks import TaskCb
 from bot.keyboards.menus import main_menu
 from bot.keyboards.volunteers import step_menu
 from bot.presenters import task_details
-from bot.services import audit, help_requests, volunteers
+from bot.services import audit, details, help_requests, volunteers
+from bot.services.cleaning import clean_bounded
 from bot.services.users import Roles
-from bot.telegram import edit_text
+from bot.telegram import edit_text, no_blind_retry
 from models import HelpRequest, RequestStatus, Territory, Volunteer, VolunteerStatus
 
 router = Router(name=__name__)
@@ -36,6 +38,7 @@ HOURS_MIN, HOURS_MAX = 0.25, 24.0
 # One volunteer holds at most this many tasks at once: the rest stay for the others (and
 # nobody collects a stack of strangers' addresses).
 OPEN_TASKS_MAX = 5
+DETAILS_ATTEMPTS = 2  # a details message whose answer was lost is sent once more
 
 
 class TaskReport(StatesGroup):
@@ -133,6 +136,10 @@ async def cb_open(
         callback_answer.text = i18n.get("task-not-yours")
         callback_answer.show_alert = True
         return
+    if not _still_open(own):  # done, or closed: the person's data is not shown again
+        callback_answer.text = i18n.get("task-closed-no-details", id=callback_data.id)
+        callback_answer.show_alert = True
+        return
     await _send_details(bot, db, query.from_user.id, i18n, own[1], clock)
 
 
@@ -144,12 +151,32 @@ async def _send_details(
     request: HelpRequest,
     clock: Clock,
 ) -> None:
-    """The person's data, to the volunteer holding the task; remembered, so the message can be
-    hidden when the task is no longer theirs."""
-    sent = await bot.send_message(
-        user_id, task_details(i18n.get, request), reply_markup=kb.task_actions(i18n.get, request)
-    )
-    await help_requests.shown_details(db, request.id, user_id, sent.message_id, clock.now())
+    """The person's data, to the volunteer holding the task. Each attempt is recorded before
+    it is sent (the commit-before-send middleware commits the record), so a crash or a lost
+    answer still leaves a record the hiding finds; then its message id, so it can be hidden
+    when the task ends. A lost answer is tried again here, under a new record, not blindly by
+    the session (that second copy would have no record)."""
+    text = task_details(i18n.get, request)
+    markup = kb.task_actions(i18n.get, request)
+    for attempt in range(DETAILS_ATTEMPTS):
+        key = await details.begin(db, request.id, user_id, clock.now())
+        blind = no_blind_retry.set(True)
+        try:
+            sent = await bot.send_message(user_id, text, reply_markup=markup)
+        except (TelegramNetworkError, TelegramServerError):
+            # It may have arrived: the record stays without an id, and hiding reports it.
+            if attempt + 1 == DETAILS_ATTEMPTS:
+                raise
+            continue
+        except TelegramAPIError as exc:  # Telegram refused it: no such message exists
+            await details.not_sent(db, key, type(exc).__name__)
+            await db.commit()
+            raise
+        finally:
+            no_blind_retry.reset(blind)
+        await details.shown(db, key, sent.message_id)
+        await db.commit()
+        return
 
 
 @router.callback_query(TaskCb.filter(F.action == "way"))
@@ -216,8 +243,8 @@ async def cb_done_or_cannot(
 
 @router.message(TaskReport.report, ANSWER)
 async def process_report(message: Message, state: FSMContext, i18n: I18nContext) -> None:
-    report = (message.text or "").strip()
-    if not REPORT_MIN <= len(report) <= REPORT_MAX:
+    report = clean_bounded(message.text, REPORT_MIN, REPORT_MAX, multiline=True)
+    if report is None:
         await message.answer(i18n.get("task-bad-report"))
         return
     await state.update_data(report=report)
@@ -331,8 +358,8 @@ async def process_reason(
     roles: Roles,
     settings: Settings,
 ) -> None:
-    reason = " ".join((message.text or "").split())
-    if not REASON_MIN <= len(reason) <= REASON_MAX:
+    reason = clean_bounded(message.text, REASON_MIN, REASON_MAX)
+    if reason is None:
         await message.answer(i18n.get("task-bad-reason"))
         return
     data = await state.get_data()

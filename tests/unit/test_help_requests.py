@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FakeClock
-from bot.services import help_requests, volunteers
+from bot.services import details, help_requests, volunteers
 from bot.services.territories import load_from_file
 from bot.services.users import Profile, touch_user
 from models import HelpRequest, OutboxMessage, Territory, Volunteer, migrate
@@ -312,16 +312,18 @@ async def test_details_shown_to_a_volunteer_are_hidden_once_when_the_task_leaves
         first = await session.get(Volunteer, ids["901"])
         assert first is not None
         await help_requests.take(session, request.id, first, clock.now())
-        await help_requests.shown_details(session, request.id, 901, 77, clock.now())
+        details_key = await details.begin(session, request.id, 901, clock.now())
+        await details.shown(session, details_key, 77)
         await help_requests.cannot(
             session, request, first, reason="x", now=clock.now(), take_data=TAKE,
             default_locale="ru", admin_ids=[1],
         )  # fmt: skip
         await help_requests.close_and_erase(session, request, clock.now())  # hides again
         await session.commit()
-    details = f"req:{request.id}:details:901:77"
-    hidden = [key for key in await _keys(sessions) if key.startswith(details)]
-    assert sorted(hidden) == [details, f"{details}:hidden"]
+    hidden = [key for key in await _keys(sessions) if key.startswith(details_key)]
+    assert sorted(hidden) == [details_key, f"{details_key}:hidden"]
     rows = await _keys(sessions)
-    assert rows[f"{details}:hidden"].edit_key == details
-    assert rows[details].payload == {"purged": True}
+    assert rows[f"{details_key}:hidden"].edit_key == details_key
+    assert rows[f"{details_key}:hidden"].payload["hide"] is True
+    assert rows[details_key].payload == {"purged": True}
+    assert rows[details_key].telegram_message_id == 77

@@ -1,0 +1,123 @@
+"""Task details (the person's name, phone, address, door code) shown to a volunteer, from the
+moment the bot decides to send them until they are hidden.
+
+The record comes first: ``begin`` writes it (committed before the send, by the commit-before-
+send rule), ``shown`` adds Telegram's message id. A crash between the two, or a lost answer,
+leaves a record without an id: the hiding then cannot edit it and reports it (see the outbox's
+list of what could not be hidden), instead of nobody ever knowing the card exists. Hiding goes
+through the outbox as an edit marked ``hide``: edited, else deleted, else reported.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.outbox import PURGED, Outgoing, OutgoingMessage, Text, enqueue_many
+from bot.services.sql import insert_ignore
+from models import OutboxMessage, OutboxStatus, Priority
+
+
+def _prefix(request_id: int) -> str:
+    return f"req:{request_id}:details:"
+
+
+def details_key(request_id: int, user_id: int) -> str:
+    """A new record's key: one per details message ever sent (a volunteer may open the
+    details several times while the task is theirs)."""
+    return f"{_prefix(request_id)}{user_id}:{uuid.uuid4().hex[:12]}"
+
+
+async def begin(session: AsyncSession, request_id: int, user_id: int, now: datetime) -> str:
+    """Record that a details message is about to be sent to ``user_id``; returns its key.
+    Nothing of the content is kept. The caller commits before sending."""
+    key = details_key(request_id, user_id)
+    await session.execute(
+        insert_ignore(
+            session,
+            OutboxMessage,
+            {
+                "idempotency_key": key,
+                "chat_id": user_id,
+                "priority": int(Priority.URGENT),  # its hiding inherits this: no waiting
+                "payload": PURGED,
+                "edit_key": None,
+                "personal": True,
+                # Sent as far as the queue is concerned: no worker ever claims it; the id
+                # comes with ``shown``, or never (then hiding reports it).
+                "status": OutboxStatus.SENT.value,
+                "attempts": 1,
+                "not_before": now,
+                "next_attempt_at": now,
+                "telegram_message_id": None,
+                "created_at": now,
+                "sent_at": now,
+            },
+        )
+    )
+    return key
+
+
+async def shown(session: AsyncSession, key: str, telegram_message_id: int) -> None:
+    """Telegram accepted the details message: remember its id, so it can be edited later."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.idempotency_key == key)
+        .values(telegram_message_id=telegram_message_id)
+    )
+
+
+async def not_sent(session: AsyncSession, key: str, reason: str) -> None:
+    """Telegram refused the message (it surely does not exist): nothing to hide later."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.idempotency_key == key)
+        .values(status=OutboxStatus.FAILED.value, last_error=reason[:500])
+    )
+
+
+async def hide(
+    session: AsyncSession,
+    request_id: int,
+    now: datetime,
+    *,
+    user_id: int | None = None,
+    text: Text | None = None,
+) -> int:
+    """Edit every details message of a request (a volunteer's, or everyone's) down to ``text``
+    (by default one line without the person's data); returns how many hidings were enqueued.
+    A message already hidden is not hidden twice."""
+    conditions: list[Any] = [
+        OutboxMessage.idempotency_key.like(f"{_prefix(request_id)}%"),
+        OutboxMessage.edit_key.is_(None),  # the details themselves, not earlier hidings
+        OutboxMessage.status == OutboxStatus.SENT,
+    ]
+    if user_id is not None:
+        conditions.append(OutboxMessage.chat_id == user_id)
+    rows = (
+        await session.execute(
+            select(OutboxMessage.idempotency_key, OutboxMessage.chat_id).where(*conditions)
+        )
+    ).all()
+    message = OutgoingMessage(
+        text or Text(key="task-details-hidden", args={"id": request_id}), hide=True
+    )
+    await enqueue_many(
+        session,
+        [
+            Outgoing(
+                chat_id=chat_id,
+                message=message,
+                key=f"{key}:hidden",
+                edit_key=key,
+                priority=Priority.URGENT,
+            )
+            for key, chat_id in rows
+        ],
+        now,
+    )
+    return len(rows)

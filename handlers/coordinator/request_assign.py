@@ -1,0 +1,184 @@
+"""A coordinator unsticks a searching request from its card: offer it again to the fitting
+volunteers, or assign it to a chosen one (the minimum so that nothing stays with nobody; the
+fuller console is its own feature)."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router, html
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.keyboards import requests as kb
+from bot.keyboards.callbacks import AssignCb, CoordRequestCb
+from bot.services import audit, help_requests, volunteers
+from bot.services.users import Roles
+from bot.telegram import edit_text
+from handlers.coordinator.requests import request_in_scope
+from models import RequestStatus, Volunteer, VolunteerStatus
+
+router = Router(name=__name__)
+PAGE = 8
+
+
+@router.callback_query(CoordRequestCb.filter(F.action == "reoffer"))
+async def cb_reoffer(
+    query: CallbackQuery,
+    callback_data: CoordRequestCb,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    roles: Roles,
+    settings: Settings,
+) -> None:
+    callback_answer.show_alert = True
+    request = await request_in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    if request is None:
+        await db.commit()
+        return
+    now = clock.now()
+    offered = await help_requests.reoffer(
+        db,
+        request.id,
+        now,
+        take_data=kb.take_data(request.id),
+        default_locale=settings.default_locale,
+        admin_ids=settings.admin_ids,
+    )
+    if offered is None:
+        await db.refresh(request)
+        await db.commit()
+        callback_answer.text = i18n.get(
+            "coord-request-not-searching", id=request.id, status=request.status
+        )
+        return
+    await audit.record(
+        db,
+        actor_id=query.from_user.id,
+        action="request_reoffered",
+        now=now,
+        roles=roles,
+        target=f"request:{request.id}",
+        details={"offered": len(offered)},
+    )
+    await db.commit()
+    if offered:
+        callback_answer.text = i18n.get(
+            "coord-request-reoffered", id=request.id, count=len(offered)
+        )
+    else:
+        callback_answer.text = i18n.get("coord-request-reoffer-nobody", id=request.id)
+
+
+@router.callback_query(AssignCb.filter(F.volunteer == 0))
+async def cb_assign_list(
+    query: CallbackQuery,
+    callback_data: AssignCb,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    roles: Roles,
+    bot: Bot,
+) -> None:
+    request = await request_in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    if request is None:
+        await db.commit()
+        return
+    if request.status != RequestStatus.NEW:
+        await db.commit()
+        callback_answer.text = i18n.get(
+            "coord-request-not-searching", id=request.id, status=request.status
+        )
+        callback_answer.show_alert = True
+        return
+    today = await volunteers.local_today(db, request.territory_id, clock.now())
+    candidates = await help_requests.assignable(db, request, today)
+    request_id, kind = request.id, request.kind
+    await db.commit()
+    if not candidates:
+        callback_answer.text = i18n.get("coord-assign-nobody", id=request_id)
+        callback_answer.show_alert = True
+        return
+    offset = min(callback_data.offset, max(0, len(candidates) - 1))
+    page = candidates[offset : offset + PAGE]
+    markup = kb.assign_list(
+        i18n.get,
+        request_id,
+        [(v.name, v.id, tasks) for v, tasks in page],
+        offset=offset,
+        total=len(candidates),
+        page_size=PAGE,
+    )
+    text = i18n.get("coord-assign-title", id=request_id, kind=kind)
+    if callback_data.offset and isinstance(query.message, Message):
+        await edit_text(query.message, text, reply_markup=markup)  # turning a page
+    else:
+        await bot.send_message(query.from_user.id, text, reply_markup=markup)
+
+
+@router.callback_query(AssignCb.filter(F.volunteer > 0))
+async def cb_assign(
+    query: CallbackQuery,
+    callback_data: AssignCb,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    roles: Roles,
+    settings: Settings,
+) -> None:
+    callback_answer.show_alert = True
+    request = await request_in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    if request is None:
+        await db.commit()
+        return
+    now = clock.now()
+    volunteer = await db.get(Volunteer, callback_data.volunteer)
+    today = await volunteers.local_today(db, request.territory_id, now)
+    usable = (
+        volunteer is not None
+        and volunteer.status == VolunteerStatus.APPROVED
+        and volunteer.territory_id == request.territory_id
+        and not volunteers.is_paused(volunteer, today)
+        and volunteer.user_id != request.requester_id
+    )
+    if volunteer is None or not usable:
+        await db.commit()
+        callback_answer.text = i18n.get("coord-assign-unavailable")
+        return
+    assigned = await help_requests.assign(
+        db,
+        request.id,
+        volunteer,
+        now,
+        open_data=kb.open_task_data(request.id),
+        default_locale=settings.default_locale,
+    )
+    if assigned is None:
+        await db.refresh(request)
+        await db.commit()
+        callback_answer.text = i18n.get(
+            "coord-request-not-searching", id=request.id, status=request.status
+        )
+        return
+    await audit.record(
+        db,
+        actor_id=query.from_user.id,
+        action="request_assigned",
+        now=now,
+        roles=roles,
+        target=f"request:{request.id}",
+        details={"volunteer": volunteer.id},
+    )
+    name = volunteer.name
+    await db.commit()
+    text = i18n.get("coord-request-assigned", id=request.id, name=html.quote(name))
+    callback_answer.show_alert = False
+    callback_answer.text = i18n.get("coord-request-assigned", id=request.id, name=name)
+    if isinstance(query.message, Message):
+        await edit_text(query.message, text)
