@@ -79,7 +79,7 @@ async def unknown_media(message: Message, i18n: I18nContext, roles: Roles) -> No
 
 
 # Callback prefixes of coordinator tools (bot/keyboards/callbacks.py).
-COORDINATOR_CALLBACKS = frozenset({"va", "vc", "dm", "au", "tp", "cf", "cr", "ca"})
+COORDINATOR_CALLBACKS = frozenset({"va", "vc", "dm", "au", "tp", "cf", "cr", "ca", "ro"})
 
 
 @router.callback_query()

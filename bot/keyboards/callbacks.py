@@ -122,3 +122,11 @@ class AssignCb(CallbackData, prefix="ca"):
     id: RecordId
     volunteer: RecordIdOrNone = 0
     offset: Offset = 0
+
+
+class ReofferCb(CallbackData, prefix="ro"):
+    """A coordinator offering request ``id`` again; ``round`` is the offer round their card
+    showed (a second press of the same card does nothing)."""
+
+    id: RecordId
+    round: Offset

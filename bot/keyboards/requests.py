@@ -6,7 +6,14 @@ from collections.abc import Callable, Sequence
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.keyboards.callbacks import AssignCb, CoordRequestCb, MyRequestCb, RequestFormCb, TaskCb
+from bot.keyboards.callbacks import (
+    AssignCb,
+    CoordRequestCb,
+    MyRequestCb,
+    ReofferCb,
+    RequestFormCb,
+    TaskCb,
+)
 from models import HelpRequest, RequestKind, RequestStatus
 
 Gettext = Callable[..., str]
@@ -178,7 +185,10 @@ def coord_card(_: Gettext, request: HelpRequest) -> InlineKeyboardMarkup:
     if request.status == RequestStatus.NEW:  # nobody holds it: offer again, or choose someone
         rows.append(
             [
-                _coord(_("btn-request-reoffer"), "reoffer", id=request.id),
+                InlineKeyboardButton(
+                    text=_("btn-request-reoffer"),
+                    callback_data=ReofferCb(id=request.id, round=request.push_round).pack(),
+                ),
                 InlineKeyboardButton(
                     text=_("btn-request-assign"), callback_data=AssignCb(id=request.id).pack()
                 ),

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.outbox import PURGED, Outgoing, OutgoingMessage, Text, enqueue_many
 from bot.services.sql import insert_ignore
-from models import OutboxMessage, OutboxStatus, Priority
+from models import HelpRequest, OutboxMessage, OutboxStatus, Priority, RequestStatus
 
 
 def _prefix(request_id: int) -> str:
@@ -32,9 +32,28 @@ def details_key(request_id: int, user_id: int) -> str:
     return f"{_prefix(request_id)}{user_id}:{uuid.uuid4().hex[:12]}"
 
 
-async def begin(session: AsyncSession, request_id: int, user_id: int, now: datetime) -> str:
-    """Record that a details message is about to be sent to ``user_id``; returns its key.
-    Nothing of the content is kept. The caller commits before sending."""
+async def begin(
+    session: AsyncSession, request_id: int, volunteer_id: int, user_id: int, now: datetime
+) -> str | None:
+    """Record that a details message is about to be sent to ``user_id``; returns its key, or
+    None when the task is no longer this volunteer's open task (then nothing may be sent).
+    Nothing of the content is kept. The caller commits before sending.
+
+    The check is a conditional UPDATE of the request, so it waits for (or makes wait) a close
+    of the same request: a close either comes first (no record, nothing sent) or after the
+    record exists (and hides it)."""
+    still_theirs = await session.scalar(
+        update(HelpRequest)
+        .where(
+            HelpRequest.id == request_id,
+            HelpRequest.volunteer_id == volunteer_id,
+            HelpRequest.status.in_((RequestStatus.TAKEN, RequestStatus.ON_WAY)),
+        )
+        .values(updated_at=HelpRequest.updated_at)
+        .returning(HelpRequest.id)
+    )
+    if still_theirs is None:
+        return None
     key = details_key(request_id, user_id)
     await session.execute(
         insert_ignore(

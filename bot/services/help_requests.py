@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -129,10 +129,6 @@ async def create(session: AsyncSession, draft: Draft, now: datetime) -> HelpRequ
     return request
 
 
-def _push_key(request: HelpRequest, user_id: int) -> str:
-    return f"req:{request.id}:r{request.push_round}:push:{user_id}"
-
-
 async def offer(
     session: AsyncSession,
     request: HelpRequest,
@@ -145,7 +141,20 @@ async def offer(
     """Push the request to every fitting volunteer of its territory not yet offered it in this
     round and who has not declined it (of ``only``, volunteer ids, when given); returns their
     user ids. ``take_data`` is the packed callback data of the "Take" button. No name, phone or
-    address is in a push."""
+    address is in a push.
+
+    Safe to run at once with a take, a close or another offer of the same request (the
+    scheduler's net, a hook, a second replica): the request is re-read under a conditional
+    UPDATE (a request no longer searching gets no push with a live button), and a push row
+    that already exists is not pushed again."""
+    push_round = await session.scalar(
+        update(HelpRequest)
+        .where(HelpRequest.id == request.id, HelpRequest.status == RequestStatus.NEW)
+        .values(updated_at=HelpRequest.updated_at)
+        .returning(HelpRequest.push_round)
+    )
+    if push_round is None:
+        return []
     territory = await session.get(Territory, request.territory_id)
     assert territory is not None
     today = now.astimezone(ZoneInfo(territory.timezone)).date()
@@ -163,7 +172,7 @@ async def offer(
             await session.scalars(
                 select(RequestPush.volunteer_id).where(
                     RequestPush.request_id == request.id,
-                    RequestPush.push_round == request.push_round,
+                    RequestPush.push_round == push_round,
                 )
             )
         ).all()
@@ -179,6 +188,32 @@ async def offer(
         and v.user_id != request.requester_id  # nobody is offered their own request
         and (only is None or v.id in only)
     ]
+    if not chosen:
+        return []
+    # The push rows first: only those this call inserted are pushed (a concurrent offer that
+    # chose the same people inserted theirs and pushes them itself).
+    inserted = set(
+        (
+            await session.scalars(
+                insert_ignore(session, RequestPush)
+                .values(
+                    [
+                        {
+                            "request_id": request.id,
+                            "volunteer_id": volunteer.id,
+                            "push_round": push_round,
+                            "user_id": volunteer.user_id,
+                            "declined": False,
+                            "created_at": now,
+                        }
+                        for volunteer in chosen
+                    ]
+                )
+                .returning(RequestPush.volunteer_id)
+            )
+        ).all()
+    )
+    chosen = [volunteer for volunteer in chosen if volunteer.id in inserted]
     locales = await locales_of(session, [v.user_id for v in chosen], default_locale)
     priority = _push_priority(request)
     await enqueue_many(
@@ -199,27 +234,14 @@ async def offer(
                     buttons=[[Button(Text(key="btn-take-task"), callback_data=take_data)]],
                     locale=locales[volunteer.user_id],
                 ),
-                key=_push_key(request, volunteer.user_id),
+                key=f"req:{request.id}:r{push_round}:push:{volunteer.user_id}",
                 priority=priority,
             )
             for volunteer in chosen
         ],
         now,
     )
-    session.add_all(
-        RequestPush(
-            request_id=request.id,
-            volunteer_id=volunteer.id,
-            push_round=request.push_round,
-            user_id=volunteer.user_id,
-            declined=False,
-            created_at=now,
-        )
-        for volunteer in chosen
-    )
-    notified = [volunteer.user_id for volunteer in chosen]
-    await session.flush()
-    return notified
+    return [volunteer.user_id for volunteer in chosen]
 
 
 def when_args(request: HelpRequest) -> dict[str, str]:
@@ -319,11 +341,12 @@ async def _taken(
 ) -> None:
     """After the conditional update that gave ``volunteer`` the request: everyone else offered
     it sees it taken, the requester hears who is coming."""
+    # Every live push of every round (a coordinator's "offer again" leaves the earlier push of
+    # someone not offered it again live); a round's edits already made are not made twice.
     pushed = (
         await session.execute(
-            select(RequestPush.user_id, RequestPush.created_at).where(
-                RequestPush.request_id == request.id,
-                RequestPush.push_round == request.push_round,
+            select(RequestPush.user_id, RequestPush.created_at, RequestPush.push_round).where(
+                RequestPush.request_id == request.id, RequestPush.declined.is_(False)
             )
         )
     ).all()
@@ -335,12 +358,12 @@ async def _taken(
         Outgoing(
             chat_id=user_id,
             message=taken,
-            key=f"req:{request.id}:r{request.push_round}:taken:{user_id}",
-            edit_key=_push_key(request, user_id),
+            key=f"req:{request.id}:r{push_round}:taken:{user_id}",
+            edit_key=f"req:{request.id}:r{push_round}:push:{user_id}",
             priority=push_priority,
             not_before=offered_at,
         )
-        for user_id, offered_at in pushed
+        for user_id, offered_at, push_round in pushed
         if user_id != volunteer.user_id
     ]
     told = _requester_message(
@@ -581,10 +604,9 @@ async def _close(
             await details.hide(session, request.id, now, user_id=volunteer.user_id)
     else:  # still searching: the offers no longer stand
         pushed = (
-            await session.scalars(
-                select(RequestPush.user_id).where(
-                    RequestPush.request_id == request.id,
-                    RequestPush.push_round == request.push_round,
+            await session.execute(
+                select(RequestPush.user_id, RequestPush.push_round).where(
+                    RequestPush.request_id == request.id, RequestPush.declined.is_(False)
                 )
             )
         ).all()
@@ -595,10 +617,10 @@ async def _close(
                 Outgoing(
                     chat_id=user_id,
                     message=closed,
-                    key=f"req:{request.id}:r{request.push_round}:closed:{user_id}",
-                    edit_key=_push_key(request, user_id),
+                    key=f"req:{request.id}:r{push_round}:closed:{user_id}",
+                    edit_key=f"req:{request.id}:r{push_round}:push:{user_id}",
                 )
-                for user_id in pushed
+                for user_id, push_round in pushed
             ],
             now,
         )
@@ -863,6 +885,12 @@ async def offer_waiting(
         HelpRequest.status == RequestStatus.NEW,
         Volunteer.territory_id == HelpRequest.territory_id,
         Volunteer.status == VolunteerStatus.APPROVED,
+        # Paused ones only when the pause may have ended in some time zone (offer() checks
+        # the territory's own date): a long pause is not looked at again every minute.
+        or_(
+            Volunteer.paused_until.is_(None),
+            Volunteer.paused_until <= (now + timedelta(days=1)).date(),
+        ),
         or_(HelpRequest.requester_id.is_(None), Volunteer.user_id != HelpRequest.requester_id),
         ~exists().where(
             RequestPush.request_id == HelpRequest.id,
@@ -899,31 +927,41 @@ async def offer_waiting(
 async def reoffer(
     session: AsyncSession,
     request_id: int,
+    seen_round: int,
     now: datetime,
     *,
     take_data: str,
     default_locale: str,
-    admin_ids: Collection[int],
 ) -> list[int] | None:
-    """A coordinator offers a searching request again: the old pushes say so, and a new round
-    goes to every fitting volunteer who has not declined it (the coordinators hear when nobody
-    fits). None: the request is no longer searching."""
+    """A coordinator offers a searching request again: a new round goes to every fitting
+    volunteer who has not declined it, and their earlier push says so. ``seen_round`` is the
+    round the coordinator's card showed, so a double press or two coordinators at once make
+    one new round, not a flood of pushes. Returns the user ids pushed (empty: nobody fits);
+    None: the request is no longer searching, or was offered again meanwhile."""
     result = await session.execute(
         update(HelpRequest)
-        .where(HelpRequest.id == request_id, HelpRequest.status == RequestStatus.NEW)
+        .where(
+            HelpRequest.id == request_id,
+            HelpRequest.status == RequestStatus.NEW,
+            HelpRequest.push_round == seen_round,
+        )
         .values(push_round=HelpRequest.push_round + 1, updated_at=now)
         .returning(HelpRequest.push_round)
     )
-    new_round = result.scalar()
-    if new_round is None:
+    if result.scalar() is None:
         return None
-    old_round = new_round - 1
-    pushed = (
-        await session.scalars(
-            select(RequestPush.user_id).where(
+    request = await session.get(HelpRequest, request_id, populate_existing=True)
+    assert request is not None
+    offered = await offer(session, request, now, take_data=take_data, default_locale=default_locale)
+    # Whoever was not offered it again keeps their earlier push: it still works, and the
+    # "taken" or "closed" edit reaches it like any live push.
+    earlier = (
+        await session.execute(
+            select(RequestPush.user_id, RequestPush.push_round).where(
                 RequestPush.request_id == request_id,
-                RequestPush.push_round == old_round,
+                RequestPush.push_round < request.push_round,
                 RequestPush.declined.is_(False),
+                RequestPush.user_id.in_(offered),
             )
         )
     ).all()
@@ -934,23 +972,14 @@ async def reoffer(
             Outgoing(
                 chat_id=user_id,
                 message=renewed,
-                key=f"req:{request_id}:r{old_round}:renewed:{user_id}",
-                edit_key=f"req:{request_id}:r{old_round}:push:{user_id}",
+                key=f"req:{request_id}:r{push_round}:renewed:{user_id}",
+                edit_key=f"req:{request_id}:r{push_round}:push:{user_id}",
             )
-            for user_id in pushed
+            for user_id, push_round in earlier
         ],
         now,
     )
-    request = await session.get(HelpRequest, request_id, populate_existing=True)
-    assert request is not None
-    return await offer_or_escalate(
-        session,
-        request,
-        now,
-        take_data=take_data,
-        default_locale=default_locale,
-        admin_ids=admin_ids,
-    )
+    return offered
 
 
 async def assignable(

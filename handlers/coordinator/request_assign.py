@@ -13,21 +13,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.keyboards import requests as kb
-from bot.keyboards.callbacks import AssignCb, CoordRequestCb
+from bot.keyboards.callbacks import AssignCb, ReofferCb
 from bot.services import audit, help_requests, volunteers
 from bot.services.users import Roles
 from bot.telegram import edit_text
 from handlers.coordinator.requests import request_in_scope
-from models import RequestStatus, Volunteer, VolunteerStatus
+from models import RequestStatus, Volunteer
 
 router = Router(name=__name__)
 PAGE = 8
 
 
-@router.callback_query(CoordRequestCb.filter(F.action == "reoffer"))
+@router.callback_query(ReofferCb.filter())
 async def cb_reoffer(
     query: CallbackQuery,
-    callback_data: CoordRequestCb,
+    callback_data: ReofferCb,
     callback_answer: CallbackAnswer,
     i18n: I18nContext,
     db: AsyncSession,
@@ -44,17 +44,20 @@ async def cb_reoffer(
     offered = await help_requests.reoffer(
         db,
         request.id,
+        callback_data.round,
         now,
         take_data=kb.take_data(request.id),
         default_locale=settings.default_locale,
-        admin_ids=settings.admin_ids,
     )
     if offered is None:
         await db.refresh(request)
         await db.commit()
-        callback_answer.text = i18n.get(
-            "coord-request-not-searching", id=request.id, status=request.status
+        key = (
+            "coord-request-not-searching"
+            if request.status != RequestStatus.NEW
+            else "coord-request-reoffered-already"
         )
+        callback_answer.text = i18n.get(key, id=request.id, status=request.status)
         return
     await audit.record(
         db,
@@ -140,13 +143,11 @@ async def cb_assign(
     now = clock.now()
     volunteer = await db.get(Volunteer, callback_data.volunteer)
     today = await volunteers.local_today(db, request.territory_id, now)
-    usable = (
-        volunteer is not None
-        and volunteer.status == VolunteerStatus.APPROVED
-        and volunteer.territory_id == request.territory_id
-        and not volunteers.is_paused(volunteer, today)
-        and volunteer.user_id != request.requester_id
-    )
+    # The same people the list offers (a forged or stale button cannot pick someone else:
+    # another territory, paused, blocked, the requester, or one who said they cannot).
+    usable = volunteer is not None and volunteer.id in {
+        v.id for v, _ in await help_requests.assignable(db, request, today)
+    }
     if volunteer is None or not usable:
         await db.commit()
         callback_answer.text = i18n.get("coord-assign-unavailable")

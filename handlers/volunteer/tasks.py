@@ -107,7 +107,7 @@ async def cb_take(
     callback_answer.text = i18n.get("task-taken", id=request.id)
     if isinstance(query.message, Message):
         await edit_text(query.message, i18n.get("task-taken", id=request.id))
-    await _send_details(bot, db, query.from_user.id, i18n, result.request, clock)
+    await _send_details(bot, db, query.from_user.id, volunteer.id, i18n, result.request, clock)
 
 
 async def _own_task(
@@ -140,13 +140,14 @@ async def cb_open(
         callback_answer.text = i18n.get("task-closed-no-details", id=callback_data.id)
         callback_answer.show_alert = True
         return
-    await _send_details(bot, db, query.from_user.id, i18n, own[1], clock)
+    await _send_details(bot, db, query.from_user.id, own[0].id, i18n, own[1], clock)
 
 
 async def _send_details(
     bot: Bot,
     db: AsyncSession,
     user_id: int,
+    volunteer_id: int,
     i18n: I18nContext,
     request: HelpRequest,
     clock: Clock,
@@ -159,7 +160,11 @@ async def _send_details(
     text = task_details(i18n.get, request)
     markup = kb.task_actions(i18n.get, request)
     for attempt in range(DETAILS_ATTEMPTS):
-        key = await details.begin(db, request.id, user_id, clock.now())
+        key = await details.begin(db, request.id, volunteer_id, user_id, clock.now())
+        if key is None:  # closed meanwhile (the take's edit was a network round trip)
+            await db.commit()
+            await bot.send_message(user_id, i18n.get("task-closed-no-details", id=request.id))
+            return
         blind = no_blind_retry.set(True)
         try:
             sent = await bot.send_message(user_id, text, reply_markup=markup)

@@ -20,10 +20,11 @@ coord-request-reoffered = Заявка № { $id } предложена снов
    *[other] { $count } волонтёрам
 }.
 coord-request-reoffer-nobody = Заявку № { $id } некому предложить: подходящих свободных волонтёров нет. Назначьте волонтёра сами.
+coord-request-reoffered-already = Заявку № { $id } уже предложили снова. Откройте карточку заново, чтобы увидеть, что изменилось.
 coord-request-not-searching = Заявка № { $id } уже не в поиске: { request-status }.
 coord-assign-title = Кому назначить <b>заявку № { $id }</b> ({ request-kind })? Сначала — волонтёры с нужными навыками; в скобках — задач в работе.
 coord-assign-nobody = На территории заявки № { $id } нет свободных волонтёров. Заявка остаётся в списке без исполнителя.
 btn-assign-volunteer = { $name } ({ $tasks })
-coord-request-assigned = Заявка № { $id } назначена: { $name }. Волонтёр получил уведомление.
+coord-request-assigned = Заявка № { $id } назначена: { $name }. Волонтёру отправлено уведомление.
 coord-assign-unavailable = Этот волонтёр сейчас не может принять заявку (на паузе, заблокирован или ушёл). Выберите другого.
 scheduler-job-waiting-requests = Предложение ждущих заявок новым свободным волонтёрам

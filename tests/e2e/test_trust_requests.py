@@ -18,7 +18,7 @@ from bot.sandbox import Emulator, Person
 from bot.services import help_requests, outbox, volunteers
 from models import AuditEntry, HelpRequest, OutboxMessage, Territory, Volunteer
 from scheduler.jobs import waiting_requests
-from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot
+from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot, drained
 from tests.e2e.test_requests import _bot, _person, _volunteers
 
 SECRETS = ("Анна Петровна", "Ленина", "913 999-88-77")
@@ -131,8 +131,9 @@ async def test_details_never_come_back_after_done_or_cancel(
     petr.mark_read()
     answer = await petr.press_data(TaskCb(id=second, action="open").pack())
     assert answer is not None and answer.text and "закрыта" in answer.text
+    await drained(runner)
     assert not _holds_secrets(petr)
-    assert not petr.chat.bot_messages[petr._cursor :]
+    assert not [m for m in petr.messages if m.from_bot and "Ленина" in m.body]
 
 
 async def test_a_lost_answer_still_leaves_a_record_and_every_copy_is_known(
@@ -296,6 +297,13 @@ async def test_coordinator_offers_again_and_assigns(
     )
     [again] = await petr.wait_messages(1, timeout=10)
     assert again.body.startswith(f"🆕 Задача № {request_id}")
+    # The same card pressed again (or a second coordinator): no second round of pushes.
+    twice = await admin.press("🔁 Предложить снова")
+    assert (
+        twice is not None
+        and twice.text
+        and twice.text.startswith(f"Заявку № {request_id} уже предложили снова")
+    )
     await _until(petr, lambda: push.message_id != again.message_id and _renewed(petr, push))
 
     # Assign to Ivan (no fitting skill, listed after those who fit); Petr's push says taken.
@@ -308,7 +316,7 @@ async def test_coordinator_offers_again_and_assigns(
     assert (
         answer is not None
         and answer.text
-        == f"Заявка № {request_id} назначена: Иван Иванов. Волонтёр получил уведомление."
+        == f"Заявка № {request_id} назначена: Иван Иванов. Волонтёру отправлено уведомление."
     )
     [assigned] = await ivan.wait_messages(1, timeout=10)
     assert assigned.body.startswith(f"📌 Координатор назначил вам задачу № {request_id}")

@@ -312,7 +312,8 @@ async def test_details_shown_to_a_volunteer_are_hidden_once_when_the_task_leaves
         first = await session.get(Volunteer, ids["901"])
         assert first is not None
         await help_requests.take(session, request.id, first, clock.now())
-        details_key = await details.begin(session, request.id, 901, clock.now())
+        details_key = await details.begin(session, request.id, first.id, 901, clock.now())
+        assert details_key is not None
         await details.shown(session, details_key, 77)
         await help_requests.cannot(
             session, request, first, reason="x", now=clock.now(), take_data=TAKE,
@@ -327,3 +328,55 @@ async def test_details_shown_to_a_volunteer_are_hidden_once_when_the_task_leaves
     assert rows[f"{details_key}:hidden"].payload["hide"] is True
     assert rows[details_key].payload == {"purged": True}
     assert rows[details_key].telegram_message_id == 77
+
+
+async def test_no_details_record_for_a_task_that_is_no_longer_theirs(
+    world: tuple[async_sessionmaker[AsyncSession], dict[str, int]],
+) -> None:
+    """A close that lands between the take and the details: nothing may be recorded (and so
+    nothing sent), or the card would never be hidden."""
+    sessions, ids = world
+    clock = FakeClock()
+    async with sessions() as session:
+        request = await help_requests.create(session, _draft(ids["yurga"]), clock.now())
+        await help_requests.offer(
+            session, request, clock.now(), take_data=TAKE, default_locale="ru"
+        )
+        first = await session.get(Volunteer, ids["901"])
+        other = await session.get(Volunteer, ids["902"])
+        assert first is not None and other is not None
+        await help_requests.take(session, request.id, first, clock.now())
+        assert await details.begin(session, request.id, other.id, 902, clock.now()) is None
+        assert await help_requests.cancel(session, request, REQUESTER, clock.now())
+        assert await details.begin(session, request.id, first.id, 901, clock.now()) is None
+        await session.commit()
+    assert not [key for key in await _keys(sessions) if ":details:" in key]
+
+
+async def test_offer_pushes_only_a_searching_request_and_never_twice(
+    world: tuple[async_sessionmaker[AsyncSession], dict[str, int]],
+) -> None:
+    """offer_waiting and a hook (or two replicas) may offer the same pair at once; a request
+    taken meanwhile gets no fresh push with a live button."""
+    sessions, ids = world
+    clock = FakeClock()
+    async with sessions() as session:
+        request = await help_requests.create(session, _draft(ids["yurga"]), clock.now())
+        first = await help_requests.offer(
+            session, request, clock.now(), take_data=TAKE, default_locale="ru"
+        )
+        # The same round again, as a concurrent offer that read "not offered yet" would.
+        again = await help_requests.offer(
+            session, request, clock.now(), take_data=TAKE, default_locale="ru"
+        )
+        volunteer = await session.get(Volunteer, ids["901"])
+        assert volunteer is not None
+        await help_requests.take(session, request.id, volunteer, clock.now())
+        late = await help_requests.offer(
+            session, request, clock.now(), take_data=TAKE, default_locale="ru"
+        )
+        waiting = await help_requests.offer_waiting(
+            session, clock.now(), take_data=lambda _: TAKE, default_locale="ru"
+        )
+        await session.commit()
+    assert sorted(first) == [901, 902, 903] and again == [] and late == [] and waiting == 0
