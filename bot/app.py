@@ -12,7 +12,6 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.dispatcher.event.handler import HandlerObject
@@ -45,7 +44,7 @@ from bot.services.language import negotiate_locale
 from bot.services.territories import default_territories, load_from_file
 from bot.services.timing import QuietHours
 from bot.services.users import Roles, get_user
-from bot.telegram import keep_response_models
+from bot.telegram import TolerantSession, keep_response_models
 from bot.throttle import Throttle, ThrottleConfig, Verdict
 from bot.update_info import UNKNOWN, chat_of, sender_of, update_kind
 from handlers import get_routers
@@ -186,9 +185,9 @@ def build_bot(settings: Settings, *, for_replies: bool = True, timeout: float = 
     """``for_replies``: the handlers' Bot commits before each call and waits out a 429; the
     delivery worker's own Bot does neither: it reschedules the row and serves other chats."""
     session = (
-        AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=timeout)
+        TolerantSession(api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=timeout)
         if settings.telegram_api_url
-        else AiohttpSession(timeout=timeout)
+        else TolerantSession(timeout=timeout)
     )
     if for_replies:
         session.middleware(CommitBeforeSendMiddleware())

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiogram.methods
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.exceptions import ClientDecodeError, TelegramBadRequest
+from aiogram.methods import GetUpdates
 from aiogram.methods.base import Response, TelegramMethod
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardMarkup, Message, Update
+from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+logger = logging.getLogger(__name__)
 
 _response_models: list[type[Any]] = []
 
@@ -65,3 +74,37 @@ def split_text(parts: list[str], limit: int = 3800) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
+
+
+class TolerantSession(AiohttpSession):
+    """An aiohttp session whose getUpdates survives one update that does not fit aiogram's
+    types (a field Telegram made optional later, a kind from a newer API). aiogram parses the
+    whole batch at once, so one such update fails the batch, and polling asks for the same
+    batch again forever: the bot would answer nobody. Here the batch is parsed update by
+    update; one that does not fit is kept as its bare ``update_id`` (so the offset moves on
+    and the dispatcher skips it as a kind it does not know) and logged without its content."""
+
+    def check_response(
+        self, bot: Bot, method: TelegramMethod[Any], status_code: int, content: str
+    ) -> Response[Any]:
+        try:
+            return super().check_response(bot, method, status_code, content)
+        except ClientDecodeError:
+            if not isinstance(method, GetUpdates):
+                raise
+            data = self.json_loads(content)
+            items = data.get("result") if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                raise
+            data["result"] = [_fitting_update(bot, item) for item in items]
+            return super().check_response(bot, method, status_code, self.json_dumps(data))
+
+
+def _fitting_update(bot: Bot, item: Any) -> Any:
+    try:
+        Update.model_validate(item, context={"bot": bot})
+    except ValidationError:
+        update_id = item.get("update_id") if isinstance(item, dict) else None
+        logger.warning("update=%s does not fit the Bot API types; skipped", update_id)
+        return {"update_id": update_id}
+    return item

@@ -38,6 +38,7 @@ HOURS_MIN, HOURS_MAX = 0.25, 24.0
 # One volunteer holds at most this many tasks at once: the rest stay for the others (and
 # nobody collects a stack of strangers' addresses).
 OPEN_TASKS_MAX = 5
+CLOSED = (RequestStatus.CANCELLED, RequestStatus.FAILED)
 DETAILS_ATTEMPTS = 2  # a details message whose answer was lost is sent once more
 
 
@@ -92,6 +93,7 @@ async def cb_take(
     if request is None or not await help_requests.was_offered(db, request.id, volunteer.id):
         await db.commit()
         callback_answer.text = i18n.get("task-taken-late")
+        await _settle_push(query, i18n, request)
         return
     open_tasks = await help_requests.open_tasks_of(db, volunteer.id)
     if len(open_tasks) >= OPEN_TASKS_MAX:
@@ -102,12 +104,27 @@ async def cb_take(
     await db.commit()
     if result is None or not result.won:
         callback_answer.text = i18n.get("task-taken-late")
+        await _settle_push(query, i18n, result.request if result else None)
         return
     callback_answer.show_alert = False
     callback_answer.text = i18n.get("task-taken", id=request.id)
     if isinstance(query.message, Message):
         await edit_text(query.message, i18n.get("task-taken", id=request.id))
     await _send_details(bot, db, query.from_user.id, volunteer.id, i18n, result.request, clock)
+
+
+async def _settle_push(
+    query: CallbackQuery, i18n: I18nContext, request: HelpRequest | None
+) -> None:
+    """A «Take» pressed on a push that no longer stands: that very message says so and loses
+    its button. It may be a copy the bot never learnt the id of (sent twice across a crash),
+    which no "taken" edit could reach."""
+    if request is None or request.status == RequestStatus.NEW:
+        return  # still searching: the press was refused for another reason
+    if not isinstance(query.message, Message):
+        return
+    key = "request-push-closed" if request.status in CLOSED else "request-taken-by-other"
+    await edit_text(query.message, i18n.get(key, id=request.id))
 
 
 async def _own_task(

@@ -191,3 +191,24 @@ async def test_update_kinds_the_bot_does_not_handle_pass_quietly(
         assert len(lines) == 1, (update_id, lines)
     _no_tracebacks(caplog)
     assert not [w for w in recwarn if "unknown update type" in str(w.message)]
+
+
+async def test_an_update_that_does_not_fit_the_types_does_not_stop_polling(
+    emulator: Emulator, start_bot: StartBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """aiogram parses getUpdates' batch at once: one update it cannot read (a poll without a
+    field it requires) would fail the batch again and again, and the bot would answer nobody.
+    The batch is read update by update: that one is skipped, the others are answered."""
+    setup_logging("INFO")
+    caplog.set_level(logging.INFO)
+    await start_bot()
+    person = await _person(emulator, 8805, "Анна")
+    broken = _inject(emulator, "poll", {"id": "1", "question": "Когда?"})
+    await person.send_text("/help")
+    [reply] = await person.wait_messages(1, timeout=10)
+    assert reply.body.startswith("Что умеет этот бот")
+    skipped = [
+        r.getMessage() for r in caplog.records if r.getMessage().startswith(f"update={broken} ")
+    ]
+    assert skipped and "does not fit" in skipped[0] and "Когда" not in " ".join(skipped)
+    _no_tracebacks(caplog)

@@ -347,3 +347,47 @@ async def _volunteer_ids(runner: BotRunner) -> dict[int, int]:
     assert runner.app is not None
     async with runner.app.sessionmaker() as session:
         return {v.user_id: v.id for v in (await session.scalars(select(Volunteer))).all()}
+
+
+async def test_a_push_copy_the_bot_never_learnt_of_settles_when_pressed(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    """After a crash a push can exist twice, one copy with an id the bot never stored: no
+    "taken" edit reaches it, so pressing its «Взять» edits that very message."""
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+    from tests.e2e.conftest import TOKEN
+
+    runner = await _bot(start_bot)
+    maria = await _person(emulator, 7006, "Мария", "ru")
+    petr, ivan = (
+        await _person(emulator, 7106, "Пётр", "ru"),
+        await _person(emulator, 7107, "Иван", "ru"),
+    )
+    await _volunteers(runner, [petr, ivan])
+    request_id = await _new_request(runner, maria.id)
+    await petr.wait_messages(1, timeout=10)
+    await ivan.wait_messages(1, timeout=10)
+    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emulator.base_url)))
+    try:  # the copy sent by a process that died before it stored the answer
+        ghost = await bot.send_message(
+            petr.id,
+            f"🆕 Задача № {request_id}: Продукты",
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [InlineKeyboardButton(text="Взять", callback_data=take_data(request_id))]
+                ]
+            ),
+        )
+    finally:
+        await bot.session.close()
+    await ivan.press("Взять")
+    await ivan.wait_messages(1)
+    answer = await petr.press("Взять", message_id=ghost.message_id)
+    assert answer is not None and answer.text and answer.text.startswith("Эту задачу уже взял")
+    copy = next(m for m in petr.messages if m.message_id == ghost.message_id)
+    assert copy.body.startswith(f"Задачу № {request_id} уже взял другой волонтёр")
+    assert copy.buttons == []
