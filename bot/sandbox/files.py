@@ -15,15 +15,20 @@ MAX_DOWNLOAD_SIZE = 20 * 1024 * 1024  # getFile refuses bigger files
 MAX_UPLOAD_SIZE = 50 * 1024 * 1024  # multipart uploads by bots
 MAX_PHOTO_SIZE = 10 * 1024 * 1024
 
-_PREFIX = {"document": "BQACAgIAAxkBAAI", "photo": "AgACAgIAAxkBAAI", "sticker": "CAACAgIAAxkBAAI"}
-_FOLDER = {"document": "documents", "photo": "photos", "sticker": "stickers"}
+_PREFIX = {
+    "document": "BQACAgIAAxkBAAI",
+    "photo": "AgACAgIAAxkBAAI",
+    "sticker": "CAACAgIAAxkBAAI",
+    "voice": "AwACAgIAAxkBAAI",
+}
+_FOLDER = {"document": "documents", "photo": "photos", "sticker": "stickers", "voice": "voice"}
 
 
 @dataclass
 class StoredFile:
     file_id: str
     file_unique_id: str
-    kind: str  # document | photo | sticker
+    kind: str  # document | photo | sticker | voice
     data: bytes
     file_name: str | None
     mime_type: str | None
@@ -43,6 +48,15 @@ class StoredFile:
             doc["mime_type"] = self.mime_type
         doc.update(file_id=self.file_id, file_unique_id=self.file_unique_id, file_size=self.size)
         return doc
+
+    def voice_api(self, duration: int = 1) -> JSON:
+        return {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "duration": duration,
+            "mime_type": "audio/ogg",
+            "file_size": self.size,
+        }
 
     def photo_api(self) -> list[JSON]:
         return [
@@ -134,6 +148,8 @@ class FileStore:
             ext = ".jpg"
         elif kind == "sticker":
             ext = ".webp"
+        elif kind == "voice":
+            ext = ".oga"
         elif file_name and "." in file_name:
             ext = "." + file_name.rsplit(".", 1)[1]
         path = f"{_FOLDER[kind]}/file_{self._counter}{ext}"

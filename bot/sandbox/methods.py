@@ -92,6 +92,7 @@ class BotApi:
             "sendchataction": self.send_chat_action,
             "senddocument": self.send_document,
             "sendphoto": self.send_photo,
+            "sendvoice": self.send_voice,
             "getfile": self.get_file,
             "getchat": self.get_chat,
         }
@@ -464,6 +465,8 @@ class BotApi:
             if width + height > 10000 or max(width, height) > 20 * max(1, min(width, height)):
                 raise bad_request(E.PHOTO_INVALID_DIMENSIONS)
             return self.state.files.add("photo", upload.data, size=dims)
+        if kind == "voice":
+            return self.state.files.add("voice", upload.data, upload.filename, "audio/ogg")
         mime = guess_mime(upload.filename, upload.content_type)
         return self.state.files.add("document", upload.data, upload.filename, mime)
 
@@ -482,6 +485,8 @@ class BotApi:
         )
         if kind == "photo":
             message.photo = stored.photo_api()
+        elif kind == "voice":
+            message.voice = stored.voice_api()
         else:
             message.document = stored.document_api()
         return self._deliver(chat, message, markup)
@@ -491,6 +496,9 @@ class BotApi:
 
     async def send_photo(self, params: Params) -> Any:
         return await self._send_media(params, "photo")
+
+    async def send_voice(self, params: Params) -> Any:
+        return await self._send_media(params, "voice")
 
     async def get_file(self, params: Params) -> Any:
         file_id = params.get_str("file_id")

@@ -256,6 +256,13 @@ class Person(_Conversation):
         stored = self.state.files.add("photo", data, size=size)
         return self._post(chat, photo=stored.photo_api(), caption=caption or None)
 
+    async def send_voice(
+        self, data: bytes = b"OggS voice", duration: int = 3, chat: Group | None = None
+    ) -> StoredMessage:
+        """A voice note, as elderly people often send instead of typing."""
+        stored = self.state.files.add("voice", data, mime_type="audio/ogg")
+        return self._post(chat, voice=stored.voice_api(duration))
+
     async def send_sticker(self, emoji: str = "👍", chat: Group | None = None) -> StoredMessage:
         stored = self.state.files.add("sticker", _STICKER_WEBP, size=(512, 512))
         sticker = {

@@ -123,6 +123,7 @@ class StoredMessage:
     document: JSON | None = None
     photo: list[JSON] | None = None
     sticker: JSON | None = None
+    voice: JSON | None = None
     contact: JSON | None = None
     location: JSON | None = None
     reply_to_message_id: int | None = None
@@ -138,7 +139,7 @@ class StoredMessage:
 
     @property
     def kind(self) -> str:
-        for name in ("document", "photo", "sticker", "contact", "location"):
+        for name in ("document", "photo", "sticker", "voice", "contact", "location"):
             if getattr(self, name) is not None:
                 return name
         return "text"
@@ -195,7 +196,7 @@ class StoredMessage:
             msg["text"] = self.text
             if self.entities:
                 msg["entities"] = self.entities
-        for name in ("document", "sticker", "contact", "location"):
+        for name in ("document", "sticker", "voice", "contact", "location"):
             value = getattr(self, name)
             if value is not None:
                 msg[name] = value
@@ -226,6 +227,7 @@ class StoredMessage:
             "document": self.document,
             "photo": self.photo,
             "sticker": self.sticker,
+            "voice": self.voice,
             "contact": self.contact,
             "location": self.location,
             "reply_to_message_id": self.reply_to_message_id,
