@@ -149,7 +149,8 @@ class Step:
     when: Callable[[Mapping[str, Any]], bool] = lambda data: True
     hint: str = "form-use-buttons"
     skip: Mapping[str, Any] | None = None
-    contact: bool = False
+    # Reply buttons that share a contact or a location: always, or as the answers say.
+    contact: bool | Callable[[Mapping[str, Any]], bool] = False
     location: bool = False
 
 
@@ -266,7 +267,7 @@ def _controls(ctx: Ctx, step: Step) -> list[InlineKeyboardButton]:
 def _reply_keyboard(ctx: Ctx, step: Step) -> ReplyKeyboardMarkup:
     _ = ctx._
     rows: list[list[KeyboardButton]] = []
-    if step.contact:
+    if step.contact(ctx.data) if callable(step.contact) else step.contact:
         rows.append([KeyboardButton(text=_("btn-share-contact"), request_contact=True)])
     if step.location:
         rows.append([KeyboardButton(text=_("btn-send-location"), request_location=True)])
@@ -393,8 +394,10 @@ def build_router(form: Form) -> Router:
         ctx = await context(query.from_user.id, kwargs, form)
         message = query.message if isinstance(query.message, Message) else None
         if raw_state != form.state(callback_data.step):
-            # A question already passed (or a form already over): its buttons go.
-            callback_answer.text = ctx._("form-stale-step")
+            # A question already passed, or a form already over: its buttons go.
+            in_form = raw_state is not None and raw_state.startswith(f"{form.code}:")
+            callback_answer.text = ctx._("form-stale-step" if in_form else "stale-button")
+            callback_answer.show_alert = not in_form
             if message is not None:
                 await edit_text(message, message.html_text)
             return

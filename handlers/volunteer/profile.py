@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router, html
@@ -10,23 +12,25 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.commands import sync_chat_menu
 from bot.config import Settings
-from bot.filters import ANSWER, Button
+from bot.filters import ANSWER, SPOKEN, Button
+from bot.forms import engine
 from bot.i18n import Translator
 from bot.keyboards.callbacks import ProfileCb
 from bot.keyboards.menus import cancel_menu, main_menu
 from bot.keyboards.requests import take_data
 from bot.presenters import profile_card
-from bot.services import help_requests, volunteers
+from bot.services import call_backs, help_requests, volunteers
 from bot.services.users import Roles
 from bot.telegram import edit_text
 from handlers.volunteer import signup
-from models import Territory, Volunteer, VolunteerStatus
+from models import Territory, User, Volunteer, VolunteerStatus
 
 router = Router(name=__name__)
 
@@ -157,9 +161,14 @@ async def process_pause_date(
     )
 
 
-@router.message(StateFilter(Pause.until), ~F.text.startswith("/"))
-async def pause_date_not_text(message: Message, i18n: I18nContext, clock: Clock) -> None:
-    example = (clock.now().date() + timedelta(days=7)).strftime("%d.%m.%Y")
+@router.message(StateFilter(Pause.until), ~F.text.startswith("/"), ~SPOKEN)
+async def pause_date_not_text(
+    message: Message, i18n: I18nContext, db: AsyncSession, clock: Clock, settings: Settings
+) -> None:
+    volunteer = await volunteers.profile_of(db, message.chat.id)
+    zone = await _zone(db, volunteer, settings) if volunteer else settings.default_timezone
+    await db.commit()
+    example = (_today(clock, zone) + timedelta(days=7)).strftime("%d.%m.%Y")
     await message.answer(i18n.get("pause-bad-date", example=example))
 
 
@@ -186,13 +195,24 @@ async def cb_resume(
 
 @router.callback_query(ProfileCb.filter(F.action == "edit"))
 async def cb_edit_profile(
-    query: CallbackQuery, state: FSMContext, i18n: I18nContext, db: AsyncSession
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    db: AsyncSession,
+    **kwargs: Any,
 ) -> None:
     volunteer = await _own_profile(query, db)  # approved only: a blocked profile stays as is
-    if volunteer is None or not isinstance(query.message, Message):
+    if volunteer is None:
         await db.commit()
         return
-    await signup.edit_profile(query.message, state, i18n, db, volunteer.id)
+    if await state.get_state() is not None:  # another form is open: do not wipe it
+        callback_answer.text = kwargs["i18n"].get("form-finish-first")
+        callback_answer.show_alert = True
+        return
+    ctx = await engine.context(
+        query.from_user.id, {**kwargs, "state": state, "db": db}, signup.SIGNUP
+    )
+    await signup.edit_profile(ctx, volunteer.id)
 
 
 @router.callback_query(ProfileCb.filter(F.action == "leave"))
@@ -215,6 +235,8 @@ async def cb_leave(
     bot: Bot,
     translator: Translator,
     settings: Settings,
+    roles: Roles,
+    user: User,
 ) -> None:
     volunteer = await _own_profile(query, db)
     if volunteer is None:
@@ -223,11 +245,15 @@ async def cb_leave(
     await hand_back_tasks(db, volunteer, "left", clock, settings)
     await volunteers.leave(db, volunteer, clock.now())
     await db.commit()
-    citizen = Roles()
+    # No longer a volunteer, still whatever else they are: keyboard and command menu follow.
+    remaining = replace(roles, is_volunteer=False)
     if isinstance(query.message, Message):
         await edit_text(query.message, i18n.get("leave-done"))
     await bot.send_message(
-        query.from_user.id, i18n.get("menu-shown"), reply_markup=main_menu(i18n.get, citizen)
+        query.from_user.id, i18n.get("menu-shown"), reply_markup=main_menu(i18n.get, remaining)
+    )
+    await sync_chat_menu(
+        bot, translator, user.id, i18n.locale, remaining, chosen=user.locale is not None
     )
 
 
@@ -274,6 +300,7 @@ async def cb_forget(
     if volunteer is not None:
         await hand_back_tasks(db, volunteer, "forget", clock, settings)
     await help_requests.forget_requester(db, query.from_user.id, now)
+    await call_backs.forget(db, query.from_user.id, now)
     await volunteers.forget(db, query.from_user.id, now)
     await db.commit()
     if isinstance(query.message, Message):
