@@ -17,6 +17,7 @@ CITIZEN_COMMANDS = (
     "start",
     "menu",
     "request",
+    "callme",
     "myrequests",
     "volunteer",
     "profile",
@@ -26,7 +27,14 @@ CITIZEN_COMMANDS = (
     "cancel",
     "forget",
 )
-COORDINATOR_COMMANDS = ("requests", "hotline", "applications", "volunteers", "territories")
+COORDINATOR_COMMANDS = (
+    "requests",
+    "hotline",
+    "callbacks",
+    "applications",
+    "volunteers",
+    "territories",
+)
 HQ_COMMANDS = ("appoint", "coordinators", "audit", "stats", "delivery", "scheduler")
 
 

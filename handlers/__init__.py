@@ -9,11 +9,12 @@ from aiogram.enums import ChatType
 
 from bot.filters import IsCoordinator, IsHQ
 from handlers import common, errors, fallback, groups, membership
-from handlers.citizen import my_requests, request_form
+from handlers.citizen import call_me, my_requests, request_form
 from handlers.coordinator import (
     applications,
     appoint,
     audit,
+    call_backs,
     coordinators,
     delivery,
     request_assign,
@@ -66,6 +67,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(volunteers.router),
         _detached(requests.router),
         _detached(request_assign.router),
+        _detached(call_backs.router),
         hq,
     )
 
@@ -73,6 +75,8 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(membership.router),
         _detached(common.router),
         coordinator,
+        # Before the forms: «📞 Call me» typed inside another form gets its own answer.
+        _detached(call_me.router),
         _detached(request_form.router),
         _detached(my_requests.router),
         _detached(signup.router),

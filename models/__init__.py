@@ -2,6 +2,7 @@
 
 from models.audit import AuditEntry
 from models.base import Base
+from models.callback_request import CallbackRequest, CallbackStatus
 from models.fsm import FsmRecord
 from models.help_request import HelpRequest, RequestKind, RequestPush, RequestStatus
 from models.outbox import OutboxMessage, OutboxStatus, Priority
@@ -13,6 +14,8 @@ from models.volunteer import Volunteer, VolunteerStatus
 __all__ = [
     "AuditEntry",
     "Base",
+    "CallbackRequest",
+    "CallbackStatus",
     "Coordinator",
     "CoordinatorTerritory",
     "FsmRecord",

@@ -130,3 +130,17 @@ class ReofferCb(CallbackData, prefix="ro"):
 
     id: RecordId
     round: Offset
+
+
+class CallMeCb(CallbackData, prefix="cm"):
+    """A citizen's call-back request: "ok" confirms the summary, "no" drops it."""
+
+    action: str
+
+
+class CallBackCb(CallbackData, prefix="cb"):
+    """A coordinator on call-back request ``id``: "fill" the hotline form from the call, or
+    "done" (called, no request needed)."""
+
+    id: RecordId
+    action: str

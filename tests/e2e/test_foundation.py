@@ -57,6 +57,7 @@ async def test_language_switch_is_stored_and_menus_follow(
     assert person.messages[-2].body.startswith("Дайын")  # the choice, edited in place
     assert person.reply_keyboard == [
         ["🆘 Көмек сұрау"],
+        ["📞 Маған қоңырау шалыңыз"],
         ["📋 Менің өтінімдерім"],
         ["🤝 Ерікті болу"],
         ["ℹ️ Анықтама", "🌐 Тіл"],
@@ -160,6 +161,7 @@ async def test_odd_input_gets_a_hint_and_the_menu(
     assert reply.body.startswith(expected)
     assert person.reply_keyboard == [
         ["🆘 Попросить о помощи"],
+        ["📞 Перезвоните мне"],
         ["📋 Мои заявки"],
         ["🤝 Стать волонтёром"],
         ["ℹ️ Справка", "🌐 Язык"],
