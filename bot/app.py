@@ -397,4 +397,5 @@ def build_delivery(
             poll_interval=settings.delivery_poll_interval,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
         ),
+        admin_ids=frozenset(settings.admin_ids),
     )

@@ -38,9 +38,14 @@ COORDINATOR_COMMANDS = (
 HQ_COMMANDS = ("appoint", "coordinators", "audit", "stats", "delivery", "scheduler")
 
 
+VOLUNTEER_ONLY = ("profile", "tasks")
+
+
 def commands_of(roles: Roles) -> list[str]:
-    """The commands this person may use."""
-    names = list(CITIZEN_COMMANDS)
+    """The commands this person may use: /volunteer until they are one, then their profile
+    and tasks instead (the menu changes with the role, as the keyboard does)."""
+    hidden = ("volunteer",) if roles.is_volunteer else VOLUNTEER_ONLY
+    names = [name for name in CITIZEN_COMMANDS if name not in hidden]
     if roles.is_coordinator:
         names += COORDINATOR_COMMANDS
     if roles.is_hq:
@@ -75,10 +80,10 @@ async def set_default_menus(bot: Bot, translator: Translator) -> None:
 async def sync_chat_menu(
     bot: Bot, translator: Translator, chat_id: int, locale: str, roles: Roles, *, chosen: bool
 ) -> None:
-    """Keep a person's own menu true to their role and language: a coordinator or someone who
-    chose a language gets a chat-scoped menu; anyone else the default one for their language
-    (a leftover chat menu, e.g. of a former coordinator, is removed)."""
-    if roles.is_coordinator or chosen:
+    """Keep a person's own menu true to their role and language: a volunteer, a coordinator or
+    someone who chose a language gets a chat-scoped menu; anyone else the default one for
+    their language (a leftover chat menu, e.g. of a former volunteer, is removed)."""
+    if roles.is_volunteer or roles.is_coordinator or chosen:
         await set_chat_menu(bot, translator, chat_id, locale, roles)
         return
     try:

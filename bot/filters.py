@@ -59,6 +59,10 @@ class Button(Filter):
 # An answer typed at a form's prompt: text that is not a command (a command is never taken
 # as a name, a reason or a date; it goes on to the command handlers and the catch-alls).
 ANSWER = F.text & ~F.text.startswith("/")
+# Something spoken (a voice note, a round video, an audio file): a form step that does not take
+# one lets it fall through to the kind answer in handlers/fallback.py (``~SPOKEN`` on its
+# "use the buttons" fallback).
+SPOKEN = F.voice | F.video_note | F.audio
 
 
 class IsHQ(Filter):

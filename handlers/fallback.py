@@ -13,9 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.commands import COORDINATOR_COMMANDS, HQ_COMMANDS, commands_of
+from bot.config import Settings
+from bot.filters import SPOKEN
 from bot.keyboards.menus import cancel_menu, main_menu
 from bot.services import audit
 from bot.services.users import Roles
+from handlers.common import with_hq_phone
 
 router = Router(name=__name__)
 logger = logging.getLogger(__name__)
@@ -38,6 +41,23 @@ async def unknown_command(
     message: Message, i18n: I18nContext, roles: Roles, db: AsyncSession, clock: Clock
 ) -> None:
     await unknown_text(message, i18n, roles, db, clock)
+
+
+@router.message(~StateFilter(None), SPOKEN)
+async def voice_in_form(message: Message, i18n: I18nContext) -> None:
+    """A voice note at a step that takes none: kindly, and the form's own keyboard stays."""
+    await message.answer(i18n.get("voice-not-understood"))
+
+
+@router.message(SPOKEN)
+async def voice_outside_form(
+    message: Message, i18n: I18nContext, roles: Roles, settings: Settings
+) -> None:
+    """Elderly people speak rather than type: say what to do instead, not "unknown media"."""
+    await message.answer(
+        with_hq_phone(i18n, settings, i18n.get("voice-outside-form")),
+        reply_markup=main_menu(i18n.get, roles),
+    )
 
 
 @router.message(~StateFilter(None))

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aiogram.methods import EditMessageText, SendDocument, SendMessage, SendPhoto, TelegramMethod
-from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import (
+    FSInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+)
 
 from bot.i18n import Translator
+from bot.keyboards.menus import main_menu
+from bot.keyboards.requests import stars
 from bot.services.language import negotiate_locale
 from bot.services.outbox import Claimed, OutgoingMessage, Text
+from bot.services.users import Roles
 
 
 class RenderError(Exception):
@@ -29,6 +38,8 @@ def _text(translator: Translator, locale: str, text: Text) -> str:
 def _markup(
     translator: Translator, locale: str, message: OutgoingMessage
 ) -> InlineKeyboardMarkup | None:
+    if message.stars_for is not None:
+        return stars(message.stars_for)
     if not message.buttons:
         return None
     return InlineKeyboardMarkup(
@@ -55,15 +66,23 @@ def render(
     translator: Translator,
     *,
     edit_message_id: int | None = None,
+    roles: Roles | None = None,
 ) -> TelegramMethod[Any]:
+    """``roles``: the recipient's roles now, for a message that carries the main menu (an
+    edit cannot carry a reply keyboard, so edits leave it out)."""
     message = OutgoingMessage.from_payload(row.payload)
     locale = locale_for(row, message, translator.default_locale)
     text = _text(translator, locale, message.text)
-    markup = _markup(translator, locale, message)
+    inline = _markup(translator, locale, message)
     if edit_message_id is not None:
         return EditMessageText(
-            chat_id=row.chat_id, message_id=edit_message_id, text=text, reply_markup=markup
+            chat_id=row.chat_id, message_id=edit_message_id, text=text, reply_markup=inline
         )
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = inline
+    if message.main_menu:
+        if roles is None:
+            raise RenderError("a message with the main menu needs the recipient's roles")
+        markup = main_menu(partial(translator.get, locale), roles)
     attachment = message.attachment
     if attachment is None:
         return SendMessage(chat_id=row.chat_id, text=text, reply_markup=markup)

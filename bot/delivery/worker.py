@@ -28,12 +28,15 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.commands import sync_chat_menu
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.render import RenderError, render
 from bot.delivery.retry import Outcome, RetryPolicy, classify
 from bot.i18n import Translator
 from bot.services import outbox
+from bot.services.language import negotiate_locale
 from bot.services.outbox import on_messages_committed
+from bot.services.users import Roles, get_user, roles_for
 from models import OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -70,8 +73,10 @@ class DeliveryWorker:
         limiter: RateLimiter | None = None,
         policy: RetryPolicy | None = None,
         config: WorkerConfig | None = None,
+        admin_ids: frozenset[int] = frozenset(),
     ) -> None:
         self.bot = bot
+        self.admin_ids = admin_ids  # HQ coordinators, for menus built at sending time
         self.sessionmaker = sessionmaker
         self.translator = translator
         self.clock = clock
@@ -262,13 +267,17 @@ class DeliveryWorker:
         if row.edit_key is not None:
             await self._send_edit(row)
             return
+        # A notice of a change of role shows the menu of the roles held when it is sent.
+        roles = await self._roles_of(row.chat_id) if row.payload.get("main_menu") else None
         try:
-            method = render(row, self.translator)
+            method = render(row, self.translator, roles=roles)
         except RenderError as exc:
             await self._final(row, OutboxStatus.FAILED, str(exc), count_attempt=False)
             return
         if not await self._my_turn(row):
             return
+        if roles is not None:  # first, so the menu is right when the notice is read
+            await self._sync_command_menu(row, roles)
         try:
             result = await self.bot(method)
         except Exception as exc:
@@ -287,6 +296,21 @@ class DeliveryWorker:
                 "delivery: row %s answered after its lease was lost: %s", row.id, kept_as
             )
         logger.debug("delivery: row %s sent", row.id)
+
+    async def _roles_of(self, user_id: int) -> Roles:
+        async with self.sessionmaker() as session:
+            user = await get_user(session, user_id)
+            return Roles() if user is None else await roles_for(session, user, self.admin_ids)
+
+    async def _sync_command_menu(self, row: outbox.Claimed, roles: Roles) -> None:
+        """The command menu follows the keyboard being sent (best-effort, like every menu)."""
+        locale = negotiate_locale(row.locale, row.language_code, self.translator.default_locale)
+        try:
+            await sync_chat_menu(
+                self.bot, self.translator, row.chat_id, locale, roles, chosen=row.locale is not None
+            )
+        except Exception:
+            logger.exception("delivery: setting the command menu of chat %s failed", row.chat_id)
 
     async def _my_turn(self, row: outbox.Claimed) -> bool:
         """Wait for the rate limiter, then make sure the row is still ours. False: the row was

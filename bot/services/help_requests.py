@@ -381,13 +381,17 @@ def _push_priority(request: HelpRequest) -> Priority:
 
 
 def _requester_message(
-    request: HelpRequest, key: str, args: dict[str, str | int]
+    request: HelpRequest, key: str, args: dict[str, str | int], *, stars: bool = False
 ) -> Outgoing | None:
+    """``stars``: the message carries the rating stars, so rating takes one tap."""
     if request.requester_id is None:  # a hotline caller: the operator's list shows it
         return None
     return Outgoing(
         chat_id=request.requester_id,
-        message=OutgoingMessage(Text(key=key, args={"id": request.id, **args})),
+        message=OutgoingMessage(
+            Text(key=key, args={"id": request.id, **args}),
+            stars_for=request.id if stars else None,
+        ),
         key=f"req:{request.id}:{key}:{request.push_round}",
         priority=Priority.URGENT,
         personal=True,  # names a volunteer, a code or a coordinator's reason
@@ -395,9 +399,15 @@ def _requester_message(
 
 
 async def _tell_requester(
-    session: AsyncSession, request: HelpRequest, key: str, now: datetime, args: dict[str, str | int]
+    session: AsyncSession,
+    request: HelpRequest,
+    key: str,
+    now: datetime,
+    args: dict[str, str | int],
+    *,
+    stars: bool = False,
 ) -> None:
-    told = _requester_message(request, key, args)
+    told = _requester_message(request, key, args, stars=stars)
     if told is not None:
         await enqueue_many(session, [told], now, look_up_originals=False)
 
@@ -474,7 +484,7 @@ async def complete(
             },
         ),
     )
-    await _tell_requester(session, request, "request-done", now, {})
+    await _tell_requester(session, request, "request-done", now, {}, stars=True)
     return True
 
 

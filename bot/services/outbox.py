@@ -97,13 +97,25 @@ class OutgoingMessage:
     """What to show; ``locale`` None means the recipient's language at sending time.
 
     ``hide``: this edit removes personal data. If Telegram refuses the edit, the message is
-    deleted instead; if that fails too, the row stays FAILED on the list of ``unhidden``."""
+    deleted instead; if that fails too, the row stays FAILED on the list of ``unhidden``.
+
+    ``main_menu``: the message carries the recipient's main menu as its reply keyboard, built
+    when it is sent from the roles they hold then, and their command menu is set after it (a
+    notice of a change of role). ``stars_for``: the message carries the 1-5 stars that rate
+    that help request (the same buttons as in "My requests"). bot/delivery builds both, so
+    services never touch aiogram; a message has at most one keyboard."""
 
     text: Text
     buttons: Sequence[Sequence[Button]] = ()
     locale: str | None = None
     attachment: Attachment | None = None
     hide: bool = False
+    main_menu: bool = False
+    stars_for: int | None = None
+
+    def __post_init__(self) -> None:
+        if sum((bool(self.buttons), self.main_menu, self.stars_for is not None)) > 1:
+            raise ValueError("a message carries one keyboard: buttons, main_menu or stars_for")
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -118,6 +130,8 @@ class OutgoingMessage:
             "locale": self.locale,
             "attachment": asdict(self.attachment) if self.attachment else None,
             "hide": self.hide,
+            "main_menu": self.main_menu,
+            "stars_for": self.stars_for,
         }
 
     @classmethod
@@ -132,6 +146,8 @@ class OutgoingMessage:
             locale=payload.get("locale"),
             attachment=Attachment(**attachment) if attachment else None,
             hide=bool(payload.get("hide", False)),
+            main_menu=bool(payload.get("main_menu", False)),
+            stars_for=payload.get("stars_for"),
         )
 
 

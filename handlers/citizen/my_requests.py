@@ -12,7 +12,9 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.filters import ANSWER, Button
+from bot.config import Settings
+from bot.filters import ANSWER, SPOKEN, Button
+from bot.formatting import local_date
 from bot.keyboards import requests as kb
 from bot.keyboards.callbacks import MyRequestCb
 from bot.keyboards.menus import main_menu
@@ -22,7 +24,7 @@ from bot.services import help_requests
 from bot.services.cleaning import clean_bounded
 from bot.services.users import Roles
 from bot.telegram import edit_text
-from models import HelpRequest, RequestStatus, Volunteer
+from models import HelpRequest, RequestStatus, Territory, Volunteer
 
 router = Router(name=__name__)
 
@@ -37,9 +39,10 @@ class Rating(StatesGroup):
 @router.message(Command("myrequests", ignore_case=True), StateFilter(None))
 @router.message(Button("btn-my-requests"), StateFilter(None))
 async def cmd_my_requests(
-    message: Message, i18n: I18nContext, db: AsyncSession, roles: Roles
+    message: Message, i18n: I18nContext, db: AsyncSession, roles: Roles, settings: Settings
 ) -> None:
     requests = await help_requests.requests_of(db, message.chat.id, limit=LIST_SIZE)
+    zones = {r.id: await _zone_name(db, r) for r in requests}
     await db.commit()
     if not requests:
         await message.answer(i18n.get("my-requests-empty"), reply_markup=main_menu(i18n.get, roles))
@@ -51,11 +54,16 @@ async def cmd_my_requests(
             id=r.id,
             kind=r.kind,
             status=r.status,
-            date=r.created_at.strftime("%d.%m.%Y"),
+            date=local_date(r.created_at, zones[r.id], settings.tz),
         )
         for r in requests
     ]
     await message.answer("\n".join(lines), reply_markup=kb.my_requests(i18n.get, requests))
+
+
+async def _zone_name(db: AsyncSession, request: HelpRequest) -> str | None:
+    territory = await db.get(Territory, request.territory_id)
+    return territory.timezone if territory else None
 
 
 async def _own(db: AsyncSession, request_id: int, user_id: int) -> HelpRequest | None:
@@ -237,7 +245,7 @@ async def process_comment(
     await _save_rating(message, state, i18n, db, clock, roles, comment)
 
 
-@router.message(StateFilter(Rating.comment), ~F.text.startswith("/"))
+@router.message(StateFilter(Rating.comment), ~F.text.startswith("/"), ~SPOKEN)
 async def comment_not_text(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("rq-bad-comment"))
 

@@ -4,6 +4,7 @@ decided and when, and every coordinator's push is updated."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 
 from aiogram import Bot, F, Router, html
@@ -17,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.filters import ANSWER
-from bot.formatting import format_datetime
+from bot.filters import ANSWER, SPOKEN
+from bot.formatting import local
 from bot.i18n import Translator
 from bot.keyboards.callbacks import ApplicationCb
 from bot.keyboards.menus import cancel_menu, main_menu
@@ -46,6 +47,14 @@ async def _territory_name(db: AsyncSession, volunteer: Volunteer, locale: str) -
     return territory.name(locale) if territory else "?"
 
 
+async def _when(
+    db: AsyncSession, volunteer: Volunteer, moment: datetime, settings: Settings
+) -> str:
+    """A moment of this application in its territory's time zone."""
+    territory = await db.get(Territory, volunteer.territory_id)
+    return local(moment, territory.timezone if territory else None, settings.tz)
+
+
 async def _decided_text(
     i18n: I18nContext, db: AsyncSession, volunteer: Volunteer, settings: Settings
 ) -> str:
@@ -60,7 +69,9 @@ async def _decided_text(
         "application-already-decided",
         verdict=i18n.get(verdict),
         who=html.quote(decider.first_name if decider else str(volunteer.decided_by)),
-        when=format_datetime(volunteer.decided_at, settings.tz) if volunteer.decided_at else "-",
+        when=await _when(db, volunteer, volunteer.decided_at, settings)
+        if volunteer.decided_at
+        else "-",
     )
 
 
@@ -87,7 +98,7 @@ async def _page(
                 id=row.id,
                 name=html.quote(row.name),
                 territory=html.quote(await _territory_name(db, row, i18n.locale)),
-                when=format_datetime(row.created_at, settings.tz),
+                when=await _when(db, row, row.created_at, settings),
             )
         )
     await db.commit()
@@ -254,7 +265,7 @@ async def process_reject_reason(
     )
 
 
-@router.message(StateFilter(Reject.reason), ~F.text.startswith("/"))
+@router.message(StateFilter(Reject.reason), ~F.text.startswith("/"), ~SPOKEN)
 async def reject_reason_not_text(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("application-bad-reason"))
 
@@ -321,7 +332,7 @@ async def _decide(
     await outbox.enqueue(
         db,
         chat_id=volunteer.user_id,
-        message=OutgoingMessage(notice),
+        message=OutgoingMessage(notice, main_menu=True),
         key=f"audit:{entry.id}:notice",
         now=now,
         priority=Priority.URGENT,
@@ -336,6 +347,7 @@ async def _decide(
         )
     # Every coordinator's push now says who decided, without its buttons.
     verdict = "verdict-approved" if approve else "verdict-rejected"
+    decided_when = await _when(db, volunteer, now, settings)
     for coordinator_id in await volunteers.coordinators_of(
         db, volunteer.territory_id, settings.admin_ids
     ):
@@ -352,7 +364,7 @@ async def _decide(
                         id=volunteer.id,
                         name=html.quote(volunteer.name),
                         who=html.quote(actor.first_name),
-                        when=format_datetime(now, settings.tz),
+                        when=decided_when,
                     )
                 ),
                 locale=locale,

@@ -16,18 +16,14 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.commands import set_chat_menu
-from bot.config import Settings
-from bot.filters import ANSWER
-from bot.i18n import Translator
+from bot.filters import ANSWER, SPOKEN
 from bot.keyboards.callbacks import ConfirmCb, TerritoryPickCb
 from bot.keyboards.coordinators import confirm, territory_picker
 from bot.keyboards.menus import cancel_menu, main_menu
 from bot.services import audit, coordinators, outbox
-from bot.services.language import negotiate_locale
 from bot.services.outbox import OutgoingMessage, Text
 from bot.services.territories import all_territories, by_ids
-from bot.services.users import Roles, get_user, roles_for
+from bot.services.users import Roles
 from bot.telegram import edit_text
 from models import Priority, Territory
 
@@ -144,8 +140,6 @@ async def cb_confirm_appoint(
     roles: Roles,
     clock: Clock,
     bot: Bot,
-    translator: Translator,
-    settings: Settings,
 ) -> None:
     data = await state.get_data()
     await state.clear()
@@ -185,7 +179,7 @@ async def cb_confirm_appoint(
     await outbox.enqueue(
         db,
         chat_id=person_id,
-        message=OutgoingMessage(notice),
+        message=OutgoingMessage(notice, main_menu=True),
         key=f"audit:{entry.id}:notice",
         now=now,
         priority=Priority.URGENT,
@@ -199,14 +193,9 @@ async def cb_confirm_appoint(
     await bot.send_message(
         query.from_user.id, i18n.get("menu-shown"), reply_markup=main_menu(i18n.get, roles)
     )
-    person = await get_user(db, person_id)
-    if person is not None:
-        person_roles = await roles_for(db, person, settings.admin_ids)
-        await db.commit()
-        locale = negotiate_locale(person.locale, person.language_code, settings.default_locale)
-        await set_chat_menu(bot, translator, person_id, locale, person_roles)
+    # The notice brings the person's new keyboard and command menu (bot/delivery).
 
 
-@router.message(StateFilter(Appoint.territories, Appoint.confirm), ~F.text.startswith("/"))
+@router.message(StateFilter(Appoint.territories, Appoint.confirm), ~F.text.startswith("/"), ~SPOKEN)
 async def appoint_use_buttons(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("form-use-buttons"), reply_markup=cancel_menu(i18n.get))

@@ -26,6 +26,26 @@ EPOCH = date(1970, 1, 1)
 _DATE = r"\d{2}\.\d{2}\.\d{4}"
 _PERIOD = re.compile(rf"^({_DATE})(?:\.\.({_DATE}))?$")
 _ACTION = re.compile(r"^[a-z_]{3,20}$")
+# Every action code written to the log has words in both languages (locales/*/conversation.ftl,
+# "audit-action-<code with dashes>"); a test keeps this list complete. The codes stay in the
+# database and in /audit filters; an unknown one (an older version's) is shown as it is.
+ACTIONS = frozenset(
+    {
+        "appoint", "dismiss", "approve_volunteer", "reject_volunteer", "block_volunteer",
+        "unblock_volunteer", "view_application", "view_volunteer", "view_request",
+        "hotline_request", "request_assigned", "request_reoffered", "request_failed",
+        "request_erased", "task_declined", "callback_request", "callback_closed",
+        "view_callbacks", "denied_command", "denied_callback", "denied_scope",
+    }
+)  # fmt: skip
+
+
+ACTION_KEYS = {action: "audit-action-" + action.replace("_", "-") for action in ACTIONS}
+
+
+def action_words(i18n: I18nContext, action: str) -> str:
+    key = ACTION_KEYS.get(action)
+    return i18n.get(key) if key else html.quote(action)
 
 
 class BadFilter(ValueError):
@@ -101,7 +121,7 @@ async def _render(
                 "audit-row",
                 when=format_datetime(entry.created_at, settings.tz),
                 actor=str(entry.actor_id),
-                action=entry.action,
+                action=action_words(i18n, entry.action),
                 target=html.quote(entry.target or "-"),
                 scope=html.quote(_short(entry.scope)),
             )

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router, html
+from aiogram import F, Router, html
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.commands import sync_chat_menu
-from bot.config import Settings
-from bot.i18n import Translator
 from bot.keyboards.callbacks import ConfirmCb, DismissCb
 from bot.keyboards.coordinators import coordinator_list, dismiss_confirm
 from bot.services import audit, coordinators, outbox
-from bot.services.language import negotiate_locale
 from bot.services.outbox import OutgoingMessage, Text
-from bot.services.users import Roles, get_user, roles_for
+from bot.services.users import Roles, get_user
 from bot.telegram import edit_text, split_text
 from models import Priority
 
@@ -74,9 +70,6 @@ async def cb_dismiss(
     db: AsyncSession,
     roles: Roles,
     clock: Clock,
-    bot: Bot,
-    translator: Translator,
-    settings: Settings,
 ) -> None:
     now = clock.now()
     person = await get_user(db, callback_data.user_id)
@@ -97,7 +90,7 @@ async def cb_dismiss(
     await outbox.enqueue(
         db,
         chat_id=callback_data.user_id,
-        message=OutgoingMessage(Text(key="coordinator-dismissed")),
+        message=OutgoingMessage(Text(key="coordinator-dismissed"), main_menu=True),
         key=f"audit:{entry.id}:notice",
         now=now,
         priority=Priority.URGENT,
@@ -105,13 +98,7 @@ async def cb_dismiss(
     await db.commit()
     if isinstance(query.message, Message):
         await edit_text(query.message, i18n.get("dismiss-done", name=name))
-    if person is not None:
-        person_roles = await roles_for(db, person, settings.admin_ids)
-        await db.commit()
-        locale = negotiate_locale(person.locale, person.language_code, settings.default_locale)
-        await sync_chat_menu(
-            bot, translator, person.id, locale, person_roles, chosen=person.locale is not None
-        )
+    # The notice brings the person's new keyboard and command menu (bot/delivery).
 
 
 @router.callback_query(ConfirmCb.filter(F.form == "dm"))

@@ -5,6 +5,8 @@ for someone who phoned the HQ."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from aiogram import Bot, F, Router, html
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -16,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.filters import ANSWER
+from bot.filters import ANSWER, SPOKEN
+from bot.formatting import local
 from bot.keyboards import requests as kb
 from bot.keyboards.callbacks import CoordRequestCb
 from bot.keyboards.menus import cancel_menu, main_menu
@@ -124,7 +127,7 @@ async def request_in_scope(
     return request
 
 
-async def card(i18n: I18nContext, db: AsyncSession, request: HelpRequest) -> str:
+async def card(i18n: I18nContext, db: AsyncSession, request: HelpRequest, hq_zone: ZoneInfo) -> str:
     _ = i18n.get
     territory = await db.get(Territory, request.territory_id)
     fields = request_fields(_, request)
@@ -133,7 +136,7 @@ async def card(i18n: I18nContext, db: AsyncSession, request: HelpRequest) -> str
             "coord-request-card",
             **fields,
             territory=html.quote(territory.name(i18n.locale) if territory else "?"),
-            created=request.created_at.strftime("%d.%m.%Y %H:%M UTC"),
+            created=local(request.created_at, territory.timezone if territory else None, hq_zone),
         )
     ]
     if request.caller_phone:
@@ -189,12 +192,13 @@ async def cb_open(
     clock: Clock,
     roles: Roles,
     bot: Bot,
+    settings: Settings,
 ) -> None:
     request = await request_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     if request is None:
         await db.commit()
         return
-    text = await card(i18n, db, request)
+    text = await card(i18n, db, request, settings.tz)
     await audit.record(
         db,
         actor_id=query.from_user.id,
@@ -293,7 +297,7 @@ async def process_fail_reason(
     )
 
 
-@router.message(StateFilter(FailReason.reason), ~F.text.startswith("/"))
+@router.message(StateFilter(FailReason.reason), ~F.text.startswith("/"), ~SPOKEN)
 async def fail_reason_not_text(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("coord-bad-fail-reason", max=FAIL_REASON_MAX))
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.filters import ANSWER
+from bot.filters import ANSWER, SPOKEN
 from bot.keyboards.callbacks import VolunteerCb
 from bot.keyboards.menus import cancel_menu, main_menu
 from bot.keyboards.requests import take_data
@@ -190,7 +190,7 @@ async def process_block_reason(
     await message.answer(i18n.get(key, id=volunteer.id), reply_markup=main_menu(i18n.get, roles))
 
 
-@router.message(StateFilter(Block.reason), ~F.text.startswith("/"))
+@router.message(StateFilter(Block.reason), ~F.text.startswith("/"), ~SPOKEN)
 async def block_reason_not_text(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("application-bad-reason"))
 
@@ -244,7 +244,7 @@ async def _set_blocked(
     await outbox.enqueue(
         db,
         chat_id=volunteer.user_id,
-        message=OutgoingMessage(notice),
+        message=OutgoingMessage(notice, main_menu=True),
         key=f"audit:{entry.id}:notice",
         now=now,
         priority=Priority.URGENT,

@@ -211,10 +211,11 @@ async def test_dismiss_and_the_audit_log(emulator: Emulator, start_bot: StartBot
     await hq.send_text("/audit")
     [log] = await hq.wait_messages(1)
     assert "Журнал действий</b>, записи 1–2 из 2" in log.body or "записи 1–2 из 2" in log.body
-    assert "dismiss" in log.body and "appoint" in log.body and "user:3401" in log.body
+    assert "Снятие координатора" in log.body and "Назначение координатора" in log.body
+    assert "user:3401" in log.body
     await hq.send_text("/audit dismiss")
     [only] = await hq.wait_messages(1)
-    assert "dismiss" in only.body and "appoint ·" not in only.body
+    assert "Снятие координатора" in only.body and "Назначение координатора" not in only.body
     await hq.send_text("/audit 01.01.2020")
     [empty] = await hq.wait_messages(1)
     assert empty.body.startswith("Записей нет.")
