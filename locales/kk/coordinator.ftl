@@ -18,7 +18,7 @@ delivery-failed-title = <b>Соңғы жеткізілмегендер</b> (се
 delivery-failed-row = № { $id } · { $chat } чаты · { $when } · { $reason }
 delivery-nothing-failed = Жеткізілмеген хабарлама жоқ.
 delivery-blocked-title = <b>Ботты бұғаттағандар</b>, барлығы { $count }:
-delivery-blocked-row = { $name } (id { $id }), { $when } бастап
+delivery-blocked-row = { $name } (id { $id }), бұғаттаған уақыты: { $when }
 delivery-nobody-blocked = Ботты ешкім бұғаттамаған.
 
 scheduler-status =

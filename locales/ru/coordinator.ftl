@@ -44,10 +44,13 @@ territories-row = { $name } — <code>{ $code }</code>, { $zone }
 appoint-ask-person = Кого назначить координатором? Пришлите Telegram id, @username или перешлите сюда любое сообщение этого человека. Он должен хотя бы раз написать боту.
 appoint-person-unknown = Не нашёл такого человека среди тех, кто писал боту. Попросите его отправить боту /start и попробуйте ещё раз.
 appoint-person-hidden = Telegram скрыл автора пересланного сообщения (его настройки приватности). Пришлите его id или @username.
-appoint-pick-territories = Выберите территории для { $name } и нажмите «Готово»:
+appoint-pick-territories = Выберите территории нового координатора и нажмите «Готово». Координатор: { $name }
 appoint-pick-nothing = Выберите хотя бы одну территорию или «Штаб: все территории».
 appoint-scope-hq = штаб, все территории
-appoint-confirm = Назначить { $name } координатором: { $what }?
+appoint-confirm =
+    Назначить координатора?
+    Кто: { $name }
+    Где: { $what }
 appoint-done = ✅ Готово: { $name } теперь координатор ({ $what }).
 form-use-buttons = Пожалуйста, воспользуйтесь кнопками выше или нажмите «Отмена».
 
@@ -58,7 +61,7 @@ coordinator-dismissed = Вы больше не координатор. Спас�
 coordinators-empty = Назначенных координаторов пока нет. Назначить — /appoint. Координаторы из ADMIN_IDS здесь не показаны.
 coordinators-title = <b>Координаторы</b> ({ $count }). Координаторы из ADMIN_IDS здесь не показаны.
 coordinators-row = { $name } (id { $id }) — { $what }
-dismiss-confirm = Снять { $name } с роли координатора?
+dismiss-confirm = Снять с роли координатора: { $name }?
 dismiss-done = { $name } больше не координатор.
 dismiss-gone = { $name } уже не координатор.
 

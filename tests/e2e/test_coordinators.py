@@ -199,7 +199,7 @@ async def test_dismiss_and_the_audit_log(emulator: Emulator, start_bot: StartBot
     assert "Бауыржан (id 3401) — Тайгинский городской округ" in listing.body
     await hq.press("Снять: Бауыржан")
     [ask] = await hq.wait_messages(1)
-    assert ask.body == "Снять Бауыржан с роли координатора?"
+    assert ask.body == "Снять с роли координатора: Бауыржан?"
     await hq.press("Да, снять")
     [told] = await bauyr.wait_messages(1, timeout=10)
     assert told.body.startswith("Сіз енді үйлестіруші емессіз")

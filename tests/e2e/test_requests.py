@@ -162,8 +162,8 @@ async def test_full_flow_in_russian(
     request = await _request(runner, 1)
     assert "Кому: Анна Петровна, 82 года, тел. +7 913 123-45-67, на самоизоляции" in details.body
     assert "Адрес: ул. Ленина, 5, кв. 12, подъезд 2" in details.body
-    assert f"Код для двери: {request.door_code}" in details.body
-    assert details.buttons == [["🚶 Выезжаю"], ["✅ Выполнено"], ["✖️ Не смогу"]]
+    assert f"Проверочный код: {request.door_code}" in details.body
+    assert details.buttons == [["🚶 В пути"], ["✅ Выполнено"], ["✖️ Не смогу"]]
     # The others' pushes are edited; a late press is answered politely.
     for person in (late, third):
         for _ in range(50):
@@ -180,7 +180,7 @@ async def test_full_flow_in_russian(
 
     # On the way, then done with a report, hours and a receipt photo.
     maria.mark_read()
-    await taker.press("🚶 Выезжаю")
+    await taker.press("🚶 В пути")
     [on_way] = await maria.wait_messages(1, timeout=10)
     assert on_way.body == "🚶 Волонтёр по заявке № 1 в пути."
     taker.mark_read()
@@ -335,7 +335,7 @@ async def test_kazakh_self_request_cannot_and_cancel(
     await aigul.press("✖️ Өтінімнен бас тарту")
     await aigul.wait_messages(1)
     await aigul.press("Иә, өтінімнен бас тартамын")
-    assert any(m.body == "№ 1 өтінім болдырылмады." for m in aigul.messages)
+    assert any(m.body == "№ 1 өтінімнің күші жойылды." for m in aigul.messages)
     for _ in range(50):
         if second.messages[-1].body.startswith("№ 1 тапсырма енді қажет емес"):
             break

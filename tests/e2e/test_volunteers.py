@@ -155,7 +155,7 @@ async def test_sign_up_in_kazakh_with_a_typed_phone_and_rejection(
     assert "Юрга қалалық округі" in push.body and "Көмір жеткізу" in push.body
     await hq.press("✖️ Қабылдамау")
     [ask] = await hq.wait_messages(1)
-    assert ask.body.startswith(f"№ {application.id} сауалнаманы неге")
+    assert ask.body.startswith(f"№ {application.id} сауалнаманы қабылдамау себебі неде?")
     await hq.send_text("Аумақта ерікті жеткілікті")
     [told] = await erlan.wait_messages(1, timeout=10)
     assert told.body.startswith("Өкінішке қарай, үйлестіруші сауалнамаңызды қабылдамады.")
