@@ -56,6 +56,10 @@ class HelpRequest(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     details: Mapped[str] = mapped_column(String(1000))
+    # A voice note or a photo (a prescription, a shopping list) given with the details: a
+    # Telegram file id, shown only to the volunteer who takes the task.
+    details_file_id: Mapped[str | None] = mapped_column(String(200))
+    details_file_kind: Mapped[str | None] = mapped_column(String(8))  # "voice" or "photo"
     urgency: Mapped[str] = mapped_column(String(16))  # today, 3days, planned
     planned_on: Mapped[date | None] = mapped_column(Date)
     time_window: Mapped[str | None] = mapped_column(String(50))

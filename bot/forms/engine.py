@@ -213,7 +213,8 @@ async def start(ctx: Ctx, data: Mapping[str, Any], intro: str | None = None) -> 
     await ctx.state.set_data(ctx.data)
     if intro:
         await ctx.bot.send_message(ctx.chat_id, intro, reply_markup=_cancel_keyboard(ctx))
-    first = ctx.form.applicable(ctx.data)[0]
+    # Answers already known (a call-back's phone, say) are not asked again.
+    first = ctx.form.first_missing(ctx.data) or ctx.form.applicable(ctx.data)[0]
     await ask(ctx, first)
 
 

@@ -10,10 +10,10 @@ from typing import Any
 from aiogram import html
 from aiogram.types import InlineKeyboardButton, Message
 
-from bot.forms.engine import Ctx, Done, Question, Say, Stay, Step
+from bot.forms.engine import Ctx, Done, Question, Say, Stay, Step, render
 from bot.ranges import INT32_MAX, parse_int
 from bot.services import volunteers
-from bot.services.territories import options_under
+from bot.services.territories import all_territories, options_under
 from models import Territory
 
 PAGE_SIZE = 8
@@ -174,24 +174,25 @@ def territory_step(
     name: str,
     question: Question,
     *,
-    choices: Callable[[Ctx, int | None], Awaitable[list[Territory]]] | None = None,
-    allowed: Callable[[Ctx, Territory], str | None] | None = None,
+    scope: Callable[[Ctx], Sequence[int] | None] | None = None,
+    out_of_scope: str = "stale-button",
     chosen: Callable[[Ctx, Territory], Mapping[str, Any]] | None = None,
     when: Callable[[Data], bool] = always,
 ) -> Step:
-    """A territory from a paged list; a region opens into its districts. ``choices(ctx,
-    parent)`` lists what to show (default: the territories under ``parent``); ``allowed``
-    returns a refusal for a territory out of reach; ``chosen`` adds values to store (e.g. a
-    pin of the old territory no longer holds). Fills ``territory_id``."""
+    """A territory from a paged list; a region opens into its districts. ``scope(ctx)``: the
+    only territories to offer (a hotline operator who is not HQ), as a flat list, anything
+    else refused with ``out_of_scope``. ``chosen`` adds values to store (e.g. a pin of the
+    old territory no longer holds). Fills ``territory_id``."""
     node = "_territory_node"
     page_key = "_territory_page"
 
     async def listing(ctx: Ctx) -> list[Territory]:
+        allowed = scope(ctx) if scope else None
+        if allowed is not None:
+            every = await all_territories(ctx.db)
+            return sorted((t for t in every if t.id in allowed), key=lambda t: t.name_ru)
         parent = ctx.data.get(node)
-        parent_id = parent if isinstance(parent, int) else None
-        if choices is not None:
-            return await choices(ctx, parent_id)
-        return await options_under(ctx.db, parent_id)
+        return await options_under(ctx.db, parent if isinstance(parent, int) else None)
 
     async def keyboard(ctx: Ctx) -> list[list[InlineKeyboardButton]]:
         options = await listing(ctx)
@@ -218,10 +219,10 @@ def territory_step(
         territory = await ctx.db.get(Territory, territory_id) if territory_id else None
         if territory is None:
             return None
-        refusal = allowed(ctx, territory) if allowed else None
-        if refusal:
-            return Say(ctx._(refusal))
-        if choices is None and await options_under(ctx.db, territory.id):
+        allowed = scope(ctx) if scope else None
+        if allowed is not None and territory.id not in allowed:
+            return Say(ctx._(out_of_scope))
+        if allowed is None and await options_under(ctx.db, territory.id):
             return Stay({node: territory.id, page_key: 0})  # a region: its districts
         extra = chosen(ctx, territory) if chosen else {}
         return Done(
@@ -229,4 +230,11 @@ def territory_step(
             shown=html.quote(territory.name(ctx.i18n.locale)),
         )
 
-    return Step(name, question, "territory_id", keyboard=keyboard, on_choice=on_choice, when=when)
+    async def question_text(ctx: Ctx) -> str:
+        await ctx.state.update_data({node: None, page_key: 0})  # asked anew: from the top
+        ctx.data.update({node: None, page_key: 0})
+        return await render(ctx, question)
+
+    return Step(
+        name, question_text, "territory_id", keyboard=keyboard, on_choice=on_choice, when=when
+    )

@@ -86,6 +86,8 @@ class Draft:
     time_window: str | None = None
     form_token: str | None = None
     consent_at: datetime | None = None  # when consent was given (the form's step); else now
+    details_file_id: str | None = None  # a voice note or photo given with the details
+    details_file_kind: str | None = None
 
 
 async def by_form_token(session: AsyncSession, token: str | None) -> HelpRequest | None:
@@ -113,6 +115,8 @@ async def create(session: AsyncSession, draft: Draft, now: datetime) -> HelpRequ
         lat=draft.lat,
         lon=draft.lon,
         details=draft.details,
+        details_file_id=draft.details_file_id,
+        details_file_kind=draft.details_file_kind,
         urgency=draft.urgency,
         planned_on=draft.planned_on,
         time_window=draft.time_window,
@@ -809,6 +813,7 @@ async def erase(session: AsyncSession, request: HelpRequest, now: datetime) -> N
     request.address = ERASED
     request.lat = request.lon = None
     request.details = ERASED
+    request.details_file_id = request.details_file_kind = None
     request.report = None
     request.receipt_file_id = None
     request.rating_comment = None

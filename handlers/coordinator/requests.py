@@ -5,6 +5,7 @@ for someone who phoned the HQ."""
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router, html
@@ -24,7 +25,7 @@ from bot.keyboards import requests as kb
 from bot.keyboards.callbacks import CoordRequestCb
 from bot.keyboards.menus import cancel_menu, main_menu
 from bot.presenters import request_fields
-from bot.services import audit, help_requests, volunteers
+from bot.services import audit, call_backs, help_requests, volunteers
 from bot.services.territories import all_territories
 from bot.services.users import Roles
 from bot.telegram import edit_text
@@ -42,16 +43,12 @@ class FailReason(StatesGroup):
 
 
 @router.message(Command("hotline", ignore_case=True), StateFilter(None))
-async def cmd_hotline(
-    message: Message,
-    state: FSMContext,
-    i18n: I18nContext,
-    db: AsyncSession,
-    settings: Settings,
-    roles: Roles,
-) -> None:
+async def cmd_hotline(message: Message, roles: Roles, **kwargs: Any) -> None:
+    waiting = await call_backs.count_open(kwargs["db"])
+    if waiting:  # people who asked to be called back come first
+        await message.answer(kwargs["i18n"].get("cb-hotline-note", count=waiting))
     scope = None if roles.is_hq else sorted(roles.territory_ids)
-    await request_form.start_form(message, state, i18n, db, settings, hotline=True, scope=scope)
+    await request_form.start_form(message, hotline=True, scope=scope, roles=roles, **kwargs)
 
 
 async def _list(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
@@ -169,22 +170,54 @@ async def _send_details(
     request: HelpRequest,
     clock: Clock,
 ) -> None:
-    """The person's data, to the volunteer holding the task. Each attempt is recorded before
+    """The person's data, to the volunteer holding the task, and the voice note or photo the
+    requester gave with it. Each message is recorded like the card and hidden with it."""
+    text = task_details(i18n.get, request)
+    markup = kb.task_actions(i18n.get, request)
+    sent = await _recorded_send(
+        db,
+        request.id,
+        volunteer_id,
+        user_id,
+        clock,
+        lambda: bot.send_message(user_id, text, reply_markup=markup),
+    )
+    if not sent:
+        await bot.send_message(user_id, i18n.get("task-closed-no-details", id=request.id))
+        return
+    file_id, kind = request.details_file_id, request.details_file_kind
+    if file_id and kind in ("voice", "photo"):
+        caption = i18n.get("task-details-media", id=request.id)
+        send: Callable[[], Awaitable[Message]] = (
+            (lambda: bot.send_voice(user_id, file_id, caption=caption))
+            if kind == "voice"
+            else (lambda: bot.send_photo(user_id, file_id, caption=caption))
+        )
+        await _recorded_send(db, request.id, volunteer_id, user_id, clock, send)
+
+
+async def _recorded_send(
+    db: AsyncSession,
+    request_id: int,
+    volunteer_id: int,
+    user_id: int,
+    clock: Clock,
+    send: Callable[[], Awaitable[Message]],
+) -> bool:
+    """Send a message holding a person's data, recorded first. Each attempt is recorded before
     it is sent (the commit-before-send middleware commits the record), so a crash or a lost
     answer still leaves a record the hiding finds; then its message id, so it can be hidden
     when the task ends. A lost answer is tried again here, under a new record, not blindly by
-    the session (that second copy would have no record)."""
-    text = task_details(i18n.get, request)
-    markup = kb.task_actions(i18n.get, request)
+    the session (that second copy would have no record). False: the task is no longer this
+    volunteer's open one (closed meanwhile), and nothing was sent."""
     for attempt in range(DETAILS_ATTEMPTS):
-        key = await details.begin(db, request.id, volunteer_id, user_id, clock.now())
-        if key is None:  # closed meanwhile (the take's edit was a network round trip)
+        key = await details.begin(db, request_id, volunteer_id, user_id, clock.now())
+        if key is None:
             await db.commit()
-            await bot.send_message(user_id, i18n.get("task-closed-no-details", id=request.id))
-            return
+            return False
         blind = no_blind_retry.set(True)
         try:
-            sent = await bot.send_message(user_id, text, reply_markup=markup)
+            sent = await send()
         except (TelegramNetworkError, TelegramServerError):
             # It may have arrived: the record stays without an id, and hiding reports it.
             if attempt + 1 == DETAILS_ATTEMPTS:
@@ -198,7 +231,8 @@ async def _send_details(
             no_blind_retry.reset(blind)
         await details.shown(db, key, sent.message_id)
         await db.commit()
-        return
+        return True
+    return False
 
 
 @router.callback_query(TaskCb.filter(F.action == "way"))

@@ -79,11 +79,11 @@ async def test_one_message_per_question_and_answers_leave_the_screen(
     await anna.press("✅ Подтвердить")
     [saved] = await anna.wait_messages(1)
     assert saved.body == "Сохранено: Анна, green" and _current(anna, summary2.message_id) == []
-    # A second press of the old summary's button: stale, nothing saved twice.
+    # A second press of the old summary's button: the form is over, a stale button.
     second = await anna.press_data(
         engine_demo_form.packed("summary", "~ok"), message_id=summary2.message_id
     )
-    assert second is not None and second.text and second.text.startswith("Этот вопрос уже позади")
+    assert second is not None and second.text and second.text.startswith("Эта кнопка устарела")
 
 
 async def test_cancel_inline_and_a_restart_mid_form(
