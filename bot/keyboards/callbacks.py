@@ -52,14 +52,6 @@ class AuditPageCb(CallbackData, prefix="au"):
     until: Day = 0
 
 
-class SignupCb(CallbackData, prefix="su"):
-    """The volunteer sign-up form's inline choices."""
-
-    step: str  # "t" territory, "s" skill, "a" age, "v" availability, "c" consent, "e" edit, "ok"
-    value: str = ""
-    page: Offset = 0
-
-
 class ApplicationCb(CallbackData, prefix="va"):
     """A coordinator's decision on application ``id``: "ok", "no", or "open" its card."""
 
@@ -78,15 +70,6 @@ class VolunteerCb(CallbackData, prefix="vc"):
 
     id: RecordIdOrNone
     action: str
-
-
-class RequestFormCb(CallbackData, prefix="rf"):
-    """The help request form's inline choices."""
-
-    step: str  # "k" kind, "w" who, "i" isolation, "t"/"tp" territory, "pin", "u" urgency,
-    # "win" window, "c" consent, "e" edit, "ok"
-    value: str = ""
-    page: Offset = 0
 
 
 class MyRequestCb(CallbackData, prefix="mr"):

@@ -51,3 +51,27 @@ def language_choice(_: Gettext) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def step_menu(
+    _: Gettext,
+    *,
+    back: bool = True,
+    contact: bool = False,
+    skip: bool = False,
+    location: bool = False,
+) -> ReplyKeyboardMarkup:
+    """The reply keyboard of a typed question outside the form engine (a task's report, a
+    rating's comment): «Назад» and «Отмена», and a contact, location or skip button."""
+    rows: list[list[KeyboardButton]] = []
+    if contact:
+        rows.append([KeyboardButton(text=_("btn-share-contact"), request_contact=True)])
+    if location:
+        rows.append([KeyboardButton(text=_("btn-send-location"), request_location=True)])
+    if skip:
+        rows.append([KeyboardButton(text=_("btn-skip"))])
+    last = [KeyboardButton(text=_("btn-cancel"))]
+    if back:
+        last.insert(0, KeyboardButton(text=_("btn-back")))
+    rows.append(last)
+    return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True)

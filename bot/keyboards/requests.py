@@ -11,73 +11,19 @@ from bot.keyboards.callbacks import (
     CoordRequestCb,
     MyRequestCb,
     ReofferCb,
-    RequestFormCb,
     TaskCb,
 )
-from models import HelpRequest, RequestKind, RequestStatus
+from models import HelpRequest, RequestStatus
 
 Gettext = Callable[..., str]
 URGENCIES = ("today", "soon", "planned")
 WINDOWS = ("morning", "day", "evening", "any")
-EDITABLE = ("kind", "person", "territory", "address", "details", "when")
-
-
-def form_button(text: str, step: str, value: str = "", page: int = 0) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        text=text, callback_data=RequestFormCb(step=step, value=value, page=page).pack()
-    )
 
 
 def _column(buttons: Sequence[InlineKeyboardButton], width: int = 1) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
     )
-
-
-def kinds(_: Gettext) -> InlineKeyboardMarkup:
-    return _column(
-        [form_button(_("request-kind", kind=k.value), "k", k.value) for k in RequestKind], 2
-    )
-
-
-def who(_: Gettext) -> InlineKeyboardMarkup:
-    return _column(
-        [form_button(_("btn-for-me"), "w", "self"), form_button(_("btn-for-other"), "w", "other")]
-    )
-
-
-def yes_no(_: Gettext, step: str) -> InlineKeyboardMarkup:
-    return _column(
-        [form_button(_("btn-yes"), step, "yes"), form_button(_("btn-no"), step, "no")], 2
-    )
-
-
-def pin_outside(_: Gettext) -> InlineKeyboardMarkup:
-    return _column(
-        [
-            form_button(_("btn-pin-keep"), "pin", "keep"),
-            form_button(_("btn-pin-again"), "pin", "again"),
-        ]
-    )
-
-
-def urgencies(_: Gettext) -> InlineKeyboardMarkup:
-    return _column([form_button(_(f"btn-urgency-{u}"), "u", u) for u in URGENCIES])
-
-
-def windows(_: Gettext) -> InlineKeyboardMarkup:
-    return _column([form_button(_(f"btn-window-{w}"), "win", w) for w in WINDOWS], 2)
-
-
-def consent(_: Gettext) -> InlineKeyboardMarkup:
-    return _column([form_button(_("btn-agree"), "c", "yes")])
-
-
-def summary(_: Gettext) -> InlineKeyboardMarkup:
-    edits = [form_button(_(f"btn-rq-edit-{field}"), "e", field) for field in EDITABLE]
-    rows = [[form_button(_("btn-confirm"), "ok")]]
-    rows += [edits[i : i + 2] for i in range(0, len(edits), 2)]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 # --- "My requests" --------------------------------------------------------------------------

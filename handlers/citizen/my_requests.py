@@ -17,8 +17,7 @@ from bot.filters import ANSWER, SPOKEN, Button
 from bot.formatting import local_date
 from bot.keyboards import requests as kb
 from bot.keyboards.callbacks import MyRequestCb
-from bot.keyboards.menus import main_menu
-from bot.keyboards.volunteers import step_menu
+from bot.keyboards.menus import main_menu, step_menu
 from bot.presenters import request_fields
 from bot.services import help_requests
 from bot.services.cleaning import clean_bounded

@@ -22,8 +22,7 @@ from bot.config import Settings
 from bot.filters import ANSWER, Button
 from bot.keyboards import requests as kb
 from bot.keyboards.callbacks import TaskCb
-from bot.keyboards.menus import main_menu
-from bot.keyboards.volunteers import step_menu
+from bot.keyboards.menus import main_menu, step_menu
 from bot.presenters import task_details
 from bot.services import audit, details, help_requests, volunteers
 from bot.services.cleaning import clean_bounded
