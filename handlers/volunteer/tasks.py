@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.filters import ANSWER, Button
+from bot.formatting import local_date
 from bot.keyboards import requests as kb
 from bot.keyboards.callbacks import TaskCb
 from bot.keyboards.menus import main_menu, step_menu
@@ -460,7 +461,9 @@ async def task_form_unexpected(message: Message, state: FSMContext, i18n: I18nCo
 
 @router.message(Command("tasks", ignore_case=True), StateFilter(None))
 @router.message(Button("btn-my-tasks"), StateFilter(None))
-async def cmd_my_tasks(message: Message, i18n: I18nContext, db: AsyncSession, roles: Roles) -> None:
+async def cmd_my_tasks(
+    message: Message, i18n: I18nContext, db: AsyncSession, roles: Roles, settings: Settings
+) -> None:
     volunteer = await volunteers.profile_of(db, message.chat.id)
     if volunteer is None:
         await db.commit()
@@ -469,6 +472,8 @@ async def cmd_my_tasks(message: Message, i18n: I18nContext, db: AsyncSession, ro
         )
         return
     open_tasks, done = await help_requests.tasks_of(db, volunteer.id)
+    territory = await db.get(Territory, volunteer.territory_id)
+    zone = territory.timezone if territory else None  # dates are read in the volunteer's zone
     await db.commit()
     if not open_tasks and not done:
         await message.answer(i18n.get("my-tasks-empty"), reply_markup=main_menu(i18n.get, roles))
@@ -487,7 +492,7 @@ async def cmd_my_tasks(message: Message, i18n: I18nContext, db: AsyncSession, ro
                 "my-tasks-done-line",
                 id=t.id,
                 kind=t.kind,
-                date=t.done_at.strftime("%d.%m.%Y") if t.done_at else "-",
+                date=local_date(t.done_at, zone, settings.tz) if t.done_at else "-",
                 hours=t.hours or 0,
             )
             for t in done

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.forms.engine import FormCb
 from bot.sandbox import Emulator, Person
 from tests.e2e import engine_demo_form
 from tests.e2e.conftest import StartBot
@@ -17,6 +18,11 @@ async def _person(emulator: Emulator, user_id: int) -> Person:
     await person.wait_messages(2)
     person.mark_read()
     return person
+
+
+def packed(step: str, value: str) -> str:
+    """A button of the demo form, as a client could forge one."""
+    return FormCb(form="demo", step=step, value=value).pack()
 
 
 def _current(person: Person, message_id: int) -> list[list[str]]:
@@ -51,9 +57,7 @@ async def test_one_message_per_question_and_answers_leave_the_screen(
     await anna.press("⬅️ Назад", message_id=sure_q.message_id)
     [again] = await anna.wait_messages(1)
     assert again.body == "Цвет?" and _current(anna, sure_q.message_id) == []
-    stale = await anna.press_data(
-        engine_demo_form.packed("sure", "yes"), message_id=sure_q.message_id
-    )
+    stale = await anna.press_data(packed("sure", "yes"), message_id=sure_q.message_id)
     assert (
         stale is not None
         and stale.text == "Этот вопрос уже позади. Ответьте на последний вопрос ниже."
@@ -80,9 +84,7 @@ async def test_one_message_per_question_and_answers_leave_the_screen(
     [saved] = await anna.wait_messages(1)
     assert saved.body == "Сохранено: Анна, green" and _current(anna, summary2.message_id) == []
     # A second press of the old summary's button: the form is over, a stale button.
-    second = await anna.press_data(
-        engine_demo_form.packed("summary", "~ok"), message_id=summary2.message_id
-    )
+    second = await anna.press_data(packed("summary", "~ok"), message_id=summary2.message_id)
     assert second is not None and second.text and second.text.startswith("Эта кнопка устарела")
 
 
