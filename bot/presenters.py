@@ -98,6 +98,17 @@ def who_line(
     )
 
 
+# "What is needed" given only as a voice note or photo is stored as this mark.
+MEDIA_MARKS = {"voice": "🎤", "photo": "🖼"}
+
+
+def details_text(_: Gettext, details: str, kind: str | None) -> str:
+    """The details as the reader sees them: a media mark becomes words in their language."""
+    if kind in MEDIA_MARKS and details == MEDIA_MARKS[kind]:
+        return _(f"rq-details-{kind}")
+    return html.quote(details)
+
+
 def request_fields(_: Gettext, request: HelpRequest) -> dict[str, str | int]:
     """Arguments shared by the summary, the requester's card, the task and the coordinator's
     card; personal, so each caller decides who may read them."""
@@ -114,7 +125,7 @@ def request_fields(_: Gettext, request: HelpRequest) -> dict[str, str | int]:
             self_isolation=request.self_isolation,
         ),
         "address": html.quote(request.address),
-        "details": html.quote(request.details),
+        "details": details_text(_, request.details, request.details_file_kind),
         "code": request.door_code,
         "urgency": request.urgency,
         "planned": request.planned_on.strftime("%d.%m.%Y") if request.planned_on else "-",

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands import set_chat_menu, sync_chat_menu
 from bot.config import Settings
 from bot.filters import Button
+from bot.forms import engine as forms
 from bot.i18n import Translator
 from bot.keyboards.callbacks import LanguageCb
 from bot.keyboards.menus import language_choice, main_menu
@@ -115,8 +116,13 @@ async def cb_language(
 
 @router.message(Command("cancel", ignore_case=True))
 @router.message(Button("btn-cancel"))
-async def cmd_cancel(message: Message, state: FSMContext, i18n: I18nContext, roles: Roles) -> None:
+async def cmd_cancel(
+    message: Message, state: FSMContext, i18n: I18nContext, roles: Roles, bot: Bot
+) -> None:
     had_form = await state.get_state() is not None
+    data = await state.get_data()
     await state.clear()
+    if had_form:  # the form's last question loses its buttons: nothing stays answerable
+        await forms.tidy(bot, message.chat.id, data)
     key = "form-cancelled" if had_form else "nothing-to-cancel"
     await message.answer(i18n.get(key), reply_markup=main_menu(i18n.get, roles))

@@ -48,6 +48,8 @@ from bot.telegram import edit_text
 # Keys of the form's data the engine keeps for itself.
 EDITING = "_editing"  # the edit group being walked from the summary, or None
 QUESTION = "_question"  # the message id of the question asked last (to edit it when answered)
+ASIDE = "_aside"  # the message id of a step's own question with buttons (a Say with buttons)
+SUMMARY_ONLY = "_summary_only"  # opened on its summary (a saved record): no «Назад» there
 TOKEN = "form_token"  # one per filled-in form: confirming twice finds the record already made
 
 
@@ -171,6 +173,16 @@ class Form:
     edit_buttons: Callable[[Ctx], Sequence[tuple[str, str]]] = lambda ctx: ()
     confirm_label: str = "btn-confirm"
 
+    def __post_init__(self) -> None:
+        # Telegram caps callback data at 64 bytes: the longest step or group name with a
+        # long value and page must fit (checked once, when the form is declared).
+        names = [step.name for step in self.steps] + [SUMMARY]
+        longest = max(names, key=len)
+        group = max([*self.groups, ""], key=len)
+        worst = FormCb(form=self.code, step=longest, value=EDIT + group + "9" * 10, page=9999)
+        if len(worst.pack().encode()) > 64:
+            raise ValueError(f"form {self.code}: names too long for Telegram's callback data")
+
     def step(self, name: str) -> Step:
         return next(step for step in self.steps if step.name == name)
 
@@ -220,7 +232,7 @@ async def start(ctx: Ctx, data: Mapping[str, Any], intro: str | None = None) -> 
 
 async def open_summary(ctx: Ctx, data: Mapping[str, Any]) -> None:
     """Open the form on its summary with every answer known (editing a saved record)."""
-    ctx.data = {TOKEN: uuid.uuid4().hex, EDITING: None, QUESTION: None, **data}
+    ctx.data = {TOKEN: uuid.uuid4().hex, EDITING: None, QUESTION: None, SUMMARY_ONLY: True, **data}
     await ctx.state.set_data(ctx.data)
     await show_summary(ctx)
 
@@ -232,6 +244,10 @@ async def _save(ctx: Ctx, values: Mapping[str, Any]) -> None:
 
 async def ask(ctx: Ctx, step: Step) -> None:
     """Put the form on ``step`` and ask its question, in one message."""
+    aside = ctx.data.get(ASIDE)
+    if isinstance(aside, int):
+        await _save(ctx, {ASIDE: None})
+        await _drop_buttons(ctx, aside)
     await ctx.state.set_state(ctx.form.state(step.name))
     text = await render(ctx, step.question)
     if step.keyboard is not None:
@@ -299,43 +315,73 @@ async def _settle_question(
     question = ctx.data.get(QUESTION)
     if step is None or step.keyboard is None or not isinstance(question, int):
         return  # a typed question has no buttons of its own to remove
+    await _drop_buttons(ctx, question)
+
+
+async def _drop_buttons(ctx: Ctx, message_id: int) -> None:
     with contextlib.suppress(TelegramBadRequest):  # already without buttons, or too old
         await ctx.bot.edit_message_reply_markup(
-            chat_id=ctx.chat_id, message_id=question, reply_markup=None
+            chat_id=ctx.chat_id, message_id=message_id, reply_markup=None
         )
 
 
-async def proceed(ctx: Ctx, current: Step) -> None:
-    """After a valid answer: the next applicable step; when editing a group, its next step or
-    the summary."""
+async def _drop_buttons_of(ctx: Ctx, key: str) -> None:
+    message_id = ctx.data.get(key)
+    if isinstance(message_id, int):
+        await _drop_buttons(ctx, message_id)
+
+
+async def tidy(bot: Bot, chat_id: int, data: Mapping[str, Any]) -> None:
+    """A form left by the reply «Отмена» or /cancel: the buttons of its last question (and of
+    a step's own question) go, so nothing on screen still looks answerable."""
+    for key in (QUESTION, ASIDE):
+        message_id = data.get(key)
+        if isinstance(message_id, int):
+            with contextlib.suppress(TelegramBadRequest):
+                await bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=message_id, reply_markup=None
+                )
+
+
+def _walk(ctx: Ctx, current: str) -> list[Step]:
+    """The steps that can come next or before: every applicable one, or, while an edit group
+    is walked, the applicable ones of that group (the territory and then its pin, with the
+    address between them left alone)."""
     steps = ctx.form.applicable(ctx.data)
+    editing = ctx.data.get(EDITING)
+    if editing:
+        group = ctx.form.groups.get(str(editing), ())
+        steps = [step for step in steps if step.name in group or step.name == current]
+    return steps
+
+
+async def proceed(ctx: Ctx, current: Step) -> None:
+    """After a valid answer: the next step (of the edit group, when editing), or the summary."""
+    steps = _walk(ctx, current.name)
     names = [step.name for step in steps]
     index = names.index(current.name) if current.name in names else len(steps) - 1
-    following = steps[index + 1] if index + 1 < len(steps) else None
-    editing = ctx.data.get(EDITING)
-    if following is None or (
-        editing and following.name not in ctx.form.groups.get(str(editing), ())
-    ):
+    if index + 1 >= len(steps):
         await show_summary(ctx)
         return
-    await ask(ctx, following)
+    await ask(ctx, steps[index + 1])
 
 
 async def go_back(ctx: Ctx, current: str) -> None:
-    """The previous applicable step; back from the first step of an edit, the summary."""
+    """The previous step; back from the first step of an edit, the summary."""
     if current == SUMMARY:
+        if ctx.data.get(SUMMARY_ONLY):  # a saved record opened on its summary: nothing behind
+            await show_summary(ctx)
+            return
         await _save(ctx, {EDITING: None})
         await ask(ctx, ctx.form.applicable(ctx.data)[-1])
         return
-    steps = ctx.form.applicable(ctx.data)
+    steps = _walk(ctx, current)
     names = [step.name for step in steps]
     index = names.index(current) if current in names else 0
-    previous = steps[max(0, index - 1)]
-    editing = ctx.data.get(EDITING)
-    if editing and (index == 0 or previous.name not in ctx.form.groups.get(str(editing), ())):
+    if index == 0 and ctx.data.get(EDITING):
         await show_summary(ctx)
         return
-    await ask(ctx, previous)
+    await ask(ctx, steps[max(0, index - 1)])
 
 
 async def show_summary(ctx: Ctx) -> None:
@@ -355,9 +401,10 @@ async def show_summary(ctx: Ctx) -> None:
     ]
     rows = [[ctx.button(SUMMARY, _(ctx.form.confirm_label), CONFIRM)]]
     rows += [edits[i : i + 2] for i in range(0, len(edits), 2)]
-    rows.append(
-        [ctx.button(SUMMARY, _("btn-back"), BACK), ctx.button(SUMMARY, _("btn-cancel"), CANCEL)]
-    )
+    controls = [ctx.button(SUMMARY, _("btn-cancel"), CANCEL)]
+    if not ctx.data.get(SUMMARY_ONLY):
+        controls.insert(0, ctx.button(SUMMARY, _("btn-back"), BACK))
+    rows.append(controls)
     text = await render(ctx, ctx.form.summary)
     sent = await ctx.bot.send_message(
         ctx.chat_id, text, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
@@ -394,7 +441,15 @@ def build_router(form: Form) -> Router:
     ) -> None:
         ctx = await context(query.from_user.id, kwargs, form)
         message = query.message if isinstance(query.message, Message) else None
-        if raw_state != form.state(callback_data.step):
+        live = {ctx.data.get(QUESTION), ctx.data.get(ASIDE)}
+        if (
+            raw_state != form.state(callback_data.step)
+            or (message is not None and message.message_id not in live)
+            or (callback_data.step != SUMMARY and _current(form, raw_state) is None)
+        ):
+            # A question already passed (or asked again since: only its newest message
+            # counts), a form already over, or a step this version no longer has: its buttons
+            # go.
             # A question already passed, or a form already over: its buttons go.
             in_form = raw_state is not None and raw_state.startswith(f"{form.code}:")
             callback_answer.text = ctx._("form-stale-step" if in_form else "stale-button")
@@ -416,8 +471,8 @@ def build_router(form: Form) -> Router:
         if callback_data.step == SUMMARY:
             await _on_summary(ctx, value, message, callback_answer)
             return
-        step = form.step(callback_data.step)
-        if step.on_choice is None:
+        step = _current(form, raw_state)
+        if step is None or step.on_choice is None:
             return
         result = await step.on_choice(ctx, value, callback_data.page)
         if result is None:  # a value this question never offered: forged or from an old version
@@ -450,6 +505,10 @@ def build_router(form: Form) -> Router:
             result = await step.on_message(ctx, message)
         if step is None or result is None:
             await message.answer(ctx._(_hint(step, message)))
+            if step is not None and step.keyboard is not None:
+                # The buttons come again right under the hint, not somewhere above.
+                await _drop_buttons_of(ctx, QUESTION)
+                await ask(ctx, step)
             return
         await _apply(ctx, step, result, None, None)
 
@@ -493,6 +552,11 @@ async def _apply(
 ) -> None:
     if isinstance(result, Done):
         await _save(ctx, result.values)
+        aside = ctx.data.get(ASIDE)
+        if isinstance(aside, int):  # a step's own question is over too
+            await _save(ctx, {ASIDE: None})
+            if message is None or message.message_id != aside:
+                await _drop_buttons(ctx, aside)
         await _settle_question(ctx, step, result.shown, message)
         await proceed(ctx, step)
     elif isinstance(result, Stay):
@@ -510,12 +574,16 @@ async def _apply(
             callback_answer.text = html_free(result.text)
             callback_answer.show_alert = True
             return
+        if message is not None and message.message_id == ctx.data.get(ASIDE):
+            await edit_text(message, message.html_text)  # the aside was answered
         markup = (
             InlineKeyboardMarkup(inline_keyboard=[list(row) for row in result.buttons])
             if result.buttons
             else None
         )
-        await ctx.bot.send_message(ctx.chat_id, result.text, reply_markup=markup)
+        sent = await ctx.bot.send_message(ctx.chat_id, result.text, reply_markup=markup)
+        if result.buttons:
+            await _save(ctx, {ASIDE: sent.message_id})
 
 
 def html_free(text: str) -> str:

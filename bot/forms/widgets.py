@@ -139,7 +139,12 @@ def toggles_step(
             return None
         return Stay({draft: sorted(picked ^ {value})})
 
-    return Step(name, question, fills, keyboard=keyboard, on_choice=on_choice, when=when)
+    async def question_text(ctx: Ctx) -> str:
+        await ctx.state.update_data({draft: None})  # asked anew: ticks not saved are gone
+        ctx.data[draft] = None
+        return await render(ctx, question)
+
+    return Step(name, question_text, fills, keyboard=keyboard, on_choice=on_choice, when=when)
 
 
 def phone_step(

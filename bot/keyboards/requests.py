@@ -75,6 +75,11 @@ def take_data(request_id: int) -> str:
 
 def task_actions(_: Gettext, request: HelpRequest) -> InlineKeyboardMarkup | None:
     rows = []
+    open_task = request.status in (RequestStatus.TAKEN, RequestStatus.ON_WAY)
+    if open_task and request.details_file_id and request.details_file_kind in ("voice", "photo"):
+        # Shown on demand and removed again soon: a file cannot be edited into a line of
+        # text, and Telegram lets a bot delete it only for 48 hours.
+        rows.append([_task(_(f"btn-task-media-{request.details_file_kind}"), request.id, "media")])
     if request.status == RequestStatus.TAKEN:
         rows.append([_task(_("btn-on-my-way"), request.id, "way")])
     if request.status in (RequestStatus.TAKEN, RequestStatus.ON_WAY):

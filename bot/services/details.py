@@ -139,4 +139,39 @@ async def hide(
         ],
         now,
     )
+    # A hiding already planned for later (a file shown on demand) is due now.
+    hidden_keys = [f"{key}:hidden" for key, _chat in rows]
+    if hidden_keys:
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.idempotency_key.in_(hidden_keys),
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.next_attempt_at > now,
+            )
+            .values(not_before=now, next_attempt_at=now)
+        )
     return len(rows)
+
+
+async def hide_later(
+    session: AsyncSession, key: str, chat_id: int, request_id: int, at: datetime, now: datetime
+) -> None:
+    """Hide one details message at ``at`` (a voice note or photo shown on demand: a file
+    cannot become a line of text, so it is deleted, which Telegram allows for 48 hours)."""
+    await enqueue_many(
+        session,
+        [
+            Outgoing(
+                chat_id=chat_id,
+                message=OutgoingMessage(
+                    Text(key="task-details-hidden", args={"id": request_id}), hide=True
+                ),
+                key=f"{key}:hidden",
+                edit_key=key,
+                priority=Priority.URGENT,
+                not_before=at,
+            )
+        ],
+        now,
+    )

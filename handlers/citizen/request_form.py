@@ -20,7 +20,7 @@ from bot.forms.engine import Ctx, Done, Form, Say, Step
 from bot.forms.widgets import choice_step, phone_step, territory_step, text_step
 from bot.keyboards import requests as kb
 from bot.keyboards.menus import main_menu
-from bot.presenters import who_line
+from bot.presenters import MEDIA_MARKS, details_text, who_line
 from bot.services import audit, call_backs, help_requests, volunteers
 from bot.services.cleaning import clean_bounded, clean_text, window_numbers_ok
 from bot.services.territories import all_territories, contains_point
@@ -100,7 +100,8 @@ async def _details(ctx: Ctx, message: Message) -> Done | Say | None:
         kind = "voice" if message.voice is not None else "photo"
         file_id = media.file_id
         words = clean_text(message.caption, multiline=True)[:DETAILS_MAX]
-        text = words if len(words) >= DETAILS_MIN else ctx._(f"rq-details-{kind}")
+        # No words: a mark, rendered in each reader's language (bot/presenters.py).
+        text = words if len(words) >= DETAILS_MIN else MEDIA_MARKS[kind]
         return Done(
             {"details": text, "details_file_id": file_id, "details_file_kind": kind},
             shown=ctx._(f"rq-details-{kind}"),
@@ -339,14 +340,15 @@ async def _summary(ctx: Ctx) -> str:
         ),
         territory=html.quote(territory.name(ctx.i18n.locale)) if territory else "?",
         address=html.quote(data["address"]),
-        details=html.quote(data["details"]),
+        details=details_text(_, data["details"], data.get("details_file_kind")),
         urgency=data["urgency"],
         planned=planned.strftime("%d.%m.%Y") if planned else "-",
         window=html.quote(window),
     )
     extra = []
-    if data.get("details_file_kind"):
-        extra.append(_(f"rq-details-{data['details_file_kind']}"))
+    kind = data.get("details_file_kind")
+    if kind in MEDIA_MARKS and data["details"] != MEDIA_MARKS[kind]:  # words and a file
+        extra.append(_(f"rq-details-{kind}"))
     if data.get("caller_phone"):
         phone = html.quote(volunteers.format_phone(data["caller_phone"]))
         extra.append(_("rq-caller-line", phone=phone))
@@ -368,7 +370,9 @@ async def _confirm(ctx: Ctx) -> bool:
         await engine.show_summary(ctx)
         return False
     if hotline and not roles.can_act_in(int(data["territory_id"])):
-        await ctx.bot.send_message(ctx.chat_id, i18n.get("rq-out-of-scope"))
+        await ctx.bot.send_message(
+            ctx.chat_id, i18n.get("rq-out-of-scope"), reply_markup=main_menu(i18n.get, roles)
+        )
         return True
     other = _other(data)
     draft = help_requests.Draft(

@@ -4,11 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC
+from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramServerError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramServerError,
+)
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -40,7 +45,11 @@ HOURS_MIN, HOURS_MAX = 0.25, 24.0
 # nobody collects a stack of strangers' addresses).
 OPEN_TASKS_MAX = 5
 CLOSED = (RequestStatus.CANCELLED, RequestStatus.FAILED)
-DETAILS_ATTEMPTS = 2  # a details message whose answer was lost is sent once more
+DETAILS_ATTEMPTS = 2
+MEDIA_SHOWN_MINUTES = 60
+MEDIA_SHOWN_FOR = timedelta(
+    minutes=MEDIA_SHOWN_MINUTES
+)  # a details message whose answer was lost is sent once more
 
 
 class TaskReport(StatesGroup):
@@ -182,18 +191,8 @@ async def _send_details(
         clock,
         lambda: bot.send_message(user_id, text, reply_markup=markup),
     )
-    if not sent:
+    if sent is None:
         await bot.send_message(user_id, i18n.get("task-closed-no-details", id=request.id))
-        return
-    file_id, kind = request.details_file_id, request.details_file_kind
-    if file_id and kind in ("voice", "photo"):
-        caption = i18n.get("task-details-media", id=request.id)
-        send: Callable[[], Awaitable[Message]] = (
-            (lambda: bot.send_voice(user_id, file_id, caption=caption))
-            if kind == "voice"
-            else (lambda: bot.send_photo(user_id, file_id, caption=caption))
-        )
-        await _recorded_send(db, request.id, volunteer_id, user_id, clock, send)
 
 
 async def _recorded_send(
@@ -203,18 +202,19 @@ async def _recorded_send(
     user_id: int,
     clock: Clock,
     send: Callable[[], Awaitable[Message]],
-) -> bool:
+) -> str | None:
     """Send a message holding a person's data, recorded first. Each attempt is recorded before
     it is sent (the commit-before-send middleware commits the record), so a crash or a lost
     answer still leaves a record the hiding finds; then its message id, so it can be hidden
     when the task ends. A lost answer is tried again here, under a new record, not blindly by
     the session (that second copy would have no record). False: the task is no longer this
-    volunteer's open one (closed meanwhile), and nothing was sent."""
+    volunteer's open one (closed meanwhile), and nothing was sent. Returns the record's key;
+    None: the task is no longer this volunteer's open one (closed meanwhile), nothing sent."""
     for attempt in range(DETAILS_ATTEMPTS):
         key = await details.begin(db, request_id, volunteer_id, user_id, clock.now())
         if key is None:
             await db.commit()
-            return False
+            return None
         blind = no_blind_retry.set(True)
         try:
             sent = await send()
@@ -231,8 +231,54 @@ async def _recorded_send(
             no_blind_retry.reset(blind)
         await details.shown(db, key, sent.message_id)
         await db.commit()
-        return True
-    return False
+        return key
+    return None
+
+
+@router.callback_query(TaskCb.filter(F.action == "media"))
+async def cb_media(
+    query: CallbackQuery,
+    callback_data: TaskCb,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    """The voice note or photo the requester gave, on demand, for a while (removed again
+    after MEDIA_SHOWN_FOR): only the volunteer holding the task, only while it is open."""
+    own = await _own_task(db, callback_data.id, query.from_user.id)
+    await db.commit()
+    if not _still_open(own):
+        callback_answer.text = i18n.get("task-not-yours")
+        callback_answer.show_alert = True
+        return
+    assert own is not None
+    volunteer, request = own
+    file_id, kind = request.details_file_id, request.details_file_kind
+    if not file_id or kind not in ("voice", "photo"):
+        return
+    user_id = query.from_user.id
+    caption = i18n.get("task-details-media", id=request.id)
+    send: Callable[[], Awaitable[Message]] = (
+        (lambda: bot.send_voice(user_id, file_id, caption=caption))
+        if kind == "voice"
+        else (lambda: bot.send_photo(user_id, file_id, caption=caption))
+    )
+    try:
+        key = await _recorded_send(db, request.id, volunteer.id, user_id, clock, send)
+    except TelegramBadRequest:  # the file is gone, or voice notes are forbidden in this chat
+        callback_answer.text = i18n.get("task-media-failed")
+        callback_answer.show_alert = True
+        return
+    if key is None:
+        callback_answer.text = i18n.get("task-closed-no-details", id=request.id)
+        callback_answer.show_alert = True
+        return
+    now = clock.now()
+    await details.hide_later(db, key, user_id, request.id, now + MEDIA_SHOWN_FOR, now)
+    await db.commit()
+    callback_answer.text = i18n.get("task-media-shown", minutes=MEDIA_SHOWN_MINUTES)
 
 
 @router.callback_query(TaskCb.filter(F.action == "way"))

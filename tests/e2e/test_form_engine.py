@@ -46,12 +46,15 @@ async def test_one_message_per_question_and_answers_leave_the_screen(
     assert colour_q.body == "Цвет?"
     assert colour_q.buttons == [["red", "green"], ["⬅️ Назад", "✖️ Отмена"]]
     await anna.send_voice()
-    [hint] = await anna.wait_messages(1)
+    hint, colour_q2 = await anna.wait_messages(2)  # a kind word, and the buttons right below
     assert hint.body.startswith("Голосовое сообщение здесь не подойдёт")
+    assert colour_q2.body == "Цвет?" and _current(anna, colour_q.message_id) == []
+    stale_old = await anna.press_data(packed("colour", "red"), message_id=colour_q.message_id)
+    assert stale_old is not None and stale_old.text and "уже позади" in stale_old.text
     await anna.press("green")
     [sure_q] = await anna.wait_messages(1)
-    assert _current(anna, colour_q.message_id) == []  # the answered question lost its buttons
-    assert "green" in next(m for m in anna.messages if m.message_id == colour_q.message_id).body
+    assert _current(anna, colour_q2.message_id) == []  # the answered question lost its buttons
+    assert "green" in next(m for m in anna.messages if m.message_id == colour_q2.message_id).body
 
     # A button of a question already passed: stale, and it leaves the screen.
     await anna.press("⬅️ Назад", message_id=sure_q.message_id)
@@ -105,3 +108,33 @@ async def test_cancel_inline_and_a_restart_mid_form(
     [cancelled] = await boris.wait_messages(1)
     assert cancelled.body == "Ввод отменён, ничего не сохранено."
     assert _current(boris, sure_q.message_id) == [] and _current(boris, colour_q.message_id) == []
+
+
+async def test_a_form_left_by_the_reply_cancel_leaves_nothing_answerable(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    """The reply «Отмена» (or /cancel) at the summary: its buttons go; after a new form,
+    the old summary's «Подтвердить» confirms nothing (buttons count by message, not step)."""
+    await start_bot(feature_routers=[engine_demo_form.router])
+    vera = await _person(emulator, 9503)
+
+    async def to_summary(name: str) -> int:
+        await vera.send_text("/demo")
+        await vera.wait_messages(2)
+        await vera.send_text(name)
+        await vera.wait_messages(1)
+        await vera.press("red")
+        await vera.wait_messages(1)
+        await vera.press("Да")
+        [summary] = await vera.wait_messages(1)
+        return summary.message_id
+
+    first = await to_summary("Вера")
+    await vera.send_text("✖️ Отмена")
+    [cancelled] = await vera.wait_messages(1)
+    assert cancelled.body == "Ввод отменён, ничего не сохранено."
+    assert _current(vera, first) == []
+    await to_summary("Надежда")
+    old = await vera.press_data(packed("summary", "~ok"), message_id=first)
+    assert old is not None and old.text and "уже позади" in old.text
+    assert not [m for m in vera.messages if m.body.startswith("Сохранено")]

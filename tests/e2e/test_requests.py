@@ -479,7 +479,7 @@ async def test_bad_input_stale_buttons_and_double_confirm(
     await maria.send_text("/request")
     await maria.wait_messages(2)
     await maria.send_text("продукты")  # text where a button is expected
-    [hint] = await maria.wait_messages(1)
+    hint, _kinds = await maria.wait_messages(2)  # the hint, and the buttons again below it
     assert hint.body.startswith("Пожалуйста, воспользуйтесь кнопками")
     await maria.press("Продукты")
     await maria.press("Для другого человека")
@@ -720,3 +720,23 @@ async def test_a_volunteer_who_forgets_hands_the_task_back_and_keeps_no_address(
         await asyncio.sleep(0.1)
     assert not any("ул. Ленина" in m.body for m in first.messages)
     assert (await _request(runner, 1)).status == "new"
+
+
+async def test_editing_the_territory_asks_for_the_pin_again(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    """The "territory" edit group is the territory and its pin, with the address between them
+    in the form: the edit walks the group, so the dropped pin is asked again."""
+    await _bot(start_bot)
+    maria = await _person(emulator, 9801, "Мария", "ru")
+    await _fill_for_other_ru(maria)
+    maria.mark_read()
+    await maria.press("✏️ Территория")
+    [picker] = await maria.wait_messages(1)
+    assert picker.body.startswith("Где нужна помощь?")
+    await _press_paged(maria, "Тайгинский городской округ", "Далее ▶️")
+    [pin] = await maria.wait_messages(1)
+    assert pin.body.startswith("Можно отправить точку на карте")
+    await maria.send_text("Пропустить")
+    [summary] = await maria.wait_messages(1)
+    assert summary.body.startswith("Проверьте заявку") and "Тайгинский" in summary.body

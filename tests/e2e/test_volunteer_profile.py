@@ -219,6 +219,7 @@ async def test_volunteer_edits_their_profile(emulator: Emulator, start_bot: Star
     await person.press("✏️ Изменить анкету")
     [summary] = await person.wait_messages(1)  # the summary, its hint and buttons in one
     assert "✏️ Территория" not in str(summary.buttons)  # a profile keeps its territory
+    assert "⬅️ Назад" not in str(summary.buttons)  # nothing behind a saved profile's summary
     await person.press("✏️ Телефон")
     await person.wait_messages(1)
     await person.send_text("+7 905 000 11 22")
