@@ -17,6 +17,7 @@ class AuditEntry(Base):
         Index("ix_audit_log_actor", "actor_id", "created_at"),
         Index("ix_audit_log_action", "action", "created_at"),
         Index("ix_audit_log_created", "created_at"),
+        Index("ix_audit_log_target", "target"),  # erasure scrubs a request's entries
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

@@ -65,6 +65,9 @@ class OutboxMessage(Base):
         ),
         # Edits of one original (every copy must get the latest) and hidings that failed.
         Index("ix_outbox_edit_key", "edit_key"),
+        # What a message is about ("req:12", "vol:5"): erasure and hiding look rows up by it,
+        # never by LIKE on the key (SQLite's LIKE is case-insensitive and skips the index).
+        Index("ix_outbox_subject", "subject"),
         Index("ix_outbox_hide_status", "hide", "status"),
     )
 
@@ -75,6 +78,7 @@ class OutboxMessage(Base):
     priority: Mapped[int] = mapped_column(SmallInteger, default=Priority.NORMAL)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     edit_key: Mapped[str | None] = mapped_column(String(200))
+    subject: Mapped[str | None] = mapped_column(String(64))  # the key's first two parts
     personal: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

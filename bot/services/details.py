@@ -61,6 +61,7 @@ async def begin(
             OutboxMessage,
             {
                 "idempotency_key": key,
+                "subject": f"req:{request_id}",
                 "chat_id": user_id,
                 "priority": int(Priority.URGENT),  # its hiding inherits this: no waiting
                 "payload": PURGED,
@@ -111,6 +112,7 @@ async def hide(
     (by default one line without the person's data); returns how many hidings were enqueued.
     A message already hidden is not hidden twice."""
     conditions: list[Any] = [
+        OutboxMessage.subject == f"req:{request_id}",  # indexed; the LIKE only narrows it
         OutboxMessage.idempotency_key.like(f"{_prefix(request_id)}%"),
         OutboxMessage.edit_key.is_(None),  # the details themselves, not earlier hidings
         OutboxMessage.status == OutboxStatus.SENT,

@@ -822,7 +822,7 @@ async def erase(session: AsyncSession, request: HelpRequest, now: datetime) -> N
     await details.hide(session, request.id, now)
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.idempotency_key.like(f"req:{request.id}:%"))
+        .where(OutboxMessage.subject == f"req:{request.id}")
         .where(OutboxMessage.personal.is_(True))
         .values(payload={"purged": True})
     )

@@ -197,6 +197,13 @@ async def enqueue(
     return bool(getattr(result, "rowcount", 0))
 
 
+def subject_of(key: str) -> str | None:
+    """What a message is about, from its key's first two parts: "req:12:r0:push:5" →
+    "req:12". Rows are looked up by it (indexed), never by LIKE on the key."""
+    parts = key.split(":", 2)
+    return f"{parts[0]}:{parts[1]}"[:64] if len(parts) >= 2 else None
+
+
 def _pending_row(
     key: str,
     chat_id: int,
@@ -210,6 +217,7 @@ def _pending_row(
     """The outbox row of a message waiting to be sent (``enqueue`` and ``enqueue_many``)."""
     return {
         "idempotency_key": key,
+        "subject": subject_of(key),
         "chat_id": chat_id,
         "priority": priority,
         "payload": message.to_payload(),
@@ -296,6 +304,7 @@ async def record_sent(
             OutboxMessage,
             {
                 "idempotency_key": key,
+                "subject": subject_of(key),
                 "chat_id": chat_id,
                 "priority": int(Priority.NORMAL),
                 "payload": PURGED,

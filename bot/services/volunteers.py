@@ -408,7 +408,7 @@ async def forget(session: AsyncSession, user_id: int, now: datetime) -> None:
         if volunteer.status in (VolunteerStatus.PENDING, VolunteerStatus.APPROVED):
             volunteer.status = VolunteerStatus.LEFT
         volunteer.updated_at = now
-    about = [OutboxMessage.idempotency_key.like(f"vol:{v.id}:%") for v in records]
+    about = [OutboxMessage.subject.in_([f"vol:{v.id}" for v in records])] if records else []
     unsent = (OutboxStatus.PENDING, OutboxStatus.SENDING)
     await session.execute(
         delete(OutboxMessage).where(

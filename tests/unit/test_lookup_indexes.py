@@ -1,0 +1,82 @@
+"""Tables that grow with traffic are looked up by indexed columns: the outbox by what a row
+is about (``subject``), the audit log by its target. EXPLAIN shows the index, never a scan;
+the migration fills ``subject`` for rows written before it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+
+from bot.services.outbox import subject_of
+from models import migrate
+from models.db import create_engine
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def test_subject_is_the_keys_first_two_parts() -> None:
+    assert subject_of("req:12:r0:push:5") == "req:12"
+    assert subject_of("req:12:details:901:ab12") == "req:12"
+    assert subject_of("vol:5:app:9") == "vol:5"
+    assert subject_of("plain") is None
+
+
+async def _plan(engine: object, sql: str, **params: object) -> str:
+    async with engine.connect() as conn:  # type: ignore[attr-defined]
+        rows = (await conn.execute(text(f"EXPLAIN QUERY PLAN {sql}"), params)).all()
+    return " | ".join(str(row[-1]) for row in rows)
+
+
+async def test_erasure_and_hiding_use_indexes_on_sqlite(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    try:
+        await migrate.upgrade(engine)
+        hide = await _plan(
+            engine,
+            "SELECT idempotency_key, chat_id FROM outbox WHERE subject = :s "
+            "AND idempotency_key LIKE :p AND edit_key IS NULL AND status = 'sent'",
+            s="req:1",
+            p="req:1:details:%",
+        )
+        assert "ix_outbox_subject" in hide and "SCAN" not in hide, hide
+        erase = await _plan(
+            engine,
+            "UPDATE outbox SET payload = '{}' WHERE subject = :s AND personal = 1",
+            s="req:1",
+        )
+        assert "ix_outbox_subject" in erase and "SCAN" not in erase, erase
+        audit = await _plan(
+            engine, "UPDATE audit_log SET details = '{}' WHERE target = :t", t="request:1"
+        )
+        assert "ix_audit_log_target" in audit and "SCAN" not in audit, audit
+    finally:
+        await engine.dispose()
+
+
+async def test_the_migration_fills_subject_for_existing_rows(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await migrate.upgrade(engine, "0011")
+        async with engine.begin() as conn:
+            for n, key in enumerate(("req:12:r0:push:5", "vol:5:app:9", "audit:77:notice")):
+                await conn.execute(
+                    text(
+                        "INSERT INTO outbox (idempotency_key, chat_id, priority, payload, "
+                        "personal, hide, status, attempts, not_before, next_attempt_at, "
+                        "created_at) VALUES (:k, :c, 1, '{}', false, false, 'sent', 1, "
+                        ":now, :now, :now)"
+                    ),
+                    {"k": key, "c": 100 + n, "now": NOW},
+                )
+        await migrate.upgrade(engine)
+        async with engine.connect() as conn:
+            result = await conn.execute(text("SELECT idempotency_key, subject FROM outbox"))
+            rows: dict[str, str] = {str(key): str(subject) for key, subject in result.all()}
+        assert rows == {
+            "req:12:r0:push:5": "req:12",
+            "vol:5:app:9": "vol:5",
+            "audit:77:notice": "audit:77",
+        }
+    finally:
+        await engine.dispose()
