@@ -10,8 +10,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -238,7 +239,7 @@ async def offer(
                     buttons=[[Button(Text(key="btn-take-task"), callback_data=take_data)]],
                     locale=locales[volunteer.user_id],
                 ),
-                key=f"req:{request.id}:r{push_round}:push:{volunteer.user_id}",
+                key=_push_key(request.id, push_round, volunteer.user_id),
                 priority=priority,
             )
             for volunteer in chosen
@@ -246,6 +247,29 @@ async def offer(
         now,
     )
     return [volunteer.user_id for volunteer in chosen]
+
+
+def _push_key(request_id: int, push_round: int, user_id: int) -> str:
+    return f"req:{request_id}:r{push_round}:push:{user_id}"
+
+
+def _push_edit(
+    request_id: int,
+    push_round: int,
+    user_id: int,
+    what: str,
+    message: OutgoingMessage,
+    **options: Any,
+) -> Outgoing:
+    """An edit of the push ``user_id`` got in ``push_round`` ("taken", "closed", "renewed"):
+    one per push and kind, whoever enqueues it."""
+    return Outgoing(
+        chat_id=user_id,
+        message=message,
+        key=f"req:{request_id}:r{push_round}:{what}:{user_id}",
+        edit_key=_push_key(request_id, push_round, user_id),
+        **options,
+    )
 
 
 def when_args(request: HelpRequest) -> dict[str, str]:
@@ -359,11 +383,12 @@ async def _taken(
     # it cannot overtake the push, and the pushes need no lookup.
     push_priority = _push_priority(request)
     messages = [
-        Outgoing(
-            chat_id=user_id,
-            message=taken,
-            key=f"req:{request.id}:r{push_round}:taken:{user_id}",
-            edit_key=f"req:{request.id}:r{push_round}:push:{user_id}",
+        _push_edit(
+            request.id,
+            push_round,
+            user_id,
+            "taken",
+            taken,
             priority=push_priority,
             not_before=offered_at,
         )
@@ -471,8 +496,7 @@ async def complete(
         .values(hours=Volunteer.hours + hours, tasks_done=Volunteer.tasks_done + 1, updated_at=now)
     )
     # The task is over: its cards keep only what the volunteer's own record needs.
-    territory = await session.get(Territory, request.territory_id)
-    zone = ZoneInfo(territory.timezone) if territory else UTC
+    done_on = await volunteers.local_today(session, request.territory_id, now)
     await details.hide(
         session,
         request.id,
@@ -483,7 +507,7 @@ async def complete(
             args={
                 "id": request.id,
                 "kind": request.kind,
-                "date": now.astimezone(zone).strftime("%d.%m.%Y"),
+                "date": done_on.strftime("%d.%m.%Y"),
                 "hours": hours,
             },
         ),
@@ -628,12 +652,7 @@ async def _close(
         await enqueue_many(
             session,
             [
-                Outgoing(
-                    chat_id=user_id,
-                    message=closed,
-                    key=f"req:{request.id}:r{push_round}:closed:{user_id}",
-                    edit_key=f"req:{request.id}:r{push_round}:push:{user_id}",
-                )
+                _push_edit(request.id, push_round, user_id, "closed", closed)
                 for user_id, push_round in pushed
             ],
             now,
@@ -984,12 +1003,7 @@ async def reoffer(
     await enqueue_many(
         session,
         [
-            Outgoing(
-                chat_id=user_id,
-                message=renewed,
-                key=f"req:{request_id}:r{push_round}:renewed:{user_id}",
-                edit_key=f"req:{request_id}:r{push_round}:push:{user_id}",
-            )
+            _push_edit(request_id, push_round, user_id, "renewed", renewed)
             for user_id, push_round in earlier
         ],
         now,

@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import (
@@ -70,9 +69,8 @@ async def _volunteer(db: AsyncSession, user_id: int) -> Volunteer | None:
 
 
 async def _paused(db: AsyncSession, volunteer: Volunteer, clock: Clock) -> bool:
-    territory = await db.get(Territory, volunteer.territory_id)
-    zone = ZoneInfo(territory.timezone) if territory else UTC
-    return volunteers.is_paused(volunteer, clock.now().astimezone(zone).date())
+    today = await volunteers.local_today(db, volunteer.territory_id, clock.now())
+    return volunteers.is_paused(volunteer, today)
 
 
 @router.callback_query(TaskCb.filter(F.action == "take"))
