@@ -9,13 +9,13 @@ BENCH_PROFILE=<file>: run under cProfile and write its stats there on exit (SIGT
 
 from __future__ import annotations
 
-import asyncio
 import cProfile
 import os
 
 from bot.app import create_app
 from bot.config import load_settings
 from bot.logs import setup_logging
+from bot.runtime import run_main
 
 
 async def main() -> None:
@@ -33,7 +33,7 @@ if __name__ == "__main__":
     profile_to = os.environ.get("BENCH_PROFILE")
     if profile_to:
         with cProfile.Profile() as profiler:
-            asyncio.run(main())
+            run_main(main())
         profiler.dump_stats(profile_to)
     else:
-        asyncio.run(main())
+        run_main(main())

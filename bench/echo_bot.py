@@ -8,13 +8,14 @@ Run as ``python -m bench.echo_bot``; SIGTERM stops it.
 
 from __future__ import annotations
 
-import asyncio
 import os
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery, Message
+
+from bot.runtime import run_main
 
 
 async def echo(message: Message) -> None:
@@ -35,4 +36,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_main(main())

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import SANDBOX_TOKEN, ConfigError, Settings, load_settings
 from bot.logs import setup_logging
+from bot.runtime import run_main
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -167,7 +168,7 @@ def cli(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "sandbox":
             setup_logging(os.environ.get("LOG_LEVEL", "INFO"))
-            asyncio.run(_sandbox(args.host, args.port))
+            run_main(_sandbox(args.host, args.port))
             return 0
         if command == "territories":
             settings = load_settings(bot_token=os.environ.get("BOT_TOKEN") or SANDBOX_TOKEN)
@@ -182,7 +183,7 @@ def cli(argv: Sequence[str] | None = None) -> int:
             return 0
         settings = load_settings()
         setup_logging(settings.log_level)
-        asyncio.run(_run(settings))
+        run_main(_run(settings))
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
