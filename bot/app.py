@@ -349,6 +349,7 @@ async def create_app(
         quiet=QuietHours.parse(settings.quiet_hours),
         take_data=take_data,
         default_locale=settings.default_locale,
+        outbox_keep=timedelta(days=settings.outbox_keep_days),
     )
     dispatcher["scheduler"] = scheduler
     delivery = build_delivery(settings, sessionmaker, translator, clock)

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     delivery_backoff_base: float = Field(default=2.0, gt=0)
     delivery_backoff_max: float = Field(default=600.0, gt=0)
     delivery_poll_interval: float = Field(default=0.5, gt=0, le=60)
+    outbox_keep_days: float = Field(default=30.0, ge=3)
     delivery_lease_seconds: float = Field(default=60.0, ge=1)
     quiet_hours: str = "22:00-08:00"
     scheduler_tick_seconds: float = Field(default=5.0, gt=0, le=3600)

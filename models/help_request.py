@@ -37,6 +37,9 @@ class HelpRequest(Base):
         Index("ix_help_requests_territory_status", "territory_id", "status", "created_at"),
         Index("ix_help_requests_volunteer_status", "volunteer_id", "status"),
         Index("ix_help_requests_requester", "requester_id", "created_at"),
+        # The HQ's lists: open ones oldest first, everything newest-first by date.
+        Index("ix_help_requests_status_created", "status", "created_at", "id"),
+        Index("ix_help_requests_created", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

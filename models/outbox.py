@@ -69,6 +69,14 @@ class OutboxMessage(Base):
         # never by LIKE on the key (SQLite's LIKE is case-insensitive and skips the index).
         Index("ix_outbox_subject", "subject"),
         Index("ix_outbox_hide_status", "hide", "status"),
+        # Sent rows by age: the retention job deletes the old ones, /delivery counts recent ones.
+        # sent_at is set exactly when a row is sent: sent rows are found by it alone.
+        Index(
+            "ix_outbox_sent_at",
+            "sent_at",
+            sqlite_where=text("sent_at IS NOT NULL"),
+            postgresql_where=text("sent_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

@@ -28,6 +28,7 @@ class Reminder(Base):
     __table_args__ = (
         Index("ix_reminders_due", "state", "due_at"),
         Index("ix_reminders_subject", "subject"),
+        Index("ix_reminders_chat_state", "chat_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

@@ -15,10 +15,11 @@ class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         # The few who blocked the bot, found without scanning everyone.
+        Index("ix_users_language", "locale", "language_code"),
         Index(
             "ix_users_blocked",
             "id",
-            sqlite_where=text("blocked_bot"),
+            sqlite_where=text("blocked_bot = 1"),
             postgresql_where=text("blocked_bot"),
         ),
     )

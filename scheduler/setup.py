@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.services.timing import QuietHours
-from scheduler.jobs import reminders, waiting_requests
+from scheduler.jobs import reminders, retention, waiting_requests
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ def add_jobs(
     quiet: QuietHours,
     take_data: Callable[[int], str],
     default_locale: str,
+    outbox_keep: timedelta,
 ) -> None:
     async def fire_reminders() -> None:
         try:
@@ -74,4 +75,19 @@ def add_jobs(
         seconds=waiting_requests.INTERVAL_SECONDS,
         id=waiting_requests.JOB_ID,
         replace_existing=True,
+    )
+
+    async def purge_finished() -> None:
+        try:
+            await retention.tick(clock.now(), sessionmaker=sessionmaker, keep=outbox_keep)
+        except Exception:
+            logger.exception("retention job failed; it runs again at the next tick")
+
+    scheduler.add_job(
+        purge_finished,
+        "interval",
+        seconds=retention.INTERVAL_SECONDS,
+        id=retention.JOB_ID,
+        replace_existing=True,
+        next_run_time=datetime.now(UTC) + timedelta(minutes=5),  # not in the start-up rush
     )

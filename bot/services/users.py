@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.language import negotiate_locale
@@ -167,7 +167,7 @@ class UserStats:
 
 async def user_stats(session: AsyncSession, default_locale: str) -> UserStats:
     total = await session.scalar(select(func.count()).select_from(User)) or 0
-    blocked = await session.scalar(select(func.count()).where(User.blocked_bot.is_(True))) or 0
+    blocked = await session.scalar(select(func.count()).where(User.blocked_bot == true())) or 0
     rows = await session.execute(
         select(User.locale, User.language_code, func.count()).group_by(
             User.locale, User.language_code

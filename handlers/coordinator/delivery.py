@@ -9,6 +9,7 @@ from aiogram.types import Message
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.formatting import format_datetime
 from bot.services.outbox import delivery_report, unhidden, unhidden_count
@@ -20,9 +21,9 @@ REASON_CHARS = 120  # the report must stay within one Telegram message
 
 @router.message(Command("delivery", ignore_case=True))
 async def cmd_delivery(
-    message: Message, i18n: I18nContext, db: AsyncSession, settings: Settings
+    message: Message, i18n: I18nContext, db: AsyncSession, settings: Settings, clock: Clock
 ) -> None:
-    report = await delivery_report(db)
+    report = await delivery_report(db, clock.now())
     not_hidden = await unhidden(db, limit=10)
     not_hidden_total = await unhidden_count(db)
     await db.commit()

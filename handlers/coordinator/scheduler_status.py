@@ -18,6 +18,7 @@ router = Router(name=__name__)
 JOB_TITLES = {
     "reminders": "scheduler-job-reminders",
     "waiting_requests": "scheduler-job-waiting-requests",
+    "retention": "scheduler-job-retention",
 }
 
 

@@ -25,3 +25,4 @@ btn-assign-volunteer = { $name } ({ $tasks })
 coord-request-assigned = № { $id } өтінім тағайындалды: { $name }. Еріктіге хабарлама жіберілді.
 coord-assign-unavailable = Бұл ерікті қазір өтінімді қабылдай алмайды (үзілісте, бұғатталған немесе кеткен). Басқасын таңдаңыз.
 scheduler-job-waiting-requests = Күтіп тұрған өтінімдерді жаңа бос еріктілерге ұсыну
+scheduler-job-retention = Кезектен ескі жіберілген хабарларды өшіру

@@ -28,3 +28,4 @@ btn-assign-volunteer = { $name } ({ $tasks })
 coord-request-assigned = Заявка № { $id } назначена: { $name }. Волонтёру отправлено уведомление.
 coord-assign-unavailable = Этот волонтёр сейчас не может принять заявку (на паузе, заблокирован или ушёл). Выберите другого.
 scheduler-job-waiting-requests = Предложение ждущих заявок новым свободным волонтёрам
+scheduler-job-retention = Удаление старых отправленных сообщений из очереди

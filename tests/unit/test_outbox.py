@@ -233,8 +233,8 @@ async def test_retry_later_and_final_states(sessions: async_sessionmaker[AsyncSe
             "400: chat not found",
             count_attempt=True,
         )
-        report = await outbox.delivery_report(session)
-    assert report.counts == {"failed": 1}
+        report = await outbox.delivery_report(session, clock.now())
+    assert report.counts == {"failed": 1, "sent": 0}
     assert report.failed[0].reason == "400: chat not found" and report.failed[0].attempts == 2
 
 
@@ -249,7 +249,7 @@ async def test_blocked_people_get_nothing(sessions: async_sessionmaker[AsyncSess
     assert [r.key for r in await claim(sessions, clock)] == ["other"]
     await sweep(sessions, clock)
     async with sessions() as session:
-        report = await outbox.delivery_report(session)
+        report = await outbox.delivery_report(session, clock.now())
     assert report.counts["blocked"] == 1
     assert [p.id for p in report.blocked] == [5]
 
