@@ -15,13 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import reminders, requests
+from bench import memory, reminders, requests
 
 Benchmark = Callable[[], Awaitable[dict[str, Any]]]
 
 BENCHMARKS: dict[str, Benchmark] = {
     "scheduler_reminders": reminders.run,
     "help_requests": requests.run,
+    "bot_memory": memory.run,
 }
 
 RESULTS = Path(__file__).with_name("results.json")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -49,9 +50,9 @@ def _rows(count: int, due: datetime, now: datetime, first_chat: int) -> list[dic
     ]
 
 
-async def _measure(pending: int) -> tuple[float, float, int]:
-    """(start-to-ready seconds, burst seconds, peak RSS bytes) over ``pending`` reminders."""
-    workdir = Path(tempfile.mkdtemp(prefix="bench-reminders-"))
+async def pending_reminders_db(workdir: Path, pending: int) -> str:
+    """A migrated SQLite file in ``workdir`` with ``pending`` reminders due in 30 days; its URL
+    (bench/memory.py uses it too)."""
     url = f"sqlite+aiosqlite:///{workdir}/bench.sqlite3"
     engine = create_engine(url)
     await migrate.upgrade(engine)
@@ -63,6 +64,16 @@ async def _measure(pending: int) -> tuple[float, float, int]:
                 insert(Reminder), _rows(10_000, now + timedelta(days=30), now, 1_000_000 + chunk)
             )
         await session.commit()
+    await engine.dispose()
+    return url
+
+
+async def _measure(pending: int) -> tuple[float, float, int]:
+    """(start-to-ready seconds, burst seconds, peak RSS bytes) over ``pending`` reminders."""
+    workdir = Path(tempfile.mkdtemp(prefix="bench-reminders-"))
+    url = await pending_reminders_db(workdir, pending)
+    engine = create_engine(url)
+    sessions = create_sessionmaker(engine)
 
     emulator = Emulator(tokens=[TOKEN])
     await emulator.start(port=0)
@@ -119,6 +130,7 @@ async def _measure(pending: int) -> tuple[float, float, int]:
         sampler.cancel()
         await emulator.stop()
         await engine.dispose()
+        shutil.rmtree(workdir, ignore_errors=True)
 
     return ready, burst, peak_rss
 
