@@ -8,10 +8,11 @@ through ``bot.runtime.run_main``, as ``python -m bot`` does.
 
 Counters (bench/instrument.py: SQL statements, sessions, commits, rollbacks, round trips,
 the outbox worker's CPU, each Bot API call tagged with the update it serves) are installed
-from outside, before the application is built; the bot's code is not changed. On SIGUSR1
-the process writes ``instrument.snapshot()`` as JSON to BENCH_STATS (atomically, with a
-sequence number), so the driver takes deltas between rounds. BENCH_INSTRUMENT=0 leaves all of
-that out (to see what the counting costs).
+from outside, before the application is built, when BENCH_STATS names a file; the bot's
+code is not changed. On SIGUSR1 the process writes ``instrument.snapshot()`` as JSON to
+BENCH_STATS (atomically, with a sequence number), so the driver takes deltas between rounds.
+Without BENCH_STATS, or with BENCH_INSTRUMENT=0, nothing is installed (the take-latency
+benchmark's process; what the counting costs, measured against it).
 BENCH_PROFILE=<file>: run under cProfile and write its stats there on exit (SIGTERM).
 """
 
@@ -29,7 +30,7 @@ from bot.config import load_settings
 from bot.logs import setup_logging
 from bot.runtime import run_main
 
-INSTRUMENT = os.environ.get("BENCH_INSTRUMENT", "1") != "0"
+INSTRUMENT = bool(os.environ.get("BENCH_STATS")) and os.environ.get("BENCH_INSTRUMENT") != "0"
 if INSTRUMENT:
     from bench import instrument
 
@@ -54,11 +55,8 @@ async def main() -> None:
     if INSTRUMENT:
         instrument.tag_origin(app.dispatcher)
         instrument.tag_api_calls(app.bot.session, app.delivery.bot.session)
-        stats = os.environ.get("BENCH_STATS")
-        if stats:
-            asyncio.get_running_loop().add_signal_handler(
-                signal.SIGUSR1, _dump_stats, Path(stats), [0]
-            )
+        stats = Path(os.environ["BENCH_STATS"])
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, _dump_stats, stats, [0])
     await app.bot.get_me()
     await app.run_polling()
 
