@@ -40,6 +40,7 @@ from bot.middlewares.logging import UpdateLogMiddleware
 from bot.middlewares.requests import CommitBeforeSendMiddleware, RetryAfterMiddleware
 from bot.middlewares.throttle import ThrottleMemoryMiddleware
 from bot.middlewares.user import UserMiddleware
+from bot.services.help_requests import WAVE_SIZE_INFO
 from bot.services.language import negotiate_locale
 from bot.services.territories import default_territories, load_from_file
 from bot.services.timing import QuietHours
@@ -325,6 +326,8 @@ async def create_app(
     keep_response_models()
     engine = create_engine(settings.database_url)
     sessionmaker = create_sessionmaker(engine)
+    # Services read OFFER_WAVE_SIZE from their session (help_requests.wave_size).
+    sessionmaker.configure(info={WAVE_SIZE_INFO: settings.offer_wave_size})
     try:
         if apply_migrations:
             await migrate.upgrade_if_needed(engine)

@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     quiet_hours: str = "22:00-08:00"
     scheduler_tick_seconds: float = Field(default=5.0, gt=0, le=3600)
     reminder_max_lateness_minutes: int = Field(default=180, ge=0)
+    offer_wave_size: int = Field(default=20, ge=1, le=10_000)
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8081, ge=0, le=65535)
 

@@ -3,6 +3,7 @@
 from models.audit import AuditEntry
 from models.base import Base
 from models.callback_request import CallbackRequest, CallbackStatus
+from models.erasure import Erasure
 from models.fsm import FsmRecord
 from models.help_request import HelpRequest, RequestKind, RequestPush, RequestStatus
 from models.outbox import OutboxMessage, OutboxStatus, Priority
@@ -18,6 +19,7 @@ __all__ = [
     "CallbackStatus",
     "Coordinator",
     "CoordinatorTerritory",
+    "Erasure",
     "FsmRecord",
     "HelpRequest",
     "OutboxMessage",

@@ -33,6 +33,7 @@ class CallbackRequest(Base):
             postgresql_where=text("status = 'open'"),
         ),
         Index("ix_callback_requests_status_created", "status", "created_at"),
+        Index("ix_callback_requests_user", "user_id"),  # /forget finds a person's call-backs
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

@@ -69,6 +69,10 @@ class HelpRequest(Base):
     status: Mapped[str] = mapped_column(String(16), default=RequestStatus.NEW)
     # Bumped each time the request goes back to "new": push keys are per round.
     push_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # How many volunteers this round may reach (the least busy first); None: every fitting
+    # one. It grows at ``widen_at`` while nobody takes the request (help_requests.widen).
+    audience: Mapped[int | None] = mapped_column(Integer)
+    widen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     volunteer_id: Mapped[int | None] = mapped_column(
         ForeignKey("volunteers.id", ondelete="SET NULL")
     )
@@ -95,6 +99,10 @@ class RequestPush(Base):
     said they cannot do it (never offered it again)."""
 
     __tablename__ = "request_pushes"
+    # Who was pushed lately (a new offer goes to those pushed least first).
+    __table_args__ = (
+        Index("ix_request_pushes_volunteer_created", "volunteer_id", "created_at"),
+    )
 
     request_id: Mapped[int] = mapped_column(
         BigIntPK, ForeignKey("help_requests.id", ondelete="CASCADE"), primary_key=True

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.services.timing import QuietHours
-from scheduler.jobs import reminders, retention, waiting_requests
+from scheduler.jobs import erasures, reminders, retention, waiting_requests
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,21 @@ def add_jobs(
         seconds=waiting_requests.INTERVAL_SECONDS,
         id=waiting_requests.JOB_ID,
         replace_existing=True,
+    )
+
+    async def finish_erasures() -> None:
+        try:
+            await erasures.tick(clock, sessionmaker=sessionmaker)
+        except Exception:
+            logger.exception("erasures job failed; it runs again at the next tick")
+
+    scheduler.add_job(
+        finish_erasures,
+        "interval",
+        seconds=erasures.INTERVAL_SECONDS,
+        id=erasures.JOB_ID,
+        replace_existing=True,
+        next_run_time=datetime.now(UTC),  # at once on start: one cut short by a stop ends
     )
 
     async def purge_finished() -> None:

@@ -15,7 +15,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import String, and_, cast, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -31,9 +31,9 @@ from bot.services.outbox import (
 from bot.services.sql import insert_ignore
 from bot.services.users import locale_of, locales_of
 from models import (
-    AuditEntry,
     HelpRequest,
     OutboxMessage,
+    OutboxStatus,
     Priority,
     RequestKind,
     RequestPush,
@@ -123,6 +123,7 @@ async def create(session: AsyncSession, draft: Draft, now: datetime) -> HelpRequ
         time_window=draft.time_window,
         status=RequestStatus.NEW,
         push_round=0,
+        audience=wave_size(session),  # the first wave (see offer)
         door_code=f"{secrets.randbelow(10_000):04d}",
         consent_at=draft.consent_at or now,
         consent_version=CONSENT_VERSION,
@@ -134,6 +135,93 @@ async def create(session: AsyncSession, draft: Draft, now: datetime) -> HelpRequ
     return request
 
 
+# --- who is offered a request: waves --------------------------------------------------------
+# A request is not pushed to every fitting volunteer of a city at once (1,700 people woken for
+# one bag of groceries, and 70 s of sending before the last of them sees it). Each round goes
+# first to the OFFER_WAVE_SIZE least busy: fewest open tasks, then fewest pushes in the last
+# day, then the longest-standing. While nobody takes it, the audience doubles at ``widen_at``
+# (the waiting-requests job calls ``widen``), until everyone who fits has it: then
+# ``audience`` becomes None and the request behaves as before waves, anyone who becomes
+# available later is offered it at once. A territory with at most that many fitting
+# volunteers never sees a second wave. A round begins at ``create``, ``cannot`` and
+# ``reoffer``; ``audience`` None on a row (older than waves, or written by hand) means everyone.
+WAVE_SIZE_INFO = "offer_wave_size"  # Session.info key: the app puts OFFER_WAVE_SIZE there
+DEFAULT_WAVE_SIZE = 20
+WIDEN_URGENT = timedelta(minutes=10)  # a request for today
+WIDEN_LATER = timedelta(minutes=30)
+RECENT = timedelta(days=1)  # "pushed lately" looks this far back
+PUSH_ROWS_PER_INSERT = 500  # 6 values a row: well under SQLite's and asyncpg's limits
+
+
+def wave_size(session: AsyncSession) -> int:
+    """The first wave of a round (OFFER_WAVE_SIZE: the app configures its sessions with it)."""
+    return int(session.info.get(WAVE_SIZE_INFO, DEFAULT_WAVE_SIZE))
+
+
+def _widen_after(request: HelpRequest) -> timedelta:
+    return WIDEN_URGENT if request.urgency == "today" else WIDEN_LATER
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    id: int  # volunteer id
+    user_id: int
+
+
+async def _candidates(
+    session: AsyncSession, territory_id: int, skill: str | None, today: date
+) -> list[Candidate]:
+    """Approved, unpaused volunteers of a territory with ``skill``: ids only, not whole rows
+    (a city has 1,700 of them)."""
+    rows = await session.execute(
+        select(Volunteer.id, Volunteer.user_id, Volunteer.skills).where(
+            Volunteer.territory_id == territory_id,
+            Volunteer.status == VolunteerStatus.APPROVED,
+            or_(Volunteer.paused_until.is_(None), Volunteer.paused_until <= today),
+        )
+    )
+    return [
+        Candidate(volunteer_id, user_id)
+        for volunteer_id, user_id, skills in rows.all()
+        if skill is None or skill in (skills or ())
+    ]
+
+
+async def least_busy_first(
+    session: AsyncSession, territory_id: int, candidates: list[Candidate], now: datetime
+) -> list[Candidate]:
+    """``candidates`` (of one territory) ordered for a wave: fewest open tasks, then fewest
+    pushes since a day ago, then the longest-standing volunteer. Two grouped queries, each
+    from an index: open tasks of the territory, pushes of its volunteers since ``now - RECENT``."""
+    loads = dict(
+        (
+            await session.execute(
+                select(HelpRequest.volunteer_id, func.count())
+                .where(
+                    HelpRequest.territory_id == territory_id,
+                    HelpRequest.status.in_((RequestStatus.TAKEN, RequestStatus.ON_WAY)),
+                )
+                .group_by(HelpRequest.volunteer_id)
+            )
+        ).all()
+    )
+    recent = dict(
+        (
+            await session.execute(
+                select(RequestPush.volunteer_id, func.count())
+                .join(Volunteer, Volunteer.id == RequestPush.volunteer_id)
+                .where(
+                    Volunteer.territory_id == territory_id,
+                    Volunteer.status == VolunteerStatus.APPROVED,
+                    RequestPush.created_at >= now - RECENT,
+                )
+                .group_by(RequestPush.volunteer_id)
+            )
+        ).all()
+    )
+    return sorted(candidates, key=lambda c: (loads.get(c.id, 0), recent.get(c.id, 0), c.id))
+
+
 async def offer(
     session: AsyncSession,
     request: HelpRequest,
@@ -143,114 +231,273 @@ async def offer(
     default_locale: str,
     only: Collection[int] | None = None,
 ) -> list[int]:
-    """Push the request to every fitting volunteer of its territory not yet offered it in this
-    round and who has not declined it (of ``only``, volunteer ids, when given); returns their
-    user ids. ``take_data`` is the packed callback data of the "Take" button. No name, phone or
+    """Push the request to fitting volunteers of its territory not yet offered it in this
+    round and who have not declined it (of ``only``, volunteer ids, when given), as many as
+    the round's audience still has room for, the least busy first; returns their user ids.
+    ``take_data`` is the packed callback data of the "Take" button. No name, phone or
     address is in a push.
 
     Safe to run at once with a take, a close or another offer of the same request (the
     scheduler's net, a hook, a second replica): the request is re-read under a conditional
-    UPDATE (a request no longer searching gets no push with a live button), and a push row
+    UPDATE (a request no longer searching gets no push with a live button; on PostgreSQL it
+    also holds the row, so two offers count the room one after the other), and a push row
     that already exists is not pushed again."""
-    push_round = await session.scalar(
-        update(HelpRequest)
-        .where(HelpRequest.id == request.id, HelpRequest.status == RequestStatus.NEW)
-        .values(updated_at=HelpRequest.updated_at)
-        .returning(HelpRequest.push_round)
-    )
-    if push_round is None:
+    state = (
+        await session.execute(
+            update(HelpRequest)
+            .where(HelpRequest.id == request.id, HelpRequest.status == RequestStatus.NEW)
+            .values(updated_at=HelpRequest.updated_at)
+            .returning(HelpRequest.push_round, HelpRequest.audience, HelpRequest.widen_at)
+        )
+    ).first()
+    if state is None:
         return []
+    push_round, audience, widen_at = state
     territory = await session.get(Territory, request.territory_id)
     assert territory is not None
     today = now.astimezone(ZoneInfo(territory.timezone)).date()
-    declined = set(
-        (
-            await session.scalars(
-                select(RequestPush.volunteer_id).where(
-                    RequestPush.request_id == request.id, RequestPush.declined.is_(True)
-                )
+    pushes = (
+        await session.execute(
+            select(RequestPush.volunteer_id, RequestPush.push_round, RequestPush.declined).where(
+                RequestPush.request_id == request.id
             )
-        ).all()
-    )
-    offered = set(
-        (
-            await session.scalars(
-                select(RequestPush.volunteer_id).where(
-                    RequestPush.request_id == request.id,
-                    RequestPush.push_round == push_round,
-                )
-            )
-        ).all()
-    )
-    candidates = await volunteers.available_in(
-        session, request.territory_id, KIND_SKILLS.get(request.kind), today
-    )
-    chosen = [
-        v
-        for v in candidates
-        if v.id not in declined
-        and v.id not in offered
-        and v.user_id != request.requester_id  # nobody is offered their own request
-        and (only is None or v.id in only)
-    ]
-    if not chosen:
+        )
+    ).all()
+    declined = {volunteer_id for volunteer_id, _round, no in pushes if no}
+    offered = {volunteer_id for volunteer_id, round_, _no in pushes if round_ == push_round}
+    room = None if audience is None else audience - len(offered)
+    if room is not None and room <= 0:
         return []
-    # The push rows first: only those this call inserted are pushed (a concurrent offer that
-    # chose the same people inserted theirs and pushes them itself).
-    inserted = set(
-        (
-            await session.scalars(
-                insert_ignore(session, RequestPush)
-                .values(
-                    [
-                        {
-                            "request_id": request.id,
-                            "volunteer_id": volunteer.id,
-                            "push_round": push_round,
-                            "user_id": volunteer.user_id,
-                            "declined": False,
-                            "created_at": now,
-                        }
-                        for volunteer in chosen
-                    ]
-                )
-                .returning(RequestPush.volunteer_id)
-            )
-        ).all()
-    )
-    chosen = [volunteer for volunteer in chosen if volunteer.id in inserted]
-    locales = await locales_of(session, [v.user_id for v in chosen], default_locale)
+    eligible = [
+        candidate
+        for candidate in await _candidates(
+            session, request.territory_id, KIND_SKILLS.get(request.kind), today
+        )
+        if candidate.id not in declined
+        and candidate.id not in offered
+        and candidate.user_id != request.requester_id  # nobody is offered their own request
+        and (only is None or candidate.id in only)
+    ]
+    if not eligible:
+        return []
+    chosen = eligible
+    if room is not None and len(eligible) > room:
+        ranked = await least_busy_first(session, request.territory_id, eligible, now)
+        chosen = ranked[:room]
+        if widen_at is None:  # the others wait for the next wave
+            await _set_wave(session, request.id, widen_at=now + _widen_after(request))
+    elif room is not None and only is None:
+        # Everyone who fits has it now: no more waves, later volunteers get it at once.
+        await _set_wave(session, request.id, audience=None, widen_at=None)
+    inserted = await _insert_pushes(session, request.id, push_round, chosen, now)
+    chosen = [candidate for candidate in chosen if candidate.id in inserted]
+    locales = await locales_of(session, [c.user_id for c in chosen], default_locale)
     priority = _push_priority(request)
     await enqueue_many(
         session,
         [
             Outgoing(
-                chat_id=volunteer.user_id,
+                chat_id=candidate.user_id,
                 message=OutgoingMessage(
                     Text(
                         key="request-push",
                         args={
                             "id": request.id,
                             "kind": request.kind,
-                            "territory": quote_html(territory.name(locales[volunteer.user_id])),
+                            "territory": quote_html(territory.name(locales[candidate.user_id])),
                             **when_args(request),
                         },
                     ),
                     buttons=[[Button(Text(key="btn-take-task"), callback_data=take_data)]],
-                    locale=locales[volunteer.user_id],
+                    locale=locales[candidate.user_id],
                 ),
-                key=_push_key(request.id, push_round, volunteer.user_id),
+                key=_push_key(request.id, push_round, candidate.user_id),
                 priority=priority,
             )
-            for volunteer in chosen
+            for candidate in chosen
         ],
         now,
     )
-    return [volunteer.user_id for volunteer in chosen]
+    return [candidate.user_id for candidate in chosen]
+
+
+_UNSET: Any = object()
+
+
+async def _set_wave(
+    session: AsyncSession,
+    request_id: int,
+    *,
+    audience: int | None = _UNSET,
+    widen_at: datetime | None = _UNSET,
+) -> None:
+    values: dict[str, Any] = {}
+    if audience is not _UNSET:
+        values["audience"] = audience
+    if widen_at is not _UNSET:
+        values["widen_at"] = widen_at
+    await session.execute(update(HelpRequest).where(HelpRequest.id == request_id).values(**values))
+
+
+async def _insert_pushes(
+    session: AsyncSession,
+    request_id: int,
+    push_round: int,
+    chosen: list[Candidate],
+    now: datetime,
+) -> set[int]:
+    """The push rows, in multi-row INSERTs; returns the volunteer ids this call inserted
+    (a concurrent offer that chose the same people inserted theirs and pushes them itself)."""
+    inserted: set[int] = set()
+    for start in range(0, len(chosen), PUSH_ROWS_PER_INSERT):
+        rows = [
+            {
+                "request_id": request_id,
+                "volunteer_id": candidate.id,
+                "push_round": push_round,
+                "user_id": candidate.user_id,
+                "declined": False,
+                "created_at": now,
+            }
+            for candidate in chosen[start : start + PUSH_ROWS_PER_INSERT]
+        ]
+        inserted.update(
+            (
+                await session.scalars(
+                    insert_ignore(session, RequestPush)
+                    .values(rows)
+                    .returning(RequestPush.volunteer_id)
+                )
+            ).all()
+        )
+    return inserted
+
+
+async def widen_due(session: AsyncSession, now: datetime, *, limit: int = 50) -> list[int]:
+    """Searching requests whose wave is due to widen, the longest waiting first."""
+    rows = await session.scalars(
+        select(HelpRequest.id)
+        .where(HelpRequest.status == RequestStatus.NEW, HelpRequest.widen_at <= now)
+        .order_by(HelpRequest.widen_at, HelpRequest.id)
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def widen(
+    session: AsyncSession,
+    request_id: int,
+    now: datetime,
+    *,
+    take_data: str,
+    default_locale: str,
+) -> list[int]:
+    """Nobody took the request within its wave: the audience doubles and the next least busy
+    are pushed (one conditional UPDATE: a widening that ran already, a take or a close in
+    between make this one do nothing). Returns the user ids pushed."""
+    widened = await session.scalar(
+        update(HelpRequest)
+        .where(
+            HelpRequest.id == request_id,
+            HelpRequest.status == RequestStatus.NEW,
+            HelpRequest.widen_at <= now,
+            HelpRequest.audience.is_not(None),
+        )
+        .values(audience=HelpRequest.audience * 2, widen_at=None)
+        .returning(HelpRequest.id)
+    )
+    if widened is None:
+        return []
+    request = await session.get(HelpRequest, request_id, populate_existing=True)
+    assert request is not None
+    return await offer(session, request, now, take_data=take_data, default_locale=default_locale)
 
 
 def _push_key(request_id: int, push_round: int, user_id: int) -> str:
     return f"req:{request_id}:r{push_round}:push:{user_id}"
+
+
+def _push_key_column() -> ColumnElement[str]:
+    """``_push_key`` of a push row, in SQL (the same on SQLite and PostgreSQL)."""
+    return (
+        literal("req:", String)
+        + cast(RequestPush.request_id, String)
+        + literal(":r", String)
+        + cast(RequestPush.push_round, String)
+        + literal(":push:", String)
+        + cast(RequestPush.user_id, String)
+    )
+
+
+LIVE_PUSH = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT)
+
+
+@dataclass(frozen=True, slots=True)
+class LivePush:
+    """A push someone holds (or is about to): its row exists, its message was sent or is on
+    its way, not withdrawn, failed, blocked or deleted by retention."""
+
+    user_id: int
+    push_round: int
+    priority: int
+    not_before: datetime
+
+    def edit(
+        self,
+        request_id: int,
+        what: str,
+        message: OutgoingMessage,
+        *,
+        at_most: Priority = Priority.URGENT,
+    ) -> Outgoing:
+        """The edit of this push: never more urgent than ``at_most`` nor than the push, never
+        due before it, so it can never overtake it (and needs no lookup of it)."""
+        return _push_edit(
+            request_id,
+            self.push_round,
+            self.user_id,
+            what,
+            message,
+            priority=Priority(max(self.priority, int(at_most))),
+            not_before=self.not_before,
+        )
+
+
+async def live_pushes(
+    session: AsyncSession,
+    request_id: int,
+    *,
+    user_ids: Collection[int] | None = None,
+    before_round: int | None = None,
+) -> list[LivePush]:
+    """The undeclined pushes of a request whose message is live: the ones a "taken", "closed"
+    or "renewed" edit may go to. One query: the push rows (by the primary key) joined to
+    their outbox rows (by the unique key)."""
+    conditions: list[ColumnElement[bool]] = [
+        RequestPush.request_id == request_id,
+        RequestPush.declined.is_(False),
+    ]
+    if user_ids is not None:
+        conditions.append(RequestPush.user_id.in_(user_ids))
+    if before_round is not None:
+        conditions.append(RequestPush.push_round < before_round)
+    rows = await session.execute(
+        select(
+            RequestPush.user_id,
+            RequestPush.push_round,
+            OutboxMessage.priority,
+            OutboxMessage.not_before,
+        )
+        .join(
+            OutboxMessage,
+            and_(
+                OutboxMessage.idempotency_key == _push_key_column(),
+                OutboxMessage.status.in_(LIVE_PUSH),
+            ),
+        )
+        .where(*conditions)
+    )
+    return [LivePush(*row) for row in rows.all()]
 
 
 def _push_edit(
@@ -371,29 +618,11 @@ async def _taken(
     it sees it taken, the requester hears who is coming."""
     # Every live push of every round (a coordinator's "offer again" leaves the earlier push of
     # someone not offered it again live); a round's edits already made are not made twice.
-    pushed = (
-        await session.execute(
-            select(RequestPush.user_id, RequestPush.created_at, RequestPush.push_round).where(
-                RequestPush.request_id == request.id, RequestPush.declined.is_(False)
-            )
-        )
-    ).all()
     taken = OutgoingMessage(Text(key="request-taken-by-other", args={"id": request.id}))
-    # Each edit gets its push's priority and due time (a push is due when it was offered), so
-    # it cannot overtake the push, and the pushes need no lookup.
-    push_priority = _push_priority(request)
     messages = [
-        _push_edit(
-            request.id,
-            push_round,
-            user_id,
-            "taken",
-            taken,
-            priority=push_priority,
-            not_before=offered_at,
-        )
-        for user_id, offered_at, push_round in pushed
-        if user_id != volunteer.user_id
+        push.edit(request.id, "taken", taken)
+        for push in await live_pushes(session, request.id)
+        if push.user_id != volunteer.user_id
     ]
     told = _requester_message(
         request,
@@ -541,6 +770,8 @@ async def cannot(
             volunteer_id=None,
             taken_at=None,
             push_round=HelpRequest.push_round + 1,
+            audience=wave_size(session),  # a new round starts with a first wave again
+            widen_at=None,
             updated_at=now,
         )
         .returning(HelpRequest.id)
@@ -641,21 +872,15 @@ async def _close(
             )
             await details.hide(session, request.id, now, user_id=volunteer.user_id)
     else:  # still searching: the offers no longer stand
-        pushed = (
-            await session.execute(
-                select(RequestPush.user_id, RequestPush.push_round).where(
-                    RequestPush.request_id == request.id, RequestPush.declined.is_(False)
-                )
-            )
-        ).all()
         closed = OutgoingMessage(Text(key="request-push-closed", args={"id": request.id}))
         await enqueue_many(
             session,
             [
-                _push_edit(request.id, push_round, user_id, "closed", closed)
-                for user_id, push_round in pushed
+                push.edit(request.id, "closed", closed, at_most=Priority.NORMAL)
+                for push in await live_pushes(session, request.id)
             ],
             now,
+            look_up_originals=False,
         )
     return request
 
@@ -821,54 +1046,57 @@ async def in_scope(
 ERASED = "—"
 
 
-async def erase(session: AsyncSession, request: HelpRequest, now: datetime) -> None:
-    """Remove the personal data of the person helped (and the requester's words about them);
-    kind, territory, dates, status, hours and rating stay for the reports."""
-    request.person_name = ERASED
-    request.person_phone = None
-    request.person_age = None
-    request.self_isolation = None  # health data
-    request.caller_phone = None
-    request.address = ERASED
-    request.lat = request.lon = None
-    request.details = ERASED
-    request.details_file_id = request.details_file_kind = None
-    request.report = None
-    request.receipt_file_id = None
-    request.rating_comment = None
-    request.close_reason = None
-    request.updated_at = now
-    await details.hide(session, request.id, now)
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.subject == f"req:{request.id}")
-        .where(OutboxMessage.personal.is_(True))
-        .values(payload={"purged": True})
+async def erase_request(session: AsyncSession, request_id: int, now: datetime) -> bool:
+    """The bounded part of erasing a request, on the person's demand: an open request is
+    cancelled first (whoever holds the task or its offer is told), so nobody goes to an
+    address that is no longer there; then the personal data of the person helped (and the
+    requester's words about them) go, its details messages are hidden and the decline
+    reasons dropped. Kind, territory, dates, status, hours and rating stay for the reports.
+
+    What was written about the request elsewhere grows with its pushes (outbox payloads,
+    audit details): bot.services.erasure purges it next, in batches. Idempotent. False: no
+    such request."""
+    await _close(session, request_id, RequestStatus.CANCELLED, now)
+    erased = await session.scalar(
+        update(HelpRequest)
+        .where(HelpRequest.id == request_id)
+        .values(
+            person_name=ERASED,
+            person_phone=None,
+            person_age=None,
+            self_isolation=None,  # health data
+            caller_phone=None,
+            address=ERASED,
+            lat=None,
+            lon=None,
+            details=ERASED,
+            details_file_id=None,
+            details_file_kind=None,
+            report=None,
+            receipt_file_id=None,
+            rating_comment=None,
+            close_reason=None,
+            updated_at=now,
+        )
+        .returning(HelpRequest.id)
     )
-    await session.execute(
-        update(RequestPush).where(RequestPush.request_id == request.id).values(reason=None)
+    if erased is None:
+        return False
+    await details.hide(session, request_id, now)
+    await session.execute(  # only the rows that hold a reason: the push rows are many
+        update(RequestPush)
+        .where(RequestPush.request_id == request_id, RequestPush.reason.is_not(None))
+        .values(reason=None)
     )
-    await session.execute(  # volunteers' and coordinators' reasons may describe the person
-        update(AuditEntry).where(AuditEntry.target == f"request:{request.id}").values(details={})
+    return True
+
+
+async def request_ids_of(session: AsyncSession, requester_id: int) -> list[int]:
+    """Every request a person made, oldest first (ids only, from the requester index)."""
+    rows = await session.scalars(
+        select(HelpRequest.id).where(HelpRequest.requester_id == requester_id)
     )
-
-
-async def close_and_erase(session: AsyncSession, request: HelpRequest, now: datetime) -> None:
-    """Erasure on the person's demand: an open request is cancelled first (whoever holds the
-    task or its offer is told), so nobody goes to an address that is no longer there."""
-    await _close(session, request.id, RequestStatus.CANCELLED, now)
-    await session.refresh(request)
-    await erase(session, request, now)
-
-
-async def forget_requester(session: AsyncSession, user_id: int, now: datetime) -> None:
-    """/forget for a requester: open requests are cancelled (their volunteer is told), and every
-    request they made loses its personal data."""
-    mine = select(HelpRequest).where(HelpRequest.requester_id == user_id)
-    rows = list((await session.scalars(mine)).all())
-    for request in rows:
-        await close_and_erase(session, request, now)
-    await session.flush()
+    return sorted(rows.all())
 
 
 # --- nobody left out: unattended requests, offering again, assigning -----------------------------
@@ -914,9 +1142,21 @@ async def offer_waiting(
     """Offer searching requests to fitting volunteers who were not offered them yet: someone
     approved, back from a pause, unblocked or with new skills since the request was made.
     Only the pairs that can still fit are looked at (one query), so it is cheap to run often
-    (the scheduler) and right after such a change (``volunteer_id``). Returns pushes sent."""
+    (the scheduler) and right after such a change (``volunteer_id``): a request whose wave is
+    full is left to its widening. Returns pushes sent."""
+    pushed_this_round = (
+        select(func.count())
+        .select_from(RequestPush)
+        .where(
+            RequestPush.request_id == HelpRequest.id,
+            RequestPush.push_round == HelpRequest.push_round,
+        )
+        .correlate(HelpRequest)
+        .scalar_subquery()
+    )
     pairs = select(HelpRequest.id, Volunteer.id, Volunteer.skills, HelpRequest.kind).where(
         HelpRequest.status == RequestStatus.NEW,
+        or_(HelpRequest.audience.is_(None), pushed_this_round < HelpRequest.audience),
         Volunteer.territory_id == HelpRequest.territory_id,
         Volunteer.status == VolunteerStatus.APPROVED,
         # Paused ones only when the pause may have ended in some time zone (offer() checks
@@ -967,8 +1207,10 @@ async def reoffer(
     take_data: str,
     default_locale: str,
 ) -> list[int] | None:
-    """A coordinator offers a searching request again: a new round goes to every fitting
-    volunteer who has not declined it, and their earlier push says so. ``seen_round`` is the
+    """A coordinator offers a searching request again: a new round, whose first wave goes to
+    the least busy fitting volunteers who have not declined it (the ones pushed lately come
+    last, so it reaches new people; in a small territory it is everyone), and the earlier
+    push of whoever gets it again says so. ``seen_round`` is the
     round the coordinator's card showed, so a double press or two coordinators at once make
     one new round, not a flood of pushes. Returns the user ids pushed (empty: nobody fits);
     None: the request is no longer searching, or was offered again meanwhile."""
@@ -979,7 +1221,12 @@ async def reoffer(
             HelpRequest.status == RequestStatus.NEW,
             HelpRequest.push_round == seen_round,
         )
-        .values(push_round=HelpRequest.push_round + 1, updated_at=now)
+        .values(
+            push_round=HelpRequest.push_round + 1,
+            audience=wave_size(session),  # a new round starts with a first wave again
+            widen_at=None,
+            updated_at=now,
+        )
         .returning(HelpRequest.push_round)
     )
     if result.scalar() is None:
@@ -990,23 +1237,16 @@ async def reoffer(
     # Whoever was not offered it again keeps their earlier push: it still works, and the
     # "taken" or "closed" edit reaches it like any live push.
     earlier = (
-        await session.execute(
-            select(RequestPush.user_id, RequestPush.push_round).where(
-                RequestPush.request_id == request_id,
-                RequestPush.push_round < request.push_round,
-                RequestPush.declined.is_(False),
-                RequestPush.user_id.in_(offered),
-            )
-        )
-    ).all()
+        await live_pushes(session, request_id, user_ids=offered, before_round=request.push_round)
+        if offered
+        else []
+    )
     renewed = OutgoingMessage(Text(key="request-push-renewed", args={"id": request_id}))
     await enqueue_many(
         session,
-        [
-            _push_edit(request_id, push_round, user_id, "renewed", renewed)
-            for user_id, push_round in earlier
-        ],
+        [push.edit(request_id, "renewed", renewed, at_most=Priority.NORMAL) for push in earlier],
         now,
+        look_up_originals=False,
     )
     return offered
 

@@ -18,7 +18,6 @@ from bot.services.cleaning import NAME_MAX, clean_bounded, clean_text
 from bot.services.outbox import OutgoingMessage, Text
 from bot.services.users import Roles
 from models import (
-    AuditEntry,
     Coordinator,
     CoordinatorTerritory,
     FsmRecord,
@@ -388,9 +387,15 @@ async def set_blocked(
 ERASED = "—"
 
 
-async def forget(session: AsyncSession, user_id: int, now: datetime) -> None:
-    """Erase a person's personal data: names, phone and profile fields are anonymised, form
-    state, reminders and queued messages to or about them are cleared; counts stay."""
+async def forget_person(session: AsyncSession, user_id: int, now: datetime) -> list[int]:
+    """The bounded part of erasing a person: names, phone and profile fields are anonymised,
+    form state, reminders and unsent messages to or about them are cleared; counts stay.
+    Every lookup is by an indexed column (users and volunteers by id and user, the outbox by
+    chat and by subject, reminders by chat and state). Idempotent.
+
+    Returns the ids of their volunteer records: what was written about those (sent outbox
+    rows "vol:ID", audit entries "volunteer:ID") grows without bound and is purged next by
+    bot.services.erasure, in batches."""
     await session.execute(
         update(User)
         .where(User.id == user_id)
@@ -408,35 +413,34 @@ async def forget(session: AsyncSession, user_id: int, now: datetime) -> None:
         if volunteer.status in (VolunteerStatus.PENDING, VolunteerStatus.APPROVED):
             volunteer.status = VolunteerStatus.LEFT
         volunteer.updated_at = now
-    about = [OutboxMessage.subject.in_([f"vol:{v.id}" for v in records])] if records else []
     unsent = (OutboxStatus.PENDING, OutboxStatus.SENDING)
     await session.execute(
         delete(OutboxMessage).where(
+            OutboxMessage.chat_id == user_id,
             OutboxMessage.status.in_(unsent),
-            or_(OutboxMessage.chat_id == user_id, *about),
             # Hiding a stranger's data still in their chat (the tasks they handed back) stays.
             OutboxMessage.idempotency_key.not_like("%:details:%:hidden"),
         )
     )
-    if about:
+    if records:  # queued for others about them (a coordinator's notice of their application)
         await session.execute(
-            update(OutboxMessage).where(or_(*about)).values(payload={"purged": True})
+            delete(OutboxMessage).where(
+                OutboxMessage.subject.in_([f"vol:{v.id}" for v in records]),
+                OutboxMessage.status.in_(unsent),
+            )
         )
     await session.execute(
         update(Reminder)
         .where(Reminder.chat_id == user_id, Reminder.state == ReminderState.PENDING)
         .values(state=ReminderState.CANCELLED, updated_at=now)
     )
+    # Form state is kept only while a form is open: a small table.
     await session.execute(
         delete(FsmRecord).where(FsmRecord.key.like(f"fsm:%:{user_id}:{user_id}%"))
     )
     forget_cached_records(session)
-    targets = [f"volunteer:{v.id}" for v in records]
-    if targets:  # reasons written about them are personal too
-        await session.execute(
-            update(AuditEntry).where(AuditEntry.target.in_(targets)).values(details={})
-        )
     await session.flush()
+    return [volunteer.id for volunteer in records]
 
 
 async def local_today(session: AsyncSession, territory_id: int | None, now: datetime) -> date:

@@ -15,7 +15,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram_i18n import I18nContext
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -25,7 +25,7 @@ from bot.keyboards import requests as kb
 from bot.keyboards.callbacks import CoordRequestCb
 from bot.keyboards.menus import cancel_menu, main_menu
 from bot.presenters import request_fields
-from bot.services import audit, call_backs, help_requests, volunteers
+from bot.services import audit, call_backs, erasure, help_requests, volunteers
 from bot.services.territories import all_territories
 from bot.services.users import Roles
 from bot.telegram import edit_text
@@ -329,13 +329,12 @@ async def cb_erase(
     db: AsyncSession,
     clock: Clock,
     roles: Roles,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     request = await request_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     if request is None:
-        await db.commit()
         return
     now = clock.now()
-    await help_requests.close_and_erase(db, request, now)
     await audit.record(
         db,
         actor_id=query.from_user.id,
@@ -344,6 +343,13 @@ async def cb_erase(
         roles=roles,
         target=f"request:{request.id}",
     )
-    await db.commit()
+    # In bounded steps (bot/services/erasure.py), as /forget: the first chunk here (it
+    # cancels an open request), the rest after the button is answered, if any remains.
+    erasure_id = await erasure.begin(db, erasure.REQUEST, request.id, query.from_user.id, now)
+    if await erasure.run_some(db, erasure_id, now) is not erasure.Outcome.FINISHED:
+        callback_answer.disable()
+        await query.answer(i18n.get("coord-request-erasing", id=request.id))
+        if not await erasure.run(sessionmaker, erasure_id, clock):
+            return  # another runner finished it, and tells them
     if isinstance(query.message, Message):
         await edit_text(query.message, i18n.get("coord-request-erased", id=request.id))

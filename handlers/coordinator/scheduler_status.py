@@ -19,6 +19,7 @@ JOB_TITLES = {
     "reminders": "scheduler-job-reminders",
     "waiting_requests": "scheduler-job-waiting-requests",
     "retention": "scheduler-job-retention",
+    "erasures": "scheduler-job-erasures",
 }
 
 

@@ -14,7 +14,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram_i18n import I18nContext
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.commands import sync_chat_menu
@@ -26,7 +26,7 @@ from bot.keyboards.callbacks import ProfileCb
 from bot.keyboards.menus import cancel_menu, main_menu
 from bot.keyboards.requests import take_data
 from bot.presenters import profile_card
-from bot.services import call_backs, help_requests, volunteers
+from bot.services import erasure, help_requests, volunteers
 from bot.services.users import Roles
 from bot.telegram import edit_text
 from handlers.volunteer import signup
@@ -293,16 +293,24 @@ async def cb_forget(
     bot: Bot,
     translator: Translator,
     roles: Roles,
+    callback_answer: CallbackAnswer,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     await state.clear()
     now = clock.now()
     volunteer = await volunteers.profile_of(db, query.from_user.id)
     if volunteer is not None:
         await hand_back_tasks(db, volunteer, "forget", clock, settings)
-    await help_requests.forget_requester(db, query.from_user.id, now)
-    await call_backs.forget(db, query.from_user.id, now)
-    await volunteers.forget(db, query.from_user.id, now)
-    await db.commit()
+    # The rest in bounded steps (bot/services/erasure.py): the first chunk here, with the
+    # record of the erasure; if more remains, the button is answered now (which commits this
+    # update's transaction), then each further chunk is a transaction of its own.
+    user_id = query.from_user.id
+    erasure_id = await erasure.begin(db, erasure.PERSON, user_id, user_id, now)
+    if await erasure.run_some(db, erasure_id, now) is not erasure.Outcome.FINISHED:
+        callback_answer.disable()
+        await query.answer(i18n.get("forget-erasing"))
+        if not await erasure.run(sessionmaker, erasure_id, clock):
+            return  # another runner finished it, and tells them
     if isinstance(query.message, Message):
         await edit_text(query.message, i18n.get("forget-done"))
     remaining = Roles(

@@ -24,5 +24,6 @@ coord-assign-nobody = № { $id } өтінімнің аумағында бос �
 btn-assign-volunteer = { $name } ({ $tasks })
 coord-request-assigned = № { $id } өтінім тағайындалды: { $name }. Еріктіге хабарлама жіберілді.
 coord-assign-unavailable = Бұл ерікті қазір өтінімді қабылдай алмайды (үзілісте, бұғатталған немесе кеткен). Басқасын таңдаңыз.
-scheduler-job-waiting-requests = Күтіп тұрған өтінімдерді жаңа бос еріктілерге ұсыну
+scheduler-job-waiting-requests = Күтіп тұрған өтінімдерді еріктілердің келесі тобына және жаңа бос еріктілерге ұсыну
 scheduler-job-retention = Кезектен ескі жіберілген хабарларды өшіру
+scheduler-job-erasures = Бот тоқтағанда үзілген деректерді өшіруді аяқтау

@@ -260,3 +260,4 @@ coord-request-failed = Заявка № { $id } закрыта: не удало�
 coord-request-not-open = Заявка № { $id } уже закрыта: { request-status }.
 coord-erase-confirm = Стереть имя, телефон, адрес и описание заявки № { $id }? Останутся только вид помощи, территория, даты и статус.
 coord-request-erased = Личные данные заявки № { $id } стёрты.
+coord-request-erasing = Стираем личные данные заявки № { $id }… Напишем, когда закончим.

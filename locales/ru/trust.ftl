@@ -27,5 +27,6 @@ coord-assign-nobody = На территории заявки № { $id } нет 
 btn-assign-volunteer = { $name } ({ $tasks })
 coord-request-assigned = Заявка № { $id } назначена: { $name }. Волонтёру отправлено уведомление.
 coord-assign-unavailable = Этот волонтёр сейчас не может принять заявку (на паузе, заблокирован или ушёл). Выберите другого.
-scheduler-job-waiting-requests = Предложение ждущих заявок новым свободным волонтёрам
+scheduler-job-waiting-requests = Предложение ждущих заявок следующей волне волонтёров и новым свободным волонтёрам
 scheduler-job-retention = Удаление старых отправленных сообщений из очереди
+scheduler-job-erasures = Завершение удалений данных, прерванных остановкой бота

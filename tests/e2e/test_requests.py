@@ -351,7 +351,9 @@ async def test_kazakh_self_request_cannot_and_cancel(
 async def test_fifty_volunteers_press_take_at_once(
     emulator: Emulator, start_bot: StartBot, database_url: str, crowd: int
 ) -> None:
-    runner = await _bot(start_bot, database_url=database_url)
+    # All of them in the first wave (a wave is 20 by default: see test_offer_waves.py).
+    overrides = {"territories": "kuzbass", "offer_wave_size": crowd}
+    runner = await start_bot(overrides=overrides, database_url=database_url)
     citizen = await _person(emulator, 7001, "Мария", "ru")
     team = await asyncio.gather(
         *(_person(emulator, 7100 + i, f"Вол{i}", "ru") for i in range(crowd))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FakeClock
-from bot.services import details, help_requests, volunteers
+from bot.services import details, erasure, help_requests, volunteers
 from bot.services.territories import load_from_file
 from bot.services.users import Profile, touch_user
 from models import HelpRequest, OutboxMessage, Territory, Volunteer, migrate
@@ -265,7 +265,7 @@ async def test_rating_thanks_the_volunteer_once_and_erasure_closes_first(
         await help_requests.offer(
             session, open_one, clock.now(), take_data=TAKE, default_locale="ru"
         )
-        await help_requests.close_and_erase(session, open_one, clock.now())
+        await erasure.erase_request_now(session, open_one.id, clock.now())
         await session.commit()
         assert open_one.status == "cancelled" and open_one.person_name == "—"
         assert open_one.person_phone is None and open_one.self_isolation is None
@@ -319,7 +319,7 @@ async def test_details_shown_to_a_volunteer_are_hidden_once_when_the_task_leaves
             session, request, first, reason="x", now=clock.now(), take_data=TAKE,
             default_locale="ru", admin_ids=[1],
         )  # fmt: skip
-        await help_requests.close_and_erase(session, request, clock.now())  # hides again
+        await erasure.erase_request_now(session, request.id, clock.now())  # hides again
         await session.commit()
     hidden = [key for key in await _keys(sessions) if key.startswith(details_key)]
     assert sorted(hidden) == [details_key, f"{details_key}:hidden"]

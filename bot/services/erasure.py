@@ -1,0 +1,311 @@
+"""Erasure in bounded steps: a person's data (/forget) or one request's (a coordinator's
+"erase"), however much was written about them.
+
+Why steps. A citizen with 20 requests in a city has thousands of outbox rows (every push and
+every edit of it) and audit entries about those requests. Erased in one transaction, that
+held SQLite's only connection for half a minute: nobody else was answered, and the button
+was answered after Telegram's 15 seconds. Here each step reads or changes at most
+``CHUNK_ROWS`` rows, found by indexed columns only (the primary keys, ``outbox.subject``,
+``audit_log.target``, reminders by chat and state), and steps are grouped into chunks of
+about ``CHUNK_ROWS`` rows, each one short transaction. Between chunks, whoever waits for the
+connection gets it.
+
+Why a record. An ``erasures`` row says which step comes next; the last step deletes it in
+its own transaction. Every step is idempotent (doing one again changes nothing more), so:
+- if the bot dies midway, the erasures job (scheduler/jobs/erasures.py) finishes the
+  erasure at the next start or tick and tells whoever asked;
+- if two runners meet (the handler and the job, two replicas), each chunk first claims the
+  step the row names with a conditional UPDATE; the one whose claim fails stops, the other
+  carries on (and is the one who tells);
+- a second /forget finds the record and carries it on.
+A person's erasure is chosen over a design without a record (repeat /forget until it is
+done) because nobody has to know that it was cut short.
+
+What is not here: closing what must be closed and telling other people (a volunteer's
+tasks handed back, an open request cancelled) happens in the handler's own update, in the
+same transaction as ``begin``, so a record exists only once that is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql import Select
+
+from bot.clock import Clock
+from bot.services import call_backs, help_requests, volunteers
+from bot.services.outbox import PURGED, OutgoingMessage, Text, enqueue
+from bot.services.sql import insert_ignore
+from models import AuditEntry, Erasure, OutboxMessage, Volunteer
+
+CHUNK_ROWS = 500  # rows a step reads or changes at most; about that many per transaction
+
+PERSON = "person"  # target: a user id
+REQUEST = "request"  # target: a help request id
+
+# The steps, in order. A request: REQ_FIELDS, REQ_OUTBOX, REQ_AUDIT (``item`` is the
+# request). A person: those for each request they made (REQUESTS picks the next one), then
+# CALLBACKS, PERSON_ROW, and VOL_OUTBOX, VOL_AUDIT for each volunteer record (VOLUNTEERS
+# picks the next one). ``cursor`` is the last row id a batch step has done.
+REQUESTS = "requests"
+REQ_FIELDS = "req_fields"
+REQ_OUTBOX = "req_outbox"
+REQ_AUDIT = "req_audit"
+CALLBACKS = "callbacks"
+PERSON_ROW = "person"
+VOLUNTEERS = "volunteers"
+VOL_OUTBOX = "vol_outbox"
+VOL_AUDIT = "vol_audit"
+FINISHED = "finished"
+
+
+class Outcome(enum.Enum):
+    FINISHED = "finished"  # this call did the last step (the record is gone)
+    MORE = "more"  # steps remain
+    GONE = "gone"  # another runner holds it, or finished it
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    step: str
+    item: int = 0
+    cursor: int = 0
+
+
+async def begin(
+    session: AsyncSession, kind: str, target_id: int, actor_id: int, now: datetime
+) -> int:
+    """Record an erasure in the caller's transaction; returns its id. One per thing: an
+    erasure of it that is already under way is returned and carried on."""
+    first = REQUESTS if kind == PERSON else REQ_FIELDS
+    await session.execute(
+        insert_ignore(
+            session,
+            Erasure,
+            {
+                "kind": kind,
+                "target_id": target_id,
+                "actor_id": actor_id,
+                "step": first,
+                "item": target_id if kind == REQUEST else 0,
+                "cursor": 0,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+    )
+    erasure_id = await session.scalar(
+        select(Erasure.id).where(Erasure.kind == kind, Erasure.target_id == target_id)
+    )
+    assert erasure_id is not None
+    return erasure_id
+
+
+async def run_some(
+    session: AsyncSession,
+    erasure_id: int,
+    now: datetime,
+    *,
+    budget: int = CHUNK_ROWS,
+    announce: bool = False,
+) -> Outcome:
+    """Steps of an erasure in the caller's transaction, until about ``budget`` rows were
+    read or changed or it is finished. ``announce``: the last step also enqueues the notice
+    to whoever asked (a runner that cannot answer them itself: the job)."""
+    row = (
+        await session.execute(
+            select(
+                Erasure.kind,
+                Erasure.target_id,
+                Erasure.actor_id,
+                Erasure.step,
+                Erasure.item,
+                Erasure.cursor,
+            ).where(Erasure.id == erasure_id)
+        )
+    ).first()
+    if row is None:
+        return Outcome.GONE
+    kind, target_id, actor_id, step, item, cursor = row
+    claimed = await session.scalar(  # on PostgreSQL this also holds the row until commit
+        update(Erasure)
+        .where(
+            Erasure.id == erasure_id,
+            Erasure.step == step,
+            Erasure.item == item,
+            Erasure.cursor == cursor,
+        )
+        .values(updated_at=now)
+        .returning(Erasure.id)
+    )
+    if claimed is None:
+        return Outcome.GONE
+    state = _State(step, item, cursor)
+    spent = 0
+    while spent < budget and state.step != FINISHED:
+        cost, state = await _step(session, kind, target_id, state, now)
+        spent += cost
+    if state.step == FINISHED:
+        await session.execute(delete(Erasure).where(Erasure.id == erasure_id))
+        if announce:
+            await _announce(session, erasure_id, kind, target_id, actor_id, now)
+        return Outcome.FINISHED
+    await session.execute(
+        update(Erasure)
+        .where(Erasure.id == erasure_id)
+        .values(step=state.step, item=state.item, cursor=state.cursor, updated_at=now)
+    )
+    return Outcome.MORE
+
+
+async def run(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    erasure_id: int,
+    clock: Clock,
+    *,
+    announce: bool = False,
+) -> bool:
+    """Carry an erasure to its end, one chunk per transaction, each in a session of its own.
+    True: this call finished it; False: another runner has it (and tells)."""
+    while True:
+        async with sessionmaker() as session:
+            outcome = await run_some(session, erasure_id, clock.now(), announce=announce)
+            await session.commit()
+        if outcome is not Outcome.MORE:
+            return outcome is Outcome.FINISHED
+        # The connection went back to the pool: let whoever waits for it have it now.
+        await asyncio.sleep(0)
+
+
+async def stalled(session: AsyncSession, before: datetime) -> list[int]:
+    """Erasures no runner touched since ``before``: cut short by a restart."""
+    rows = await session.scalars(
+        select(Erasure.id).where(Erasure.updated_at < before).order_by(Erasure.id)
+    )
+    return list(rows.all())
+
+
+async def erase_request_now(session: AsyncSession, request_id: int, now: datetime) -> None:
+    """All of a request's erasure in the caller's transaction (small data, one call)."""
+    erasure_id = await begin(session, REQUEST, request_id, 0, now)
+    while await run_some(session, erasure_id, now) is Outcome.MORE:
+        pass
+
+
+async def _announce(
+    session: AsyncSession, erasure_id: int, kind: str, target_id: int, actor_id: int, now: datetime
+) -> None:
+    if kind == PERSON:  # with the menu they have now, no longer a volunteer's
+        message = OutgoingMessage(Text(key="forget-done"), main_menu=True)
+    else:
+        message = OutgoingMessage(Text(key="coord-request-erased", args={"id": target_id}))
+    await enqueue(
+        session, chat_id=actor_id, message=message, key=f"erasure:{erasure_id}:done", now=now
+    )
+
+
+# --- the steps ------------------------------------------------------------------------------
+async def _step(
+    session: AsyncSession, kind: str, target_id: int, state: _State, now: datetime
+) -> tuple[int, _State]:
+    """One step: (rows it read or changed, at least 1; the state after it)."""
+    step, item, cursor = state.step, state.item, state.cursor
+    if step == REQUESTS:
+        later = [i for i in await help_requests.request_ids_of(session, target_id) if i > item]
+        return 1, _State(REQ_FIELDS, later[0]) if later else _State(CALLBACKS)
+    if step == REQ_FIELDS:
+        await help_requests.erase_request(session, item, now)
+        return 10, _State(REQ_OUTBOX, item)
+    if step == REQ_OUTBOX:
+        # Only what holds personal data: pushes hold none and are most of the rows.
+        done, last = await _purge_outbox(session, f"req:{item}", cursor, personal_only=True)
+        return done + 1, _State(REQ_OUTBOX, item, last) if last else _State(REQ_AUDIT, item)
+    if step == REQ_AUDIT:  # volunteers' and coordinators' reasons may describe the person
+        done, last = await _scrub_audit(session, f"request:{item}", cursor)
+        if last:
+            return done + 1, _State(REQ_AUDIT, item, last)
+        return done + 1, _State(REQUESTS, item) if kind == PERSON else _State(FINISHED)
+    if step == CALLBACKS:
+        await call_backs.forget(session, target_id, now)
+        return 10, _State(PERSON_ROW)
+    if step == PERSON_ROW:
+        await volunteers.forget_person(session, target_id, now)
+        return 10, _State(VOLUNTEERS)
+    if step == VOLUNTEERS:
+        following = await session.scalar(next_volunteer(target_id, item))
+        return 1, _State(VOL_OUTBOX, following) if following else _State(FINISHED)
+    if step == VOL_OUTBOX:  # everything about them: applications, decisions, notices
+        done, last = await _purge_outbox(session, f"vol:{item}", cursor, personal_only=False)
+        return done + 1, _State(VOL_OUTBOX, item, last) if last else _State(VOL_AUDIT, item)
+    if step == VOL_AUDIT:  # reasons written about them
+        done, last = await _scrub_audit(session, f"volunteer:{item}", cursor)
+        return done + 1, _State(VOL_AUDIT, item, last) if last else _State(VOLUNTEERS, item)
+    raise ValueError(f"unknown erasure step {step!r}")
+
+
+def next_volunteer(user_id: int, after: int) -> Select[int]:
+    """A person's next volunteer record (from the user_id index)."""
+    return (
+        select(Volunteer.id)
+        .where(Volunteer.user_id == user_id, Volunteer.id > after)
+        .order_by(Volunteer.id)
+        .limit(1)
+    )
+
+
+def outbox_batch(subject: str, after: int) -> Select[int]:
+    """The next rows about ``subject`` (from the subject index, in id order)."""
+    return (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.subject == subject, OutboxMessage.id > after)
+        .order_by(OutboxMessage.id)
+        .limit(CHUNK_ROWS)
+    )
+
+
+def audit_batch(target: str, after: int) -> Select[int]:
+    """The next audit entries about ``target`` (from the target index, in id order)."""
+    return (
+        select(AuditEntry.id)
+        .where(AuditEntry.target == target, AuditEntry.id > after)
+        .order_by(AuditEntry.id)
+        .limit(CHUNK_ROWS)
+    )
+
+
+async def _purge_outbox(
+    session: AsyncSession, subject: str, after: int, *, personal_only: bool
+) -> tuple[int, int]:
+    """Purge the payloads of one batch of rows about ``subject``; (rows read, the last id
+    when a full batch was read, else 0: nothing more)."""
+    ids = list((await session.scalars(outbox_batch(subject, after))).all())
+    if ids:
+        conditions: list[Any] = [OutboxMessage.id.in_(ids)]
+        if personal_only:
+            conditions.append(OutboxMessage.personal.is_(True))
+        await session.execute(
+            update(OutboxMessage)
+            .where(*conditions)
+            .values(payload=PURGED)
+            .execution_options(synchronize_session=False)
+        )
+    return len(ids), ids[-1] if len(ids) == CHUNK_ROWS else 0
+
+
+async def _scrub_audit(session: AsyncSession, target: str, after: int) -> tuple[int, int]:
+    """Empty the details of one batch of audit entries about ``target``; as _purge_outbox."""
+    ids = list((await session.scalars(audit_batch(target, after))).all())
+    if ids:
+        await session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.id.in_(ids))
+            .values(details={})
+            .execution_options(synchronize_session=False)
+        )
+    return len(ids), ids[-1] if len(ids) == CHUNK_ROWS else 0
