@@ -88,12 +88,7 @@ async def world(sqlite_url: str) -> AsyncIterator[World]:
         await volunteers.pause(session, own, date(2027, 1, 10), "Asia/Novokuznetsk", now)
         ids = []
         for n in range(3):
-            draft = help_requests.Draft(
-                kind="groceries", for_other=True, person_name="Анна Петровна",
-                territory_id=yurga.id, address="ул. Ленина, 5", details="Хлеб",
-                urgency="today", requester_id=CITIZEN, person_phone="+79139998877",
-            )  # fmt: skip
-            request = await help_requests.create(session, draft, now)
+            request = await help_requests.create(session, _draft(yurga.id, CITIZEN), now)
             await help_requests.offer(session, request, now, take_data=TAKE, default_locale="ru")
             await audit.record(
                 session, actor_id=1, action="request_failed", now=now,
@@ -126,6 +121,14 @@ async def world(sqlite_url: str) -> AsyncIterator[World]:
         yield World(engine, sessions, clock, yurga.id, ids, volunteer_id)
     finally:
         await engine.dispose()
+
+
+def _draft(territory_id: int, requester_id: int) -> help_requests.Draft:
+    return help_requests.Draft(
+        kind="groceries", for_other=True, person_name="Анна Петровна",
+        territory_id=territory_id, address="ул. Ленина, 5", details="Хлеб", urgency="today",
+        requester_id=requester_id, person_phone="+79139998877",
+    )  # fmt: skip
 
 
 @contextmanager
@@ -168,11 +171,7 @@ async def test_forget_and_erase_use_indexes_only(world: World) -> None:
     with recorded(world.engine) as seen:
         await _forget(world)
         async with world.sessions() as session:  # a coordinator erases one more request
-            draft = help_requests.Draft(
-                kind="groceries", for_other=True, person_name="Иван",
-                territory_id=world.territory_id, address="ул. Мира, 1", details="Уголь",
-                urgency="today", requester_id=1001,
-            )  # fmt: skip
+            draft = _draft(world.territory_id, 1001)
             other = await help_requests.create(session, draft, world.clock.now())
             await session.commit()
             erasure_id = await erasure.begin(
@@ -187,12 +186,9 @@ async def test_forget_and_erase_use_indexes_only(world: World) -> None:
 async def test_offering_in_waves_widening_and_taking_use_indexes_only(world: World) -> None:
     with recorded(world.engine) as seen:
         async with world.sessions() as session:
-            draft = help_requests.Draft(
-                kind="groceries", for_other=True, person_name="Иван",
-                territory_id=world.territory_id, address="ул. Мира, 1", details="Хлеб",
-                urgency="today", requester_id=1001,
-            )  # fmt: skip
-            request = await help_requests.create(session, draft, world.clock.now())
+            request = await help_requests.create(
+                session, _draft(world.territory_id, 1001), world.clock.now()
+            )
             await help_requests.offer(
                 session, request, world.clock.now(), take_data=TAKE, default_locale="ru"
             )
