@@ -53,7 +53,6 @@ async def cmd_start(
         # bot): the count is worked out now, not remembered.
         scope = None if roles.is_hq else roles.territory_ids
         unattended = await help_requests.count_unattended(db, scope)
-        await db.commit()
         if unattended:
             parts.append(i18n.get("coord-unattended-note", count=unattended))
     parts.append(i18n.get("start-coming-soon"))

@@ -83,7 +83,6 @@ async def unknown_text(
             roles=roles,
             target=f"command:{command}",
         )
-        await db.commit()
     await message.answer(i18n.get("unknown-text"), reply_markup=main_menu(i18n.get, roles))
 
 
@@ -123,7 +122,6 @@ async def stale_button(
             roles=roles,
             target=f"callback:{prefix}",
         )
-        await db.commit()
     # Answered by CallbackAnswerMiddleware after the handler: a query takes one answer only.
     callback_answer.text = i18n.get("stale-button")
     callback_answer.show_alert = True

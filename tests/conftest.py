@@ -11,6 +11,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot import transactions
+
+# A database transaction held across a Bot API call fails the test that takes that path.
+transactions.STRICT = True
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 REQUIRED = os.environ.get("REQUIRE_TEST_SERVICES") == "1"

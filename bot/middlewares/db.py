@@ -1,4 +1,14 @@
-"""One AsyncSession per update, committed after the handler and always closed."""
+"""One AsyncSession per update, opened around everything that reads the database, committed
+inside the person's lock, and always closed.
+
+The commit policy (handlers never commit; the update's session is committed before each Bot
+API call and after the handler) and its guard are described in bot/transactions.py.
+
+Two middlewares, because of aiogram's per-person lock (events isolation, inside its FSM
+middleware): ``DbSessionMiddleware`` runs outside it, so that the FSM state is read in the
+update's own session (not in a session and transaction of its own); ``CommitMiddleware``
+runs inside it, so the person's next update, which waits for the lock, reads this one's
+state and data committed (on PostgreSQL it would otherwise read the state from before)."""
 
 from __future__ import annotations
 
@@ -13,6 +23,9 @@ from bot.fsm_storage import current_session
 
 
 class DbSessionMiddleware(BaseMiddleware):
+    """Opens the update's session (no connection is taken until it is used), rolls back
+    what was not committed when the update fails, closes it."""
+
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.sessionmaker = sessionmaker
 
@@ -26,11 +39,24 @@ class DbSessionMiddleware(BaseMiddleware):
             token = current_session.set(session)
             data["db"] = session
             try:
-                result = await handler(event, data)
-                await session.commit()
-                return result
+                return await handler(event, data)
             except BaseException:
                 await session.rollback()
                 raise
             finally:
                 current_session.reset(token)
+
+
+class CommitMiddleware(BaseMiddleware):
+    """Commits the update's session when the handlers are done, inside the person's lock."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        result = await handler(event, data)
+        session: AsyncSession = data["db"]
+        await session.commit()
+        return result

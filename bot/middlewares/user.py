@@ -49,8 +49,6 @@ class UserMiddleware(BaseMiddleware):
             )
             user, _ = await touch_user(db, profile, self.clock.now(), wrote_to_bot=wrote)
         roles = await roles_for(db, user, self.admin_ids) if user else Roles()
-        # Commit now, changed or not: the connection goes back before the handler replies.
-        await db.commit()
         data["user"] = user
         data["roles"] = roles
         return await handler(event, data)

@@ -50,7 +50,6 @@ async def cmd_call_me(
         await message.answer(i18n.get("cb-other-form"))
         return
     waiting = await call_backs.open_of(db, message.chat.id)
-    await db.commit()
     if waiting is not None:
         await state.clear()
         await message.answer(
@@ -113,7 +112,6 @@ async def cb_confirm(
     if phone is None:
         # A second tap after the first went through, or an old summary.
         waiting = await call_backs.open_of(db, query.from_user.id)
-        await db.commit()
         if waiting is None:
             callback_answer.text = i18n.get("stale-button")
             callback_answer.show_alert = True
@@ -136,7 +134,6 @@ async def cb_confirm(
     )
     when = format_datetime(asked.callback.created_at, settings.tz)
     await state.clear()
-    await db.commit()
     if message is not None:
         await edit_text(message, message.html_text)  # the buttons leave the screen
     if asked.new:

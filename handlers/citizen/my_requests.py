@@ -42,7 +42,6 @@ async def cmd_my_requests(
 ) -> None:
     requests = await help_requests.requests_of(db, message.chat.id, limit=LIST_SIZE)
     zones = {r.id: await _zone_name(db, r) for r in requests}
-    await db.commit()
     if not requests:
         await message.answer(i18n.get("my-requests-empty"), reply_markup=main_menu(i18n.get, roles))
         return
@@ -101,13 +100,11 @@ async def cb_open(
 ) -> None:
     request = await _own(db, callback_data.id, query.from_user.id)
     if request is None:
-        await db.commit()
         callback_answer.text = i18n.get("rq-not-yours")
         callback_answer.show_alert = True
         return
     text = await card_text(i18n, db, request)
     markup = kb.request_actions(i18n.get, request)
-    await db.commit()
     await bot.send_message(query.from_user.id, text, reply_markup=markup)
 
 
@@ -121,7 +118,6 @@ async def cb_cancel_ask(
     bot: Bot,
 ) -> None:
     request = await _own(db, callback_data.id, query.from_user.id)
-    await db.commit()
     if request is None:
         callback_answer.text = i18n.get("rq-not-yours")
         callback_answer.show_alert = True
@@ -148,13 +144,11 @@ async def cb_cancel(
 ) -> None:
     request = await _own(db, callback_data.id, query.from_user.id)
     if request is None:
-        await db.commit()
         callback_answer.text = i18n.get("rq-not-yours")
         callback_answer.show_alert = True
         return
     cancelled = await help_requests.cancel(db, request, query.from_user.id, clock.now())
     await db.refresh(request)
-    await db.commit()
     if cancelled:
         text = i18n.get("rq-cancelled", id=request.id)
     else:
@@ -173,7 +167,6 @@ async def cb_rate(
     bot: Bot,
 ) -> None:
     request = await _own(db, callback_data.id, query.from_user.id)
-    await db.commit()
     if request is None or request.status != RequestStatus.DONE or request.rating is not None:
         callback_answer.text = i18n.get("rq-cannot-rate")
         callback_answer.show_alert = True
@@ -201,7 +194,6 @@ async def cb_star(
     rated = 1 <= rating <= 5 and await help_requests.rate(
         db, callback_data.id, query.from_user.id, rating, clock.now()
     )
-    await db.commit()
     if not rated:
         callback_answer.text = i18n.get("rq-cannot-rate")
         callback_answer.show_alert = True
@@ -263,5 +255,4 @@ async def _save_rating(
     await help_requests.add_comment(
         db, int(data["request_id"]), message.chat.id, comment, clock.now()
     )
-    await db.commit()
     await message.answer(i18n.get("rq-rated"), reply_markup=main_menu(i18n.get, roles))

@@ -424,7 +424,6 @@ async def _confirm(ctx: Ctx) -> bool:
                 db, int(data["callback_id"]), request.id, ctx.chat_id, now, roles=roles
             )
     await ctx.state.clear()
-    await db.commit()
     if hotline:
         text = i18n.get("rq-created-hotline", id=request.id, code=request.door_code)
     elif offered or existing:

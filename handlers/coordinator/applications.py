@@ -88,7 +88,6 @@ async def _page(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     rows, total = await volunteers.pending_in_scope(db, roles, offset=offset, limit=PAGE)
     if not rows:
-        await db.commit()
         return i18n.get("applications-empty"), None
     lines = [i18n.get("applications-title", first=offset + 1, last=offset + len(rows), total=total)]
     for row in rows:
@@ -101,7 +100,6 @@ async def _page(
                 when=await _when(db, row, row.created_at, settings),
             )
         )
-    await db.commit()
     keyboard = open_buttons(i18n.get, [row.id for row in rows])
     paging = []
     if offset > 0:
@@ -157,10 +155,8 @@ async def cb_open(
     )
     if volunteer.status != VolunteerStatus.PENDING:
         card += "\n\n" + await _decided_text(i18n, db, volunteer, settings)
-        await db.commit()
         await bot.send_message(query.from_user.id, card)
         return
-    await db.commit()
     await bot.send_message(query.from_user.id, card, reply_markup=decision(i18n.get, volunteer.id))
 
 
@@ -217,7 +213,6 @@ async def cb_reject_ask(
         return
     await state.set_state(Reject.reason)
     await state.update_data(application_id=volunteer.id)
-    await db.commit()
     await bot.send_message(
         query.from_user.id,
         i18n.get("application-ask-reason", id=volunteer.id),
@@ -289,7 +284,6 @@ async def _decide(
     now = clock.now()
     own = await db.get(Volunteer, application_id)
     if own is not None and own.user_id == actor.id:  # nobody approves their own application
-        await db.commit()
         if callback_answer is not None:
             callback_answer.text = i18n.get("application-own")
             callback_answer.show_alert = True
@@ -306,7 +300,6 @@ async def _decide(
     volunteer = result.volunteer
     if not result.decided_now:
         text = await _decided_text(i18n, db, volunteer, settings)
-        await db.commit()
         if callback_answer is not None:
             callback_answer.text = text
             callback_answer.show_alert = True
@@ -375,7 +368,6 @@ async def _decide(
             priority=Priority.NORMAL,
             personal=True,
         )
-    await db.commit()
     done = i18n.get(
         "application-approved-done" if approve else "application-rejected-done", id=volunteer.id
     )

@@ -184,7 +184,6 @@ async def cb_confirm_appoint(
         now=now,
         priority=Priority.URGENT,
     )
-    await db.commit()
     what = i18n.get("appoint-scope-hq") if hq else _names(territories, i18n.locale)
     if message:
         await edit_text(

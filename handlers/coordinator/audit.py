@@ -109,7 +109,6 @@ async def _render(
         until=_moment(page.until, settings) if page.until else None,
     )
     entries, total = await audit.find(db, where, offset=page.offset, limit=PAGE)
-    await db.commit()
     if not entries:
         return i18n.get("audit-empty") + "\n\n" + i18n.get("audit-usage"), None
     lines = [

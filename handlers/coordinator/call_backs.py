@@ -73,7 +73,6 @@ async def cmd_callbacks(
             roles=roles,
             details={"count": len(rows)},
         )
-    await db.commit()
     if not rows:
         await message.answer(i18n.get("cb-list-empty"))
         return
@@ -103,7 +102,6 @@ async def cb_fill(
         callback_answer.show_alert = True
         return
     callback = await call_backs.start_filling(db, callback_data.id, query.from_user.id, clock.now())
-    await db.commit()
     if callback is None:
         await _not_open(message, callback_answer, i18n)
         return
@@ -142,7 +140,6 @@ async def cb_done(
 ) -> None:
     message = query.message if isinstance(query.message, Message) else None
     closed = await call_backs.close(db, callback_data.id, query.from_user.id, clock.now(), roles)
-    await db.commit()
     if closed is None:
         await _not_open(message, callback_answer, i18n)
         return

@@ -23,7 +23,6 @@ router = Router(name=__name__)
 @router.message(Command("coordinators", ignore_case=True))
 async def cmd_coordinators(message: Message, i18n: I18nContext, db: AsyncSession) -> None:
     people = await coordinators.list_coordinators(db)
-    await db.commit()
     if not people:
         await message.answer(i18n.get("coordinators-empty"))
         return
@@ -53,7 +52,6 @@ async def cb_dismiss_ask(
     query: CallbackQuery, callback_data: DismissCb, i18n: I18nContext, db: AsyncSession
 ) -> None:
     person = await get_user(db, callback_data.user_id)
-    await db.commit()
     name = html.quote(person.first_name) if person else str(callback_data.user_id)
     await query.bot.send_message(  # type: ignore[union-attr]
         query.from_user.id,
@@ -75,7 +73,6 @@ async def cb_dismiss(
     person = await get_user(db, callback_data.user_id)
     name = html.quote(person.first_name) if person else str(callback_data.user_id)
     if not await coordinators.dismiss(db, callback_data.user_id):
-        await db.commit()
         if isinstance(query.message, Message):
             await edit_text(query.message, i18n.get("dismiss-gone", name=name))
         return
@@ -95,7 +92,6 @@ async def cb_dismiss(
         now=now,
         priority=Priority.URGENT,
     )
-    await db.commit()
     if isinstance(query.message, Message):
         await edit_text(query.message, i18n.get("dismiss-done", name=name))
     # The notice brings the person's new keyboard and command menu (bot/delivery).

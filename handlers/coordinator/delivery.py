@@ -26,7 +26,6 @@ async def cmd_delivery(
     report = await delivery_report(db, clock.now())
     not_hidden = await unhidden(db, limit=10)
     not_hidden_total = await unhidden_count(db)
-    await db.commit()
     tz = settings.tz
     counts = report.counts
     parts = [

@@ -38,7 +38,6 @@ async def cb_reoffer(
     callback_answer.show_alert = True
     request = await request_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     if request is None:
-        await db.commit()
         return
     now = clock.now()
     offered = await help_requests.reoffer(
@@ -51,7 +50,6 @@ async def cb_reoffer(
     )
     if offered is None:
         await db.refresh(request)
-        await db.commit()
         key = (
             "coord-request-not-searching"
             if request.status != RequestStatus.NEW
@@ -68,7 +66,6 @@ async def cb_reoffer(
         target=f"request:{request.id}",
         details={"offered": len(offered)},
     )
-    await db.commit()
     if offered:
         callback_answer.text = i18n.get(
             "coord-request-reoffered", id=request.id, count=len(offered)
@@ -90,10 +87,8 @@ async def cb_assign_list(
 ) -> None:
     request = await request_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     if request is None:
-        await db.commit()
         return
     if request.status != RequestStatus.NEW:
-        await db.commit()
         callback_answer.text = i18n.get(
             "coord-request-not-searching", id=request.id, status=request.status
         )
@@ -102,7 +97,6 @@ async def cb_assign_list(
     today = await volunteers.local_today(db, request.territory_id, clock.now())
     candidates = await help_requests.assignable(db, request, today)
     request_id, kind = request.id, request.kind
-    await db.commit()
     if not candidates:
         callback_answer.text = i18n.get("coord-assign-nobody", id=request_id)
         callback_answer.show_alert = True
@@ -138,7 +132,6 @@ async def cb_assign(
     callback_answer.show_alert = True
     request = await request_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     if request is None:
-        await db.commit()
         return
     now = clock.now()
     volunteer = await db.get(Volunteer, callback_data.volunteer)
@@ -149,7 +142,6 @@ async def cb_assign(
         v.id for v, _ in await help_requests.assignable(db, request, today)
     }
     if volunteer is None or not usable:
-        await db.commit()
         callback_answer.text = i18n.get("coord-assign-unavailable")
         return
     assigned = await help_requests.assign(
@@ -162,7 +154,6 @@ async def cb_assign(
     )
     if assigned is None:
         await db.refresh(request)
-        await db.commit()
         callback_answer.text = i18n.get(
             "coord-request-not-searching", id=request.id, status=request.status
         )
@@ -177,7 +168,6 @@ async def cb_assign(
         details={"volunteer": volunteer.id},
     )
     name = volunteer.name
-    await db.commit()
     text = i18n.get("coord-request-assigned", id=request.id, name=html.quote(name))
     callback_answer.show_alert = False
     callback_answer.text = i18n.get("coord-request-assigned", id=request.id, name=name)

@@ -25,7 +25,14 @@ from bot.keyboards import requests as kb
 from bot.keyboards.callbacks import CoordRequestCb
 from bot.keyboards.menus import cancel_menu, main_menu
 from bot.presenters import request_fields
-from bot.services import audit, call_backs, erasure, help_requests, volunteers
+from bot.services import (
+    audit,
+    call_backs,
+    erasure,
+    help_requests,
+    request_lists,
+    volunteers,
+)
 from bot.services.territories import all_territories
 from bot.services.users import Roles
 from bot.telegram import edit_text
@@ -55,19 +62,21 @@ async def _list(
     i18n: I18nContext, db: AsyncSession, roles: Roles, offset: int, everything: bool
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     scope = None if roles.is_hq else roles.territory_ids
-    rows, total = await help_requests.in_scope(
-        db, scope, open_only=not everything, offset=offset, limit=PAGE
-    )
+    found = await request_lists.page(db, scope, everything=everything, offset=offset, limit=PAGE)
+    rows = found.rows
     names = {t.id: t.name(i18n.locale) for t in await all_territories(db)}
     unattended = await help_requests.unattended_ids(db, [r.id for r in rows])
     unattended_total = await help_requests.count_unattended(db, scope)
-    await db.commit()
     _ = i18n.get
     if not rows and offset == 0:
         empty = _("coord-requests-empty-all" if everything else "coord-requests-empty")
-        markup = kb.coord_list(_, [], offset=0, total=0, everything=everything, page_size=PAGE)
+        markup = kb.coord_list(_, [], offset=0, more=False, everything=everything, page_size=PAGE)
         return empty, markup
-    lines = [_("coord-requests-title-all" if everything else "coord-requests-title", total=total)]
+    lines = [
+        _("coord-requests-title-all", first=offset + 1, last=offset + len(rows))
+        if found.total is None
+        else _("coord-requests-title", total=found.total)
+    ]
     if unattended_total:
         lines.append(_("coord-requests-unattended-total", count=unattended_total))
     lines += [
@@ -83,7 +92,7 @@ async def _list(
         for r in rows
     ]
     markup = kb.coord_list(
-        _, rows, offset=offset, total=total, everything=everything, page_size=PAGE
+        _, rows, offset=offset, more=found.has_more, everything=everything, page_size=PAGE
     )
     return "\n".join(lines), markup
 
@@ -193,7 +202,6 @@ async def cb_open(
 ) -> None:
     request = await request_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     if request is None:
-        await db.commit()
         return
     text = await card(i18n, db, request, settings.tz)
     await audit.record(
@@ -206,7 +214,6 @@ async def cb_open(
     )
     markup = kb.coord_card(i18n.get, request)
     receipt = request.receipt_file_id
-    await db.commit()
     await bot.send_message(query.from_user.id, text, reply_markup=markup)
     if receipt:
         await bot.send_photo(query.from_user.id, receipt)
@@ -224,7 +231,6 @@ async def cb_fail(
     bot: Bot,
 ) -> None:
     request = await request_in_scope(db, callback_data.id, roles, callback_answer, i18n)
-    await db.commit()
     if request is None:
         return
     if request.status not in help_requests.OPEN:
@@ -268,7 +274,6 @@ async def process_fail_reason(
     ):  # fmt: skip
         return
     if request is None or not roles.can_act_in(request.territory_id):
-        await db.commit()
         await message.answer(
             i18n.get("coord-request-not-yours"), reply_markup=main_menu(i18n.get, roles)
         )
@@ -287,7 +292,6 @@ async def process_fail_reason(
         )
     await db.refresh(request)
     status = request.status
-    await db.commit()
     key = "coord-request-failed" if failed else "coord-request-not-open"
     await message.answer(
         i18n.get(key, id=request_id, status=status), reply_markup=main_menu(i18n.get, roles)
@@ -310,7 +314,6 @@ async def cb_erase_ask(
     bot: Bot,
 ) -> None:
     request = await request_in_scope(db, callback_data.id, roles, callback_answer, i18n)
-    await db.commit()
     if request is None:
         return
     await bot.send_message(

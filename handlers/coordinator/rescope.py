@@ -41,7 +41,6 @@ async def still_in_scope(
         roles=roles,
         target=target,
     )
-    await db.commit()
     await message.answer(
         i18n.get("scope-changed-refused", id=record_id), reply_markup=main_menu(i18n.get, roles)
     )

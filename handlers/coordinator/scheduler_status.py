@@ -32,7 +32,6 @@ async def cmd_scheduler(
     scheduler: AsyncIOScheduler,
 ) -> None:
     status = await reminder_status(db)
-    await db.commit()
     tz = settings.tz
     none = i18n.get("scheduler-none")
     parts = [

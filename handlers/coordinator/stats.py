@@ -19,7 +19,6 @@ async def cmd_stats(
     message: Message, i18n: I18nContext, db: AsyncSession, translator: Translator
 ) -> None:
     stats = await user_stats(db, translator.default_locale)
-    await db.commit()
     await message.answer(
         i18n.get(
             "stats-users",

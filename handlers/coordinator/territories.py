@@ -22,7 +22,6 @@ async def cmd_territories(
     territories = (
         await all_territories(db) if roles.is_hq else await by_ids(db, roles.territory_ids)
     )
-    await db.commit()
     if not territories:
         await message.answer(i18n.get("territories-none"))
         return

@@ -44,7 +44,6 @@ async def _page(
     i18n: I18nContext, db: AsyncSession, roles: Roles, offset: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     rows, total = await volunteers.volunteers_in_scope(db, roles, offset=offset, limit=PAGE)
-    await db.commit()
     if not rows:
         return i18n.get("volunteers-empty"), None
     keyboard = [
@@ -107,7 +106,6 @@ async def cb_open(
         roles=roles,
         target=f"volunteer:{volunteer.id}",
     )
-    await db.commit()
     if volunteer.status == VolunteerStatus.BLOCKED:
         status = i18n.get(
             "volunteer-card-status-blocked", reason=html.quote(volunteer.decision_reason or "-")
@@ -141,7 +139,6 @@ async def cb_block_ask(
 ) -> None:
     """Blocking and unblocking both ask for the reason the volunteer will read."""
     volunteer = await volunteer_in_scope(db, callback_data.id, roles, callback_answer, i18n)
-    await db.commit()
     if volunteer is None:
         return
     block = callback_data.action == "block"
@@ -208,7 +205,6 @@ async def _set_blocked(
     """True when this call changed the state (another coordinator may have been first)."""
     now = clock.now()
     if not await volunteers.set_blocked(db, volunteer, blocked, reason, actor_id, now):
-        await db.commit()
         return False
     if blocked:  # whatever they held goes to the others
         await help_requests.release_tasks(
@@ -249,5 +245,4 @@ async def _set_blocked(
         now=now,
         priority=Priority.URGENT,
     )
-    await db.commit()
     return True

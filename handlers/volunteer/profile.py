@@ -64,7 +64,6 @@ async def cmd_profile(
 ) -> None:
     volunteer = await volunteers.profile_of(db, message.chat.id)
     if volunteer is None:
-        await db.commit()
         await message.answer(
             i18n.get("profile-not-volunteer"), reply_markup=main_menu(i18n.get, roles)
         )
@@ -72,7 +71,6 @@ async def cmd_profile(
     territory = await db.get(Territory, volunteer.territory_id)
     zone = territory.timezone if territory else settings.default_timezone
     card = profile_card(i18n.get, volunteer, territory.name(i18n.locale) if territory else "?")
-    await db.commit()
     rows: list[list[InlineKeyboardButton]] = []
     if volunteer.status == VolunteerStatus.BLOCKED:
         status = i18n.get(
@@ -111,12 +109,10 @@ async def cb_pause(
 ) -> None:
     volunteer = await _own_profile(query, db)
     if volunteer is None:
-        await db.commit()
         return
     example = (_today(clock, await _zone(db, volunteer, settings)) + timedelta(days=7)).strftime(
         "%d.%m.%Y"
     )
-    await db.commit()
     await state.set_state(Pause.until)
     await bot.send_message(
         query.from_user.id,
@@ -154,7 +150,6 @@ async def process_pause_date(
         return
     await volunteers.pause(db, volunteer, until, zone, clock.now())
     await state.clear()
-    await db.commit()
     await message.answer(
         i18n.get("pause-done", until=until.strftime("%d.%m.%Y")),
         reply_markup=main_menu(i18n.get, roles),
@@ -167,7 +162,6 @@ async def pause_date_not_text(
 ) -> None:
     volunteer = await volunteers.profile_of(db, message.chat.id)
     zone = await _zone(db, volunteer, settings) if volunteer else settings.default_timezone
-    await db.commit()
     example = (_today(clock, zone) + timedelta(days=7)).strftime("%d.%m.%Y")
     await message.answer(i18n.get("pause-bad-date", example=example))
 
@@ -178,7 +172,6 @@ async def cb_resume(
 ) -> None:
     volunteer = await _own_profile(query, db)
     if volunteer is None:
-        await db.commit()
         return
     await volunteers.resume(db, volunteer, clock.now())
     await help_requests.offer_waiting(  # what is searching in their territory now
@@ -188,7 +181,6 @@ async def cb_resume(
         default_locale=settings.default_locale,
         volunteer_id=volunteer.id,
     )
-    await db.commit()
     if isinstance(query.message, Message):
         await edit_text(query.message, i18n.get("resume-done"))
 
@@ -203,7 +195,6 @@ async def cb_edit_profile(
 ) -> None:
     volunteer = await _own_profile(query, db)  # approved only: a blocked profile stays as is
     if volunteer is None:
-        await db.commit()
         return
     if await state.get_state() is not None:  # another form is open: do not wipe it
         callback_answer.text = kwargs["i18n"].get("form-finish-first")
@@ -240,11 +231,9 @@ async def cb_leave(
 ) -> None:
     volunteer = await _own_profile(query, db)
     if volunteer is None:
-        await db.commit()
         return
     await hand_back_tasks(db, volunteer, "left", clock, settings)
     await volunteers.leave(db, volunteer, clock.now())
-    await db.commit()
     # No longer a volunteer, still whatever else they are: keyboard and command menu follow.
     remaining = replace(roles, is_volunteer=False)
     if isinstance(query.message, Message):

@@ -208,7 +208,6 @@ async def confirm_signup(ctx: Ctx) -> bool:
                 volunteer_id=int(data["profile_id"]),
             )
         await ctx.state.clear()
-        await db.commit()
         key = "profile-updated" if updated else "profile-not-volunteer"
         await bot.send_message(user_id, i18n.get(key), reply_markup=main_menu(i18n.get, roles))
         return True
@@ -265,7 +264,6 @@ async def confirm_signup(ctx: Ctx) -> bool:
             personal=True,
         )
     await ctx.state.clear()
-    await db.commit()
     await bot.send_message(
         user_id,
         i18n.get("signup-sent", id=volunteer.id),

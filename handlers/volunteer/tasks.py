@@ -87,29 +87,23 @@ async def cb_take(
     volunteer = await _volunteer(db, query.from_user.id)
     request = await db.get(HelpRequest, callback_data.id)
     if volunteer is None or await _paused(db, volunteer, clock):
-        await db.commit()
         callback_answer.text = i18n.get("task-not-volunteer")
         return
     if request is not None and request.volunteer_id == volunteer.id:
-        await db.commit()  # a second tap of the winner
         callback_answer.text = i18n.get("task-already-yours", id=request.id)
         return
     if request is not None and request.requester_id == query.from_user.id:
-        await db.commit()
         callback_answer.text = i18n.get("task-own-request")
         return
     if request is None or not await help_requests.was_offered(db, request.id, volunteer.id):
-        await db.commit()
         callback_answer.text = i18n.get("task-taken-late")
         await _settle_push(query, i18n, request)
         return
     open_tasks = await help_requests.open_tasks_of(db, volunteer.id)
     if len(open_tasks) >= OPEN_TASKS_MAX:
-        await db.commit()
         callback_answer.text = i18n.get("task-too-many", max=OPEN_TASKS_MAX)
         return
     result = await help_requests.take(db, request.id, volunteer, clock.now())
-    await db.commit()
     if result is None or not result.won:
         callback_answer.text = i18n.get("task-taken-late")
         await _settle_push(query, i18n, result.request if result else None)
@@ -156,7 +150,6 @@ async def cb_open(
     bot: Bot,
 ) -> None:
     own = await _own_task(db, callback_data.id, query.from_user.id)
-    await db.commit()
     if own is None:
         callback_answer.text = i18n.get("task-not-yours")
         callback_answer.show_alert = True
@@ -211,7 +204,6 @@ async def _recorded_send(
     for attempt in range(DETAILS_ATTEMPTS):
         key = await details.begin(db, request_id, volunteer_id, user_id, clock.now())
         if key is None:
-            await db.commit()
             return None
         blind = no_blind_retry.set(True)
         try:
@@ -222,13 +214,15 @@ async def _recorded_send(
                 raise
             continue
         except TelegramAPIError as exc:  # Telegram refused it: no such message exists
-            await details.not_sent(db, key, type(exc).__name__)
-            await db.commit()
+            # What Telegram said outlives the update's rollback: its own short transaction
+            # (the update's session holds none here: it was committed before the send).
+            async with AsyncSession(db.bind, expire_on_commit=False) as own:
+                await details.not_sent(own, key, type(exc).__name__)
+                await own.commit()
             raise
         finally:
             no_blind_retry.reset(blind)
         await details.shown(db, key, sent.message_id)
-        await db.commit()
         return key
     return None
 
@@ -246,7 +240,6 @@ async def cb_media(
     """The voice note or photo the requester gave, on demand, for a while (removed again
     after MEDIA_SHOWN_FOR): only the volunteer holding the task, only while it is open."""
     own = await _own_task(db, callback_data.id, query.from_user.id)
-    await db.commit()
     if not _still_open(own):
         callback_answer.text = i18n.get("task-not-yours")
         callback_answer.show_alert = True
@@ -275,7 +268,6 @@ async def cb_media(
         return
     now = clock.now()
     await details.hide_later(db, key, user_id, request.id, now + MEDIA_SHOWN_FOR, now)
-    await db.commit()
     callback_answer.text = i18n.get("task-media-shown", minutes=MEDIA_SHOWN_MINUTES)
 
 
@@ -290,14 +282,12 @@ async def cb_on_my_way(
 ) -> None:
     own = await _own_task(db, callback_data.id, query.from_user.id)
     done = own is not None and await help_requests.on_my_way(db, own[1], own[0], clock.now())
-    await db.commit()
     if own is None or not done:
         callback_answer.text = i18n.get("task-not-yours")
         callback_answer.show_alert = True
         return
     request = own[1]
     await db.refresh(request)
-    await db.commit()
     callback_answer.text = i18n.get("task-on-way-noted")
     if isinstance(query.message, Message):
         await edit_text(
@@ -322,7 +312,6 @@ async def cb_done_or_cannot(
     bot: Bot,
 ) -> None:
     own = await _own_task(db, callback_data.id, query.from_user.id)
-    await db.commit()
     if not _still_open(own):
         callback_answer.text = i18n.get("task-not-yours")
         callback_answer.show_alert = True
@@ -438,7 +427,6 @@ async def _complete(
         now=clock.now(),
         receipt_file_id=receipt,
     )
-    await db.commit()
     menu = main_menu(i18n.get, roles)
     if not done:
         await message.answer(i18n.get("task-not-yours"), reply_markup=menu)
@@ -487,7 +475,6 @@ async def process_reason(
             target=f"request:{request_id}",
             details={"reason": reason},
         )
-    await db.commit()
     key = "task-declined" if declined else "task-not-yours"
     await message.answer(i18n.get(key, id=request_id), reply_markup=main_menu(i18n.get, roles))
 
@@ -510,7 +497,6 @@ async def cmd_my_tasks(
 ) -> None:
     volunteer = await volunteers.profile_of(db, message.chat.id)
     if volunteer is None:
-        await db.commit()
         await message.answer(
             i18n.get("profile-not-volunteer"), reply_markup=main_menu(i18n.get, roles)
         )
@@ -518,7 +504,6 @@ async def cmd_my_tasks(
     open_tasks, done = await help_requests.tasks_of(db, volunteer.id)
     territory = await db.get(Territory, volunteer.territory_id)
     zone = territory.timezone if territory else None  # dates are read in the volunteer's zone
-    await db.commit()
     if not open_tasks and not done:
         await message.answer(i18n.get("my-tasks-empty"), reply_markup=main_menu(i18n.get, roles))
         return
