@@ -313,3 +313,48 @@ async def test_hq_phone_is_shown_when_configured(emulator: Emulator, start_bot: 
     [greeting, _choice] = await person.wait_messages(2)
     assert "📞 Телефон штаба: +7 3842 00-00-00" in greeting.body
     assert "112" in greeting.body
+
+
+async def test_the_update_log_counts_waiting_for_the_database(
+    emulator: Emulator, running: BotRunner
+) -> None:
+    """The /start that waited for SQLite's one connection logs the wait too (issue 23)."""
+    import logging
+    import re
+
+    from sqlalchemy import text
+
+    assert running.app is not None
+    person = emulator.user(4242, first_name="Ждущий", language_code="ru")
+    await person.send_text("/start")
+    await person.wait_messages(1)
+    await emulator.wait_idle(quiet=0.3, timeout=10)
+    person.mark_read()
+    lines: list[str] = []
+    logged = asyncio.Event()
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "user=4242" in record.getMessage():
+                lines.append(record.getMessage())
+                logged.set()
+
+    updates_log = logging.getLogger("bot.updates")
+    catch, level = Catch(), updates_log.level
+    updates_log.addHandler(catch)
+    updates_log.setLevel(logging.INFO)
+    held_for = 0.4
+    try:
+        async with running.app.sessionmaker() as other:  # another update's long transaction
+            await other.execute(text("SELECT 1"))
+            await person.send_text("/start")
+            await asyncio.sleep(held_for)  # the bot meanwhile waits for the connection
+            assert not lines
+            await other.commit()
+        await asyncio.wait_for(logged.wait(), 10)
+    finally:
+        updates_log.removeHandler(catch)
+        updates_log.setLevel(level)
+    found = re.search(r"ms=(\d+) wait_ms=(\d+)", lines[0])
+    assert found is not None, lines
+    assert int(found.group(1)) >= held_for * 1000 * 0.9, lines
