@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,6 +27,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import transactions
 from bot.clock import Clock, SystemClock
 from bot.commands import set_chat_menu, set_default_menus
 from bot.config import Settings
@@ -34,9 +36,10 @@ from bot.delivery.retry import RetryPolicy
 from bot.delivery.worker import DeliveryWorker, WorkerConfig
 from bot.fsm_storage import DbStorage
 from bot.i18n import DbLocaleManager, Translator
+from bot.inline_filters import inline_sync_filters
 from bot.keyboards.requests import take_data
-from bot.middlewares.db import DbSessionMiddleware
-from bot.middlewares.logging import UpdateLogMiddleware
+from bot.middlewares.db import CommitMiddleware, DbSessionMiddleware
+from bot.middlewares.logging import UpdateLogMiddleware, update_started
 from bot.middlewares.requests import CommitBeforeSendMiddleware, RetryAfterMiddleware
 from bot.middlewares.throttle import ThrottleMemoryMiddleware
 from bot.middlewares.user import UserMiddleware
@@ -47,6 +50,7 @@ from bot.services.timing import QuietHours
 from bot.services.users import Roles, get_user
 from bot.telegram import TolerantSession, keep_response_models
 from bot.throttle import Throttle, ThrottleConfig, Verdict
+from bot.transactions import NoTransactionAcrossCallMiddleware
 from bot.update_info import UNKNOWN, chat_of, sender_of, update_kind
 from handlers import get_routers
 from models import Territory, migrate
@@ -75,6 +79,7 @@ class AppDispatcher(Dispatcher):
         self._idle.set()
 
     async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        update_started.set(time.perf_counter())  # each update runs in a context of its own
         self._in_flight += 1
         self._idle.clear()
         try:
@@ -193,6 +198,8 @@ def build_bot(settings: Settings, *, for_replies: bool = True, timeout: float = 
     if for_replies:
         session.middleware(CommitBeforeSendMiddleware())
         session.middleware(RetryAfterMiddleware())
+    transactions.install()
+    session.middleware(NoTransactionAcrossCallMiddleware())
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -240,9 +247,14 @@ def build_dispatcher(
         clock=clock,
         sessionmaker=sessionmaker,
     )
-    # Outer middlewares run in this order, inside aiogram's error and FSM middlewares.
+    # Outer middlewares run in this order, inside aiogram's error and user-context ones. The
+    # update's session opens before aiogram's FSM middleware (the per-person lock and the
+    # state read) and commits inside it: see bot/middlewares/db.py.
+    dp.update.outer_middleware.unregister(dp.fsm)
     dp.update.outer_middleware(UpdateLogMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dp.update.outer_middleware(dp.fsm)
+    dp.update.outer_middleware(CommitMiddleware())
     dp.update.outer_middleware(UserMiddleware(clock, settings.admin_ids))
     # Registered by hand instead of I18nMiddleware.setup(): that would unload the locales at
     # shutdown while updates may still be finishing.
@@ -257,6 +269,7 @@ def build_dispatcher(
         dp.update.outer_middleware(ThrottleMemoryMiddleware(throttle))
     dp.callback_query.middleware(CallbackAnswerMiddleware())
     dp.include_routers(*get_routers(feature_routers))
+    inline_sync_filters(dp)
 
     async def drain_updates() -> None:
         await dp.wait_idle(settings.shutdown_timeout)
