@@ -28,7 +28,7 @@ from pathlib import Path
 from bot.app import create_app
 from bot.config import load_settings
 from bot.logs import setup_logging
-from bot.runtime import run_main
+from bot.runtime import run_main, settle_memory
 
 INSTRUMENT = bool(os.environ.get("BENCH_STATS")) and os.environ.get("BENCH_INSTRUMENT") != "0"
 if INSTRUMENT:
@@ -58,6 +58,7 @@ async def main() -> None:
         stats = Path(os.environ["BENCH_STATS"])
         asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, _dump_stats, stats, [0])
     await app.bot.get_me()
+    settle_memory()  # as python -m bot does once started
     await app.run_polling()
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import SANDBOX_TOKEN, ConfigError, Settings, load_settings
 from bot.logs import setup_logging
-from bot.runtime import run_main
+from bot.runtime import run_main, settle_memory
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -80,6 +80,7 @@ async def _start_app(settings: Settings) -> App:
         where = settings.telegram_api_url or "https://api.telegram.org"
         raise StartupError(f"cannot reach the Bot API at {where}: {_first_line(exc)}") from None
     logger.info("bot @%s started (database: %s)", me.username, app.engine.url.get_backend_name())
+    settle_memory()
     return app
 
 

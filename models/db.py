@@ -29,7 +29,8 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         )
     database = make_url(url).database
     in_memory = database in (None, "", ":memory:")
-    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
+    # The pool's own rollback on every check-in is replaced by one only when needed (below).
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True, "pool_reset_on_return": None}
     if in_memory:
         kwargs["poolclass"] = StaticPool
     else:
@@ -38,7 +39,23 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
     engine = create_async_engine(url, **kwargs)
     _set_sqlite_pragmas(engine, wal=not in_memory)
+    _reset_only_open_transactions(engine)
     return engine
+
+
+def _reset_only_open_transactions(engine: AsyncEngine) -> None:
+    """A connection goes back to the pool after every session; the pool rolls it back each
+    time to be safe, and with aiosqlite each rollback is a round trip to its thread. When
+    the session already committed or rolled back (nearly always) there is nothing to undo:
+    sqlite3 knows whether a transaction is open without asking the database."""
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def _on_reset(dbapi_connection: Any, _record: Any, reset_state: Any) -> None:
+        if reset_state.transaction_was_reset:  # the Connection just rolled it back itself
+            return
+        driver = getattr(dbapi_connection, "driver_connection", dbapi_connection)
+        if getattr(driver, "in_transaction", True):
+            dbapi_connection.rollback()
 
 
 def _set_sqlite_pragmas(engine: AsyncEngine, *, wal: bool) -> None:

@@ -100,9 +100,7 @@ class RequestPush(Base):
 
     __tablename__ = "request_pushes"
     # Who was pushed lately (a new offer goes to those pushed least first).
-    __table_args__ = (
-        Index("ix_request_pushes_volunteer_created", "volunteer_id", "created_at"),
-    )
+    __table_args__ = (Index("ix_request_pushes_volunteer_created", "volunteer_id", "created_at"),)
 
     request_id: Mapped[int] = mapped_column(
         BigIntPK, ForeignKey("help_requests.id", ondelete="CASCADE"), primary_key=True

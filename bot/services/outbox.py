@@ -13,12 +13,27 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, event, exists, false, func, or_, select, true, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    event,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, aliased
 
 from bot.services.sql import insert_ignore
 from models import OutboxMessage, OutboxStatus, Priority, User
+from models.base import UTCDateTime
 from models.outbox import DeliveryWorkerRow, OutboxCopy
 
 logger = logging.getLogger(__name__)
@@ -452,22 +467,11 @@ async def _block_pending(session: AsyncSession, *where: Any) -> int:
     return int(getattr(result, "rowcount", 0))
 
 
-async def claim_due(
-    session: AsyncSession,
-    now: datetime,
-    *,
-    limit: int,
-    lease: timedelta,
-    owner: str,
-    worker_id: str | None = None,
-) -> list[Claimed]:
-    """Lease up to ``limit`` due rows, at most one per chat and only a chat's next message.
-
-    A chat's messages go out in (priority, not_before, id) order, one at a time, so each
-    person reads them in order. On PostgreSQL rows are locked with SKIP LOCKED so several
-    processes share the queue; on SQLite one process runs the worker. ``worker_id``: the
-    live worker (see ``heartbeat``) whose death releases the rows early. Commits.
-    """
+def _claim_query(*, locking: bool) -> Select[int]:
+    """The ids of due rows a claim may lease: each chat's next message, none of a chat that
+    has one in flight or blocked the bot. Built once, with bound parameters: constructing
+    this statement took longer than running it."""
+    now = bindparam("now", type_=UTCDateTime())
     o = aliased(OutboxMessage)
     busy = aliased(OutboxMessage)
     earlier = aliased(OutboxMessage)
@@ -497,11 +501,35 @@ async def claim_due(
             ~blocked,
         )
         .order_by(o.priority, o.next_attempt_at, o.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer()))
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=o, skip_locked=True)
-    ids = list((await session.scalars(query)).all())
+    # On PostgreSQL rows are locked, and rows other workers hold are skipped.
+    return query.with_for_update(of=o, skip_locked=True) if locking else query
+
+
+_CLAIM = _claim_query(locking=False)
+_CLAIM_LOCKING = _claim_query(locking=True)
+
+
+async def claim_due(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    limit: int,
+    lease: timedelta,
+    owner: str,
+    worker_id: str | None = None,
+) -> list[Claimed]:
+    """Lease up to ``limit`` due rows, at most one per chat and only a chat's next message.
+
+    A chat's messages go out in (priority, not_before, id) order, one at a time, so each
+    person reads them in order. On PostgreSQL rows are locked with SKIP LOCKED so several
+    processes share the queue; on SQLite one process runs the worker. ``worker_id``: the
+    live worker (see ``heartbeat``) whose death releases the rows early. Commits.
+    """
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    query = _CLAIM_LOCKING if postgresql else _CLAIM
+    ids = list((await session.scalars(query, {"now": now, "limit": limit})).all())
     if not ids:
         await session.commit()
         return []

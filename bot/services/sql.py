@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
 from models import Base
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 
 def insert_ignore(
@@ -17,11 +20,9 @@ def insert_ignore(
     """INSERT that does nothing for a row whose unique key already exists. Without ``values``,
     execute it with a list of rows: SQLAlchemy sends them as one multi-row statement and
     caches its compiled form."""
-    statement: postgresql.Insert | sqlite.Insert = (
-        postgresql.insert(model)
-        if session.get_bind().dialect.name == "postgresql"
-        else sqlite.insert(model)
-    )
+    # The dialect's module only: a bot on SQLite never loads PostgreSQL's (about 2 MB).
+    dialect = importlib.import_module(f"sqlalchemy.dialects.{session.get_bind().dialect.name}")
+    statement: postgresql.Insert | sqlite.Insert = dialect.insert(model)
     if values is not None:
         statement = statement.values(**values)
     return statement.on_conflict_do_nothing()
