@@ -109,7 +109,7 @@ def coord_list(
     requests: Sequence[HelpRequest],
     *,
     offset: int,
-    total: int,
+    more: bool,
     everything: bool,
     page_size: int,
 ) -> InlineKeyboardMarkup:
@@ -120,7 +120,7 @@ def coord_list(
         paging.append(
             _coord(_("btn-prev"), "page", offset=max(0, offset - page_size), everything=everything)
         )
-    if offset + page_size < total:
+    if more:
         paging.append(
             _coord(_("btn-next"), "page", offset=offset + page_size, everything=everything)
         )

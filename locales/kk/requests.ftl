@@ -226,7 +226,7 @@ my-tasks-done-line = № { $id } · { request-kind } · { $date } · { $hours } 
 coord-requests-empty = Сіздің аумақтарыңызда ашық өтінім жоқ.
 coord-requests-empty-all = Сіздің аумақтарыңызда әзірге өтінім жоқ.
 coord-requests-title = <b>Ашық өтінімдер</b>: { $total }
-coord-requests-title-all = <b>Барлық өтінімдер</b>: { $total }
+coord-requests-title-all = <b>Барлық өтінімдер</b>, алдымен жаңалары: { $first }–{ $last }
 coord-requests-line = № { $id } · { request-kind } · { $territory } · { request-status }{ $hotline ->
     [yes] {" "}· ☎️
    *[no] {""}

@@ -230,7 +230,7 @@ my-tasks-done-line = № { $id } · { request-kind } · { $date } · { $hours } 
 coord-requests-empty = Открытых заявок на ваших территориях нет.
 coord-requests-empty-all = Заявок на ваших территориях пока нет.
 coord-requests-title = <b>Открытые заявки</b>: { $total }
-coord-requests-title-all = <b>Все заявки</b>: { $total }
+coord-requests-title-all = <b>Все заявки</b>, сначала новые: { $first }–{ $last }
 coord-requests-line = № { $id } · { request-kind } · { $territory } · { request-status }{ $hotline ->
     [yes] {" "}· ☎️
    *[no] {""}
