@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import platform
 import sys
 from collections.abc import Awaitable, Callable
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import memory, reminders, requests
+from bench import memory, region, reminders, requests
 
 Benchmark = Callable[[], Awaitable[dict[str, Any]]]
 
@@ -23,14 +24,19 @@ BENCHMARKS: dict[str, Benchmark] = {
     "scheduler_reminders": reminders.run,
     "help_requests": requests.run,
     "bot_memory": memory.run,
+    "region": region.run,
 }
 
 RESULTS = Path(__file__).with_name("results.json")
+# BENCH_ONLY=name[,name]: run only those; the others keep their figures in results.json.
+ONLY = frozenset(name for name in os.environ.get("BENCH_ONLY", "").split(",") if name)
 
 
 async def _run_all() -> dict[str, Any]:
     results: dict[str, Any] = {}
     for name, benchmark in BENCHMARKS.items():
+        if ONLY and name not in ONLY:
+            continue
         print(f"running {name} ...", flush=True)
         results[name] = await benchmark()
     return results
@@ -38,6 +44,8 @@ async def _run_all() -> dict[str, Any]:
 
 def main() -> int:
     results = asyncio.run(_run_all())
+    if ONLY and RESULTS.exists():
+        results = {**json.loads(RESULTS.read_text(encoding="utf-8"))["benchmarks"], **results}
     report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
