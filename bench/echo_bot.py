@@ -2,7 +2,8 @@
 
 One Dispatcher, one message handler that sends the text back, one callback handler that
 answers the query; no database, no middlewares, no FSM storage. Polls the Bot API at
-TELEGRAM_API_URL with BOT_TOKEN, the way ``python -m bot`` does (updates handled as tasks).
+TELEGRAM_API_URL with BOT_TOKEN, the way ``python -m bot`` does (updates handled as tasks),
+under the bot's own runtime (``bot.runtime``: ``run_main``, and ``settle_memory`` once started).
 Run as ``python -m bench.echo_bot``; SIGTERM stops it.
 """
 
@@ -15,7 +16,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery, Message
 
-from bot.runtime import run_main
+from bot.runtime import run_main, settle_memory
 
 
 async def echo(message: Message) -> None:
@@ -32,6 +33,7 @@ async def main() -> None:
     dispatcher = Dispatcher()
     dispatcher.message.register(echo)
     dispatcher.callback_query.register(answer)
+    settle_memory()  # the bot's own GC settings once started, as python -m bot does
     await dispatcher.start_polling(bot, handle_as_tasks=True, handle_signals=True)
 
 

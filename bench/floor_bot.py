@@ -23,8 +23,10 @@ A Bot API error is ignored (the real bot got the same answer, or handled it).
 No database, no FSM storage, no middlewares, no logic. Control: a text "/load <path>" from
 CONTROL_USER loads a script and answers "loaded"; before any script (and past its end), a
 text is answered with "ok" and a press with an empty answer, like the echo bot. Polls
-TELEGRAM_API_URL with BOT_TOKEN (updates handled as tasks, as ``python -m bot`` does); the
-loop runs through ``bot.runtime.run_main``, the bot's own runtime. Run as
+TELEGRAM_API_URL with BOT_TOKEN (updates handled as tasks, as ``python -m bot`` does), under
+the bot's own runtime: the loop through ``bot.runtime.run_main``, its GC settings through
+``settle_memory`` once started, and aiogram's response models kept as the bot keeps them
+(``bot.telegram.keep_response_models``). Run as
 ``python -m bench.floor_bot``; SIGTERM stops it.
 """
 
@@ -267,6 +269,7 @@ async def main() -> None:
     from aiogram.client.telegram import TelegramAPIServer
     from aiogram.types import CallbackQuery, Message, Update
 
+    from bot.runtime import settle_memory
     from bot.telegram import keep_response_models
 
     keep_response_models()  # the same aiogram-level cache the bot keeps (bot/telegram.py)
@@ -299,6 +302,7 @@ async def main() -> None:
 
     dispatcher.message.register(on_message)
     dispatcher.callback_query.register(on_press)
+    settle_memory()  # the bot's own GC settings once started, as python -m bot does
     await dispatcher.start_polling(bot, handle_as_tasks=True, handle_signals=True)
 
 

@@ -2,11 +2,12 @@
 
 Nothing here changes what the bot does; it patches and listens from outside:
 
-- SQL: SQLAlchemy events on every Engine and Pool and a wrap of ``Session.__init__``:
+- SQL: SQLAlchemy events on every Engine, a wrap of ``Session.__init__`` and of the adapters:
   statements (cursor executions; an executemany is one), sessions (``Session`` objects, one
-  per ``AsyncSession``), commits and rollbacks of ``Connection`` objects, and pool-reset
-  rollbacks (a connection returned to the pool outside a transaction that the pool rolls
-  back: ``reset`` event, ``transaction_was_reset`` false, the pool resetting by rollback).
+  per ``AsyncSession``), commits of ``Connection`` objects, and rollbacks the driver is
+  asked for (SQLAlchemy's asyncio adapters' ``rollback``; on asyncpg only with a transaction
+  open, the others cost a round trip each), told apart: pool-reset rollbacks are those asked
+  while the pool resets a connection at check-in, the rest are the sessions' own.
 - Round trips: calls of ``aiosqlite.Connection._execute`` (one hop to aiosqlite's thread
   and back each) and calls of SQLAlchemy's ``await_`` in its asyncio adapters (one
   greenlet switch to the event loop for the driver each; on PostgreSQL one asyncpg round
@@ -35,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import gc
+import os
 import threading
 import time
 from collections import Counter
@@ -122,7 +124,6 @@ def _install_sqlalchemy() -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
-    from sqlalchemy.pool import Pool
 
     counters = COUNTERS
 
@@ -147,18 +148,7 @@ def _install_sqlalchemy() -> None:
     def _commit(conn: Any) -> None:
         counters.commits[_kind()] += 1
 
-    @event.listens_for(Engine, "rollback")
-    def _rollback(conn: Any) -> None:
-        counters.rollbacks[_kind()] += 1
-
-    @event.listens_for(Pool, "reset")
-    def _reset(dbapi_connection: Any, record: Any, state: Any) -> None:
-        if state.transaction_was_reset or not state.asyncio_safe:
-            return
-        pool = getattr(record, "_ConnectionRecord__pool", None)
-        mode = getattr(pool, "_reset_on_return", None)
-        if mode is None or getattr(mode, "name", "reset_rollback") == "reset_rollback":
-            counters.pool_reset_rollbacks[_kind()] += 1
+    _install_rollbacks()
 
     original_init = Session.__init__
 
@@ -170,11 +160,7 @@ def _install_sqlalchemy() -> None:
 
     import importlib
 
-    for module_name in (
-        "sqlalchemy.connectors.asyncio",
-        "sqlalchemy.dialects.sqlite.aiosqlite",
-        "sqlalchemy.dialects.postgresql.asyncpg",
-    ):
+    for module_name in ("sqlalchemy.connectors.asyncio", _dialect_module()):
         try:
             module = importlib.import_module(module_name)
         except ImportError:
@@ -183,6 +169,59 @@ def _install_sqlalchemy() -> None:
         if original is None:
             continue
         setattr(module, "await_", _counting_await(original))  # noqa: B010
+
+
+def _dialect_module() -> str:
+    """The SQLAlchemy dialect module DATABASE_URL will load (only that one is imported here,
+    as the bot imports only the one it uses)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        return "sqlalchemy.dialects.postgresql.asyncpg"
+    return "sqlalchemy.dialects.sqlite.aiosqlite"
+
+
+def _install_rollbacks() -> None:
+    """Rollbacks the driver is asked for, told apart by whether the pool's check-in reset
+    (``_ConnectionFairy._reset``: the pool's own rollback, or a ``reset`` listener's) asks."""
+    import importlib
+
+    from sqlalchemy.pool import base as pool_base
+
+    counters = COUNTERS
+    resetting = [0]
+    fairy = getattr(pool_base, "_ConnectionFairy", None)
+    original_reset = getattr(fairy, "_reset", None)
+    if fairy is not None and original_reset is not None:
+
+        def _reset(self: Any, *args: Any, **kwargs: Any) -> Any:
+            resetting[0] += 1
+            try:
+                return original_reset(self, *args, **kwargs)
+            finally:
+                resetting[0] -= 1
+
+        fairy._reset = _reset
+
+    def wrap(cls: Any, only_in_transaction: bool) -> None:
+        original = cls.rollback
+
+        def rollback(self: Any) -> Any:
+            if not only_in_transaction or getattr(self, "_transaction", None) is not None:
+                counted = counters.pool_reset_rollbacks if resetting[0] else counters.rollbacks
+                counted[_kind()] += 1
+            return original(self)
+
+        cls.rollback = rollback
+
+    adapters = [("sqlalchemy.connectors.asyncio", "AsyncAdapt_dbapi_connection", False)]
+    if _dialect_module().endswith("asyncpg"):
+        adapters.append((_dialect_module(), "AsyncAdapt_asyncpg_connection", True))
+    for module_name, class_name, only_in_transaction in adapters:
+        try:
+            cls = getattr(importlib.import_module(module_name), class_name)
+        except (ImportError, AttributeError):
+            continue
+        wrap(cls, only_in_transaction)
 
 
 def _counting_await(original: Callable[[Awaitable[T]], T]) -> Callable[[Awaitable[T]], T]:

@@ -750,7 +750,7 @@ def _flow_figures(rounds: list[RoundFigures], done: int | None) -> dict[str, Any
 
 async def measure_flow(database: str) -> dict[str, Any]:
     """The flow rounds on "sqlite" or "postgresql"; on SQLite the plain case too."""
-    started = time.perf_counter()
+    started, load = time.perf_counter(), os.getloadavg()[0]
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-flow-{database}-"))
     pg_name = f"bench_flow_{os.getpid()}"
     if database == "postgresql":
@@ -824,6 +824,9 @@ async def measure_flow(database: str) -> dict[str, Any]:
         }
     figures["bot_log"] = _log_lines(logs)
     figures["wall_s"] = round(time.perf_counter() - started, 1)
+    # This machine's 1-minute load average at the start and the end (2 CPUs, shared): CPU
+    # times per update grow when other work shares the cores.
+    figures["load_average_1m"] = [round(load, 2), round(os.getloadavg()[0], 2)]
     if plain_figures is not None:
         figures["plain"] = plain_figures
     return figures
