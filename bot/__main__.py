@@ -95,7 +95,7 @@ async def _migrate(settings: Settings, revision: str) -> None:
     from models import migrate
     from models.db import create_engine
 
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, sqlite_thread=settings.sqlite_thread)
     try:
         await migrate.upgrade(engine, revision)
         print(f"database at revision {await migrate.current_revision(engine)}", flush=True)
@@ -115,7 +115,7 @@ async def _load_territories(settings: Settings, name: str) -> None:
     from models import migrate
     from models.db import create_engine, create_sessionmaker
 
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, sqlite_thread=settings.sqlite_thread)
     try:
         await migrate.upgrade_if_needed(engine)
         async with create_sessionmaker(engine)() as session:

@@ -337,7 +337,7 @@ async def create_app(
 ) -> App:
     clock = clock or SystemClock()
     keep_response_models()
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, sqlite_thread=settings.sqlite_thread)
     sessionmaker = create_sessionmaker(engine)
     # Services read OFFER_WAVE_SIZE from their session (help_requests.wave_size).
     sessionmaker.configure(info={WAVE_SIZE_INFO: settings.offer_wave_size})

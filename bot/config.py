@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     delivery_backoff_max: float = Field(default=600.0, gt=0)
     delivery_poll_interval: float = Field(default=0.5, gt=0, le=60)
     outbox_keep_days: float = Field(default=30.0, ge=3)
+    # aiosqlite's own thread instead of calls at once on the loop (models/sqlite_inline.py).
+    sqlite_thread: bool = False
     delivery_lease_seconds: float = Field(default=60.0, ge=1)
     quiet_hours: str = "22:00-08:00"
     scheduler_tick_seconds: float = Field(default=5.0, gt=0, le=3600)

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import StaticPool
 
+from models import sqlite_inline
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
@@ -21,7 +23,7 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, sqlite_thread: bool = False) -> AsyncEngine:
     """Create the engine; never logs bound parameters (they may hold phone numbers)."""
     if not is_sqlite(url):
         return create_async_engine(
@@ -31,6 +33,8 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     in_memory = database in (None, "", ":memory:")
     # The pool's own rollback on every check-in is replaced by one only when needed (below).
     kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True, "pool_reset_on_return": None}
+    if not sqlite_thread:  # see models/sqlite_inline.py
+        kwargs["module"] = sqlite_inline.dbapi()
     if in_memory:
         kwargs["poolclass"] = StaticPool
     else:
