@@ -27,7 +27,9 @@ CHATS = 50
 PER_CHAT = 10
 KILL_AFTER = 150
 LEASE_SECONDS = 120  # the backstop; resuming must not wait for it
-RESUME_WITHIN = 20.0  # seconds from the restart (the process boots, the heartbeat lapses)
+# Seconds from the restarted process's first poll (its boot, slow on a loaded machine, is
+# not counted): the dead worker's heartbeat lapses, its rows are sent. Far below the lease.
+RESUME_WITHIN = 20.0
 
 
 def _delivered(emulator: Emulator) -> list[str]:
@@ -107,9 +109,14 @@ async def _kill_and_restart(emulator: Emulator, database_url: str, tmp_path: Pat
             ).all()
         )
 
-    restarted_at = time.time()
+    calls_before = len(emulator.calls)
     second = await _spawn(emulator, database_url, tmp_path)
     try:
+        await _until(
+            lambda: any(c.method.lower() == "getupdates" for c in emulator.calls[calls_before:]),
+            90,
+        )
+        restarted_at = time.time()
         await _until(lambda: in_flight <= set(_delivered(emulator)[delivered_before:]), 60)
         resumed_in = time.time() - restarted_at
         await _until(lambda: len(set(_delivered(emulator))) >= CHATS * PER_CHAT, 120)
