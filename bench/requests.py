@@ -44,10 +44,11 @@ CPU and database work per update, the plain case, on SQLite and PostgreSQL, and 
    thread-pool hops, GC collections, the CPU of the main thread and of the other threads;
    the statements split by origin (update handling, outbox worker, other). The outbox:
    messages it sent (Bot API calls), its CPU per message (main-thread CPU inside its
-   coroutines plus aiosqlite-thread CPU of its statements; bench/instrument.py), claims and
-   empty claims per message.
-   Every figure is the median over ROUNDS rounds (5), after a warm-up round of one request
-   for each bot. The floor's and the echo bot's CPU per update are reported alike.
+   coroutines, which includes SQLite's work when it runs without a thread, plus the
+   aiosqlite thread's CPU for its statements when it has one; bench/instrument.py), claims
+   and empty claims per message. Every figure is the median over ROUNDS rounds (5; 3 on
+   PostgreSQL), after a warm-up round of one request for each bot. The floor's and the
+   echo bot's CPU per update are measured alike.
 
 4. The plain case (bench/plain.py), same run, same processes: an unknown text from a citizen
    who is not in a form, answered with a hint and the menu (one Bot API call), against the
@@ -56,8 +57,9 @@ CPU and database work per update, the plain case, on SQLite and PostgreSQL, and 
 
 5. The flow on PostgreSQL: the same rounds on a database created for the run on the server of
    BENCH_DATABASE_URL / TEST_DATABASE_URL (default postgresql+asyncpg://postgres@127.0.0.1:5432/
-   test) and dropped after; the same figures, reported without targets (issue 15). Skipped,
-   with the reason in the results, when the server cannot be reached.
+   test) and dropped after; the same figures over PG_ROUNDS rounds (3), reported without
+   targets (issue 15). Skipped, with the reason in the results, when the server cannot be
+   reached.
 
 6. Take latency. A migrated SQLite file with 100,000 help requests (mostly done or cancelled,
    2,000 new in yurga, each offered to its 20 volunteers, with those pushes' sent outbox rows;
@@ -135,6 +137,7 @@ PARTS = frozenset(
 VOLUNTEERS = 20
 FLOW_REQUESTS = 5 if QUICK else 20
 ROUNDS = 2 if QUICK else 5
+PG_ROUNDS = 2 if QUICK else 3  # a PostgreSQL round takes about twice as long
 PLAIN_UPDATES = 60 if QUICK else 200  # per round
 TERRITORY = "yurga"
 RU_TERRITORY = "Юргинский городской округ"
@@ -782,7 +785,7 @@ async def measure_flow(database: str) -> dict[str, Any]:
         try:
             setup = await _setup_flow(emulator, workdir, url)
             await _round(setup, 0, 1)  # warms all three bots up
-            for index in range(1, ROUNDS + 1):
+            for index in range(1, (PG_ROUNDS if database == "postgresql" else ROUNDS) + 1):
                 rounds.append(await _round(setup, index, FLOW_REQUESTS))
             if database == "sqlite":
                 plain_figures = await plain.measure(
