@@ -546,11 +546,15 @@ def _summarise_log(log: str, bystander: int) -> dict[str, Any]:
         text = re.sub(r"^\S+ \S+ ", "", line)
         text = re.sub(r"\d+", "N", text)[:160]
         seen[text] = seen.get(text, 0) + 1
+    purged = sum(int(m[1]) for m in re.finditer(r"outbox retention: (\d+)", log))
+    raised = re.findall(r"^(\w+(?:\.\w+)*(?:Error|Exception)\b.*)$", log, re.MULTILINE)
     return {
         "bystander_logged_max_ms": max(logged) if logged else None,
+        "outbox_rows_purged_by_retention": purged,
         "warnings": len(warnings),
         "job_runs_skipped": sum(1 for line in warnings if "maximum number of running" in line),
         "kinds": dict(sorted(seen.items(), key=lambda kv: -kv[1])[:8]),
+        "exceptions": sorted({line[:200] for line in raised})[:5],
     }
 
 

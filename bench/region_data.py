@@ -25,10 +25,9 @@ written through the models by ``check_storage_format``.
 from __future__ import annotations
 
 import json
-import math
 import random
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
@@ -818,12 +817,3 @@ def check_storage_format(stored: Sequence[Any]) -> None:
     expected = (sqlite_ts(int(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC).timestamp())), PURGED_JSON)
     if tuple(stored) != expected:
         raise AssertionError(f"storage format drifted: {tuple(stored)} != {expected}")
-
-
-def percent(part: float, whole: float) -> float:
-    return round(100 * part / whole, 1) if whole else math.nan
-
-
-def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
