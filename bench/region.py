@@ -41,11 +41,12 @@ uncounted, then REPEATS (28) times counted, one after another, p50/p95/max of:
   request for another person in Kemerovo (the form filled as tests/e2e/test_requests.py does,
   each step waiting for the next question; timed from «✅ Подтвердить» until "✅ Заявка № N";
   each requester confirms two; the audience pushed is counted); take of the first of them by
-  a team volunteer (the «Взять» press until its answer; the "taken" edits it wrote are
-  counted); cancel of the second by its requester (until the answer). In that order: the
-  confirms come last, because on the big database each pushes ~1,700 people and the outbox
-  then sends for an hour at Telegram's pace, which the later actions share (take and cancel
-  work on the requests confirmed, fewer when confirm stopped on its time budget).
+  a volunteer it was pushed to, of the team when one was (the «Взять» press until its answer;
+  the "taken" edits it wrote are counted); cancel of the second by its requester (until the
+  answer). In that order: the confirms come last, because before offers went out in waves
+  each pushed ~1,700 people on the big database and the outbox then sent for an hour at
+  Telegram's pace, which later actions would share (take and cancel work on the requests
+  confirmed, fewer when confirm stopped on its time budget).
 
 Then each action STALL (5) more times while a bystander sends /start again and again: the
 largest latency of the bystander's updates that overlap an action is "other_max_ms", and the
@@ -77,6 +78,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.region_build import pg_admin, pg_big, pg_drop, pg_small, pg_url, sqlite_big, sqlite_small
 from bench.region_data import CITY, Cast, Sizes
@@ -245,12 +247,36 @@ class Run:
     emulator: Emulator
     people: dict[int, Person]
     bystander: Bystander
+    url: str = ""
     replies: dict[str, int] = field(default_factory=dict)
     first: dict[int, int] = field(default_factory=dict)  # requester index -> request to take
     second: dict[int, int] = field(default_factory=dict)  # -> request to cancel
+    _engine: AsyncEngine | None = None
 
     def person(self, user_id: int) -> Person:
         return self.people[user_id]
+
+    async def offered(self, request_id: int) -> int:
+        """A volunteer the request was pushed to (a team member when one was): only they
+        may take it, and a big territory is offered in waves, so maybe nobody of the team.
+        Read from the database (not timed), since a push reaches its chat at Telegram's pace."""
+        if self._engine is None:
+            self._engine = create_engine(self.url)
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                select(RequestPush.user_id).where(
+                    RequestPush.request_id == request_id, RequestPush.declined.is_(False)
+                )
+            )
+            offered = sorted(row[0] for row in rows)
+        if not offered:
+            raise AssertionError(f"request {request_id} was offered to nobody")
+        team = [user for user in offered if user in self.cast.team]
+        return (team or offered)[0]
+
+    async def close(self) -> None:
+        if self._engine is not None:
+            await self._engine.dispose()
 
 
 ActionFn = Callable[[Run, int], Awaitable[list[Sample]]]
@@ -367,7 +393,12 @@ async def _confirm(run: Run, index: int) -> list[Sample]:
 
 async def _take(run: Run, index: int) -> list[Sample]:
     request_id = run.first[index]
-    person = run.person(_helper(run, index))
+    user_id = await run.offered(request_id)
+    person = run.people.get(user_id)
+    if person is None:  # a volunteer of the bulk: opens the bot first (not timed)
+        person = run.people[user_id] = run.emulator.user(user_id, language_code="ru")
+        await person.send_text("/start")
+        await person.wait_messages(1, timeout=WAIT)
     started = time.perf_counter()
     answer = await person.press_data(TaskCb(id=request_id, action="take").pack(), timeout=WAIT)
     ended = time.perf_counter()
@@ -501,6 +532,7 @@ async def measure_database(config: Config, url: str, workdir: Path) -> dict[str,
         env.pop(production_pace, None)
     env.update(THROTTLE_BURST="off", LOG_LEVEL="INFO", BENCH_INSTRUMENT="0")
     bot: Spawned | None = None
+    run: Run | None = None
     results: dict[str, Any] = {}
     try:
         started = time.perf_counter()
@@ -510,7 +542,7 @@ async def measure_database(config: Config, url: str, workdir: Path) -> dict[str,
         people = await _start_people(emulator, cast.everyone(), "Житель")
         results["everyone_started_s"] = round(time.perf_counter() - started, 2)
         bystander = Bystander(emulator.user(cast.bystander))
-        run = Run(config, cast, emulator, {p.id: p for p in people}, bystander)
+        run = Run(config, cast, emulator, {p.id: p for p in people}, bystander, url)
         idle = await bystander.idle(30)
         results["bystander_idle"] = _ms(idle)
         actions: dict[str, Any] = {}
@@ -526,8 +558,10 @@ async def measure_database(config: Config, url: str, workdir: Path) -> dict[str,
     finally:
         log = await bot.stop() if bot is not None else ""
         await emulator.stop()
+        if run is not None:
+            await run.close()
     results["bot_log"] = _summarise_log(log, cast.bystander)
-    if "confirm" in results.get("actions", {}):
+    if run is not None and "confirm" in results.get("actions", {}):
         results["audience"] = await _audience(url, run)
     return results
 
