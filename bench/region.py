@@ -251,6 +251,7 @@ class Run:
     replies: dict[str, int] = field(default_factory=dict)
     first: dict[int, int] = field(default_factory=dict)  # requester index -> request to take
     second: dict[int, int] = field(default_factory=dict)  # -> request to cancel
+    takes: dict[int, int] = field(default_factory=dict)  # volunteer -> tasks taken
     _engine: AsyncEngine | None = None
 
     def person(self, user_id: int) -> Person:
@@ -271,8 +272,11 @@ class Run:
             offered = sorted(row[0] for row in rows)
         if not offered:
             raise AssertionError(f"request {request_id} was offered to nobody")
+        # Whoever has taken fewest so far: a volunteer holds at most 5 open tasks.
         team = [user for user in offered if user in self.cast.team]
-        return (team or offered)[0]
+        chosen = min(team or offered, key=lambda user: (self.takes.get(user, 0), user))
+        self.takes[chosen] = self.takes.get(chosen, 0) + 1
+        return chosen
 
     async def close(self) -> None:
         if self._engine is not None:
@@ -402,7 +406,7 @@ async def _take(run: Run, index: int) -> list[Sample]:
     started = time.perf_counter()
     answer = await person.press_data(TaskCb(id=request_id, action="take").pack(), timeout=WAIT)
     ended = time.perf_counter()
-    if answer is None or not (answer.text or "").startswith("✅ Вы взяли"):
+    if answer is None or not (answer.text or "").startswith("✅"):  # in their language
         raise AssertionError(f"take of {request_id}: {answer}")
     return [Sample(started, ended)]
 
