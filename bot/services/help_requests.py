@@ -1018,31 +1018,6 @@ async def tasks_of(
     return await open_tasks_of(session, volunteer_id), list(done_rows.all())
 
 
-async def in_scope(
-    session: AsyncSession,
-    territory_ids: frozenset[int] | None,
-    *,
-    open_only: bool = True,
-    offset: int = 0,
-    limit: int = 10,
-) -> tuple[list[HelpRequest], int]:
-    """Requests a coordinator sees (None: every territory), oldest open first, and the count."""
-    conditions = []
-    if territory_ids is not None:
-        conditions.append(HelpRequest.territory_id.in_(territory_ids))
-    if open_only:
-        conditions.append(HelpRequest.status.in_(OPEN))
-    total = await session.scalar(select(func.count(HelpRequest.id)).where(*conditions)) or 0
-    rows = await session.scalars(
-        select(HelpRequest)
-        .where(*conditions)
-        .order_by(HelpRequest.created_at, HelpRequest.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(rows.all()), total
-
-
 ERASED = "—"
 
 

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import HelpRequest, RequestStatus
-
-OPEN = (RequestStatus.NEW, RequestStatus.TAKEN, RequestStatus.ON_WAY)
+from bot.services.help_requests import OPEN
+from models import HelpRequest
 
 
 @dataclass(frozen=True, slots=True)
