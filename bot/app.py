@@ -187,9 +187,16 @@ class App:
         await self.engine.dispose()
 
 
-def build_bot(settings: Settings, *, for_replies: bool = True, timeout: float = 60.0) -> Bot:
+def build_bot(
+    settings: Settings,
+    *,
+    for_replies: bool = True,
+    timeout: float = 60.0,
+    limiter: RateLimiter | None = None,
+) -> Bot:
     """``for_replies``: the handlers' Bot commits before each call and waits out a 429; the
-    delivery worker's own Bot does neither: it reschedules the row and serves other chats."""
+    delivery worker's own Bot does neither: it reschedules the row and serves other chats.
+    ``limiter``: the delivery worker's, which the replies book their places in."""
     session = (
         TolerantSession(api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=timeout)
         if settings.telegram_api_url
@@ -197,7 +204,7 @@ def build_bot(settings: Settings, *, for_replies: bool = True, timeout: float = 
     )
     if for_replies:
         session.middleware(CommitBeforeSendMiddleware())
-        session.middleware(RetryAfterMiddleware())
+        session.middleware(RetryAfterMiddleware(limiter=limiter))
     transactions.install()
     session.middleware(NoTransactionAcrossCallMiddleware())
     return Bot(
@@ -375,7 +382,7 @@ async def create_app(
         engine=engine,
         sessionmaker=sessionmaker,
         translator=translator,
-        bot=build_bot(settings),
+        bot=build_bot(settings, limiter=delivery.limiter),
         dispatcher=dispatcher,
         scheduler=scheduler,
         delivery=delivery,

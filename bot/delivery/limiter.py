@@ -3,6 +3,10 @@
 Real (monotonic) time on purpose: these are limits of Telegram's servers, not of the domain
 clock. A 429 pauses that chat for retry_after; the global pace pauses only when 429s come from
 several chats at once (then it is the bot, not one chat, that is too fast).
+
+Direct replies go through the same limiter without waiting for it (someone is looking at the
+chat): ``book_direct`` takes their place in the pace, so the outbox steps back for them
+instead of spending the whole budget and leaving the replies to 429s.
 """
 
 from __future__ import annotations
@@ -61,6 +65,10 @@ class RateLimiter:
                 self._book(chat_id, now)
                 return
             await self._sleep(wait)
+
+    def book_direct(self, chat_id: int) -> None:
+        """A direct reply goes now: the queued messages after it wait their pace."""
+        self._book(chat_id, self._now())
 
     def _book(self, chat_id: int, now: float) -> None:
         self._global_next = max(self._global_next, now) + 1.0 / self.config.per_second

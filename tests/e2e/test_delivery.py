@@ -217,3 +217,44 @@ async def test_a_crowd_pressing_start_gets_every_answer(
         [greeting, _choice] = await person.wait_messages(2, timeout=30)
         assert greeting.body.startswith("Сәлеметсіз бе")
     assert any(c.error_code == 429 for c in emulator.calls), "the limits were not hit"
+
+
+async def test_people_are_answered_while_the_outbox_writes_to_them(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    """50 people press /start just as a broadcast of 8 messages to each of them is queued: the
+    outbox goes at its full pace, yet every reply takes its place in the shared pace, so
+    neither Telegram's per-chat limit nor the global one costs anyone the answer."""
+    runner = await _start(start_bot)
+    assert runner.app is not None
+    emulator.set_limits(True, LimitConfig())
+    people = [emulator.user(7500 + n, first_name=f"Ч{n}", language_code="ru") for n in range(50)]
+    await asyncio.gather(*(p.send_text("/start") for p in people))
+    async with runner.app.sessionmaker() as session:
+        for n in range(8):
+            for person in people:
+                key = f"b:{person.id}:{n}"
+                await outbox.enqueue(
+                    session,
+                    chat_id=person.id,
+                    message=OutgoingMessage(Text(literal=key)),
+                    key=key,
+                    now=runner.app.clock.now(),
+                )
+        await session.commit()
+
+    def answers(person: Person) -> list[str]:
+        return [m.body for m in person.messages if m.from_bot and not m.body.startswith("b:")]
+
+    def greeted() -> bool:  # the greeting and the language choice, nothing else
+        return all(len(answers(p)) == 2 for p in people)
+
+    notifier = people[0].state.notifier  # bumped on every message the bot sends
+    deadline = asyncio.get_running_loop().time() + 30
+    while not greeted() and (left := deadline - asyncio.get_running_loop().time()) > 0:
+        await notifier.wait(notifier.version, left)
+    assert greeted(), [answers(p) for p in people if len(answers(p)) != 2][:3]
+    assert all(answers(p)[0].startswith("Здравствуйте") for p in people)
+    counts = await _wait_for(runner, lambda c: c.get("sent", 0) == 400)
+    assert counts.get("sent") == 400
+    assert any(c.error_code == 429 for c in emulator.calls), "the limits were not hit"

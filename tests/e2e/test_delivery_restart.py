@@ -42,7 +42,11 @@ def _delivered(emulator: Emulator) -> list[str]:
     ]
 
 
-async def _spawn(emulator: Emulator, database_url: str, cwd: Path) -> asyncio.subprocess.Process:
+async def _spawn(
+    emulator: Emulator, database_url: str, cwd: Path, log: Path
+) -> asyncio.subprocess.Process:
+    """The bot's stderr goes to ``log``, a file: a pipe nobody drains until the end fills up
+    with its warnings (429s under rate limits), and then ``wait()`` never returns."""
     env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
     env.update(
         BOT_TOKEN=TOKEN,
@@ -53,10 +57,11 @@ async def _spawn(emulator: Emulator, database_url: str, cwd: Path) -> asyncio.su
         DELIVERY_POLL_INTERVAL="0.1",
         LOG_LEVEL="WARNING",
     )
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=cwd, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    with log.open("ab") as stderr:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=cwd, env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
+        )  # fmt: skip
 
 
 async def _until(predicate: object, timeout: float) -> None:
@@ -90,7 +95,8 @@ async def _kill_and_restart(emulator: Emulator, database_url: str, tmp_path: Pat
         await session.commit()
     emulator.set_limits(True, LimitConfig())
 
-    first = await _spawn(emulator, database_url, tmp_path)
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    first = await _spawn(emulator, database_url, tmp_path, first_log)
     try:
         await _until(lambda: len(_delivered(emulator)) >= KILL_AFTER, 90)
     finally:
@@ -110,7 +116,7 @@ async def _kill_and_restart(emulator: Emulator, database_url: str, tmp_path: Pat
         )
 
     calls_before = len(emulator.calls)
-    second = await _spawn(emulator, database_url, tmp_path)
+    second = await _spawn(emulator, database_url, tmp_path, second_log)
     try:
         await _until(
             lambda: any(c.method.lower() == "getupdates" for c in emulator.calls[calls_before:]),
@@ -123,8 +129,10 @@ async def _kill_and_restart(emulator: Emulator, database_url: str, tmp_path: Pat
         await asyncio.sleep(0.5)  # anything still to come would be a duplicate: let it show
     finally:
         second.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(second.communicate(), 30)
-    assert second.returncode == 0, stderr.decode()[-2000:]
+        await asyncio.wait_for(second.wait(), 30)
+    assert second.returncode == 0, second_log.read_text(errors="replace")[-2000:]
+    print(f"stderr of the killed bot: {first_log.stat().st_size} bytes, "
+          f"of the restarted one: {second_log.stat().st_size} bytes")  # fmt: skip
 
     delivered = _delivered(emulator)
     counts = Counter(delivered)

@@ -117,3 +117,11 @@ def test_telegram_answers_decide_the_outcome(exc: BaseException, outcome: Outcom
         assert verdict.retry_after == 7
     if outcome is Outcome.FAILED and isinstance(exc, TelegramBadRequest):
         assert exc.message in verdict.reason
+
+
+async def test_a_direct_reply_takes_its_place_in_the_pace() -> None:
+    t = FakeTime()
+    lim = limiter(t, per_second=25.0, private_interval=1.0)
+    lim.book_direct(42)  # a reply to 42 went out now, without waiting
+    assert lim.delay(42) == pytest.approx(1.0)  # the outbox's next message to 42 waits
+    assert lim.delay(43) == pytest.approx(1 / 25)  # and everyone else's its pace
