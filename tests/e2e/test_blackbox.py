@@ -28,24 +28,27 @@ def _env(emulator: Emulator, database_url: str) -> dict[str, str]:
 
 
 async def _start(emulator: Emulator, tmp_path: Path) -> asyncio.subprocess.Process:
+    """The bot's output goes to a file: a pipe read only at the end would fill up with its log
+    during a long run and block the bot on its next log line."""
     database_url = f"sqlite+aiosqlite:///{tmp_path}/blackbox.sqlite3"
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env=_env(emulator, database_url),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    with (tmp_path / "bot.log").open("ab") as log:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=tmp_path,
+            env=_env(emulator, database_url),
+            stdout=log,
+            stderr=log,
+        )
 
 
-async def _stop(process: asyncio.subprocess.Process) -> tuple[int, str]:
+async def _stop(process: asyncio.subprocess.Process, tmp_path: Path) -> tuple[int, str]:
     if process.returncode is None:
         process.send_signal(signal.SIGTERM)
-    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    await asyncio.wait_for(process.wait(), 30)
     assert process.returncode is not None
-    return process.returncode, stderr.decode()
+    return process.returncode, (tmp_path / "bot.log").read_text(errors="replace")
 
 
 async def _odd_update(emulator: Emulator, rng: random.Random, n: int) -> None:
@@ -114,10 +117,10 @@ async def test_new_user_through_a_separate_process(emulator: Emulator, tmp_path:
         for n in range(ODD_UPDATES):
             await _odd_update(emulator, rng, n)
     except BaseException:
-        _, stderr = await _stop(process)
+        _, stderr = await _stop(process, tmp_path)
         print(stderr[-6000:])
         raise
-    code, stderr = await _stop(process)
+    code, stderr = await _stop(process, tmp_path)
     assert code == 0, stderr[-2000:]
     assert "Traceback" not in stderr
     assert " ERROR " not in stderr
@@ -230,9 +233,9 @@ async def test_a_help_request_through_a_separate_process(
         assert any(t.startswith("Заявку № 1 взял волонтёр Пётр") for t in texts), texts
         assert any(t.startswith("✅ Заявка № 1 выполнена") for t in texts), texts
     except BaseException:
-        _, stderr = await _stop(process)
+        _, stderr = await _stop(process, tmp_path)
         print(stderr[-6000:])
         raise
-    code, stderr = await _stop(process)
+    code, stderr = await _stop(process, tmp_path)
     assert code == 0, stderr[-2000:]
     assert "Traceback" not in stderr and " ERROR " not in stderr

@@ -136,11 +136,15 @@ async def test_sigkill_mid_firing_enqueues_every_reminder_once(
         LOG_LEVEL="WARNING",
     )
 
+    log = tmp_path / "bot.log"
+
     async def spawn() -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        # stderr to a file: an undrained pipe fills up, and wait() on a killed bot then hangs
+        with log.open("ab") as stderr:
+            return await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+                stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
+            )  # fmt: skip
 
     first = await spawn()
     try:
@@ -161,8 +165,8 @@ async def test_sigkill_mid_firing_enqueues_every_reminder_once(
             await asyncio.sleep(0.1)
     finally:
         second.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(second.communicate(), 30)
-    assert second.returncode == 0, stderr.decode()[-2000:]
+        await asyncio.wait_for(second.wait(), 30)
+    assert second.returncode == 0, log.read_text(errors="replace")[-2000:]
 
     async with sessions() as session:
         keys = list(
