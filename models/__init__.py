@@ -3,6 +3,23 @@
 from models.audit import AuditEntry
 from models.base import Base
 from models.callback_request import CallbackRequest, CallbackStatus
+from models.campaign import (
+    AlertStatus,
+    Campaign,
+    CampaignAlert,
+    CampaignContact,
+    CampaignImport,
+    CampaignMedic,
+    CampaignPerson,
+    CampaignRoute,
+    CampaignStatus,
+    CampaignTerritory,
+    CampaignVolunteer,
+    Outcome,
+    PersonStatus,
+    VolunteerMode,
+    WorkKind,
+)
 from models.erasure import Erasure
 from models.fsm import FsmRecord
 from models.help_request import HelpRequest, RequestKind, RequestPush, RequestStatus
@@ -13,10 +30,21 @@ from models.user import User
 from models.volunteer import Volunteer, VolunteerStatus
 
 __all__ = [
+    "AlertStatus",
     "AuditEntry",
     "Base",
     "CallbackRequest",
     "CallbackStatus",
+    "Campaign",
+    "CampaignAlert",
+    "CampaignContact",
+    "CampaignImport",
+    "CampaignMedic",
+    "CampaignPerson",
+    "CampaignRoute",
+    "CampaignStatus",
+    "CampaignTerritory",
+    "CampaignVolunteer",
     "Coordinator",
     "CoordinatorTerritory",
     "Erasure",
@@ -24,6 +52,8 @@ __all__ = [
     "HelpRequest",
     "OutboxMessage",
     "OutboxStatus",
+    "Outcome",
+    "PersonStatus",
     "Priority",
     "Reminder",
     "ReminderState",
@@ -34,5 +64,7 @@ __all__ = [
     "TerritoryNeighbour",
     "User",
     "Volunteer",
+    "VolunteerMode",
     "VolunteerStatus",
+    "WorkKind",
 ]
