@@ -127,3 +127,35 @@ class CallBackCb(CallbackData, prefix="cb"):
 
     id: RecordId
     action: str
+
+
+# Vaccination follow-up campaigns (issue 16).
+
+
+class CampaignCb(CallbackData, prefix="cmp"):
+    """A coordinator's campaigns: the list, a campaign's card and its actions."""
+
+    action: str  # list, open, pause, resume, close, close_ok, import, template, medics, ...
+    id: RecordIdOrNone = 0
+    page: Offset = 0
+
+
+class CampaignJoinCb(CallbackData, prefix="cmj"):
+    """A volunteer opts in to (or steps out of) a campaign of chosen volunteers."""
+
+    id: RecordId
+    join: bool
+
+
+class CallCb(CallbackData, prefix="cl"):
+    """The volunteer's worklist: the next call, the claimed person's outcome, release."""
+
+    action: str
+    id: RecordIdOrNone = 0
+    value: str = ""
+
+
+class AlertCb(CallbackData, prefix="al"):
+    """A medic acknowledges an «unwell» alert."""
+
+    id: RecordId
