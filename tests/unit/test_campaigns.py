@@ -1,0 +1,365 @@
+"""Campaigns, domain side: what a coordinator types (rounds, window, retry), who works a
+campaign, the card's counts in two grouped statements, opting in and out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import FakeClock
+from bot.services import campaigns, volunteers
+from bot.services.campaigns import JoinResult, NewCampaign
+from bot.services.territories import load_from_file
+from bot.services.users import Profile, Roles, touch_user
+from models import (
+    AlertStatus,
+    CampaignAlert,
+    CampaignContact,
+    CampaignPerson,
+    CampaignStatus,
+    OutboxMessage,
+    Territory,
+    Volunteer,
+    VolunteerMode,
+    migrate,
+)
+from models.db import create_engine, create_sessionmaker
+
+COORDINATOR = 800
+JOIN = "cmj:1:1"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0, 7, 21", [0, 7, 21]),
+        ("0 7 21", [0, 7, 21]),
+        ("0;3", [0, 3]),
+        ("0", [0]),
+        ("0, 365", [0, 365]),
+        ("1, 7", None),  # the first round is the first call
+        ("0, 7, 7", None),
+        ("0, 21, 7", None),
+        ("0, 366", None),
+        ("0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10", None),  # 11 rounds
+        ("0, -7", None),
+        ("0, семь", None),
+        ("", None),
+        ("0, ٣", None),
+    ],
+)
+def test_rounds(text: str, expected: list[int] | None) -> None:
+    assert campaigns.parse_rounds(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10:00-19:00", (600, 1140)),
+        ("10:00 – 19:30", (600, 1170)),
+        ("9-18", (540, 1080)),
+        ("08.30-12.00", (510, 720)),
+        ("10:00-24:00", (600, 1440)),
+        ("19:00-10:00", None),
+        ("10:00-10:30", None),  # shorter than an hour
+        ("25:00-26:00", None),
+        ("10:61-19:00", None),
+        ("с утра", None),
+        ("", None),
+    ],
+)
+def test_window(text: str, expected: tuple[int, int] | None) -> None:
+    assert campaigns.parse_window(text) == expected
+    if expected:
+        assert campaigns.format_window(*expected)[:5] == text.strip()[:5].replace(".", ":") or (
+            text[0] != "0" and len(text.split("-")[0]) < 5
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("90", 90),
+        ("15", 15),
+        ("90 мин", 90),
+        ("2 ч", 120),
+        ("2ч", 120),
+        ("2 сағ", 120),
+        ("3 дня", 4320),
+        ("1 күн", 1440),
+        ("1 д", 1440),
+        ("14", None),
+        ("4 дня", None),
+        ("2 недели", None),
+        ("два часа", None),
+        ("", None),
+    ],
+)
+def test_retry(text: str, expected: int | None) -> None:
+    assert campaigns.parse_retry(text) == expected
+
+
+def test_attempts() -> None:
+    assert [campaigns.parse_attempts(t) for t in ("1", "10", "0", "11", "x", " 3 ")] == [
+        1,
+        10,
+        None,
+        None,
+        None,
+        3,
+    ]
+
+
+@pytest.fixture
+async def world(
+    database_url: str,
+) -> AsyncIterator[tuple[async_sessionmaker[AsyncSession], dict[str, int], FakeClock]]:
+    engine = create_engine(database_url)
+    await migrate.upgrade(engine)
+    sessions = create_sessionmaker(engine)
+    clock = FakeClock()
+    ids: dict[str, int] = {}
+    async with sessions() as session:
+        await load_from_file(session, "kuzbass", clock.now())
+        for code in ("yurga", "belovo"):
+            territory = await session.scalar(select(Territory).where(Territory.code == code))
+            assert territory is not None
+            ids[code] = territory.id
+        await touch_user(session, Profile(COORDINATOR, "Анна"), clock.now(), wrote_to_bot=True)
+        for user_id, skills, where in [
+            (901, ("calls",), "yurga"),
+            (902, ("calls", "medic"), "yurga"),
+            (903, ("delivery",), "yurga"),
+            (904, ("calls",), "belovo"),
+            (905, ("calls",), "yurga"),  # paused
+        ]:
+            await touch_user(
+                session, Profile(user_id, f"Волонтёр{user_id}"), clock.now(), wrote_to_bot=True
+            )
+            application = volunteers.Application(
+                name=f"Вол{user_id} Иванов",
+                phone="+79031234567",
+                territory_id=ids[where],
+                skills=skills,
+                age_group="18-34",
+                availability=("weekends",),
+                dobro_id=None,
+            )
+            volunteer = await volunteers.submit(session, user_id, application, clock.now())
+            await volunteers.decide(
+                session, volunteer.id, approve=True, actor_id=1, reason=None, now=clock.now()
+            )
+            ids[str(user_id)] = volunteer.id
+        paused = await session.get(Volunteer, ids["905"])
+        assert paused is not None
+        paused.paused_until = date(2027, 1, 1)
+        await session.commit()
+    yield sessions, ids, clock
+    await engine.dispose()
+
+
+def _new(ids: dict[str, int], token: str, mode: VolunteerMode, *where: str) -> NewCampaign:
+    return NewCampaign(
+        name=f"Кампания {token}",
+        territory_ids=[ids[w] for w in where],
+        rounds=[0, 7, 21],
+        window=(600, 1140),
+        attempts=3,
+        retry_minutes=120,
+        visit_after=2,
+        volunteers=mode,
+        medic_ids=[902],
+        form_token=token,
+    )
+
+
+async def test_who_works_a_campaign(
+    world: tuple[async_sessionmaker[AsyncSession], dict[str, int], FakeClock],
+) -> None:
+    sessions, ids, clock = world
+    async with sessions() as session:
+        everyone = await campaigns.create(
+            session,
+            _new(ids, "a", VolunteerMode.ALL, "yurga"),
+            actor_id=COORDINATOR,
+            now=clock.now(),
+        )
+        chosen = await campaigns.create(
+            session,
+            _new(ids, "b", VolunteerMode.CHOSEN, "yurga", "belovo"),
+            actor_id=COORDINATOR,
+            now=clock.now(),
+            join_data=JOIN,
+        )
+        closed = await campaigns.create(
+            session,
+            _new(ids, "c", VolunteerMode.ALL, "yurga"),
+            actor_id=COORDINATOR,
+            now=clock.now(),
+        )
+        assert await campaigns.set_status(
+            session, closed.campaign.id, CampaignStatus.CLOSED, clock.now()
+        )
+        await session.commit()
+        a, b = everyone.campaign.id, chosen.campaign.id
+        # Invitations to every approved «calls» volunteer of the territories, once each.
+        assert chosen.invited == [901, 902, 904, 905]
+        again = await campaigns.create(
+            session,
+            _new(ids, "b", VolunteerMode.CHOSEN, "yurga"),
+            actor_id=1,
+            now=clock.now(),
+            join_data=JOIN,
+        )
+        assert not again.created and again.campaign.id == b
+        keys = (
+            await session.scalars(
+                select(OutboxMessage.idempotency_key).where(
+                    OutboxMessage.idempotency_key.like(f"campaign:{b}:invite:%")
+                )
+            )
+        ).all()
+        assert len(keys) == 4
+
+        async def of(user_id: int) -> list[int]:
+            return await campaigns.campaigns_of_volunteer(session, user_id, now=clock.now())
+
+        assert await of(901) == [a]
+        assert await of(903) == []  # no «calls» skill
+        assert await of(904) == []  # another territory, not opted in
+        assert await of(905) == []  # paused
+        assert await of(COORDINATOR) == []  # not a volunteer
+        assert (await campaigns.set_joined(session, b, 904, True, clock.now()))[
+            0
+        ] == JoinResult.JOINED
+        assert (await campaigns.set_joined(session, b, 904, True, clock.now()))[
+            0
+        ] == JoinResult.JOINED
+        assert (await campaigns.set_joined(session, b, 903, True, clock.now()))[
+            0
+        ] == JoinResult.NOT_QUALIFIED
+        assert (await campaigns.set_joined(session, a, 901, True, clock.now()))[
+            0
+        ] == JoinResult.NOT_QUALIFIED
+        assert await of(904) == [b]
+        assert await campaigns.set_status(session, b, CampaignStatus.PAUSED, clock.now())
+        assert await of(904) == []  # paused campaigns are nobody's work
+        assert not await campaigns.set_status(session, b, CampaignStatus.PAUSED, clock.now())
+        assert await campaigns.set_status(session, b, CampaignStatus.ACTIVE, clock.now())
+        assert (await campaigns.set_joined(session, b, 904, False, clock.now()))[
+            0
+        ] == JoinResult.LEFT
+        assert await of(904) == []
+        assert (await campaigns.set_joined(session, b, 904, True, clock.now()))[
+            0
+        ] == JoinResult.JOINED
+        assert await of(904) == [b]
+        assert await of(901) == [a]  # opted in to nothing: the «all» campaign only
+        assert (await campaigns.set_joined(session, closed.campaign.id, 901, True, clock.now()))[
+            0
+        ] == JoinResult.CLOSED
+        assert await campaigns.medics_of(session, b) == [902]
+        # Scope: a coordinator of Belovo sees only the campaign with Belovo.
+        belovo = Roles(is_coordinator=True, territory_ids=frozenset({ids["belovo"]}))
+        items, more = await campaigns.page_in_scope(session, belovo, offset=0, limit=10)
+        assert [item.id for item in items] == [b] and not more
+        hq = Roles(is_coordinator=True, is_hq=True)
+        items, more = await campaigns.page_in_scope(session, hq, offset=0, limit=2)
+        assert [item.id for item in items] == [closed.campaign.id, b] and more
+        candidates = await campaigns.medic_candidates(session, [ids["yurga"]], [COORDINATOR])
+        assert [p.user_id for p in candidates] == [COORDINATOR, 902]
+
+
+async def test_progress_counts(
+    world: tuple[async_sessionmaker[AsyncSession], dict[str, int], FakeClock],
+) -> None:
+    sessions, ids, clock = world
+    now = clock.now()
+    async with sessions() as session:
+        made = await campaigns.create(
+            session, _new(ids, "p", VolunteerMode.ALL, "yurga"), actor_id=COORDINATOR, now=now
+        )
+        cid = made.campaign.id
+        rows = [
+            ("call", "queued", now - timedelta(hours=1)),
+            ("call", "queued", now),
+            ("call", "queued", now + timedelta(days=7)),
+            ("call", "claimed", now - timedelta(hours=2)),
+            ("call", "unreachable", None),
+            ("call", "stopped", None),
+            ("call", "done", None),
+            ("visit", "queued", now - timedelta(hours=1)),
+            ("visit", "stopped", None),
+        ]
+        people = []
+        for n, (kind, status, due) in enumerate(rows):
+            person = CampaignPerson(
+                campaign_id=cid,
+                territory_id=ids["yurga"],
+                full_name=f"Человек {n}",
+                phone="+79030000000",
+                consent_on=date(2026, 11, 1),
+                kind=kind,
+                status=status,
+                due_at=due,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(person)
+            people.append(person)
+        await session.flush()
+        for person, outcome in [
+            (people[2], "reached"),
+            (people[2], "reached"),
+            (people[6], "reached"),
+            (people[4], "no_answer"),
+        ]:
+            session.add(
+                CampaignContact(
+                    campaign_id=cid,
+                    person_id=person.id,
+                    by_user_id=901,
+                    kind="call",
+                    round=0,
+                    outcome=outcome,
+                    answers={},
+                    created_at=now,
+                )
+            )
+        await session.flush()
+        for status in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED):
+            session.add(
+                CampaignAlert(
+                    campaign_id=cid,
+                    person_id=people[2].id,
+                    reported_by=901,
+                    status=status,
+                    created_at=now,
+                )
+            )
+        await session.commit()
+        statements: list[object] = []
+        real_execute = session.execute
+
+        async def spy(statement, *args, **kwargs):  # type: ignore[no-untyped-def]
+            statements.append(statement)
+            return await real_execute(statement, *args, **kwargs)
+
+        session.execute = spy  # type: ignore[method-assign]
+        counts = await campaigns.progress(session, cid, now)
+        assert len(statements) == 2
+        assert counts == campaigns.Progress(
+            total=9,
+            due_now=2,
+            planned=1,
+            in_progress=1,
+            reached=2,
+            unreachable=1,
+            stopped=2,
+            visits=1,
+            unwell_open=1,
+        )
