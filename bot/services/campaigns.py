@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import itertools
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -291,13 +291,13 @@ async def create(
     *,
     actor_id: int,
     now: datetime,
-    join_data: str | None = None,
+    join_data: Callable[[int], str] | None = None,
 ) -> Created:
     """The campaign with its territories and medics, in the caller's transaction; the same
     ``form_token`` again returns the one already made. A campaign of chosen volunteers
     invites every approved «calls» volunteer of its territories through the outbox (one
-    message per campaign and volunteer); ``join_data``: the packed callback data of the
-    «Участвую» button (required then)."""
+    message per campaign and volunteer); ``join_data(campaign_id)``: the packed callback data
+    of its «Участвую» button (required then)."""
     existing = await by_token(session, new.form_token)
     if existing is not None:
         return Created(existing, False)
@@ -329,6 +329,7 @@ async def create(
         if join_data is None:
             raise ValueError("a campaign of chosen volunteers needs the join button's data")
         invited = await calls_volunteers(session, territory_ids)
+        data = join_data(campaign.id)
         await enqueue_many(
             session,
             [
@@ -336,7 +337,14 @@ async def create(
                     chat_id=user_id,
                     message=OutgoingMessage(
                         Text(key="campaign-invite", args={"name": new.name}),
-                        buttons=[[Button(Text(key="btn-campaign-join"), callback_data=join_data)]],
+                        buttons=[
+                            [
+                                Button(
+                                    Text(key="btn-campaign-join"),
+                                    callback_data=data,
+                                )
+                            ]
+                        ],
                     ),
                     key=invite_key(campaign.id, user_id),
                     priority=Priority.NORMAL,

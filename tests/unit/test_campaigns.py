@@ -30,7 +30,10 @@ from models import (
 from models.db import create_engine, create_sessionmaker
 
 COORDINATOR = 800
-JOIN = "cmj:1:1"
+
+
+def JOIN(campaign_id: int) -> str:
+    return f"cmj:{campaign_id}:1"
 
 
 @pytest.mark.parametrize(
