@@ -7,7 +7,7 @@ periodic jobs with fixed ids; each job calls a plain ``tick(now)`` that tests ca
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.services.timing import QuietHours
-from scheduler.jobs import erasures, reminders, retention, waiting_requests
+from scheduler.jobs import campaigns, erasures, reminders, retention, waiting_requests
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ def add_jobs(
     take_data: Callable[[int], str],
     default_locale: str,
     outbox_keep: timedelta,
+    admin_ids: Collection[int] = (),
 ) -> None:
     async def fire_reminders() -> None:
         try:
@@ -105,4 +106,18 @@ def add_jobs(
         id=retention.JOB_ID,
         replace_existing=True,
         next_run_time=datetime.now(UTC) + timedelta(minutes=5),  # not in the start-up rush
+    )
+
+    async def work_campaigns() -> None:
+        try:
+            await campaigns.tick(clock.now(), sessionmaker=sessionmaker, admin_ids=admin_ids)
+        except Exception:
+            logger.exception("campaigns job failed; it runs again at the next tick")
+
+    scheduler.add_job(
+        work_campaigns,
+        "interval",
+        seconds=campaigns.INTERVAL_SECONDS,
+        id=campaigns.JOB_ID,
+        replace_existing=True,
     )
