@@ -34,6 +34,7 @@ COORDINATOR_COMMANDS = (
     "applications",
     "volunteers",
     "territories",
+    "campaigns",
 )
 HQ_COMMANDS = ("appoint", "coordinators", "audit", "stats", "delivery", "scheduler")
 

@@ -24,6 +24,7 @@ from handlers.coordinator import (
     territories,
     volunteers,
 )
+from handlers.coordinator import campaigns as campaign_admin
 from handlers.volunteer import profile, signup, tasks
 
 
@@ -68,6 +69,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(requests.router),
         _detached(request_assign.router),
         _detached(call_backs.router),
+        _detached(campaign_admin.router),
         hq,
     )
 
@@ -82,6 +84,8 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(signup.router),
         _detached(profile.router),
         _detached(tasks.router),
+        # A volunteer's «Участвую» under a campaign's invitation (issue 16).
+        _detached(campaign_admin.join_router),
         *(_detached(r) for r in feature_routers),
     )
     # Catch-alls last: they answer whatever no feature understood.

@@ -10,6 +10,7 @@ The worklist asks two things of this module, with stable signatures:
 from __future__ import annotations
 
 import enum
+import html
 import itertools
 import re
 from collections.abc import Callable, Collection, Sequence
@@ -336,7 +337,9 @@ async def create(
                 Outgoing(
                     chat_id=user_id,
                     message=OutgoingMessage(
-                        Text(key="campaign-invite", args={"name": new.name}),
+                        Text(
+                            key="campaign-invite", args={"name": html.escape(new.name, quote=False)}
+                        ),
                         buttons=[
                             [
                                 Button(
@@ -530,6 +533,14 @@ async def card(session: AsyncSession, campaign_id: int, now: datetime) -> Card |
     return Card(
         campaign, territories, medics, volunteers, await progress(session, campaign_id, now)
     )
+
+
+async def status_of(session: AsyncSession, campaign_id: int) -> str | None:
+    return await session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
+
+
+async def name_of(session: AsyncSession, campaign_id: int) -> str | None:
+    return await session.scalar(select(Campaign.name).where(Campaign.id == campaign_id))
 
 
 async def set_status(
