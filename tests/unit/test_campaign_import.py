@@ -1,0 +1,346 @@
+"""Campaign imports: reading CSV (UTF-8, BOM, Windows-1251, comma, semicolon) and XLSX,
+validating rows, merging duplicates; and the write into the database in chunks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from bot.i18n import Translator
+from bot.services import campaign_import as ci
+from bot.services.campaign_import import Col, Context, FileProblem, ImportFileError, Reason
+from bot.services.territories import load_from_file
+from bot.services.users import Roles
+from models import (
+    AuditEntry,
+    Campaign,
+    CampaignImport,
+    CampaignPerson,
+    CampaignTerritory,
+    Territory,
+    migrate,
+)
+from models.db import create_engine, create_sessionmaker
+
+NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+HEADER_RU = ["ФИО", "Телефон", "Год рождения", "Территория", "Адрес", "Дата согласия", "Telegram"]
+HEADER_KK = ["Аты-жөні", "Телефон", "Жасы", "Аумақ", "Мекенжай", "Келісім күні", "Username"]
+
+
+def _ctx(existing: list[ci.Existing] | None = None) -> Context:
+    # 1 the region, 2 Yurga (the campaign's), 3 a district under Yurga, 4 Tayga (outside).
+    names = {
+        "kuzbass": 1,
+        "yurga": 2,
+        "юргинский городской округ": 2,
+        "юрга қалалық округі": 2,
+        "yurga-east": 3,
+        "tayga": 4,
+    }
+    return Context(
+        campaign_id=1,
+        territories={ci._name_key(k): v for k, v in names.items()},
+        zones={i: "Asia/Novokuznetsk" for i in (1, 2, 3, 4)},
+        in_campaign=frozenset({2, 3}),
+        allowed=frozenset({2, 3}),
+        now=NOW,
+        existing=existing or [],
+    )
+
+
+def _good(i: int) -> list[str]:
+    return [
+        f"Иванова Мария {i}",
+        f"+7 903 100-{i // 100:02d}-{i % 100:02d}",
+        "1950",
+        "Юргинский городской округ",
+        f"ул. Ленина, {i}",
+        "01.11.2026",
+        "",
+    ]
+
+
+def _csv(rows: list[list[str]], delimiter: str = ",", encoding: str = "utf-8") -> bytes:
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "encoding"),
+    [(",", "utf-8"), (";", "utf-8-sig"), (";", "cp1251"), (",", "cp1251"), ("\t", "utf-16")],
+)
+def test_csv_encodings_and_delimiters(delimiter: str, encoding: str) -> None:
+    data = _csv([HEADER_RU, _good(1), _good(2)], delimiter, encoding)
+    parsed = ci.parse(data, _ctx())
+    assert (parsed.rows, len(parsed.new), parsed.merged, parsed.rejects) == (2, 2, 0, [])
+    first = parsed.new[0]
+    assert first.full_name == "Иванова Мария 1"
+    assert first.phone == "+79031000001"
+    assert (first.birth_year, first.territory_id) == (1950, 2)
+    assert first.consent_on == date(2026, 11, 1)
+    assert parsed.header[0] == "ФИО"
+
+
+def test_kazakh_headers_any_order_and_case() -> None:
+    header = ["  келісім КҮНІ ", "АУМАҚ", "Аты-жөні", "телефон", "жасы", "Мекенжай"]
+    row = ["2026-11-02", "yurga-east", "Сейітқали Әлия", "87011234567", "70", ""]
+    parsed = ci.parse(_csv([header, row]), _ctx())
+    (person,) = parsed.new
+    assert person.phone == "+77011234567"
+    assert person.birth_year == 2026 - 70
+    assert person.territory_id == 3  # a district under the campaign's territory
+    assert person.consent_on == date(2026, 11, 2)
+
+
+def test_missing_columns_are_named() -> None:
+    with pytest.raises(ImportFileError) as caught:
+        ci.parse(_csv([["ФИО", "Адрес"], ["Иванова Мария", "ул. Ленина, 1"]]), _ctx())
+    assert caught.value.problem is FileProblem.MISSING_COLUMNS
+    assert caught.value.missing == (Col.PHONE, Col.BIRTH_YEAR, Col.TERRITORY, Col.CONSENT)
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"", FileProblem.EMPTY),
+        (b"\n ;; \n", FileProblem.EMPTY),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", FileProblem.NOT_TABLE),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, FileProblem.OLD_XLS),
+        (b"PK\x03\x04 not really a zip", FileProblem.BAD_XLSX),
+        ("ФИО,Телефон".encode("cp1251") + b"\x98\xff", FileProblem.UNDECODABLE),
+        (b"x" * (ci.MAX_BYTES + 1), FileProblem.TOO_BIG),
+    ],
+)
+def test_unreadable_files(data: bytes, problem: FileProblem) -> None:
+    with pytest.raises(ImportFileError) as caught:
+        ci.parse(data, _ctx())
+    assert caught.value.problem is problem
+
+
+def test_a_zip_that_is_no_workbook() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("word/document.xml", "<w/>")
+    with pytest.raises(ImportFileError) as caught:
+        ci.parse(out.getvalue(), _ctx())
+    assert caught.value.problem is FileProblem.BAD_XLSX
+
+
+def test_too_many_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ci, "MAX_ROWS", 3)
+    with pytest.raises(ImportFileError) as caught:
+        ci.parse(_csv([HEADER_RU, *(_good(i) for i in range(4))]), _ctx())
+    assert caught.value.problem is FileProblem.TOO_MANY_ROWS
+
+
+def test_bad_rows_of_each_kind() -> None:
+    def bad(**changes: str) -> list[str]:
+        row = dict(zip(HEADER_RU, _good(50), strict=True))
+        row.update({HEADER_RU[int(k[1:])]: v for k, v in changes.items()})
+        return list(row.values())
+
+    rows = [
+        (bad(c0="  "), Reason.NAME),
+        (bad(c0="123"), Reason.NAME),
+        (bad(c1="12345"), Reason.PHONE),
+        (bad(c1="", c4=""), Reason.NO_CONTACT),
+        (bad(c2="2015"), Reason.BIRTH_YEAR),
+        (bad(c2="1890"), Reason.BIRTH_YEAR),
+        (bad(c2="давно"), Reason.BIRTH_YEAR),
+        (bad(c2=""), Reason.BIRTH_YEAR),
+        (bad(c3="Атлантида"), Reason.TERRITORY_UNKNOWN),
+        (bad(c3="tayga"), Reason.TERRITORY_OUTSIDE),
+        (bad(c5=""), Reason.CONSENT_MISSING),
+        (bad(c5="вчера"), Reason.CONSENT_BAD),
+        (bad(c5="31.02.2026"), Reason.CONSENT_BAD),
+        (bad(c5="01.12.2026"), Reason.CONSENT_FUTURE),
+        (bad(c4="д" * 301), Reason.ADDRESS),
+    ]
+    parsed = ci.parse(_csv([HEADER_RU, *(row for row, _ in rows)]), _ctx())
+    assert [r.reason for r in parsed.rejects] == [reason for _, reason in rows]
+    assert [r.line for r in parsed.rejects] == list(range(2, 2 + len(rows)))
+    assert parsed.rejects[2].cells[1] == "12345"  # the row as it came
+    assert parsed.new == [] and parsed.rows == len(rows)
+
+
+def test_scope_of_a_territory_coordinator() -> None:
+    ctx = _ctx()
+    ctx.allowed = frozenset({3})
+    parsed = ci.parse(_csv([HEADER_RU, _good(1)]), ctx)
+    assert [r.reason for r in parsed.rejects] == [Reason.TERRITORY_NOT_YOURS]
+
+
+def test_visits_usernames_and_dates() -> None:
+    rows = [
+        ["Петров Пётр", "", "1948", "yurga", "ул. Мира, 3", "2026-10-01", "@petrov_p"],
+        ["Сидорова Анна", "8 (903) 111-22-33", "12.03.1951", "YURGA", "", "1.9.2026", "t.me/ann"],
+        ["Ким Олег", "+79031112234", "1949", "Юрга қалалық округі", "", "2026-10-01 00:00:00", "x"],
+    ]
+    parsed = ci.parse(_csv([HEADER_RU, *rows], ";"), _ctx())
+    visit, call, third = parsed.new
+    assert (visit.phone, visit.address, visit.username) == (None, "ул. Мира, 3", "petrov_p")
+    assert call.birth_year == 1951 and call.consent_on == date(2026, 9, 1)
+    assert call.username is None  # too short for Telegram: dropped, the person kept
+    assert third.consent_on == date(2026, 10, 1) and third.username is None
+
+
+def _xlsx(rows: list[Sequence[object]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_xlsx_with_typed_cells() -> None:
+    data = _xlsx(
+        [
+            [],  # a blank row before the header
+            HEADER_KK,
+            ["Иванова Мария", 79031234567, 76, "yurga", None, datetime(2026, 11, 1), None],
+            ["Петров Пётр", "+7 903 123-45-68", 80.0, "yurga", "ул. Мира", date(2026, 1, 5), None],
+            ["Ким Олег", 89031234569.0, 81, "yurga", None, 46000, "@kim_oleg"],  # a serial day
+            ["Ли Анна", None, 70, "yurga", None, datetime(2027, 1, 1), None],  # no contact
+            [None, None, None, None, None, None, None],
+        ]
+    )
+    parsed = ci.parse(data, _ctx())
+    assert parsed.rows == 4
+    first, second, third = parsed.new
+    assert (first.phone, first.birth_year, first.consent_on) == (
+        "+79031234567",
+        1950,
+        date(2026, 11, 1),
+    )
+    assert second.birth_year == 1946 and second.consent_on == date(2026, 1, 5)
+    assert third.phone == "+79031234569" and third.consent_on == date(2025, 12, 9)
+    assert third.username == "kim_oleg"
+    (reject,) = parsed.rejects
+    assert reject.reason is Reason.NO_CONTACT and reject.line == 6
+    assert reject.cells[5] == "01.01.2027"
+
+
+def test_duplicates_merge_shared_phones_stay_apart() -> None:
+    base = [_good(i) for i in range(1, 6)]
+    rows = [
+        *base,
+        # 3 true duplicates: same phone and name (other case and «ё»), same phone and year.
+        ["ИВАНОВА  мария 1", base[0][1], "", "yurga", "", "01.11.2026", "@ivanova1"],
+        [base[1][0], "8903100-00-02", "1950", "yurga", "", "02.11.2026", ""],
+        ["Иванова М. 3", base[2][1], "1950", "yurga", "", "01.11.2026", ""],
+        # 2 different people sharing a phone: another name and birth year.
+        ["Иванов Пётр", base[3][1], "1947", "yurga", "", "01.11.2026", ""],
+        ["Иванов Сергей", base[4][1], "1975", "yurga", "", "01.11.2026", ""],
+    ]
+    rows[5][2] = "1950"
+    parsed = ci.parse(_csv([HEADER_RU, *rows]), _ctx())
+    assert (parsed.rows, len(parsed.new), parsed.merged, len(parsed.rejects)) == (10, 7, 3, 0)
+    assert parsed.new[0].username == "ivanova1"  # an empty field filled by the duplicate
+    assert parsed.new[0].address == "ул. Ленина, 1"  # a filled one kept
+    assert {p.full_name for p in parsed.new[5:]} == {"Иванов Пётр", "Иванов Сергей"}
+
+
+def test_duplicates_of_people_already_in_the_campaign() -> None:
+    existing = [
+        ci.Existing(10, "+79031000001", "Иванова Мария 1", 1950, None, None),
+        ci.Existing(11, "+79031000002", "Кто-то Другой", 1940, "ул. Мира", None),
+        ci.Existing(12, None, "Петров Пётр", 1948, "ул. Мира, 3", None),
+    ]
+    rows = [
+        _good(1),
+        _good(2),
+        ["Петров  Пётр", "", "1948", "yurga", "ул. мира, 3", "01.10.2026", ""],
+    ]
+    parsed = ci.parse(_csv([HEADER_RU, *rows]), _ctx(existing))
+    assert parsed.merged == 2
+    assert [p.full_name for p in parsed.new] == ["Иванова Мария 2"]
+    assert parsed.updates == {10: {"address": "ул. Ленина, 1"}}
+
+
+def test_rejected_file_and_template_open_in_excel() -> None:
+    parsed = ci.parse(_csv([HEADER_RU, _good(1), ["", "1", "", "", "", "", ""]]), _ctx())
+    data = ci.rejected_csv(parsed, "Причина", lambda reason: f"<{reason}>")
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert rows == [[*HEADER_RU, "Причина"], ["", "1", "", "", "", "", "", "<name>"]]
+    template = ci.template_xlsx(HEADER_RU, [*_good(1)[:5], date(2026, 11, 1), "@user"])
+    parsed = ci.parse(template, _ctx())
+    assert len(parsed.new) == 1 and parsed.new[0].consent_on == date(2026, 11, 1)
+    assert len(ci.parse(ci.template_csv(HEADER_RU, _good(1)), _ctx()).new) == 1
+
+
+@pytest.mark.parametrize("locale", ["ru", "kk"])
+def test_template_headers_are_recognised(locale: str) -> None:
+    translator = Translator("ru")
+    headers = [translator.get(locale, f"cimp-col-{col.value}") for col in ci.TEMPLATE_COLUMNS]
+    assert [ci._HEADERS[ci._header_key(h)] for h in headers] == list(ci.TEMPLATE_COLUMNS)
+
+
+async def test_write_in_chunks(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ci, "CHUNK", 2)
+    engine = create_engine(sqlite_url)
+    sessions = create_sessionmaker(engine)
+    try:
+        await migrate.upgrade(engine)
+        async with sessions() as session:
+            await load_from_file(session, "kuzbass", NOW)
+            ids = dict((await session.execute(select(Territory.code, Territory.id))).all())
+            campaign = Campaign(
+                name="Тест", rounds=[0, 7, 21], window_start=600, window_end=1140, attempts=3,
+                retry_minutes=120, visit_after=None, created_by=1, created_at=NOW, updated_at=NOW,
+            )  # fmt: skip
+            session.add(campaign)
+            await session.flush()
+            session.add(CampaignTerritory(campaign_id=campaign.id, territory_id=ids["yurga"]))
+            await session.commit()
+            campaign_id = campaign.id
+        coordinator = Roles(is_coordinator=True, territory_ids=frozenset({ids["tayga"]}))
+        async with sessions() as session:
+            assert await ci.target(session, campaign_id, coordinator) is ci.Refusal.OUT_OF_SCOPE
+            hq = Roles(is_coordinator=True, is_hq=True)
+            assert isinstance(await ci.target(session, campaign_id, hq), ci.Target)
+            ctx = await ci.load_context(session, campaign_id, hq, NOW)
+        rows = [_good(i) for i in range(1, 6)] + [["Петров Пётр", "", "1948", "yurga", "", "", ""]]
+        parsed = ci.parse(_csv([HEADER_RU, *rows]), ctx)
+        import_id = await ci.open_import(
+            sessions, campaign_id=campaign_id, user_id=1, file_name="a.csv",
+            file_unique_id="u1", now=NOW,
+        )  # fmt: skip
+        progress = ci.Progress()
+        result = await ci.write(
+            sessions, parsed, campaign_id=campaign_id, import_id=import_id, user_id=1,
+            roles=hq, now=NOW, progress=progress,
+        )  # fmt: skip
+        assert (result.rows, result.accepted, result.merged, result.rejected) == (6, 5, 0, 1)
+        assert progress.written == 5
+        async with sessions() as session:
+            people = (await session.scalars(select(CampaignPerson))).all()
+            assert len(people) == 5
+            assert {(p.status, p.kind, p.import_id, p.due_at) for p in people} == {
+                ("queued", "call", import_id, NOW)
+            }
+            record = await session.get(CampaignImport, import_id)
+            assert record is not None and record.status == "done" and record.accepted == 5
+            entry = await session.scalar(
+                select(AuditEntry).where(AuditEntry.action == "campaign_import")
+            )
+            assert entry is not None and entry.details["reasons"] == {"no-contact": 1}
+            # A second import of the same file merges everyone already there.
+            again = ci.parse(
+                _csv([HEADER_RU, *rows]), await ci.load_context(session, campaign_id, hq, NOW)
+            )
+        assert (len(again.new), again.merged) == (0, 5)
+        async with sessions() as session:
+            assert await session.scalar(select(func.count(CampaignPerson.id))) == 5
+    finally:
+        await engine.dispose()
