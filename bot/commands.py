@@ -22,6 +22,7 @@ CITIZEN_COMMANDS = (
     "volunteer",
     "profile",
     "tasks",
+    "calls",
     "help",
     "language",
     "cancel",
@@ -39,7 +40,7 @@ COORDINATOR_COMMANDS = (
 HQ_COMMANDS = ("appoint", "coordinators", "audit", "stats", "delivery", "scheduler")
 
 
-VOLUNTEER_ONLY = ("profile", "tasks")
+VOLUNTEER_ONLY = ("profile", "tasks", "calls")
 
 
 def commands_of(roles: Roles) -> list[str]:

@@ -25,7 +25,7 @@ from handlers.coordinator import (
     volunteers,
 )
 from handlers.coordinator import campaigns as campaign_admin
-from handlers.volunteer import profile, signup, tasks
+from handlers.volunteer import calls, profile, signup, tasks
 
 
 def _detached(router: Router) -> Router:
@@ -84,6 +84,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(signup.router),
         _detached(profile.router),
         _detached(tasks.router),
+        _detached(calls.router),
         # A volunteer's «Участвую» under a campaign's invitation (issue 16).
         _detached(campaign_admin.join_router),
         *(_detached(r) for r in feature_routers),
