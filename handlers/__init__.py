@@ -15,6 +15,7 @@ from handlers.coordinator import (
     appoint,
     audit,
     call_backs,
+    campaign_import,
     coordinators,
     delivery,
     request_assign,
@@ -69,6 +70,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(requests.router),
         _detached(request_assign.router),
         _detached(call_backs.router),
+        _detached(campaign_import.router),
         _detached(campaign_admin.router),
         hq,
     )

@@ -803,6 +803,28 @@ async def record_refused(
     )
 
 
+async def refused(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    campaign_id: int,
+    user_id: int,
+    roles: Roles,
+    problem: FileProblem,
+    now: datetime,
+) -> None:
+    """``record_refused`` in a transaction of its own (a background import)."""
+    async with sessionmaker() as session:
+        await record_refused(
+            session,
+            campaign_id=campaign_id,
+            user_id=user_id,
+            roles=roles,
+            problem=problem,
+            now=now,
+        )
+        await session.commit()
+
+
 # --- files for the coordinator ----------------------------------------------------------
 def _csv_bytes(rows: Iterable[Sequence[str]]) -> bytes:
     """CSV as Excel opens it in Russian and Kazakh settings: UTF-8 with BOM, semicolons."""
