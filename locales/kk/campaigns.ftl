@@ -25,15 +25,15 @@ cmp-card =
     Әр кезеңге талпыныс: { $attempts }, қайталау: { $retry } өткен соң
     Үйге барып тексеру: { $visits }
     Кезекші медиктер: { $medics }
-    Ерікті: { $volunteers } — { $volunteers_count }
+    Еріктілер: { $volunteers } — { $volunteers_count }
 
     <b>Науқанның барысы</b>
     Барлық адам: { $total }
     Қоңырау шалу уақыты келді: { $due_now }
     Кейінірек қоңырау: { $planned }
     Қазір жұмыста: { $in_progress }
-    Хабарласты: { $reached }
-    Хабарласа алмады: { $unreachable }
+    Хабарласа алдық: { $reached }
+    Хабарласа алмадық: { $unreachable }
     Қоңырау тоқтатылды: { $stopped }
     Үйге бару күтілуде: { $visits_open }
     🚨 Денсаулығы нашар, медик әлі қабылдамаған: { $unwell }
@@ -84,7 +84,7 @@ cmp-summary =
     Қоңырау уақыты (жергілікті): { $window }
     Әр кезеңге талпыныс: { $attempts }, қайталау: { $retry } өткен соң
     Үйге барып тексеру: { $visits }
-    Ерікті: { $volunteers }
+    Еріктілер: { $volunteers }
     Кезекші медиктер: { $medics }
 cmp-summary-hint = Бәрі дұрыс па? «Растау» батырмасын басыңыз немесе қажетті тармақты түзетіңіз.
 btn-cmp-edit-name = ✏️ Атауы
@@ -93,7 +93,7 @@ btn-cmp-edit-rounds = ✏️ Кезеңдер
 btn-cmp-edit-window = ✏️ Қоңырау уақыты
 btn-cmp-edit-attempts = ✏️ Талпыныстар
 btn-cmp-edit-visits = ✏️ Үйге бару
-btn-cmp-edit-volunteers = ✏️ Ерікті
+btn-cmp-edit-volunteers = ✏️ Еріктілер
 btn-cmp-edit-medics = ✏️ Медиктер
 cmp-territories-changed = Сіздің аумақтарыңыз өзгерді: аумақтарды қайта таңдаңыз.
 cmp-medics-changed = Таңдалған медиктер енді кезекші бола алмайды: қайта таңдаңыз.

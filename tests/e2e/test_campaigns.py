@@ -277,7 +277,7 @@ async def test_chosen_volunteers_opt_in_and_out_in_kazakh_scope_kept(
     await aigul.press("✅ Растау")
     created, card = await aigul.wait_messages(2)
     assert created.body.startswith("✅ «Юрга 60+» науқаны құрылды. Шақыру 1 еріктіге")
-    assert "Ерікті: шақыруға жауап бергендер ғана — 0" in card.body
+    assert "Еріктілер: шақыруға жауап бергендер ғана — 0" in card.body
 
     # The invitation, through the outbox, to the «calls» volunteer of Yurga only.
     await drained(runner)
@@ -296,7 +296,7 @@ async def test_chosen_volunteers_opt_in_and_out_in_kazakh_scope_kept(
         joined = await session.scalar(select(CampaignVolunteer))
         assert joined is not None and joined.user_id == caller.id and joined.left_at is None
     await aigul.press("🔄 Жаңарту")
-    assert "Ерікті: шақыруға жауап бергендер ғана — 1" in aigul.messages[-1].body
+    assert "Еріктілер: шақыруға жауап бергендер ғана — 1" in aigul.messages[-1].body
     await caller.press("Науқаннан шығу")
     assert caller.messages[-1].body.startswith("Сіз «Юрга 60+» науқанынан шықтыңыз")
     assert caller.messages[-1].buttons == [["✅ Қатысамын"]]
