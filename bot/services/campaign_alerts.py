@@ -40,10 +40,9 @@ AckData = Callable[[int], str]  # alert id → the «Принял» button's cal
 
 
 def _phone(e164: str | None) -> str:
-    if not e164:
-        return "-"
-    shown = html.escape(volunteers.format_phone(e164))
-    return f'<a href="tel:{html.escape(e164)}">{shown}</a>'
+    """Tap-to-call: E.164 in plain text, which Telegram detects as a phone number (a
+    <a href="tel:..."> link is dropped by Telegram)."""
+    return html.escape(e164) if e164 else "-"
 
 
 async def _name_of(session: AsyncSession, user_id: int) -> str:
@@ -54,18 +53,20 @@ async def _name_of(session: AsyncSession, user_id: int) -> str:
     return html.escape(name or "?")
 
 
-async def _alert_text(session: AsyncSession, alert: CampaignAlert, key: str) -> Text:
+async def _alert_text(session: AsyncSession, alert: CampaignAlert, key: str, chat_id: int) -> Text:
+    """The alert in the recipient's language (the territory's name is theirs)."""
     person = await session.get(CampaignPerson, alert.person_id)
     assert person is not None
     territory = await session.get(Territory, person.territory_id)
+    user = await session.get(User, chat_id)
+    locale = (user.locale if user else None) or "ru"
     return Text(
         key=key,
         args={
             "id": alert.id,
             "name": html.escape(person.full_name),
             "phone": _phone(person.phone),
-            "territory_ru": html.escape(territory.name_ru) if territory else "?",
-            "territory_kk": html.escape(territory.name_kk) if territory else "?",
+            "territory": html.escape(territory.name(locale)) if territory else "?",
             "note": html.escape(alert.note or "-"),
             "caller": await _name_of(session, alert.reported_by),
         },
@@ -86,14 +87,15 @@ async def _push(
     ack_data: AckData,
     now: datetime,
 ) -> int:
-    text = await _alert_text(session, alert, text_key)
     button = Button(Text(key="btn-alert-ack"), callback_data=ack_data(alert.id))
     await enqueue_many(
         session,
         [
             Outgoing(
                 chat_id=user_id,
-                message=OutgoingMessage(text, buttons=[[button]]),
+                message=OutgoingMessage(
+                    await _alert_text(session, alert, text_key, user_id), buttons=[[button]]
+                ),
                 key=f"cmpa:{alert.id}:{tag}:{user_id}",
                 priority=Priority.URGENT,
                 personal=True,
@@ -241,7 +243,7 @@ async def acknowledge(
             )
         )
     ).all()
-    mine = await _alert_text(session, alert, "alert-taken-by-you")
+    mine = await _alert_text(session, alert, "alert-taken-by-you", user_id)
     items = [
         Outgoing(
             chat_id=chat_id,

@@ -30,7 +30,7 @@ from bot.forms.engine import Ctx, Done, Form, Say, build_router
 from bot.forms.widgets import choice_step, text_step
 from bot.keyboards import requests as request_kb
 from bot.keyboards.callbacks import AlertCb, CallCb
-from bot.services import campaign_alerts, campaign_calls, help_requests, volunteers
+from bot.services import campaign_alerts, campaign_calls, help_requests
 from bot.services.cleaning import clean_bounded
 from bot.services.timing import QuietHours
 from bot.telegram import no_blind_retry
@@ -55,9 +55,9 @@ def _quiet(settings: Settings) -> QuietHours:
 
 # --- the card -----------------------------------------------------------------------------------
 def _phone_link(e164: str | None) -> str:
-    if not e164:
-        return "-"
-    return f'<a href="tel:{html.escape(e164)}">{html.escape(volunteers.format_phone(e164))}</a>'
+    """The phone as Telegram makes it tap-to-call: E.164 in plain text (Telegram detects it as
+    a phone number; an <a href="tel:..."> is dropped by Telegram, its text left unlinked)."""
+    return html.escape(e164) if e164 else "-"
 
 
 async def _card_text(
