@@ -366,3 +366,37 @@ async def test_progress_counts(
             visits=1,
             unwell_open=1,
         )
+
+
+async def test_progress_reads_indexes_not_people_one_by_one(sqlite_url: str) -> None:
+    """The counts read the worklist index for the people, the campaign's contacts once
+    (never a lookup of contacts per person) and its alerts by their campaign index."""
+    engine = create_engine(sqlite_url)
+    await migrate.upgrade(engine)
+    sessions = create_sessionmaker(engine)
+    captured: list[tuple[str, tuple[object, ...]]] = []
+    try:
+        async with sessions() as session:
+            real_execute = session.execute
+
+            async def spy(statement, *args, **kwargs):  # type: ignore[no-untyped-def]
+                compiled = statement.compile(dialect=session.get_bind().dialect)
+                names = compiled.positiontup or []
+                values = tuple(str(compiled.params[name]) for name in names)
+                captured.append((str(compiled), values))
+                return await real_execute(statement, *args, **kwargs)
+
+            session.execute = spy  # type: ignore[method-assign]
+            await campaigns.progress(session, 1, FakeClock().now())
+        plans = []
+        async with engine.connect() as conn:
+            for sql, params in captured:
+                rows = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+                plans.append(" | ".join(str(row[-1]) for row in rows))
+        grouped, single = plans
+        assert "USING COVERING INDEX ix_campaign_people_worklist" in grouped, grouped
+        assert "SCAN campaign_people" not in single and "SCAN campaign_contacts" not in single
+        assert "ix_campaign_contacts_campaign" in single, single
+        assert "ix_campaign_alerts" in single, single
+    finally:
+        await engine.dispose()
