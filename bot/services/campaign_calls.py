@@ -22,8 +22,9 @@ Scheduling (``plan``):
 - reached, not vaccinated: the same round again the day after the planned date, or, without a
   date, in ``NO_DATE_DAYS`` (7) days, at the window's start.
 
-Claims ("Claims" rule of DESIGN): one conditional UPDATE of the oldest due row, retried a few
-times on a lost race; the same statement on SQLite and PostgreSQL. The call window and quiet
+Claims ("Claims" rule of DESIGN): one conditional UPDATE (``status = 'queued'``) of the oldest
+due row, looked up per open campaign along the worklist index, retried a few times on a lost
+race; the same statements on SQLite and PostgreSQL. The call window and quiet
 hours are checked in Python for the volunteer's territory before it.
 
 The card (the person's phone and address) is recorded before it is sent, like help-request
@@ -40,7 +41,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, literal, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import campaigns
@@ -62,7 +63,6 @@ from models import (
     VolunteerStatus,
     WorkKind,
 )
-from models.base import UTCDateTime
 
 NO_DATE_DAYS = 7  # not vaccinated, no planned date: the same round again in a week
 CLAIM_TRIES = 5  # a lost race is tried again this many times
@@ -322,52 +322,52 @@ async def claim_next(
     all_campaigns = {c.id: c for c in rows.all()}
     open_now = {cid: c for cid, c in all_campaigns.items() if callable_now(now, who.tz, c, quiet)}
     today = now.astimezone(who.tz).date()
-    if open_now:
-        base = (
-            select(CampaignPerson.id)
-            .where(
-                CampaignPerson.campaign_id.in_(list(open_now)),
-                CampaignPerson.kind == WorkKind.CALL,
-                CampaignPerson.status == PersonStatus.QUEUED,
-                CampaignPerson.due_at <= now,
-                CampaignPerson.territory_id == who.territory_id,
-                CampaignPerson.phone.is_not(None),
-                (CampaignPerson.last_contact_on.is_(None))
-                | (CampaignPerson.last_contact_on != today),
+    for _ in range(CLAIM_TRIES if open_now else 0):
+        # The oldest due person of each open campaign (each a walk of the worklist index in
+        # due order, no sort), the oldest of them taken by one conditional UPDATE; a lost race
+        # (someone took that one first) looks again.
+        found: list[tuple[datetime, int, int]] = []
+        for cid in open_now:
+            row = (await session.execute(_oldest_due(cid, who.territory_id, now, today))).first()
+            if row is not None:
+                found.append((row[1], row[0], cid))
+        if not found:
+            break
+        _due, target, cid = min(found)
+        person_id = await session.scalar(
+            update(CampaignPerson)
+            .where(CampaignPerson.id == target, CampaignPerson.status == PersonStatus.QUEUED)
+            .values(
+                status=PersonStatus.CLAIMED,
+                claimed_by=who.user_id,
+                claim_until=now + timedelta(minutes=open_now[cid].claim_minutes),
+                updated_at=now,
             )
-            .order_by(CampaignPerson.due_at, CampaignPerson.id)
-            .limit(1)
+            .returning(CampaignPerson.id)
+            .execution_options(synchronize_session=False)
         )
-        until = case(
-            {
-                cid: literal(now + timedelta(minutes=c.claim_minutes), UTCDateTime)
-                for cid, c in open_now.items()
-            },
-            value=CampaignPerson.campaign_id,
-        )
-        for _ in range(CLAIM_TRIES):
-            person_id = await session.scalar(
-                update(CampaignPerson)
-                .where(
-                    CampaignPerson.id == base.scalar_subquery(),
-                    CampaignPerson.status == PersonStatus.QUEUED,
-                )
-                .values(
-                    status=PersonStatus.CLAIMED,
-                    claimed_by=who.user_id,
-                    claim_until=until,
-                    updated_at=now,
-                )
-                .returning(CampaignPerson.id)
-                .execution_options(synchronize_session=False)
-            )
-            if person_id is not None:
-                person = await session.get(CampaignPerson, person_id, populate_existing=True)
-                assert person is not None
-                return Claim(person, open_now[person.campaign_id], again=False)
-            if await session.scalar(base) is None:
-                break
+        if person_id is not None:
+            person = await session.get(CampaignPerson, person_id, populate_existing=True)
+            assert person is not None
+            return Claim(person, open_now[cid], again=False)
     return NothingDue(await _next_due(session, who, all_campaigns, now, quiet))
+
+
+def _oldest_due(campaign_id: int, territory_id: int, now: datetime, today: date) -> Any:
+    return (
+        select(CampaignPerson.id, CampaignPerson.due_at)
+        .where(
+            CampaignPerson.campaign_id == campaign_id,
+            CampaignPerson.kind == WorkKind.CALL,
+            CampaignPerson.status == PersonStatus.QUEUED,
+            CampaignPerson.due_at <= now,
+            CampaignPerson.territory_id == territory_id,
+            CampaignPerson.phone.is_not(None),
+            (CampaignPerson.last_contact_on.is_(None)) | (CampaignPerson.last_contact_on != today),
+        )
+        .order_by(CampaignPerson.due_at, CampaignPerson.id)
+        .limit(1)
+    )
 
 
 async def _next_due(
