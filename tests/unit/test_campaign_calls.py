@@ -14,16 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FakeClock
+from bot.services import campaign_alerts, volunteers
 from bot.services import campaign_calls as cc
-from bot.services import volunteers
 from bot.services.campaign_calls import Rules, Where, next_opening, plan
 from bot.services.territories import load_from_file
 from bot.services.timing import QuietHours
 from bot.services.users import Profile, touch_user
 from models import (
     Campaign,
+    CampaignAlert,
+    CampaignMedic,
     CampaignPerson,
     CampaignTerritory,
+    OutboxMessage,
     Outcome,
     PersonStatus,
     Territory,
@@ -254,3 +257,82 @@ async def test_outcome_lapse_and_the_window(
         nothing = await cc.claim_next(session, who, clock.now(), QUIET)
         assert isinstance(nothing, cc.NothingDue)
         assert nothing.next_due == datetime(2026, 12, 6, 3, 0, tzinfo=UTC)  # 10:00 tomorrow
+
+
+async def test_unwell_alert_one_medic_takes_it_and_escalation_runs_once(
+    world: tuple[async_sessionmaker[AsyncSession], FakeClock, dict[str, int]],
+) -> None:
+    sessions, clock, ids = world
+    async with sessions() as session:
+        for medic in (803, 804):
+            await touch_user(
+                session, Profile(medic, f"Врач{medic}"), clock.now(), wrote_to_bot=True
+            )
+            session.add(CampaignMedic(campaign_id=ids["campaign"], user_id=medic))
+        who = await cc.worker(session, 801, clock.now())
+        assert who is not None
+        got = await cc.claim_next(session, who, clock.now(), QUIET)
+        assert isinstance(got, cc.Claim)
+        done = await cc.record(
+            session, got.person.id, 801, Outcome.REACHED, clock.now(), QUIET,
+            answers={"vaccinated": True, "feeling": "unwell"}, form_token="t" * 32,
+            round_seen=0,
+        )  # fmt: skip
+        assert done is not None and done.plan is not None
+        alert = await campaign_alerts.raise_alert(
+            session, person_id=got.person.id, contact_id=done.contact.id, reported_by=801,
+            note="жар", now=clock.now(), ack_data=str, admin_ids=[1],
+        )  # fmt: skip
+        again = await campaign_alerts.raise_alert(
+            session, person_id=got.person.id, contact_id=done.contact.id, reported_by=801,
+            note="жар", now=clock.now(), ack_data=str, admin_ids=[1],
+        )  # fmt: skip
+        assert again.id == alert.id
+        await session.commit()
+        keys = set(
+            (await session.scalars(select(OutboxMessage.idempotency_key))).all()
+        )  # urgent pushes to both medics
+        assert {f"cmpa:{alert.id}:push:803", f"cmpa:{alert.id}:push:804"} <= keys
+        assert not await campaign_alerts.was_told(session, alert.id, 802)
+
+    clock.advance(timedelta(minutes=14))
+    async with sessions() as session:
+        assert await campaign_alerts.escalate_due(session, clock.now(), ack_data=str,
+                                                  admin_ids=[1]) == 0  # fmt: skip
+    clock.advance(timedelta(minutes=2))
+    for _ in range(2):
+        async with sessions() as session:
+            await campaign_alerts.escalate_due(session, clock.now(), ack_data=str, admin_ids=[1])
+            await session.commit()
+    async with sessions() as session:
+        escalated = (
+            await session.scalars(
+                select(OutboxMessage.idempotency_key).where(
+                    OutboxMessage.idempotency_key.like(f"cmpa:{alert.id}:%")
+                )
+            )
+        ).all()
+    assert sorted(k.rsplit(":", 2)[1] + ":" + k.rsplit(":", 1)[1] for k in escalated) == [
+        "again:803", "again:804", "hq:1", "push:803", "push:804",
+    ]  # fmt: skip
+
+    async def take(medic: int) -> bool:
+        async with sessions() as session:
+            taken = await campaign_alerts.acknowledge(
+                session, alert.id, medic, clock.now(), admin_ids=[1]
+            )
+            await session.commit()
+            return taken is not None and taken.won
+
+    assert sorted(await asyncio.gather(take(803), take(804))) == [False, True]
+    async with sessions() as session:
+        row = await session.get(CampaignAlert, alert.id)
+        assert row is not None and row.status == "acknowledged"
+        notes = (
+            await session.scalars(
+                select(OutboxMessage.chat_id).where(
+                    OutboxMessage.idempotency_key.like(f"cmpa:{alert.id}:note:%")
+                )
+            )
+        ).all()
+    assert 801 in notes and 1 in notes  # the caller and the HQ hear who took it
