@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 
+import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from bot.keyboards.callbacks import CampaignCb
 from bot.sandbox import Emulator, Person
 from bot.sandbox.world import StoredMessage
+from bot.services import campaign_import as ci
 from bot.services import coordinators
 from models import Campaign, CampaignImport, CampaignPerson, CampaignTerritory, Territory
 from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot
@@ -272,3 +275,28 @@ async def test_xlsx_in_kazakh_by_a_territory_coordinator(
     sheet = load_workbook(io.BytesIO(_file(coordinator, xlsx)), read_only=True).worksheets[0]
     header = next(sheet.iter_rows(values_only=True))
     assert list(header)[:3] == ["Аты-жөні", "Телефон нөмірі", "Туған жылы"]
+
+
+async def test_a_failing_import_is_reported_and_logged_once_without_phones(
+    emulator: Emulator,
+    start_bot: StartBot,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    runner = await start_bot(overrides={"territories": "kuzbass"})
+    hq = await _person(emulator, ADMIN_ID, "ru")
+    campaign_id = await _campaign(runner, "yurga")
+    rows = _people()[:30]
+
+    async def broken_write(*args: object, **kwargs: object) -> None:
+        raise ValueError(f"invalid value {rows[0][1]}")  # a message that quotes a cell
+
+    monkeypatch.setattr(ci, "write", broken_write)
+    with caplog.at_level(logging.INFO):
+        _, failed = await _import(hq, campaign_id, _csv([HEADER_RU, *rows], ",", "utf-8"), "a.csv")
+    assert failed.body.startswith("⚠️ Загрузка прервалась из-за ошибки.")
+    assert await _counts(runner, campaign_id) == (0, ["failed"])
+    failures = [r for r in caplog.records if "campaign import failed" in r.getMessage()]
+    assert len(failures) == 1
+    digits = rows[0][1].replace(" ", "").replace("-", "")[2:]
+    assert digits not in caplog.text.replace(" ", "").replace("-", "")

@@ -3,8 +3,10 @@ validating rows, merging duplicates; and the write into the database in chunks."
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import itertools
 import zipfile
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -344,3 +346,48 @@ async def test_write_in_chunks(sqlite_url: str, monkeypatch: pytest.MonkeyPatch)
             assert await session.scalar(select(func.count(CampaignPerson.id))) == 5
     finally:
         await engine.dispose()
+
+
+async def test_progress_is_edited_in_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At most every EDIT_SECONDS and only after EDIT_ROWS more rows; edit errors go by."""
+    from aiogram.exceptions import TelegramBadRequest
+    from aiogram.methods import EditMessageText
+
+    from handlers.coordinator import campaign_import as handler
+
+    monkeypatch.setattr(handler, "EDIT_SECONDS", 0.01)
+    monkeypatch.setattr(handler, "EDIT_ROWS", 100)
+    edits: list[int] = []
+
+    class Bot:
+        async def edit_message_text(self, text: str, chat_id: int, message_id: int) -> None:
+            edits.append(int(text))
+            if len(edits) == 1:  # "message is not modified" and the like: harmless
+                raise TelegramBadRequest(EditMessageText(text=text), "not modified")
+
+    progress = ci.Progress()
+    job = handler._Job(
+        bot=Bot(),  # type: ignore[arg-type]
+        sessionmaker=None,  # type: ignore[arg-type]
+        translator=Translator("ru"),
+        clock=None,  # type: ignore[arg-type]
+        locale="ru",
+        chat_id=1,
+        progress_message_id=2,
+        target=ci.Target(1, "x", (1,)),
+        roles=Roles(),
+        file_id="f",
+        file_name="a.csv",
+        file_unique_id="u",
+    )
+
+    async def work() -> str:
+        for rows in (50, 150, 160, 170, 400, 420):
+            progress.read = rows
+            await asyncio.sleep(0.03)
+        return "done"
+
+    result = await job._watch(work(), lambda: str(progress.read), lambda: progress.read)
+    assert result == "done"
+    assert edits and 50 not in edits
+    assert all(later - earlier >= 100 for earlier, later in itertools.pairwise(edits))
