@@ -37,7 +37,7 @@ call-card =
     { $name }, { $age }
     Аумақ: { $territory }
     Телефон: { $phone }
-    Қоңырау { $rounds }-тің { $round }-сі, әрекет { $attempts }-тің { $attempt }-сі
+    Қоңырау: { $round }/{ $rounds }, әрекет: { $attempt }/{ $attempts }
 call-card-age = { $age } жаста ({ $year } ж. т.)
 call-card-address = Мекенжай: { $address }
 call-card-before = Бұрын:
@@ -53,7 +53,7 @@ btn-call-died = 🕯 Қайтыс болған
 btn-call-release = ↩️ Тізімге қайтару
 
 ## The script.
-script-start = { $name } екеуіңіздің әңгімеңіз. Сұрақтарды ретімен қойып, жауаптарды белгілеңіз.
+script-start = Әңгіме: { $name }. Сұрақтарды ретімен қойып, жауаптарды белгілеңіз.
 btn-script-yes = Иә
 btn-script-no = Жоқ
 script-ask-vaccinated = Сіз екпе алдыңыз ба?

@@ -53,7 +53,7 @@ btn-call-died = 🕯 Умер
 btn-call-release = ↩️ Вернуть в список
 
 ## The script.
-script-start = Разговор с { $name }. Задайте вопросы по порядку и отмечайте ответы.
+script-start = Разговор: { $name }. Задайте вопросы по порядку и отмечайте ответы.
 btn-script-yes = Да
 btn-script-no = Нет
 script-ask-vaccinated = Вы вакцинировались?

@@ -204,7 +204,7 @@ async def test_the_script_unwell_escalation_and_a_planned_date(
     await olga.wait_messages(1)
     await olga.press("✅ Дозвонился")
     intro, ask = await olga.wait_messages(2)
-    assert intro.body.startswith("Разговор с Анна") and ask.body == "Вы вакцинировались?"
+    assert intro.body.startswith("Разговор: Анна.") and ask.body == "Вы вакцинировались?"
     await olga.press("Да")
     [feel] = await olga.wait_messages(1)
     assert feel.body == "Как вы себя чувствуете после прививки?"
