@@ -70,7 +70,7 @@ class ImportStates(StatesGroup):
 
 
 # --- entry ------------------------------------------------------------------------------
-@router.message(Command("import", ignore_case=True), StateFilter(None))
+@router.message(Command("import", ignore_case=True), StateFilter(None, ImportStates.file))
 async def cmd_import(
     message: Message,
     command: CommandObject,
@@ -78,6 +78,7 @@ async def cmd_import(
     i18n: I18nContext,
     db: AsyncSession,
     roles: Roles,
+    bot: Bot,
 ) -> None:
     campaign_id = parse_int(command.args or "", 1, INT64_MAX)
     if campaign_id is None:
@@ -87,7 +88,7 @@ async def cmd_import(
     if isinstance(target, ci.Refusal):
         await message.answer(i18n.get(f"cimp-refused-{target.value}"))
         return
-    await _ask(message, target, state, i18n)
+    await _ask(bot, message.chat.id, target, state, i18n)
 
 
 @router.message(Command("import", ignore_case=True))
@@ -109,7 +110,8 @@ async def cb_import(
     settings: Settings,
 ) -> None:
     template = callback_data.action == "template"
-    if not template and await state.get_state() is not None:  # another form is open
+    current = await state.get_state()
+    if not template and current not in (None, ImportStates.file.state):  # another form open
         callback_answer.text = i18n.get("form-finish-first")
         callback_answer.show_alert = True
         return
@@ -120,18 +122,21 @@ async def cb_import(
         return
     if template:
         await _send_template(bot, query.from_user.id, target, i18n, db, clock, settings)
-    elif isinstance(query.message, Message):
-        await _ask(query.message, target, state, i18n)
+    else:
+        await _ask(bot, query.from_user.id, target, state, i18n)
 
 
-async def _ask(message: Message, target: ci.Target, state: FSMContext, i18n: I18nContext) -> None:
+async def _ask(
+    bot: Bot, chat_id: int, target: ci.Target, state: FSMContext, i18n: I18nContext
+) -> None:
     await state.set_state(ImportStates.file)
     await state.set_data({"campaign_id": target.campaign_id})
     button = InlineKeyboardButton(
         text=i18n.get("cimp-btn-template"),
         callback_data=CampaignCb(action="template", id=target.campaign_id).pack(),
     )
-    await message.answer(
+    await bot.send_message(
+        chat_id,
         i18n.get("cimp-ask-file", name=target.name, id=target.campaign_id),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]),
     )
@@ -246,10 +251,18 @@ def start(job: _Job) -> asyncio.Task[None]:
     return task
 
 
-async def wait_all() -> None:
-    """Tests: let running imports finish."""
-    while _tasks:
-        await asyncio.gather(*list(_tasks), return_exceptions=True)
+@router.shutdown()
+async def finish_imports(settings: Settings) -> None:
+    """Running imports finish before the engine closes, up to the shutdown timeout; one
+    still running then is cancelled: its record stays «running» with the chunks written."""
+    if not _tasks:
+        return
+    _, pending = await asyncio.wait(set(_tasks), timeout=settings.shutdown_timeout)
+    for task in pending:
+        logger.warning("campaign import cancelled at shutdown")
+        task.cancel()
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 # --- the background import --------------------------------------------------------------
@@ -414,5 +427,5 @@ class _Job:
                 logger.error("campaign import: not marked failed: %s", type(exc).__name__)
         try:
             await self._send(self._("cimp-failed"))
-        except TelegramAPIError as exc:
+        except Exception as exc:  # the bot may be closing too
             logger.warning("campaign import: failure not reported: %s", type(exc).__name__)

@@ -152,8 +152,13 @@ def _file(person: Person, message: StoredMessage) -> bytes:
     return stored.data
 
 
-async def _import(person: Person, campaign_id: int, data: bytes, name: str) -> list[StoredMessage]:
-    await person.send_text(f"/import {campaign_id}")
+async def _import(
+    person: Person, campaign_id: int, data: bytes, name: str, *, button: bool = False
+) -> list[StoredMessage]:
+    if button:  # the campaign card's «📥 Загрузить людей»
+        await person.press_data(CampaignCb(action="import", id=campaign_id).pack())
+    else:
+        await person.send_text(f"/import {campaign_id}")
     [ask] = await person.wait_messages(1)
     assert f"№ {campaign_id}" in ask.body
     person.mark_read()
@@ -256,7 +261,9 @@ async def test_xlsx_in_kazakh_by_a_territory_coordinator(
     assert refused.body == "Бұл науқан сіздің аумақтарыңызға кірмейді."
     coordinator.mark_read()
 
-    _, result = await _import(coordinator, campaign_id, _xlsx(_people()), "адамдар.xlsx")
+    _, result = await _import(
+        coordinator, campaign_id, _xlsx(_people()), "адамдар.xlsx", button=True
+    )
     assert (
         "Файлдағы жол: 200\nҚосылды: 187\nБұрыннан барлармен біріктірілді: 3\nҚабылданбады: 10"
         in result.body
