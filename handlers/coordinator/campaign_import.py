@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F, Router, html
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -137,7 +137,7 @@ async def _ask(
     )
     await bot.send_message(
         chat_id,
-        i18n.get("cimp-ask-file", name=target.name, id=target.campaign_id),
+        i18n.get("cimp-ask-file", name=html.quote(target.name), id=target.campaign_id),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]),
     )
 
@@ -390,7 +390,7 @@ class _Job:
         lines = [
             self._(
                 "cimp-result",
-                name=self.target.name,
+                name=html.quote(self.target.name),
                 rows=result.rows,
                 accepted=result.accepted,
                 merged=result.merged,

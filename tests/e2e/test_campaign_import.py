@@ -120,7 +120,7 @@ async def _campaign(runner: BotRunner, code: str, status: str = "active") -> int
     now = runner.clock.now()
     async with runner.app.sessionmaker() as session:
         campaign = Campaign(
-            name=f"Обзвон {code}", status=status, rounds=[0, 7, 21], window_start=600,
+            name=f"Обзвон <60+> & {code}", status=status, rounds=[0, 7, 21], window_start=600,
             window_end=1140, attempts=3, retry_minutes=120, visit_after=2, created_by=ADMIN_ID,
             created_at=now, updated_at=now,
         )  # fmt: skip
@@ -187,6 +187,7 @@ async def test_csv_in_russian(emulator: Emulator, start_bot: StartBot) -> None:
         received, result = await _import(hq, campaign_id, data, "люди.csv")
         assert received.body.startswith("✅ Проверено строк: 200")  # the progress, edited
         assert RESULT_RU in result.body, result.body
+        assert "«Обзвон <60+> & yurga»" in result.body  # the name escaped for HTML
         assert "• неизвестная территория: 1" in result.body
         rejected = await _rejected(hq)
         assert rejected[0] == [*HEADER_RU, "Причина"]
