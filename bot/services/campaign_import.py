@@ -26,6 +26,7 @@ Nothing here imports aiogram; no phone number or name is ever logged.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import csv
 import io
@@ -776,6 +777,7 @@ async def write(
             await session.commit()
         if progress is not None:
             progress.written = start + len(chunk)
+        await asyncio.sleep(0)  # others' updates between chunks (SQLite runs on this thread)
     updates = list(parsed.updates.items())
     for start in range(0, len(updates), CHUNK):
         async with sessionmaker() as session:
