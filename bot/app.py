@@ -373,6 +373,7 @@ async def create_app(
         take_data=take_data,
         default_locale=settings.default_locale,
         outbox_keep=timedelta(days=settings.outbox_keep_days),
+        admin_ids=settings.admin_ids,
     )
     dispatcher["scheduler"] = scheduler
     delivery = build_delivery(settings, sessionmaker, translator, clock)

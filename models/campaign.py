@@ -131,16 +131,17 @@ class Outcome(enum.StrEnum):
 
 
 RETRIED_OUTCOMES = frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome.NOT_HOME})
-STOPPING_OUTCOMES = frozenset(
-    {Outcome.WRONG_NUMBER, Outcome.REFUSED, Outcome.MOVED, Outcome.DIED}
-)
+STOPPING_OUTCOMES = frozenset({Outcome.WRONG_NUMBER, Outcome.REFUSED, Outcome.MOVED, Outcome.DIED})
 
 
 class CampaignPerson(Base):
     __tablename__ = "campaign_people"
     __table_args__ = (
-        # "Next call": the oldest due person of a campaign and territory.
-        Index("ix_campaign_people_worklist", "campaign_id", "kind", "status", "due_at"),
+        # "Next call": the oldest due person of a campaign and territory, in due order; it
+        # also covers the campaign card's counts.
+        Index(
+            "ix_campaign_people_worklist", "campaign_id", "territory_id", "kind", "status", "due_at"
+        ),
         # Lapsed claims, found by the scheduler.
         Index(
             "ix_campaign_people_claims",
@@ -218,6 +219,8 @@ class CampaignContact(Base):
     __table_args__ = (
         Index("ix_campaign_contacts_person", "person_id", "created_at"),
         Index("ix_campaign_contacts_campaign", "campaign_id", "created_at"),
+        # The card's "reached" count, read from the index alone.
+        Index("ix_campaign_contacts_outcome", "campaign_id", "outcome", "person_id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

@@ -36,6 +36,8 @@ ACTIONS = frozenset(
         "hotline_request", "request_assigned", "request_reoffered", "request_failed",
         "request_erased", "task_declined", "callback_request", "callback_closed",
         "view_callbacks", "denied_command", "denied_callback", "denied_scope",
+        "campaign_create", "campaign_pause", "campaign_resume", "campaign_close",
+        "campaign_import", "campaign_import_refused",
     }
 )  # fmt: skip
 

@@ -20,6 +20,7 @@ JOB_TITLES = {
     "waiting_requests": "scheduler-job-waiting-requests",
     "retention": "scheduler-job-retention",
     "erasures": "scheduler-job-erasures",
+    "campaign_calls": "scheduler-job-campaign-calls",
 }
 
 

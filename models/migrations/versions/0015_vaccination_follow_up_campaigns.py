@@ -239,7 +239,9 @@ def upgrade() -> None:
             batch_op.f("ix_campaign_people_territory_id"), ["territory_id"], unique=False
         )
         batch_op.create_index(
-            "ix_campaign_people_worklist", ["campaign_id", "kind", "status", "due_at"], unique=False
+            "ix_campaign_people_worklist",
+            ["campaign_id", "territory_id", "kind", "status", "due_at"],
+            unique=False,
         )
 
     op.create_table(
@@ -273,6 +275,9 @@ def upgrade() -> None:
     with op.batch_alter_table("campaign_contacts", schema=None) as batch_op:
         batch_op.create_index(
             "ix_campaign_contacts_campaign", ["campaign_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_campaign_contacts_outcome", ["campaign_id", "outcome", "person_id"], unique=False
         )
         batch_op.create_index(
             "ix_campaign_contacts_person", ["person_id", "created_at"], unique=False
@@ -342,6 +347,7 @@ def downgrade() -> None:
     op.drop_table("campaign_alerts")
     with op.batch_alter_table("campaign_contacts", schema=None) as batch_op:
         batch_op.drop_index("ix_campaign_contacts_person")
+        batch_op.drop_index("ix_campaign_contacts_outcome")
         batch_op.drop_index("ix_campaign_contacts_campaign")
 
     op.drop_table("campaign_contacts")
