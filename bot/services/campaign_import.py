@@ -392,6 +392,12 @@ def _rows(data: bytes) -> Iterator[list[Any]]:
     delimiter = max(";,\t", key=first.count) if first else ","
     # Decoded as it is read: a file of 100,000 rows is never a second time in memory as text.
     text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    hint = first.strip().lower()
+    if hint.startswith("sep=") and len(hint) == 5:  # Excel's «sep=;» line names the delimiter
+        delimiter = first.strip()[4]
+        for line in iter(text.readline, ""):  # past blank lines and the «sep=» line
+            if line.strip():
+                break
     try:
         yield from csv.reader(text, delimiter=delimiter)
     except csv.Error as exc:

@@ -91,6 +91,15 @@ def test_csv_encodings_and_delimiters(delimiter: str, encoding: str) -> None:
     assert parsed.header[0] == "ФИО"
 
 
+def test_excel_sep_line() -> None:
+    data = b"sep=;\r\n" + _csv([HEADER_RU, _good(1)], ";", "utf-8")
+    parsed = ci.parse(data, _ctx())
+    assert (len(parsed.new), parsed.rejects) == (1, [])
+    with pytest.raises(ImportFileError) as caught:
+        ci.parse(b"\r\nsep=,\r\n", _ctx())
+    assert caught.value.problem is FileProblem.EMPTY
+
+
 def test_kazakh_headers_any_order_and_case() -> None:
     header = ["  келісім КҮНІ ", "АУМАҚ", "Аты-жөні", "телефон", "жасы", "Мекенжай"]
     row = ["2026-11-02", "yurga-east", "Сейітқали Әлия", "87011234567", "70", ""]
