@@ -21,12 +21,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from bot.fsm_storage import current_session
@@ -92,3 +94,12 @@ class NoTransactionAcrossCallMiddleware(BaseRequestMiddleware):
                     raise TransactionAcrossCallError(text)
                 logger.error("%s; commit before calling Telegram (bot/transactions.py)", text)
         return await make_request(bot, method)
+
+
+async def apart(db: AsyncSession, work: Callable[..., Awaitable[object]], *args: object) -> None:
+    """``work(session, *args)`` in a short transaction of its own on ``db``'s engine, then
+    commit: for what must outlive the update's rollback (what Telegram answered to a send that
+    is about to fail the update). The only commit a handler causes outside the two above."""
+    async with AsyncSession(db.bind, expire_on_commit=False) as own:
+        await work(own, *args)
+        await own.commit()

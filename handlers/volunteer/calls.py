@@ -22,6 +22,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import transactions
 from bot.clock import Clock
 from bot.config import Settings
 from bot.filters import Button
@@ -163,9 +164,7 @@ async def _send_card(
                 raise
             continue
         except TelegramAPIError as exc:
-            async with AsyncSession(db.bind, expire_on_commit=False) as own:
-                await campaign_calls.card_not_sent(own, key, type(exc).__name__)
-                await own.commit()
+            await transactions.apart(db, campaign_calls.card_not_sent, key, type(exc).__name__)
             raise
         finally:
             no_blind_retry.reset(blind)

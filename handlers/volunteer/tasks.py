@@ -21,6 +21,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import transactions
 from bot.clock import Clock
 from bot.config import Settings
 from bot.filters import ANSWER, Button
@@ -216,9 +217,7 @@ async def _recorded_send(
         except TelegramAPIError as exc:  # Telegram refused it: no such message exists
             # What Telegram said outlives the update's rollback: its own short transaction
             # (the update's session holds none here: it was committed before the send).
-            async with AsyncSession(db.bind, expire_on_commit=False) as own:
-                await details.not_sent(own, key, type(exc).__name__)
-                await own.commit()
+            await transactions.apart(db, details.not_sent, key, type(exc).__name__)
             raise
         finally:
             no_blind_retry.reset(blind)
