@@ -255,11 +255,10 @@ async def _parents(session: AsyncSession) -> dict[int, int | None]:
 async def _allowed(
     session: AsyncSession, territory_ids: Collection[int], roles: Roles
 ) -> tuple[set[int], set[int]]:
-    parents = await _parents(session)
-    in_campaign = _closure(territory_ids, parents)
-    if roles.is_hq:
-        return in_campaign, in_campaign
-    return in_campaign, in_campaign & _closure(roles.territory_ids, parents)
+    """The campaign's territories with everything under them, and of those the ones this
+    coordinator acts in (``Roles.can_act_in``, as every coordinator check)."""
+    in_campaign = _closure(territory_ids, await _parents(session))
+    return in_campaign, {t for t in in_campaign if roles.can_act_in(t)}
 
 
 async def target(

@@ -320,6 +320,18 @@ async def test_write_in_chunks(sqlite_url: str, monkeypatch: pytest.MonkeyPatch)
             assert await ci.target(session, campaign_id, coordinator) is ci.Refusal.OUT_OF_SCOPE
             hq = Roles(is_coordinator=True, is_hq=True)
             assert isinstance(await ci.target(session, campaign_id, hq), ci.Target)
+            # A region's campaign: Tayga's coordinator imports Tayga's rows only.
+            region = Campaign(
+                name="Область", rounds=[0], window_start=600, window_end=1140, attempts=3,
+                retry_minutes=120, visit_after=None, created_by=1, created_at=NOW, updated_at=NOW,
+            )  # fmt: skip
+            session.add(region)
+            await session.flush()
+            session.add(CampaignTerritory(campaign_id=region.id, territory_id=ids["kuzbass"]))
+            await session.commit()
+            assert isinstance(await ci.target(session, region.id, coordinator), ci.Target)
+            scoped = await ci.load_context(session, region.id, coordinator, NOW)
+            assert scoped.allowed == {ids["tayga"]} and ids["yurga"] in scoped.in_campaign
             ctx = await ci.load_context(session, campaign_id, hq, NOW)
         rows = [_good(i) for i in range(1, 6)] + [["Петров Пётр", "", "1948", "yurga", "", "", ""]]
         parsed = ci.parse(_csv([HEADER_RU, *rows]), ctx)
