@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import memory, region, reminders, requests
+from bench import campaigns, memory, region, reminders, requests
 
 Benchmark = Callable[[], Awaitable[dict[str, Any]]]
 
@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "help_requests": requests.run,
     "bot_memory": memory.run,
     "region": region.run,
+    "campaigns": campaigns.run,
 }
 
 RESULTS = Path(__file__).with_name("results.json")
