@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import audit
+from bot.services import audit, campaigns
 from bot.services.cleaning import ascii_digits, clean_text
 from bot.services.users import Roles
 from bot.services.volunteers import normalize_phone
@@ -748,9 +748,12 @@ async def write(
     roles: Roles,
     now: datetime,
     progress: Progress | None = None,
+    next_call_data: str | None = None,
 ) -> Result:
     """Store the parsed file in chunks of ``CHUNK`` rows, each its own transaction; then mark
-    the import done with its counts and an audit entry, in one last transaction."""
+    the import done with its counts and an audit entry, in one last transaction, which also
+    tells the campaign's volunteers how many new people they have to call (with the
+    «Следующий звонок» button's ``next_call_data``)."""
     for start in range(0, len(parsed.new), CHUNK):
         chunk = parsed.new[start : start + CHUNK]
         async with sessionmaker() as session:
@@ -829,6 +832,16 @@ async def write(
                 "reasons": {reason.value: n for reason, n in sorted(parsed.reasons.items())},
             },
         )
+        if next_call_data is not None:
+            to_call = Counter(row.territory_id for row in parsed.new if row.phone)
+            await campaigns.tell_workers_of_new_people(
+                session,
+                campaign_id,
+                to_call,
+                import_id=import_id,
+                next_call_data=next_call_data,
+                now=now,
+            )
         await session.commit()
     return result
 

@@ -13,7 +13,7 @@ import enum
 import html
 import itertools
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -258,6 +258,70 @@ async def calls_volunteers(session: AsyncSession, territory_ids: Collection[int]
         )
     )
     return sorted({row.user_id for row in rows.all() if CALLS_SKILL in (row.skills or [])})
+
+
+async def workers_of(
+    session: AsyncSession, campaign: Campaign, territory_ids: Collection[int]
+) -> dict[int, int]:
+    """The people who work ``campaign`` in these territories: user id -> their territory
+    (approved «calls» volunteers for a campaign of all, the opted-in for one of chosen)."""
+    query = select(Volunteer.user_id, Volunteer.territory_id, Volunteer.skills).where(
+        Volunteer.status == VolunteerStatus.APPROVED, Volunteer.territory_id.in_(territory_ids)
+    )
+    if campaign.volunteers == VolunteerMode.CHOSEN:
+        query = query.join(
+            CampaignVolunteer,
+            and_(
+                CampaignVolunteer.user_id == Volunteer.user_id,
+                CampaignVolunteer.campaign_id == campaign.id,
+                CampaignVolunteer.left_at.is_(None),
+            ),
+        )
+    rows = (await session.execute(query)).all()
+    return {
+        row.user_id: row.territory_id
+        for row in rows
+        if campaign.volunteers == VolunteerMode.CHOSEN or CALLS_SKILL in (row.skills or [])
+    }
+
+
+async def tell_workers_of_new_people(
+    session: AsyncSession,
+    campaign_id: int,
+    new_by_territory: Mapping[int, int],
+    *,
+    import_id: int,
+    next_call_data: str,
+    now: datetime,
+) -> int:
+    """After an import: each volunteer of the campaign whose territory got new people to call
+    is told how many, with the «Следующий звонок» button (``next_call_data``), through the
+    outbox, once per import. Returns how many were told."""
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None or campaign.status != CampaignStatus.ACTIVE or not new_by_territory:
+        return 0
+    workers = await workers_of(session, campaign, list(new_by_territory))
+    name = html.escape(campaign.name, quote=False)
+    await enqueue_many(
+        session,
+        [
+            Outgoing(
+                chat_id=user_id,
+                message=OutgoingMessage(
+                    Text(
+                        key="campaign-new-people",
+                        args={"name": name, "count": new_by_territory[territory_id]},
+                    ),
+                    buttons=[[Button(Text(key="btn-next-call"), callback_data=next_call_data)]],
+                ),
+                key=f"campaign:{campaign_id}:import:{import_id}:{user_id}",
+                priority=Priority.NORMAL,
+            )
+            for user_id, territory_id in sorted(workers.items())
+        ],
+        now,
+    )
+    return len(workers)
 
 
 # --- creating ------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Translator
-from bot.keyboards.callbacks import CampaignCb
+from bot.keyboards.callbacks import CallCb, CampaignCb
 from bot.ranges import INT64_MAX, parse_int
 from bot.services import campaign_import as ci
 from bot.services.territories import by_ids
@@ -335,6 +335,7 @@ class _Job:
                 roles=self.roles,
                 now=now,
                 progress=progress,
+                next_call_data=CallCb(action="next").pack(),
             ),
             lambda: self._("cimp-progress-writing", done=progress.written, total=total),
             lambda: progress.written,

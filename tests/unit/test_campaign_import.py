@@ -17,15 +17,17 @@ from sqlalchemy import func, select
 
 from bot.i18n import Translator
 from bot.services import campaign_import as ci
+from bot.services import volunteers
 from bot.services.campaign_import import Col, Context, FileProblem, ImportFileError, Reason
 from bot.services.territories import load_from_file
-from bot.services.users import Roles
+from bot.services.users import Profile, Roles, touch_user
 from models import (
     AuditEntry,
     Campaign,
     CampaignImport,
     CampaignPerson,
     CampaignTerritory,
+    OutboxMessage,
     Territory,
     migrate,
 )
@@ -339,10 +341,26 @@ async def test_write_in_chunks(sqlite_url: str, monkeypatch: pytest.MonkeyPatch)
             sessions, campaign_id=campaign_id, user_id=1, file_name="a.csv",
             file_unique_id="u1", now=NOW,
         )  # fmt: skip
+        async with sessions() as session:  # who is told of the new people: Yurga's callers
+            for user_id, territory, skill in [
+                (501, "yurga", "calls"),
+                (502, "yurga", "delivery"),
+                (503, "tayga", "calls"),
+            ]:
+                await touch_user(session, Profile(user_id, "Вол"), NOW, wrote_to_bot=True)
+                application = volunteers.Application(
+                    name="Вол Петров", phone="+79030000000", territory_id=ids[territory],
+                    skills=(skill,), age_group="18-34", availability=("weekends",), dobro_id=None,
+                )  # fmt: skip
+                record = await volunteers.submit(session, user_id, application, NOW)
+                await volunteers.decide(
+                    session, record.id, approve=True, actor_id=1, reason=None, now=NOW
+                )
+            await session.commit()
         progress = ci.Progress()
         result = await ci.write(
             sessions, parsed, campaign_id=campaign_id, import_id=import_id, user_id=1,
-            roles=hq, now=NOW, progress=progress,
+            roles=hq, now=NOW, progress=progress, next_call_data="cl:next:0:",
         )  # fmt: skip
         assert (result.rows, result.accepted, result.merged, result.rejected) == (6, 5, 0, 1)
         assert progress.written == 5
@@ -358,6 +376,11 @@ async def test_write_in_chunks(sqlite_url: str, monkeypatch: pytest.MonkeyPatch)
                 select(AuditEntry).where(AuditEntry.action == "campaign_import")
             )
             assert entry is not None and entry.details["reasons"] == {"no-contact": 1}
+            told = (await session.scalars(select(OutboxMessage))).all()
+            assert [(m.chat_id, m.idempotency_key) for m in told] == [
+                (501, f"campaign:{campaign_id}:import:{import_id}:501")
+            ]
+            assert told[0].payload["text"]["args"]["count"] == 5
             # A second import of the same file merges everyone already there.
             again = ci.parse(
                 _csv([HEADER_RU, *rows]), await ci.load_context(session, campaign_id, hq, NOW)
