@@ -352,9 +352,9 @@ async def test_write_in_chunks(sqlite_url: str, monkeypatch: pytest.MonkeyPatch)
                     name="Вол Петров", phone="+79030000000", territory_id=ids[territory],
                     skills=(skill,), age_group="18-34", availability=("weekends",), dobro_id=None,
                 )  # fmt: skip
-                record = await volunteers.submit(session, user_id, application, NOW)
+                applied = await volunteers.submit(session, user_id, application, NOW)
                 await volunteers.decide(
-                    session, record.id, approve=True, actor_id=1, reason=None, now=NOW
+                    session, applied.id, approve=True, actor_id=1, reason=None, now=NOW
                 )
             await session.commit()
         progress = ci.Progress()
