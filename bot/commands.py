@@ -23,6 +23,7 @@ CITIZEN_COMMANDS = (
     "profile",
     "tasks",
     "calls",
+    "visits",
     "help",
     "language",
     "cancel",
@@ -40,7 +41,7 @@ COORDINATOR_COMMANDS = (
 HQ_COMMANDS = ("appoint", "coordinators", "audit", "stats", "delivery", "scheduler")
 
 
-VOLUNTEER_ONLY = ("profile", "tasks", "calls")
+VOLUNTEER_ONLY = ("profile", "tasks", "calls", "visits")
 
 
 def commands_of(roles: Roles) -> list[str]:

@@ -16,6 +16,7 @@ from handlers.coordinator import (
     audit,
     call_backs,
     campaign_import,
+    campaign_visits,
     coordinators,
     delivery,
     request_assign,
@@ -26,7 +27,7 @@ from handlers.coordinator import (
     volunteers,
 )
 from handlers.coordinator import campaigns as campaign_admin
-from handlers.volunteer import calls, profile, signup, tasks
+from handlers.volunteer import calls, profile, signup, tasks, visits
 
 
 def _detached(router: Router) -> Router:
@@ -71,6 +72,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(request_assign.router),
         _detached(call_backs.router),
         _detached(campaign_import.router),
+        _detached(campaign_visits.router),
         _detached(campaign_admin.router),
         hq,
     )
@@ -87,6 +89,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(profile.router),
         _detached(tasks.router),
         _detached(calls.router),
+        _detached(visits.router),
         # A volunteer's «Участвую» under a campaign's invitation (issue 16).
         _detached(campaign_admin.join_router),
         *(_detached(r) for r in feature_routers),

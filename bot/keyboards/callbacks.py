@@ -159,3 +159,13 @@ class AlertCb(CallbackData, prefix="al"):
     """A medic acknowledges an «unwell» alert."""
 
     id: RecordId
+
+
+class VisitCb(CallbackData, prefix="vs"):
+    """Door-to-door visits: take a route, show it again, an outcome at the door (``id`` the
+    person), pair up (``id`` the route, ``user`` the partner)."""
+
+    action: str  # take, show, out, partner, pair
+    id: RecordIdOrNone = 0
+    value: str = ""
+    user: UserId = 0

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.keyboards.callbacks import CampaignCb, CampaignJoinCb
+from bot.keyboards.callbacks import CampaignCb, CampaignJoinCb, VisitCb
 from bot.services.campaigns import ListItem
 from models import CampaignStatus
 
@@ -49,7 +49,8 @@ def campaign_list(
 
 
 def campaign_card(_: Gettext, campaign_id: int, status: str) -> InlineKeyboardMarkup:
-    """Pause or resume, close, import people and the template, refresh, back to the list.
+    """Pause or resume, close, import people and the template, the unreachable by phone to
+    door-to-door visits, refresh, back to the list.
     A closed campaign keeps only refresh and the list."""
     rows: list[list[InlineKeyboardButton]] = []
     if status == CampaignStatus.ACTIVE:
@@ -63,6 +64,7 @@ def campaign_card(_: Gettext, campaign_id: int, status: str) -> InlineKeyboardMa
                 _button(_("btn-campaign-template"), "template", campaign_id),
             ]
         )
+        rows.append([_button(_("btn-campaign-to-visits"), "to_visits", campaign_id)])
         rows.append([_button(_("btn-campaign-close"), "close", campaign_id)])
     rows.append(
         [
@@ -78,6 +80,30 @@ def close_confirm(_: Gettext, campaign_id: int) -> InlineKeyboardMarkup:
         inline_keyboard=[
             [_button(_("btn-campaign-close-yes"), "close_ok", campaign_id)],
             [_button(_("btn-campaign-close-no"), "open", campaign_id)],
+        ]
+    )
+
+
+def to_visits_confirm(_: Gettext, campaign_id: int) -> InlineKeyboardMarkup:
+    """Moving the unreachable by phone to door-to-door visits: yes, or back to the card."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("btn-campaign-to-visits-yes"), "to_visits_ok", campaign_id)],
+            [_button(_("btn-campaign-close-no"), "open", campaign_id)],
+        ]
+    )
+
+
+def visit_route(_: Gettext, route_id: int) -> InlineKeyboardMarkup:
+    """Under a visit's outcome: back to the route (its cards sent again)."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("btn-visit-show"),
+                    callback_data=VisitCb(action="show", id=route_id).pack(),
+                )
+            ]
         ]
     )
 

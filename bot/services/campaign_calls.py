@@ -296,6 +296,7 @@ async def held_by(session: AsyncSession, user_id: int) -> CampaignPerson | None:
         .where(
             CampaignPerson.claimed_by == user_id,
             CampaignPerson.status == PersonStatus.CLAIMED,
+            CampaignPerson.kind == WorkKind.CALL,  # a route of visits is not a call
         )
         .limit(1)
     )

@@ -37,7 +37,7 @@ ACTIONS = frozenset(
         "request_erased", "task_declined", "callback_request", "callback_closed",
         "view_callbacks", "denied_command", "denied_callback", "denied_scope",
         "campaign_create", "campaign_pause", "campaign_resume", "campaign_close",
-        "campaign_import", "campaign_import_refused",
+        "campaign_import", "campaign_import_refused", "campaign_to_visits",
     }
 )  # fmt: skip
 

@@ -31,7 +31,8 @@ from bot.forms.engine import Ctx, Done, Form, Say, build_router
 from bot.forms.widgets import choice_step, text_step
 from bot.keyboards import requests as request_kb
 from bot.keyboards.callbacks import AlertCb, CallCb
-from bot.services import campaign_alerts, campaign_calls, help_requests
+from bot.keyboards.campaigns import visit_route
+from bot.services import campaign_alerts, campaign_calls, campaign_visits, help_requests
 from bot.services.cleaning import clean_bounded
 from bot.services.timing import QuietHours
 from bot.telegram import no_blind_retry
@@ -429,7 +430,9 @@ async def _confirm(ctx: Ctx) -> bool:
     answers["created_at"] = now.isoformat()
     person_id = int(data["person_id"])
     token = str(data[engine.TOKEN])
-    done = await campaign_calls.record(
+    route_id = data.get("route_id")  # at the door, on a route of visits
+    record = campaign_visits.record if route_id else campaign_calls.record
+    done = await record(
         db,
         person_id,
         ctx.chat_id,
@@ -461,8 +464,10 @@ async def _confirm(ctx: Ctx) -> bool:
     if done.plan is not None and answers.get("ride"):
         request_id = await _ride(ctx, person, token, now)
         extra.append(i18n.get("script-ride-created", id=request_id))
-    text = "\n".join([i18n.get("script-saved", status=person.status), *extra])
-    await ctx.bot.send_message(ctx.chat_id, text, reply_markup=_next_button(i18n))
+    saved = "visit-script-saved" if route_id else "script-saved"
+    text = "\n".join([i18n.get(saved, status=person.status), *extra])
+    markup = visit_route(i18n.get, int(route_id)) if route_id else _next_button(i18n)
+    await ctx.bot.send_message(ctx.chat_id, text, reply_markup=markup)
     return True
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.keyboards.callbacks import AlertCb
-from bot.services import campaign_alerts, campaign_calls
+from bot.services import campaign_alerts, campaign_calls, campaign_visits
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,8 @@ async def tick(
     """Returns (claims lapsed, alerts escalated)."""
     async with sessionmaker() as session:
         lapsed = await campaign_calls.lapse_due(session, now)
+        # Routes of visits nobody holds anymore close, their cards hidden.
+        await campaign_visits.close_lapsed(session, now)
         await session.commit()
     async with sessionmaker() as session:
         escalated = await campaign_alerts.escalate_due(
