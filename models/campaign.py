@@ -175,8 +175,10 @@ class CampaignPerson(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[int | None] = mapped_column(BigInteger)
     claim_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The local day of the last call or visit: never two on the same day.
+    # The local day of the last call or visit, and who made it: nobody else gets the person
+    # that day (the same volunteer may try again after no answer).
     last_contact_on: Mapped[date | None] = mapped_column(Date)
+    last_contact_by: Mapped[int | None] = mapped_column(BigInteger)
     last_outcome: Mapped[str | None] = mapped_column(String(16))
     vaccinated_on: Mapped[date | None] = mapped_column(Date)
     planned_on: Mapped[date | None] = mapped_column(Date)
@@ -194,6 +196,16 @@ class CampaignImport(Base):
     """One file sent by a coordinator: its counts, for the result message and the record."""
 
     __tablename__ = "campaign_imports"
+    __table_args__ = (
+        # One import at a time per campaign (its merge reads the people already there).
+        Index(
+            "uq_campaign_imports_running",
+            "campaign_id",
+            unique=True,
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     campaign_id: Mapped[int] = mapped_column(

@@ -68,6 +68,13 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_campaign_imports_campaign_id"), ["campaign_id"], unique=False
         )
+        batch_op.create_index(
+            "uq_campaign_imports_running",
+            ["campaign_id"],
+            unique=True,
+            sqlite_where=sa.text("status = 'running'"),
+            postgresql_where=sa.text("status = 'running'"),
+        )
 
     op.create_table(
         "campaign_medics",
@@ -192,6 +199,7 @@ def upgrade() -> None:
         sa.Column("claimed_by", sa.BigInteger(), nullable=True),
         sa.Column("claim_until", UTCDateTime(), nullable=True),
         sa.Column("last_contact_on", sa.Date(), nullable=True),
+        sa.Column("last_contact_by", sa.BigInteger(), nullable=True),
         sa.Column("last_outcome", sa.String(length=16), nullable=True),
         sa.Column("vaccinated_on", sa.Date(), nullable=True),
         sa.Column("planned_on", sa.Date(), nullable=True),
@@ -381,6 +389,7 @@ def downgrade() -> None:
 
     op.drop_table("campaign_medics")
     with op.batch_alter_table("campaign_imports", schema=None) as batch_op:
+        batch_op.drop_index("uq_campaign_imports_running")
         batch_op.drop_index(batch_op.f("ix_campaign_imports_campaign_id"))
 
     op.drop_table("campaign_imports")
