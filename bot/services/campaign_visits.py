@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import campaign_calls, campaigns
@@ -394,7 +394,8 @@ async def claim_route(
             won += got is not None
         if won:
             return await view(session, route)
-        await session.execute(delete(CampaignRoute).where(CampaignRoute.id == route.id))
+        await session.delete(route)  # every person lost to a race: look again
+        await session.flush()
     if active and not open_now:
         return NoRoute("hours")
     return NoRoute("none")
@@ -538,8 +539,9 @@ async def record(
         and person.status == PersonStatus.CLAIMED
         and person.claimed_by == route.volunteer_id
     )
-    lapsed_free = (
+    lapsed_free = (  # the route lapsed during the form (never a pair's race on one door)
         form_token is not None
+        and route.status != OPEN
         and person.status == PersonStatus.QUEUED
         and person.round == round_seen
     )

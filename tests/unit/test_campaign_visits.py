@@ -242,6 +242,12 @@ async def test_outcomes_at_the_door_end_the_route_and_hide_its_cards(world: Worl
         assert done.person.due_at == now + timedelta(hours=2)
         assert done.contact.note == "записка в ящике" and done.contact.kind == "visit"
         assert await cv.record(session, people[0], 801, Outcome.REFUSED, now, QUIET) is None
+        # The pair at one door: the second form finds the person recorded already.
+        twice = await cv.record(
+            session, people[0], 801, Outcome.NOT_HOME, now, QUIET, note="ещё",
+            form_token="n" * 32, round_seen=0,
+        )  # fmt: skip
+        assert twice is None
         # Reached, vaccinated: the next round, still a visit.
         done = await cv.record(
             session, people[1], 801, Outcome.REACHED, now, QUIET,
