@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import campaigns, volunteers
+from bot.services import campaigns, users, volunteers
 from bot.services.campaign_calls import first_name
 from bot.services.outbox import Button, Outgoing, OutgoingMessage, Text, enqueue_many
 from models import (
@@ -58,8 +58,7 @@ async def _alert_text(session: AsyncSession, alert: CampaignAlert, key: str, cha
     person = await session.get(CampaignPerson, alert.person_id)
     assert person is not None
     territory = await session.get(Territory, person.territory_id)
-    user = await session.get(User, chat_id)
-    locale = (user.locale if user else None) or "ru"
+    locale = await users.locale_of(session, chat_id, "ru")
     return Text(
         key=key,
         args={
@@ -170,7 +169,11 @@ async def escalate_due(
     for alert in alerts:
         won = await session.scalar(
             update(CampaignAlert)
-            .where(CampaignAlert.id == alert.id, CampaignAlert.escalated_at.is_(None))
+            .where(
+                CampaignAlert.id == alert.id,
+                CampaignAlert.status == AlertStatus.OPEN,  # a medic may have just taken it
+                CampaignAlert.escalated_at.is_(None),
+            )
             .values(escalated_at=now)
             .returning(CampaignAlert.id)
             .execution_options(synchronize_session=False)

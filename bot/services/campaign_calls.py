@@ -3,18 +3,19 @@ next due person, an outcome moves them on, the scheduling of the next attempt or
 No aiogram here.
 
 Reading of the issue's day rule ("a person never gets two calls on the same day from two
-volunteers"): a *conversation* (outcome «reached») sets ``last_contact_on`` to the person's
-local day, and nobody is handed a person whose ``last_contact_on`` is today. Failed attempts
-(no answer, busy) do not set it: they are retried after ``retry_minutes`` inside the call
-window, the same day if the window allows (the issue's "retried after the interval inside the
-call window"); a terminal outcome stops the person for good anyway. Every next moment after a
-conversation is at least the next local day.
+volunteers"): every recorded attempt sets ``last_contact_on`` (the person's local day) and
+``last_contact_by``; that day nobody else is handed the person. The same volunteer may try
+again after ``retry_minutes`` inside the call window (the issue's "retried after the interval
+inside the call window"); when they do not, the retry waits for the next day and anyone. Every
+next moment after a conversation is at least the next local day.
 
 Scheduling (``plan``):
 - no answer / busy: attempts + 1 in the round; due again after ``retry_minutes``, moved into
   the next opening of the call window outside quiet hours (person's territory's local time);
-  the round's last attempt failing makes the person ``unreachable`` (the coordinator decides),
-  or, when ``visit_after`` rounds have ended so, a door-to-door visit (kind "visit", queued);
+  the last of ``attempts`` failing ends an unreachable round: with ``visit_after`` set, a new
+  series of attempts starts the next day until ``visit_after`` such rounds, then the person
+  becomes a door-to-door visit (kind "visit", queued); without it the person is
+  ``unreachable`` at once (the coordinator decides: move to visits, or let them be);
 - wrong number, refused, moved, died: ``stopped``, no further rounds;
 - reached, vaccinated: ``vaccinated_on`` = the local day unless known; round k+1 due on
   vaccinated_on + rounds[k+1] days at the window's start (never before tomorrow); no further
@@ -63,11 +64,15 @@ from models import (
     VolunteerStatus,
     WorkKind,
 )
+from models.campaign import RETRIED_OUTCOMES, STOPPING_OUTCOMES
 
 NO_DATE_DAYS = 7  # not vaccinated, no planned date: the same round again in a week
 CLAIM_TRIES = 5  # a lost race is tried again this many times
-RETRIED = frozenset({Outcome.NO_ANSWER, Outcome.BUSY})
-STOPPING = frozenset({Outcome.WRONG_NUMBER, Outcome.REFUSED, Outcome.MOVED, Outcome.DIED})
+# A conversation's script may take a while with an older person: the claim lasts this long
+# from «Дозвонился» (the campaign's own minutes when longer), so nobody else calls meanwhile.
+SCRIPT_MINUTES = 120
+RETRIED = RETRIED_OUTCOMES  # no answer, busy, not at home: tried again
+STOPPING = STOPPING_OUTCOMES  # wrong number, refused, moved, died: no further rounds
 CARD_OUTCOMES = (
     Outcome.REACHED,
     Outcome.NO_ANSWER,
@@ -212,6 +217,7 @@ def plan(
     if outcome in STOPPING:
         return replace(base, status=PersonStatus.STOPPED)
     if outcome in RETRIED:
+        tried = replace(base, last_contact_on=today)
         attempts = where.attempts + 1
         if attempts < rules.attempts:
             due = next_opening(
@@ -221,13 +227,20 @@ def plan(
                 rules.window_end,
                 quiet,
             )
-            return replace(base, attempts=attempts, due_at=due)
+            return replace(tried, attempts=attempts, due_at=due)
         failed = where.unreachable_rounds + 1
         if rules.visit_after is not None and failed >= rules.visit_after:
             return replace(
-                base, kind=WorkKind.VISIT, attempts=0, unreachable_rounds=failed, due_at=now
+                tried, kind=WorkKind.VISIT, attempts=0, unreachable_rounds=failed, due_at=now
             )
-        return replace(base, status=PersonStatus.UNREACHABLE, attempts=attempts,
+        if rules.visit_after is not None:  # another series of attempts, from tomorrow
+            return replace(
+                tried,
+                attempts=0,
+                unreachable_rounds=failed,
+                due_at=opening(today + timedelta(days=1)),
+            )
+        return replace(tried, status=PersonStatus.UNREACHABLE, attempts=attempts,
                        unreachable_rounds=failed)  # fmt: skip
     if outcome != Outcome.REACHED:
         raise ValueError(f"unknown outcome {outcome!r}")
@@ -329,7 +342,9 @@ async def claim_next(
         # (someone took that one first) looks again.
         found: list[tuple[datetime, int, int]] = []
         for cid in open_now:
-            row = (await session.execute(_oldest_due(cid, who.territory_id, now, today))).first()
+            row = (
+                await session.execute(_oldest_due(cid, who.territory_id, now, today, who.user_id))
+            ).first()
             if row is not None:
                 found.append((row[1], row[0], cid))
         if not found:
@@ -337,7 +352,14 @@ async def claim_next(
         _due, target, cid = min(found)
         person_id = await session.scalar(
             update(CampaignPerson)
-            .where(CampaignPerson.id == target, CampaignPerson.status == PersonStatus.QUEUED)
+            .where(
+                CampaignPerson.id == target,
+                CampaignPerson.status == PersonStatus.QUEUED,
+                # as the lookup: still due and not someone else's today (an outcome recorded
+                # between the lookup and here moved the person on)
+                CampaignPerson.due_at <= now,
+                _free_today(today, who.user_id),
+            )
             .values(
                 status=PersonStatus.CLAIMED,
                 claimed_by=who.user_id,
@@ -354,7 +376,18 @@ async def claim_next(
     return NothingDue(await _next_due(session, who, all_campaigns, now, quiet))
 
 
-def _oldest_due(campaign_id: int, territory_id: int, now: datetime, today: date) -> Any:
+def _free_today(today: date, user_id: int) -> Any:
+    """Nobody else contacted the person today (the day rule)."""
+    return (
+        CampaignPerson.last_contact_on.is_(None)
+        | (CampaignPerson.last_contact_on != today)
+        | (CampaignPerson.last_contact_by == user_id)
+    )
+
+
+def _oldest_due(
+    campaign_id: int, territory_id: int, now: datetime, today: date, user_id: int
+) -> Any:
     return (
         select(CampaignPerson.id, CampaignPerson.due_at)
         .where(
@@ -364,7 +397,7 @@ def _oldest_due(campaign_id: int, territory_id: int, now: datetime, today: date)
             CampaignPerson.due_at <= now,
             CampaignPerson.territory_id == territory_id,
             CampaignPerson.phone.is_not(None),
-            (CampaignPerson.last_contact_on.is_(None)) | (CampaignPerson.last_contact_on != today),
+            _free_today(today, user_id),
         )
         .order_by(CampaignPerson.due_at, CampaignPerson.id)
         .limit(1)
@@ -403,12 +436,12 @@ async def _next_due(
 
 
 async def extend(session: AsyncSession, person_id: int, user_id: int, now: datetime) -> bool:
-    """«Дозвонился»: the claim lasts while the script is filled in."""
+    """«Дозвонился»: the claim lasts while the script is filled in (``SCRIPT_MINUTES``)."""
     person = await session.get(CampaignPerson, person_id)
     if person is None or person.status != PersonStatus.CLAIMED or person.claimed_by != user_id:
         return False
     campaign = await session.get(Campaign, person.campaign_id)
-    minutes = campaign.claim_minutes if campaign else 20
+    minutes = max(campaign.claim_minutes if campaign else 0, SCRIPT_MINUTES)
     done = await session.scalar(
         update(CampaignPerson)
         .where(
@@ -566,6 +599,7 @@ async def record(
             unreachable_rounds=moved.unreachable_rounds,
             due_at=moved.due_at,
             last_contact_on=moved.last_contact_on,
+            last_contact_by=user_id,
             vaccinated_on=moved.vaccinated_on,
             planned_on=moved.planned_on,
             last_outcome=outcome,

@@ -83,7 +83,7 @@ def test_no_answer_is_retried_after_the_interval_inside_the_window() -> None:
     first = plan(RULES, START, Outcome.NO_ANSWER, now, NOVOKUZNETSK, QUIET)
     assert (first.status, first.attempts) == (PersonStatus.QUEUED, 1)
     assert first.due_at == local(NOVOKUZNETSK, 2026, 12, 5, 13, 0)
-    assert first.last_contact_on is None  # a failed attempt is no conversation
+    assert first.last_contact_on == date(2026, 12, 5)  # nobody else gets them today
     # Busy at 18:00: two hours later is past the window; tomorrow's opening.
     later = local(NOVOKUZNETSK, 2026, 12, 5, 18, 0)
     second = plan(RULES, Where(0, 1, 0, None, None, None), Outcome.BUSY, later, NOVOKUZNETSK,
@@ -100,7 +100,10 @@ def test_the_last_attempt_makes_the_person_unreachable_or_a_visit() -> None:
     )  # fmt: skip
     visits = Rules(RULES.rounds, 600, 1140, 3, 120, visit_after=2)
     once = plan(visits, Where(0, 2, 0, None, None, None), Outcome.BUSY, now, NOVOKUZNETSK, QUIET)
-    assert once.status == PersonStatus.UNREACHABLE and once.kind == WorkKind.CALL
+    # The first unreachable round of two: another series of attempts from tomorrow.
+    assert (once.status, once.kind, once.attempts, once.unreachable_rounds, once.due_at) == (
+        PersonStatus.QUEUED, WorkKind.CALL, 0, 1, local(NOVOKUZNETSK, 2026, 12, 6, 10, 0)
+    )  # fmt: skip
     twice = plan(visits, Where(0, 2, 1, None, None, None), Outcome.BUSY, now, NOVOKUZNETSK, QUIET)
     assert (twice.status, twice.kind, twice.attempts, twice.unreachable_rounds) == (
         PersonStatus.QUEUED, WorkKind.VISIT, 0, 2
@@ -339,3 +342,38 @@ async def test_unwell_alert_one_medic_takes_it_and_escalation_runs_once(
             )
         ).all()
     assert 801 in notes and 1 in notes  # the caller and the HQ hear who took it
+
+
+async def test_nobody_else_calls_a_person_the_same_day(
+    world: tuple[async_sessionmaker[AsyncSession], FakeClock, dict[str, int]],
+) -> None:
+    """801 gets no answer: after the interval 801 may try again that day, 802 never; the next
+    day anyone may."""
+    sessions, clock, _ids = world
+
+    async def claim(user_id: int) -> int | None:
+        async with sessions() as session:
+            who = await cc.worker(session, user_id, clock.now())
+            assert who is not None
+            got = await cc.claim_next(session, who, clock.now(), QUIET)
+            await session.commit()
+            return got.person.id if isinstance(got, cc.Claim) else None
+
+    async def outcome(person_id: int, user_id: int, what: Outcome) -> None:
+        async with sessions() as session:
+            assert await cc.record(session, person_id, user_id, what, clock.now(), QUIET)
+            await session.commit()
+
+    first = await claim(801)
+    assert first is not None
+    await outcome(first, 801, Outcome.NO_ANSWER)
+    clock.advance(timedelta(hours=2, minutes=1))  # past the retry interval, still in the window
+    taken_by_802 = set()
+    while (other := await claim(802)) is not None:
+        taken_by_802.add(other)
+        await outcome(other, 802, Outcome.WRONG_NUMBER)
+    assert first not in taken_by_802 and len(taken_by_802) == 5  # everyone else
+    assert await claim(801) == first  # its own retry
+    await outcome(first, 801, Outcome.BUSY)
+    clock.advance(timedelta(days=1))
+    assert await claim(802) == first  # a new day: anyone
