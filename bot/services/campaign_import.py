@@ -29,22 +29,29 @@ from __future__ import annotations
 import asyncio
 import codecs
 import csv
+import html
 import io
+import os
 import re
+import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from pathlib import Path
+from time import time as time_now
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import audit, campaigns
 from bot.services.cleaning import ascii_digits, clean_text
+from bot.services.outbox import Attachment, OutgoingMessage, Text, enqueue
 from bot.services.users import Roles
 from bot.services.volunteers import normalize_phone
 from models import (
@@ -715,6 +722,23 @@ class _Merger:
 
 
 # --- writing ----------------------------------------------------------------------------
+# The record's statuses. «running» is held by one import per campaign at a time (the partial
+# unique index uq_campaign_imports_running); every end leaves it: done, failed (an error, or
+# a process that died: ``sweep_interrupted``) or refused (a file that cannot be read).
+RUNNING, DONE, FAILED, REFUSED = "running", "done", "failed", "refused"
+
+# The rejected rows' file waits on disk for the outbox to send it (an outbox message carries
+# a file by its path), so it survives a restart between the result and its delivery. It holds
+# names and phones: only the bot's user may read it, and it is removed after REJECTED_KEEP.
+REJECTED_DIR = Path(tempfile.gettempdir()) / "mutual-aid-bot-imports"
+REJECTED_KEEP = timedelta(days=2)
+
+
+def _key(import_id: int, what: str) -> str:
+    """Outbox idempotency keys: one result, file, failure or refusal notice per import."""
+    return f"cimp:{import_id}:{what}"
+
+
 async def open_import(
     sessionmaker: async_sessionmaker[AsyncSession],
     *,
@@ -723,37 +747,89 @@ async def open_import(
     file_name: str,
     file_unique_id: str,
     now: datetime,
-) -> int:
+) -> int | None:
+    """The import's record, ``running``, in a transaction of its own, before the file is
+    read; None when another import into this campaign is running (the unique index)."""
     async with sessionmaker() as session:
         record = CampaignImport(
             campaign_id=campaign_id,
             by_user_id=user_id,
             file_name=clean_text(file_name)[:200] or "-",
             file_unique_id=file_unique_id[:64],
-            status="running",
+            status=RUNNING,
             created_at=now,
         )
         session.add(record)
-        await session.commit()
+        try:
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()
+            return None
         return record.id
 
 
-async def write(
+async def import_running(session: AsyncSession, campaign_id: int) -> bool:
+    """A quick answer for the coordinator; ``open_import`` is what decides."""
+    found = await session.scalar(
+        select(CampaignImport.id)
+        .where(CampaignImport.campaign_id == campaign_id, CampaignImport.status == RUNNING)
+        .limit(1)
+    )
+    return found is not None
+
+
+def store_rejected(data: bytes) -> str:
+    """The rejected rows' file on disk, for the outbox to send; its path. Blocking: run it
+    in a thread. Old files are removed on the way."""
+    REJECTED_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    drop_old_rejected()
+    fd, path = tempfile.mkstemp(prefix="rejected-", suffix=".csv", dir=REJECTED_DIR)
+    with os.fdopen(fd, "wb") as out:  # mkstemp: readable by the bot's user only
+        out.write(data)
+    return path
+
+
+def drop_old_rejected(keep: timedelta = REJECTED_KEEP) -> int:
+    """Remove rejected rows' files older than ``keep`` (file times are the machine's: this
+    is housekeeping, not the bot's clock). Returns how many."""
+    if not REJECTED_DIR.is_dir():
+        return 0
+    limit = time_now() - keep.total_seconds()
+    removed = 0
+    for path in REJECTED_DIR.glob("rejected-*.csv"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+        except OSError:  # removed meanwhile by another process
+            continue
+    return removed
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What the coordinator gets when the import is done, through the outbox in the
+    transaction that marks it done: the result, and the rejected rows' file if any."""
+
+    chat_id: int
+    result: OutgoingMessage
+    rejected_path: str | None = None
+    rejected_name: str = "rejected.csv"
+    rejected_caption: Text | None = None
+    locale: str | None = None
+
+
+async def write_people(
     sessionmaker: async_sessionmaker[AsyncSession],
     parsed: Parsed,
     *,
     campaign_id: int,
     import_id: int,
-    user_id: int,
-    roles: Roles,
     now: datetime,
     progress: Progress | None = None,
-    next_call_data: str | None = None,
 ) -> Result:
-    """Store the parsed file in chunks of ``CHUNK`` rows, each its own transaction; then mark
-    the import done with its counts and an audit entry, in one last transaction, which also
-    tells the campaign's volunteers how many new people they have to call (with the
-    «Следующий звонок» button's ``next_call_data``)."""
+    """Store the parsed file in chunks of ``CHUNK`` rows, each its own transaction: the new
+    people, then the empty fields of the merged ones filled."""
     for start in range(0, len(parsed.new), CHUNK):
         chunk = parsed.new[start : start + CHUNK]
         async with sessionmaker() as session:
@@ -786,29 +862,54 @@ async def write(
         if progress is not None:
             progress.written = start + len(chunk)
         await asyncio.sleep(0)  # others' updates between chunks (SQLite runs on this thread)
+    # Merged people: one executemany by primary key per chunk (SQLAlchemy's bulk UPDATE),
+    # not a statement per person. Every row of one statement sets the same columns: the
+    # people are grouped by which empty fields the file fills.
     updates = list(parsed.updates.items())
     for start in range(0, len(updates), CHUNK):
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for person_id, values in updates[start : start + CHUNK]:
+            groups.setdefault(tuple(sorted(values)), []).append(
+                {"id": person_id, **values, "updated_at": now}
+            )
         async with sessionmaker() as session:
-            for person_id, values in updates[start : start + CHUNK]:
-                await session.execute(
-                    update(CampaignPerson)
-                    .where(CampaignPerson.id == person_id)
-                    .values(**values, updated_at=now)
-                )
+            for params in groups.values():
+                await session.execute(update(CampaignPerson), params)
             await session.commit()
-    result = Result(
+        await asyncio.sleep(0)
+    return Result(
         import_id=import_id,
         rows=parsed.rows,
         accepted=len(parsed.new),
         merged=parsed.merged,
         rejected=len(parsed.rejects),
     )
+
+
+async def finish(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    parsed: Parsed,
+    result: Result,
+    *,
+    campaign_id: int,
+    user_id: int,
+    roles: Roles,
+    now: datetime,
+    next_call_data: str | None = None,
+    report: Report | None = None,
+) -> bool:
+    """Mark the import done with its counts and an audit entry, in one transaction, which
+    also enqueues the coordinator's ``report`` (once per import) and tells the campaign's
+    volunteers how many new people they have to call (with the «Следующий звонок» button's
+    ``next_call_data``). False: the record was no longer running (a start-up sweep of another
+    process took it for dead); nothing is sent then."""
+    import_id = result.import_id
     async with sessionmaker() as session:
-        await session.execute(
+        marked = await session.execute(
             update(CampaignImport)
-            .where(CampaignImport.id == import_id)
+            .where(CampaignImport.id == import_id, CampaignImport.status == RUNNING)
             .values(
-                status="done",
+                status=DONE,
                 rows=result.rows,
                 accepted=result.accepted,
                 merged=result.merged,
@@ -816,6 +917,8 @@ async def write(
                 finished_at=now,
             )
         )
+        if not getattr(marked, "rowcount", 0):
+            return False
         await audit.record(
             session,
             actor_id=user_id,
@@ -832,6 +935,31 @@ async def write(
                 "reasons": {reason.value: n for reason, n in sorted(parsed.reasons.items())},
             },
         )
+        if report is not None:
+            await enqueue(
+                session,
+                chat_id=report.chat_id,
+                message=report.result,
+                key=_key(import_id, "result"),
+                now=now,
+            )
+            if report.rejected_path is not None and report.rejected_caption is not None:
+                await enqueue(
+                    session,
+                    chat_id=report.chat_id,
+                    message=OutgoingMessage(
+                        text=report.rejected_caption,
+                        locale=report.locale,
+                        attachment=Attachment(
+                            kind="document",
+                            path=report.rejected_path,
+                            filename=report.rejected_name,
+                        ),
+                    ),
+                    key=_key(import_id, "rejected"),
+                    now=now,
+                    personal=True,
+                )
         if next_call_data is not None:
             to_call = Counter(row.territory_id for row in parsed.new if row.phone)
             await campaigns.tell_workers_of_new_people(
@@ -843,18 +971,71 @@ async def write(
                 now=now,
             )
         await session.commit()
+    return True
+
+
+async def write(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    parsed: Parsed,
+    *,
+    campaign_id: int,
+    import_id: int,
+    user_id: int,
+    roles: Roles,
+    now: datetime,
+    progress: Progress | None = None,
+    next_call_data: str | None = None,
+    report: Report | None = None,
+) -> Result:
+    """``write_people``, then ``finish``."""
+    result = await write_people(
+        sessionmaker,
+        parsed,
+        campaign_id=campaign_id,
+        import_id=import_id,
+        now=now,
+        progress=progress,
+    )
+    await finish(
+        sessionmaker,
+        parsed,
+        result,
+        campaign_id=campaign_id,
+        user_id=user_id,
+        roles=roles,
+        now=now,
+        next_call_data=next_call_data,
+        report=report,
+    )
     return result
 
 
-async def mark_failed(sessionmaker: async_sessionmaker[AsyncSession], import_id: int) -> None:
-    """An import whose task raised: the people of its committed chunks stay, tied to it."""
+async def mark_failed(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    import_id: int,
+    *,
+    chat_id: int | None = None,
+    message: OutgoingMessage | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """An import whose task raised: the people of its committed chunks stay, tied to it.
+    The coordinator's ``message`` goes through the outbox in the same transaction."""
     async with sessionmaker() as session:
-        await session.execute(
+        values: dict[str, Any] = {"status": FAILED}
+        if now is not None:
+            values["finished_at"] = now
+        marked = await session.execute(
             update(CampaignImport)
-            .where(CampaignImport.id == import_id, CampaignImport.status == "running")
-            .values(status="failed")
+            .where(CampaignImport.id == import_id, CampaignImport.status == RUNNING)
+            .values(**values)
         )
+        done = bool(getattr(marked, "rowcount", 0))
+        if done and chat_id is not None and message is not None and now is not None:
+            await enqueue(
+                session, chat_id=chat_id, message=message, key=_key(import_id, "failed"), now=now
+            )
         await session.commit()
+    return done
 
 
 async def record_refused(
@@ -886,9 +1067,20 @@ async def refused(
     roles: Roles,
     problem: FileProblem,
     now: datetime,
+    import_id: int | None = None,
+    message: OutgoingMessage | None = None,
 ) -> None:
-    """``record_refused`` in a transaction of its own (a background import)."""
+    """``record_refused`` in a transaction of its own (a background import), which also
+    ends the import's record (``refused``) and enqueues the coordinator's ``message``."""
     async with sessionmaker() as session:
+        marked = True
+        if import_id is not None:
+            result = await session.execute(
+                update(CampaignImport)
+                .where(CampaignImport.id == import_id, CampaignImport.status == RUNNING)
+                .values(status=REFUSED, finished_at=now)
+            )
+            marked = bool(getattr(result, "rowcount", 0))
         await record_refused(
             session,
             campaign_id=campaign_id,
@@ -897,7 +1089,67 @@ async def refused(
             problem=problem,
             now=now,
         )
+        if marked and import_id is not None and message is not None:
+            await enqueue(
+                session, chat_id=user_id, message=message, key=_key(import_id, "refused"), now=now
+            )
         await session.commit()
+
+
+async def sweep_interrupted(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    now: datetime,
+    *,
+    exclude: Collection[int] = (),
+) -> int:
+    """At start-up: imports left ``running`` by a process that died or was stopped mid-way
+    (``exclude``: this process's own, still running) become ``failed``, each in its own
+    transaction with a notice to its coordinator through the outbox: how many people were
+    already saved, and that sending the file again merges them. Returns how many."""
+    async with sessionmaker() as session:
+        left = (
+            await session.execute(
+                select(CampaignImport.id, CampaignImport.by_user_id, Campaign.name)
+                .join(Campaign, Campaign.id == CampaignImport.campaign_id)
+                .where(CampaignImport.status == RUNNING)
+                .order_by(CampaignImport.id)
+            )
+        ).all()
+    swept = 0
+    for import_id, user_id, name in left:
+        if import_id in exclude:
+            continue
+        async with sessionmaker() as session:
+            saved = (
+                await session.scalar(
+                    select(func.count(CampaignPerson.id)).where(
+                        CampaignPerson.import_id == import_id
+                    )
+                )
+            ) or 0
+            marked = await session.execute(
+                update(CampaignImport)
+                .where(CampaignImport.id == import_id, CampaignImport.status == RUNNING)
+                .values(status=FAILED, accepted=saved, finished_at=now)
+            )
+            if not getattr(marked, "rowcount", 0):  # finished meanwhile
+                continue
+            await enqueue(
+                session,
+                chat_id=user_id,
+                message=OutgoingMessage(
+                    text=Text(
+                        key="cimp-interrupted",
+                        args={"name": html.escape(name, quote=False), "saved": saved},
+                    )
+                ),
+                key=_key(import_id, "interrupted"),
+                now=now,
+            )
+            await session.commit()
+        swept += 1
+    await asyncio.to_thread(drop_old_rejected)
+    return swept
 
 
 # --- files for the coordinator ----------------------------------------------------------

@@ -5,11 +5,15 @@ Entry: the «import» and «template» buttons of a campaign's card (``CampaignC
 sends an XLSX and a CSV with the headers in the coordinator's language and an example row.
 
 The file is handled by a background task, so the update ends at once and the bot keeps
-answering everyone: the task downloads the file, validates it in a thread, writes it in short
-transactions, edits the «file received» message with its progress on big files, then sends the
-result and the rejected rows. It runs in a fresh context (not the update's: the update's
-session must not be committed from another task) with sessions of its own; its errors are
-logged once (no personal data) and the coordinator is told.
+answering everyone: the task opens the import's record (one running import per campaign: a
+second one is refused), downloads the file, validates it in a thread, writes it in short
+transactions and edits the «file received» message with its progress on big files (best
+effort, directly). Its outcome goes through the outbox in the transaction that ends the
+record: the result and the rejected rows' file with «done», the notice with «failed» or
+«refused». It runs in a fresh context (not the update's: the update's session must not be
+committed from another task) with sessions of its own; its errors are logged once (no personal
+data). At start-up, imports a dead process left «running» are marked failed and their
+coordinators told (``sweep_interrupted_imports``).
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from bot.i18n import Translator
 from bot.keyboards.callbacks import CallCb, CampaignCb
 from bot.ranges import INT64_MAX, parse_int
 from bot.services import campaign_import as ci
+from bot.services.outbox import OutgoingMessage, Text
 from bot.services.territories import by_ids
 from bot.services.users import Roles
 
@@ -57,10 +62,11 @@ router = Router(name=__name__)
 EDIT_SECONDS = 2.0
 EDIT_ROWS = 5000
 
-# Running imports, kept referenced so they are not garbage-collected, and the campaigns they
-# write to (one import per campaign at a time in this process).
+# Running imports, kept referenced so they are not garbage-collected, and the ids of their
+# records (the start-up sweep leaves this process's own alone). One import per campaign at a
+# time is the database's rule (uq_campaign_imports_running), not this process's.
 _tasks: set[asyncio.Task[None]] = set()
-_running: set[int] = set()
+_live: set[int] = set()
 
 T = TypeVar("T")
 
@@ -205,7 +211,7 @@ async def process_file(
     if isinstance(target, ci.Refusal):
         await message.answer(i18n.get(f"cimp-refused-{target.value}"))
         return
-    if target.campaign_id in _running:
+    if await ci.import_running(db, target.campaign_id):  # quick; the task's insert decides
         await message.answer(i18n.get("cimp-busy"))
         return
     if document.file_size is not None and document.file_size > ci.MAX_BYTES:
@@ -244,11 +250,25 @@ async def process_not_a_file(message: Message, i18n: I18nContext) -> None:
 
 def start(job: _Job) -> asyncio.Task[None]:
     """Run the import in the background, in a context of its own (not the update's)."""
-    _running.add(job.target.campaign_id)
     task = asyncio.create_task(job.run(), context=contextvars.Context())
     _tasks.add(task)
     task.add_done_callback(_tasks.discard)
     return task
+
+
+@router.startup()
+async def sweep_interrupted_imports(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    """Imports a previous process left «running» (it died or was stopped mid-way) are marked
+    failed and their coordinators told through the outbox; this process's own are left."""
+    try:
+        swept = await ci.sweep_interrupted(sessionmaker, clock.now(), exclude=set(_live))
+    except Exception as exc:  # the bot starts anyway; the next start sweeps again
+        logger.error("campaign import: start-up sweep failed: %s", type(exc).__name__)
+        return
+    if swept:
+        logger.warning("campaign import: %s interrupted imports marked failed", swept)
 
 
 @router.shutdown()
@@ -298,15 +318,30 @@ class _Job:
             )
             await self._failed()
         finally:
-            _running.discard(self.target.campaign_id)
+            if self.import_id is not None:
+                _live.discard(self.import_id)
 
     async def _run(self) -> None:
         now = self.clock.now()
-        data = await self._download()
-        async with self.sessionmaker() as session:
-            ctx = await ci.load_context(session, self.target.campaign_id, self.roles, now)
+        # The record first: the merge below reads the campaign's people, so no other import
+        # may write them meanwhile (the unique index on running imports).
+        self.import_id = await ci.open_import(
+            self.sessionmaker,
+            campaign_id=self.target.campaign_id,
+            user_id=self.chat_id,
+            file_name=self.file_name,
+            file_unique_id=self.file_unique_id,
+            now=now,
+        )
+        if self.import_id is None:
+            await self._send(self._("cimp-busy"))
+            return
+        _live.add(self.import_id)
         progress = ci.Progress()
         try:
+            data = await self._download()
+            async with self.sessionmaker() as session:
+                ctx = await ci.load_context(session, self.target.campaign_id, self.roles, now)
             parsed = await self._watch(
                 asyncio.to_thread(ci.parse, data, ctx, progress),
                 lambda: self._("cimp-progress-reading", rows=progress.read),
@@ -316,31 +351,32 @@ class _Job:
             await self._refused(exc, now)
             return
         del data, ctx
-        self.import_id = await ci.open_import(
-            self.sessionmaker,
-            campaign_id=self.target.campaign_id,
-            user_id=self.chat_id,
-            file_name=self.file_name,
-            file_unique_id=self.file_unique_id,
-            now=now,
-        )
         total = len(parsed.new)
         result = await self._watch(
-            ci.write(
+            ci.write_people(
                 self.sessionmaker,
                 parsed,
                 campaign_id=self.target.campaign_id,
                 import_id=self.import_id,
-                user_id=self.chat_id,
-                roles=self.roles,
                 now=now,
                 progress=progress,
-                next_call_data=CallCb(action="next").pack(),
             ),
             lambda: self._("cimp-progress-writing", done=progress.written, total=total),
             lambda: progress.written,
         )
-        await self._report(parsed, result)
+        # Edited before the result is committed, so it never trails the result.
+        await self._edit(self._("cimp-progress-done", rows=result.rows))
+        await ci.finish(
+            self.sessionmaker,
+            parsed,
+            result,
+            campaign_id=self.target.campaign_id,
+            user_id=self.chat_id,
+            roles=self.roles,
+            now=now,
+            next_call_data=CallCb(action="next").pack(),
+            report=await self._report(parsed, result),
+        )
 
     async def _download(self) -> bytes:
         buffer = io.BytesIO()
@@ -375,6 +411,7 @@ class _Job:
             logger.info("campaign import: progress not edited: %s", type(exc).__name__)
 
     async def _refused(self, exc: ci.ImportFileError, now: datetime) -> None:
+        columns = ", ".join(self._(f"cimp-col-{col.value}") for col in exc.missing)
         await ci.refused(
             self.sessionmaker,
             campaign_id=self.target.campaign_id,
@@ -382,12 +419,16 @@ class _Job:
             roles=self.roles,
             problem=exc.problem,
             now=now,
+            import_id=self.import_id,
+            message=self._message(self._(f"cimp-error-{exc.problem.value}", columns=columns)),
         )
-        columns = ", ".join(self._(f"cimp-col-{col.value}") for col in exc.missing)
-        await self._send(self._(f"cimp-error-{exc.problem.value}", columns=columns))
 
-    async def _report(self, parsed: ci.Parsed, result: ci.Result) -> None:
-        await self._edit(self._("cimp-progress-done", rows=result.rows))
+    def _message(self, text: str) -> OutgoingMessage:
+        """A text rendered here, in the coordinator's language, for the outbox."""
+        return OutgoingMessage(text=Text(literal=text), locale=self.locale)
+
+    async def _report(self, parsed: ci.Parsed, result: ci.Result) -> ci.Report:
+        """The result, and the rejected rows' file stored for the outbox to send."""
         lines = [
             self._(
                 "cimp-result",
@@ -404,29 +445,40 @@ class _Job:
             for reason, number in parsed.reasons.most_common():
                 text = self._(f"cimp-reason-{reason.value}")
                 lines.append(self._("cimp-reason-line", reason=text, count=number))
-        await self._send("\n".join(lines))
+        path = None
         if parsed.rejects:
             data = ci.rejected_csv(
                 parsed,
                 self._("cimp-rejected-column"),
                 lambda reason: self._(f"cimp-reason-{reason.value}"),
             )
-            await self.bot.send_document(
-                self.chat_id,
-                BufferedInputFile(data, filename=f"rejected-{result.import_id}.csv"),
-                caption=self._("cimp-rejected-caption"),
-            )
+            path = await asyncio.to_thread(ci.store_rejected, data)
+        return ci.Report(
+            chat_id=self.chat_id,
+            result=self._message("\n".join(lines)),
+            rejected_path=path,
+            rejected_name=f"rejected-{result.import_id}.csv",
+            rejected_caption=Text(key="cimp-rejected-caption"),
+            locale=self.locale,
+        )
 
     async def _send(self, text: str) -> None:
         await self.bot.send_message(self.chat_id, text)
 
     async def _failed(self) -> None:
         if self.import_id is not None:
-            try:
-                await ci.mark_failed(self.sessionmaker, self.import_id)
-            except Exception as exc:
+            try:  # the notice goes with the record's end, through the outbox
+                await ci.mark_failed(
+                    self.sessionmaker,
+                    self.import_id,
+                    chat_id=self.chat_id,
+                    message=self._message(self._("cimp-failed")),
+                    now=self.clock.now(),
+                )
+                return
+            except Exception as exc:  # told directly below; the next start-up sweep ends it
                 logger.error("campaign import: not marked failed: %s", type(exc).__name__)
-        try:
+        try:  # no record to carry it (it could not be opened): told directly
             await self._send(self._("cimp-failed"))
         except Exception as exc:  # the bot may be closing too
             logger.warning("campaign import: failure not reported: %s", type(exc).__name__)

@@ -207,12 +207,12 @@ async def test_csv_in_russian(emulator: Emulator, start_bot: StartBot) -> None:
     broken = await _campaign(runner, "yurga")
     _, error = await _import(hq, broken, b"PK\x03\x04 broken", "люди.xlsx")
     assert error.body.startswith("❌ Файл XLSX повреждён")
-    assert await _counts(runner, broken) == (0, [])
+    assert await _counts(runner, broken) == (0, ["refused"])  # the record is not left running
     hq.mark_read()
     header_only = _csv([["ФИО", "Телефон"], *[r[:2] for r in rows]], ";", "utf-8")
     _, error = await _import(hq, broken, header_only, "люди.csv")
     assert "Нет обязательных столбцов: Год рождения, Территория, Дата согласия" in error.body
-    assert await _counts(runner, broken) == (0, [])
+    assert await _counts(runner, broken) == (0, ["refused", "refused"])
     hq.mark_read()
 
     # Something else than a file gets a hint; the template comes as XLSX and CSV.
@@ -299,7 +299,7 @@ async def test_a_failing_import_is_reported_and_logged_once_without_phones(
     async def broken_write(*args: object, **kwargs: object) -> None:
         raise ValueError(f"invalid value {rows[0][1]}")  # a message that quotes a cell
 
-    monkeypatch.setattr(ci, "write", broken_write)
+    monkeypatch.setattr(ci, "write_people", broken_write)
     with caplog.at_level(logging.INFO):
         _, failed = await _import(hq, campaign_id, _csv([HEADER_RU, *rows], ",", "utf-8"), "a.csv")
     assert failed.body.startswith("⚠️ Загрузка прервалась из-за ошибки.")

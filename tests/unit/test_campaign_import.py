@@ -341,6 +341,7 @@ async def test_write_in_chunks(sqlite_url: str, monkeypatch: pytest.MonkeyPatch)
             sessions, campaign_id=campaign_id, user_id=1, file_name="a.csv",
             file_unique_id="u1", now=NOW,
         )  # fmt: skip
+        assert import_id is not None
         async with sessions() as session:  # who is told of the new people: Yurga's callers
             for user_id, territory, skill in [
                 (501, "yurga", "calls"),
