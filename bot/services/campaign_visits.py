@@ -311,7 +311,18 @@ def route_order(people: Sequence[CampaignPerson]) -> list[int]:
     return [p.id for p in sorted(people, key=rank)]
 
 
-def _due_visits(campaign_id: int, territory_id: int, now: datetime, today: date) -> Any:
+def _free_today(today: date, user_id: int) -> Any:
+    """The calls' day rule: nobody else contacted the person today."""
+    return or_(
+        CampaignPerson.last_contact_on.is_(None),
+        CampaignPerson.last_contact_on != today,
+        CampaignPerson.last_contact_by == user_id,
+    )
+
+
+def _due_visits(
+    campaign_id: int, territory_id: int, now: datetime, today: date, user_id: int
+) -> Any:
     open_routes = select(CampaignRoute.id).where(CampaignRoute.status == OPEN)
     return select(CampaignPerson.id, CampaignPerson.address, CampaignPerson.due_at).where(
         CampaignPerson.campaign_id == campaign_id,
@@ -319,7 +330,7 @@ def _due_visits(campaign_id: int, territory_id: int, now: datetime, today: date)
         CampaignPerson.kind == WorkKind.VISIT,
         CampaignPerson.status == PersonStatus.QUEUED,
         CampaignPerson.due_at <= now,
-        or_(CampaignPerson.last_contact_on.is_(None), CampaignPerson.last_contact_on != today),
+        _free_today(today, user_id),
         # A person not at home stays on their open route's list until it ends.
         or_(CampaignPerson.route_id.is_(None), CampaignPerson.route_id.not_in(open_routes)),
     )
@@ -347,7 +358,7 @@ async def claim_route(
         for cid in open_now:
             row = (
                 await session.execute(
-                    _due_visits(cid, who.territory_id, now, today)
+                    _due_visits(cid, who.territory_id, now, today, who.user_id)
                     .order_by(CampaignPerson.due_at, CampaignPerson.id)
                     .limit(1)
                 )
@@ -360,7 +371,7 @@ async def claim_route(
         due = [
             Stop(row.id, row.address, row.due_at)
             for row in await session.execute(
-                _due_visits(cid, who.territory_id, now, today)
+                _due_visits(cid, who.territory_id, now, today, who.user_id)
                 .order_by(CampaignPerson.due_at, CampaignPerson.id)
                 .limit(CANDIDATES)
             )
@@ -380,7 +391,13 @@ async def claim_route(
                 break
             got = await session.scalar(
                 update(CampaignPerson)
-                .where(CampaignPerson.id == stop.id, CampaignPerson.status == PersonStatus.QUEUED)
+                .where(
+                    CampaignPerson.id == stop.id,
+                    CampaignPerson.status == PersonStatus.QUEUED,
+                    # as the lookup: an outcome recorded since may have moved them on
+                    CampaignPerson.due_at <= now,
+                    _free_today(today, who.user_id),
+                )
                 .values(
                     status=PersonStatus.CLAIMED,
                     claimed_by=who.user_id,
@@ -581,6 +598,7 @@ async def record(
             unreachable_rounds=moved.unreachable_rounds,
             due_at=moved.due_at,
             last_contact_on=moved.last_contact_on,
+            last_contact_by=user_id,
             vaccinated_on=moved.vaccinated_on,
             planned_on=moved.planned_on,
             last_outcome=outcome,

@@ -280,10 +280,13 @@ async def test_outcomes_at_the_door_end_the_route_and_hide_its_cards(world: Worl
         assert hidden is not None and hidden.payload["text"]["args"]["outcome"] == "not_home"
         contacts = (await session.scalars(select(CampaignContact))).all()
         assert len(contacts) == 5 and {c.by_user_id for c in contacts} == {801, 802}
-        # A person not at home is due again later; the next route can take them.
+    # Not at home: due again in two hours, for whoever knocked today (the calls' day rule).
     clock.advance(timedelta(hours=2))
-    again = await _claim(sessions, clock, 803)
-    assert isinstance(again, cv.RouteView) and people[0] in {rp.person.id for rp in again.people}
+    other = await _claim(sessions, clock, 803)
+    assert isinstance(other, cv.RouteView)
+    assert people[0] not in {rp.person.id for rp in other.people}
+    same = await _claim(sessions, clock, 802)
+    assert isinstance(same, cv.RouteView) and [rp.person.id for rp in same.people] == [people[0]]
 
 
 async def test_a_lapsed_route_goes_back_to_the_queue(world: World) -> None:
