@@ -1,7 +1,7 @@
 """Door-to-door visits of a vaccination follow-up campaign: /visits (or «🚪 Взять маршрут
 обхода») claims a small route of nearby addresses and sends its header and one card per
 person (recorded before it is sent, edited down when the visit ends); the outcomes at the
-door: «✅ Застал» opens the calls' script, «🚪 Нет дома» asks for the note left, refused,
+door: «✅ Застали» opens the calls' script, «🚪 Нет дома» asks for the note left, refused,
 moved, died are recorded at once; «👥 Позвать напарника» pairs the route with another
 volunteer of the campaign and territory."""
 

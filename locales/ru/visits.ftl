@@ -29,8 +29,8 @@ visit-outcome = { $outcome ->
     [reached] застали
     [not_home] нет дома
     [refused] отказ
-    [moved] переехал
-    [died] умер
+    [moved] переехал(а)
+    [died] умер(ла)
     [lapsed] время вышло
    *[other] { $outcome }
 }
@@ -41,11 +41,11 @@ visit-status = { $status ->
     [done] Все этапы по этому человеку пройдены.
    *[other] {""}
 }
-btn-visit-reached = ✅ Застал
+btn-visit-reached = ✅ Застали
 btn-visit-not_home = 🚪 Нет дома
 btn-visit-refused = 🙅 Отказ
-btn-visit-moved = 🏠 Переехал
-btn-visit-died = 🕯 Умер
+btn-visit-moved = 🏠 Переехал(а)
+btn-visit-died = 🕯 Умер(ла)
 visits-saved = ✅ Записано: { visit-outcome }. { visit-status }
 visit-script-saved = ✅ Разговор у двери записан. { visit-status }
 visit-note-start = { $name }: нет дома.

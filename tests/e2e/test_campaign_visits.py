@@ -152,7 +152,7 @@ async def test_a_route_of_nearby_addresses_with_a_partner_in_russian_and_kazakh(
     assert "Адрес: ул. Ленина, 5, кв. 3" in anna_card.body and "+79131110001" in anna_card.body
     assert "76 лет (1950 г. р.)" in anna_card.body
     assert anna_card.buttons == [
-        ["✅ Застал", "🚪 Нет дома"], ["🙅 Отказ", "🏠 Переехал", "🕯 Умер"],
+        ["✅ Застали", "🚪 Нет дома"], ["🙅 Отказ", "🏠 Переехал(а)", "🕯 Умер(ла)"],
     ]  # fmt: skip
     # A pair: Aigul gets the route through the outbox and sees the addresses.
     await olga.press("👥 Позвать напарника", message_id=header.message_id)
@@ -182,7 +182,7 @@ async def test_a_route_of_nearby_addresses_with_a_partner_in_russian_and_kazakh(
     assert (vera.status, vera.kind, vera.attempts) == ("queued", "visit", 1)
 
     # Reached at the door: the calls' script, recorded as a visit.
-    await olga.press("✅ Застал", message_id=anna_card.message_id)
+    await olga.press("✅ Застали", message_id=anna_card.message_id)
     intro, ask = await olga.wait_messages(2)
     assert intro.body.startswith("Разговор: Анна.") and ask.body == "Вы вакцинировались?"
     await olga.press("Да")
@@ -199,11 +199,11 @@ async def test_a_route_of_nearby_addresses_with_a_partner_in_russian_and_kazakh(
     [refused] = await aigul.wait_messages(1)
     assert refused.body == "✅ Жазылды: бас тартты. Енді бармаймыз."
     assert refused.buttons == [["🚪 Маршрутқа"]]
-    await olga.press("🏠 Переехал", message_id=_card(cards, "Дарья").message_id)
+    await olga.press("🏠 Переехал(а)", message_id=_card(cards, "Дарья").message_id)
     await olga.wait_messages(1)
-    await olga.press("🕯 Умер", message_id=_card(cards, "Елена").message_id)
+    await olga.press("🕯 Умер(ла)", message_id=_card(cards, "Елена").message_id)
     [last, closed] = await olga.wait_messages(2, timeout=10)
-    assert last.body == "✅ Записано: умер. Больше не придём." and last.buttons == [
+    assert last.body == "✅ Записано: умер(ла). Больше не придём." and last.buttons == [
         ["🚪 Взять маршрут обхода"]
     ]
     assert closed.body.startswith("🏁 Маршрут № ") and "застали 1, нет дома 1" in closed.body
@@ -215,7 +215,7 @@ async def test_a_route_of_nearby_addresses_with_a_partner_in_russian_and_kazakh(
     shown = [_now_text(olga, c.message_id) for c in cards]
     assert shown == [
         "🚪 Анна — застали", "🚪 Вера — нет дома", "🚪 Галина — отказ",
-        "🚪 Дарья — переехал", "🚪 Елена — умер",
+        "🚪 Дарья — переехал(а)", "🚪 Елена — умер(ла)",
     ]  # fmt: skip
     assert _now_text(aigul, _card(cards_kk, "Вера").message_id) == "🚪 Вера — үйде жоқ"
     for person in (olga, aigul):
