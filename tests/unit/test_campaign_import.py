@@ -7,18 +7,22 @@ import asyncio
 import csv
 import io
 import itertools
+import os
 import zipfile
-from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator
 from bot.services import campaign_import as ci
 from bot.services import volunteers
 from bot.services.campaign_import import Col, Context, FileProblem, ImportFileError, Reason
+from bot.services.outbox import OutgoingMessage, Text
 from bot.services.territories import load_from_file
 from bot.services.users import Profile, Roles, touch_user
 from models import (
@@ -436,3 +440,230 @@ async def test_progress_is_edited_in_steps(monkeypatch: pytest.MonkeyPatch) -> N
     assert result == "done"
     assert edits and 50 not in edits
     assert all(later - earlier >= 100 for earlier, later in itertools.pairwise(edits))
+
+
+# --- the record's life: one running per campaign, every end through the outbox ---------
+HQ = Roles(is_coordinator=True, is_hq=True)
+
+
+@pytest.fixture
+async def campaign_db(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[async_sessionmaker[AsyncSession], int]]:
+    monkeypatch.setattr(ci, "REJECTED_DIR", tmp_path / "rejected")
+    engine = create_engine(sqlite_url)
+    sessions = create_sessionmaker(engine)
+    try:
+        await migrate.upgrade(engine)
+        async with sessions() as session:
+            await load_from_file(session, "kuzbass", NOW)
+            yurga = await session.scalar(select(Territory.id).where(Territory.code == "yurga"))
+            assert yurga is not None
+            campaign = Campaign(
+                name="Обзвон <60+>", rounds=[0, 7], window_start=600, window_end=1140,
+                attempts=3, retry_minutes=120, visit_after=None, created_by=1, created_at=NOW,
+                updated_at=NOW,
+            )  # fmt: skip
+            session.add(campaign)
+            await session.flush()
+            session.add(CampaignTerritory(campaign_id=campaign.id, territory_id=yurga))
+            await session.commit()
+            campaign_id = campaign.id
+        yield sessions, campaign_id
+    finally:
+        await engine.dispose()
+
+
+async def _open(sessions: async_sessionmaker[AsyncSession], campaign_id: int) -> int | None:
+    return await ci.open_import(
+        sessions, campaign_id=campaign_id, user_id=1, file_name="a.csv", file_unique_id="u",
+        now=NOW,
+    )  # fmt: skip
+
+
+async def _parsed(
+    sessions: async_sessionmaker[AsyncSession], campaign_id: int, rows: list[list[str]]
+) -> ci.Parsed:
+    async with sessions() as session:
+        ctx = await ci.load_context(session, campaign_id, HQ, NOW)
+    return ci.parse(_csv([HEADER_RU, *rows]), ctx)
+
+
+async def _outbox(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxMessage]:
+    async with sessions() as session:
+        return list((await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
+
+
+async def _status(sessions: async_sessionmaker[AsyncSession], import_id: int) -> str:
+    async with sessions() as session:
+        record = await session.get(CampaignImport, import_id)
+        assert record is not None
+        return record.status
+
+
+async def test_one_running_import_per_campaign(
+    campaign_db: tuple[async_sessionmaker[AsyncSession], int],
+) -> None:
+    sessions, campaign_id = campaign_db
+    first = await _open(sessions, campaign_id)
+    assert first is not None
+    async with sessions() as session:
+        assert await ci.import_running(session, campaign_id)
+    assert await _open(sessions, campaign_id) is None  # the unique index refuses a second
+    # Every end leaves «running», and the next import may open.
+    await ci.refused(
+        sessions, campaign_id=campaign_id, user_id=1, roles=HQ, problem=FileProblem.EMPTY,
+        now=NOW, import_id=first, message=OutgoingMessage(text=Text(key="cimp-error-empty")),
+    )  # fmt: skip
+    assert await _status(sessions, first) == ci.REFUSED
+    second = await _open(sessions, campaign_id)
+    assert second is not None
+    assert await ci.mark_failed(
+        sessions, second, chat_id=1, message=OutgoingMessage(text=Text(key="cimp-failed")),
+        now=NOW,
+    )  # fmt: skip
+    assert not await ci.mark_failed(sessions, second)  # ended once
+    assert await _status(sessions, second) == ci.FAILED
+    third = await _open(sessions, campaign_id)
+    assert third is not None
+    parsed = await _parsed(sessions, campaign_id, [_good(1)])
+    await ci.write(
+        sessions, parsed, campaign_id=campaign_id, import_id=third, user_id=1, roles=HQ, now=NOW
+    )
+    assert await _status(sessions, third) == ci.DONE
+    async with sessions() as session:
+        assert not await ci.import_running(session, campaign_id)
+    assert [(m.chat_id, m.idempotency_key) for m in await _outbox(sessions)] == [
+        (1, f"cimp:{first}:refused"),
+        (1, f"cimp:{second}:failed"),
+    ]
+
+
+async def test_the_result_and_the_rejected_file_go_through_the_outbox(
+    campaign_db: tuple[async_sessionmaker[AsyncSession], int],
+) -> None:
+    sessions, campaign_id = campaign_db
+    import_id = await _open(sessions, campaign_id)
+    assert import_id is not None
+    bad = ["", "+79031112233", "1950", "yurga", "", "01.11.2026", ""]
+    parsed = await _parsed(sessions, campaign_id, [_good(1), _good(2), bad])
+    data = ci.rejected_csv(parsed, "Причина", lambda reason: reason.value)
+    path = ci.store_rejected(data)
+    assert _stored(path) == data
+    report = ci.Report(
+        chat_id=77, result=OutgoingMessage(text=Text(literal="итог"), locale="ru"),
+        rejected_path=path, rejected_name=f"rejected-{import_id}.csv",
+        rejected_caption=Text(key="cimp-rejected-caption"), locale="ru",
+    )  # fmt: skip
+    result = await ci.write_people(sessions, parsed, campaign_id=campaign_id, import_id=import_id,
+                                   now=NOW)  # fmt: skip
+    assert await _outbox(sessions) == []  # nothing before the record is done
+    finish = dict(campaign_id=campaign_id, user_id=77, roles=HQ, now=NOW, report=report)
+    assert await ci.finish(sessions, parsed, result, **finish)  # type: ignore[arg-type]
+    assert await _status(sessions, import_id) == ci.DONE
+    sent = await _outbox(sessions)
+    assert [(m.chat_id, m.idempotency_key, m.personal) for m in sent] == [
+        (77, f"cimp:{import_id}:result", False),
+        (77, f"cimp:{import_id}:rejected", True),  # the file: purged once delivered
+    ]
+    assert sent[0].payload["text"]["literal"] == "итог"
+    attachment = sent[1].payload["attachment"]
+    assert attachment == {
+        "kind": "document", "file_id": None, "path": path,
+        "filename": f"rejected-{import_id}.csv",
+    }  # fmt: skip
+    # Finished once: a second finish (or one after a sweep took it) sends nothing.
+    assert not await ci.finish(sessions, parsed, result, **finish)  # type: ignore[arg-type]
+    assert len(await _outbox(sessions)) == 2
+
+
+def _stored(path: str) -> bytes:
+    assert Path(path).parent == ci.REJECTED_DIR
+    assert Path(path).stat().st_mode & 0o077 == 0  # names and phones: the bot's user only
+    return Path(path).read_bytes()
+
+
+def test_old_rejected_files_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ci, "REJECTED_DIR", tmp_path / "rejected")
+    assert ci.drop_old_rejected() == 0  # no directory yet
+    old = ci.store_rejected(b"old")
+    os.utime(old, (0, 0))
+    new = ci.store_rejected(b"new")  # removes the old one on the way
+    assert not Path(old).exists() and Path(new).exists()
+    os.utime(new, (0, 0))
+    assert ci.drop_old_rejected() == 1
+    assert not Path(new).exists()
+
+
+async def test_a_restart_mid_import_is_swept_once(
+    campaign_db: tuple[async_sessionmaker[AsyncSession], int],
+) -> None:
+    sessions, campaign_id = campaign_db
+    import_id = await _open(sessions, campaign_id)
+    assert import_id is not None
+    # The process died after two chunks: people saved, the record left running, no task.
+    parsed = await _parsed(sessions, campaign_id, [_good(i) for i in range(1, 4)])
+    await ci.write_people(sessions, parsed, campaign_id=campaign_id, import_id=import_id, now=NOW)
+    # This process's own running import is left alone.
+    assert await ci.sweep_interrupted(sessions, NOW, exclude={import_id}) == 0
+    assert await _status(sessions, import_id) == ci.RUNNING
+    assert await ci.sweep_interrupted(sessions, NOW) == 1
+    assert await ci.sweep_interrupted(sessions, NOW) == 0  # a second start: nothing again
+    async with sessions() as session:
+        record = await session.get(CampaignImport, import_id)
+        assert record is not None
+        assert (record.status, record.accepted, record.finished_at) == (ci.FAILED, 3, NOW)
+    [notice] = await _outbox(sessions)
+    assert (notice.chat_id, notice.idempotency_key) == (1, f"cimp:{import_id}:interrupted")
+    assert notice.payload["text"] == {
+        "key": "cimp-interrupted", "args": {"name": "Обзвон &lt;60+&gt;", "saved": 3},
+        "literal": None,
+    }  # fmt: skip
+    for locale in ("ru", "kk"):
+        text = Translator("ru").get(locale, "cimp-interrupted", name="Обзвон", saved=3)
+        assert "3" in text and "Обзвон" in text
+    # The import's record is no longer running: a new import of the same file may open.
+    assert await _open(sessions, campaign_id) is not None
+
+
+async def test_merged_people_are_updated_in_bulk(
+    campaign_db: tuple[async_sessionmaker[AsyncSession], int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ci, "CHUNK", 2)
+    sessions, campaign_id = campaign_db
+    first = await _open(sessions, campaign_id)
+    assert first is not None
+    plain = [[*_good(i)[:4], "", _good(i)[5], ""] for i in range(1, 6)]  # no address, username
+    await ci.write(
+        sessions, await _parsed(sessions, campaign_id, plain), campaign_id=campaign_id,
+        import_id=first, user_id=1, roles=HQ, now=NOW,
+    )  # fmt: skip
+    again = await _open(sessions, campaign_id)
+    assert again is not None
+    fuller = [_good(i) for i in range(1, 6)]
+    for i, row in enumerate(fuller[1:], start=2):  # the first fills the address only
+        row[6] = f"@user_{i}"
+    parsed = await _parsed(sessions, campaign_id, fuller)
+    assert (len(parsed.new), parsed.merged, len(parsed.updates)) == (0, 5, 5)
+    statements: list[tuple[str, int]] = []
+
+    def count(conn: object, cursor: object, sql: str, params: object, *args: object) -> None:
+        if sql.lstrip().upper().startswith("UPDATE CAMPAIGN_PEOPLE"):
+            statements.append((sql, len(params) if isinstance(params, list) else 1))
+
+    engine = sessions.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        later = NOW + timedelta(hours=1)
+        await ci.write_people(sessions, parsed, campaign_id=campaign_id, import_id=again,
+                              now=later)  # fmt: skip
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    # Chunks of 2: [1, 2] in two groups of columns, [3, 4], [5]: four executemany, not five
+    # statements a person.
+    assert sorted(n for _, n in statements) == [1, 1, 1, 2]
+    async with sessions() as session:
+        people = (await session.scalars(select(CampaignPerson).order_by(CampaignPerson.id))).all()
+    expected = [(row[4], row[6].removeprefix("@") or None) for row in fuller]
+    assert [(p.address, p.username) for p in people] == expected
+    assert {p.updated_at for p in people} == {later}
