@@ -32,6 +32,8 @@ visit-outcome = { $outcome ->
     [moved] көшіп кеткен
     [died] қайтыс болған
     [lapsed] уақыт өтті
+    [paused] науқан уақытша тоқтатылды
+    [closed] науқан жабылды
    *[other] { $outcome }
 }
 visit-status = { $status ->

@@ -32,6 +32,8 @@ visit-outcome = { $outcome ->
     [moved] переехал(а)
     [died] умер(ла)
     [lapsed] время вышло
+    [paused] кампания на паузе
+    [closed] кампания закрыта
    *[other] { $outcome }
 }
 visit-status = { $status ->
