@@ -48,14 +48,17 @@ def campaign_list(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def campaign_card(_: Gettext, campaign_id: int, status: str) -> InlineKeyboardMarkup:
+def campaign_card(
+    _: Gettext, campaign_id: int, status: str, *, manage: bool = True
+) -> InlineKeyboardMarkup:
     """Pause or resume, close, import people and the template, the unreachable by phone to
     door-to-door visits, refresh, back to the list.
-    A closed campaign keeps only refresh and the list."""
+    A closed campaign keeps only refresh and the list; a read-only card (not ``manage``)
+    only the import, the template, refresh and the list."""
     rows: list[list[InlineKeyboardButton]] = []
-    if status == CampaignStatus.ACTIVE:
+    if manage and status == CampaignStatus.ACTIVE:
         rows.append([_button(_("btn-campaign-pause"), "pause", campaign_id)])
-    elif status == CampaignStatus.PAUSED:
+    elif manage and status == CampaignStatus.PAUSED:
         rows.append([_button(_("btn-campaign-resume"), "resume", campaign_id)])
     if status != CampaignStatus.CLOSED:
         rows.append(
@@ -64,8 +67,9 @@ def campaign_card(_: Gettext, campaign_id: int, status: str) -> InlineKeyboardMa
                 _button(_("btn-campaign-template"), "template", campaign_id),
             ]
         )
-        rows.append([_button(_("btn-campaign-to-visits"), "to_visits", campaign_id)])
-        rows.append([_button(_("btn-campaign-close"), "close", campaign_id)])
+        if manage:
+            rows.append([_button(_("btn-campaign-to-visits"), "to_visits", campaign_id)])
+            rows.append([_button(_("btn-campaign-close"), "close", campaign_id)])
     rows.append(
         [
             _button(_("btn-campaign-refresh"), "open", campaign_id),

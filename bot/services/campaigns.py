@@ -3,8 +3,14 @@ close) and who works them (volunteers, medics on duty). No aiogram here.
 
 The worklist asks two things of this module, with stable signatures:
 
-- ``campaigns_of_volunteer(session, user_id)``: the ACTIVE campaigns a person works;
+- ``campaigns_of_volunteer(session, user_id, *, now)``: the ACTIVE campaigns a person works
+  (``now``: the injected clock's time, for their pause in their territory's time zone);
 - ``medics_of(session, campaign_id)``: the user ids of the campaign's medics on duty.
+
+Territories nest (Kuzbass: the region, then 34 municipalities; Kazakhstan: flat): a campaign
+on a territory covers everything under it. A volunteer works a campaign when their territory
+or one of its ancestors is the campaign's; a person imported anywhere under the campaign's
+territories is stored under their own territory.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ import itertools
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, union, update
@@ -23,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.outbox import Button, Outgoing, OutgoingMessage, Text, enqueue_many
 from bot.services.sql import insert_ignore
+from bot.services.timing import QuietHours
 from bot.services.users import Roles
 from models import (
     AlertStatus,
@@ -101,6 +109,20 @@ def format_window(start: int, end: int) -> str:
     return f"{start // 60:02d}:{start % 60:02d}–{end // 60:02d}:{end % 60:02d}"
 
 
+def window_in_quiet(window: tuple[int, int], quiet: QuietHours) -> bool:
+    """Whether a call window lies wholly or mostly inside the deployment's quiet hours
+    (nobody is handed out then, so its people would wait for ever): less than an hour of it
+    outside them, or more of it inside than outside."""
+    start, end = window
+    inside = sum(quiet.contains(time(minute // 60, minute % 60)) for minute in range(start, end))
+    outside = (end - start) - inside
+    return outside < 60 or inside > outside
+
+
+def format_quiet(quiet: QuietHours) -> str:
+    return f"{quiet.start:%H:%M}–{quiet.end:%H:%M}"
+
+
 # Units a coordinator may type after the number, in ru and kk (and short Latin).
 _UNITS = {
     "": 1,
@@ -155,13 +177,57 @@ def parse_attempts(text: str | None) -> int | None:
     return number if 1 <= number <= MAX_ATTEMPTS else None
 
 
+# --- territories nest --------------------------------------------------------------------
+def _self_and_ancestors(territory_id: Any) -> Any:
+    """A recursive CTE (column ``id``) of the territory and every territory above it along
+    ``territories.parent_id``; UNION, so a broken cycle ends."""
+    chain = (
+        select(Territory.id, Territory.parent_id)
+        .where(Territory.id == territory_id)
+        .cte("territory_chain", recursive=True)
+    )
+    parent = select(Territory.id, Territory.parent_id).join(
+        chain, Territory.id == chain.c.parent_id
+    )
+    return chain.union(parent)
+
+
+async def _parents(session: AsyncSession) -> dict[int, int | None]:
+    rows = await session.execute(select(Territory.id, Territory.parent_id))
+    return {territory_id: parent for territory_id, parent in rows.all()}
+
+
+def _ancestors(territory_id: int, parents: Mapping[int, int | None]) -> list[int]:
+    """The territory and every territory above it."""
+    found: list[int] = []
+    current: int | None = territory_id
+    while current is not None and current not in found:
+        found.append(current)
+        current = parents.get(current)
+    return found
+
+
+def _under(roots: Collection[int], parents: Mapping[int, int | None]) -> set[int]:
+    """``roots`` and every territory under one of them."""
+    wanted = set(roots)
+    return wanted | {t for t in parents if wanted.intersection(_ancestors(t, parents))}
+
+
+async def territories_under(session: AsyncSession, roots: Collection[int]) -> set[int]:
+    """``roots`` and every territory under one of them (a campaign's reach)."""
+    if not roots:
+        return set()
+    return _under(roots, await _parents(session))
+
+
 # --- who works a campaign ------------------------------------------------------------------
 async def campaigns_of_volunteer(
     session: AsyncSession, user_id: int, *, now: datetime | None = None
 ) -> list[int]:
     """Ids of the ACTIVE campaigns this person works, ascending: they are an approved
-    volunteer, not paused today (in their territory's time zone), whose territory is one of
-    the campaign's; and the campaign takes all «calls» volunteers and they have that skill,
+    volunteer, not paused today (in their territory's time zone), whose territory or one of
+    its ancestors is one of the campaign's (a Yurga volunteer works a campaign on the Kuzbass
+    region); and the campaign takes all «calls» volunteers and they have that skill,
     or they opted in (an open ``campaign_volunteers`` row). Empty for anyone else.
     ``now``: the injected clock's time (pass ``clock.now()``; the wall clock otherwise)."""
     volunteer = await session.scalar(
@@ -186,11 +252,12 @@ async def campaigns_of_volunteer(
     mode: ColumnElement[bool] = Campaign.id.in_(opted_in)
     if CALLS_SKILL in (volunteer.skills or []):
         mode = or_(Campaign.volunteers == VolunteerMode.ALL, mode)
+    chain = _self_and_ancestors(volunteer.territory_id)
     rows = await session.scalars(
         select(Campaign.id)
         .join(CampaignTerritory, CampaignTerritory.campaign_id == Campaign.id)
         .where(
-            CampaignTerritory.territory_id == volunteer.territory_id,
+            CampaignTerritory.territory_id.in_(select(chain.c.id)),
             Campaign.status == CampaignStatus.ACTIVE,
             mode,
         )
@@ -250,11 +317,15 @@ async def medic_candidates(
 
 
 async def calls_volunteers(session: AsyncSession, territory_ids: Collection[int]) -> list[int]:
-    """User ids of approved volunteers with the «calls» skill in these territories."""
+    """User ids of approved volunteers with the «calls» skill in these territories or under
+    them (a campaign on the Kuzbass region: its municipalities' volunteers)."""
+    reach = await territories_under(session, territory_ids)
+    if not reach:
+        return []
     rows = await session.execute(
         select(Volunteer.user_id, Volunteer.skills).where(
             Volunteer.status == VolunteerStatus.APPROVED,
-            Volunteer.territory_id.in_(territory_ids),
+            Volunteer.territory_id.in_(reach),
         )
     )
     return sorted({row.user_id for row in rows.all() if CALLS_SKILL in (row.skills or [])})
@@ -263,10 +334,16 @@ async def calls_volunteers(session: AsyncSession, territory_ids: Collection[int]
 async def workers_of(
     session: AsyncSession, campaign: Campaign, territory_ids: Collection[int]
 ) -> dict[int, int]:
-    """The people who work ``campaign`` in these territories: user id -> their territory
-    (approved «calls» volunteers for a campaign of all, the opted-in for one of chosen)."""
+    """The people who work ``campaign`` in these territories (where its people live): user
+    id -> their territory. The rule of ``campaigns_of_volunteer``: the volunteer's territory
+    is one of the campaign's or under one (approved «calls» volunteers for a campaign of
+    all, the opted-in for one of chosen)."""
+    reach = await territories_under(session, await territory_ids_of(session, campaign.id))
+    wanted = reach.intersection(territory_ids)
+    if not wanted:
+        return {}
     query = select(Volunteer.user_id, Volunteer.territory_id, Volunteer.skills).where(
-        Volunteer.status == VolunteerStatus.APPROVED, Volunteer.territory_id.in_(territory_ids)
+        Volunteer.status == VolunteerStatus.APPROVED, Volunteer.territory_id.in_(wanted)
     )
     if campaign.volunteers == VolunteerMode.CHOSEN:
         query = query.join(
@@ -429,9 +506,41 @@ def invite_key(campaign_id: int, user_id: int) -> str:
 
 
 # --- the coordinator's list and card -------------------------------------------------------
-def in_scope(roles: Roles, territory_ids: Collection[int]) -> bool:
-    """A coordinator sees a campaign with at least one of their territories; HQ every one."""
-    return roles.is_hq or any(roles.can_act_in(t) for t in territory_ids)
+@dataclass(frozen=True, slots=True)
+class Access:
+    """What a coordinator may do with a campaign. ``manage``: pause, resume, close (the HQ,
+    its creator, a coordinator of every one of its territories); otherwise a read-only card
+    whose counts cover ``territory_ids`` only (theirs, within the campaign's reach)."""
+
+    manage: bool
+    territory_ids: frozenset[int] | None = None  # None: the whole campaign
+
+
+def _related(mine: Collection[int], parents: Mapping[int, int | None]) -> set[int]:
+    """Territories whose reach overlaps the coordinator's: theirs, above and under them."""
+    above = {t for own in mine for t in _ancestors(own, parents)}
+    return above | _under(mine, parents)
+
+
+async def access(
+    session: AsyncSession, campaign_id: int, roles: Roles, user_id: int
+) -> Access | None:
+    """None when the campaign is gone or none of its reach is the coordinator's (a forged
+    button learns nothing about it)."""
+    row = (
+        await session.execute(select(Campaign.created_by).where(Campaign.id == campaign_id))
+    ).first()
+    territory_ids = await territory_ids_of(session, campaign_id)
+    if row is None or not territory_ids:
+        return None
+    if roles.is_hq or row.created_by == user_id or all(roles.can_act_in(t) for t in territory_ids):
+        return Access(manage=True)
+    if not roles.territory_ids:
+        return None
+    parents = await _parents(session)
+    reach = _under(territory_ids, parents)
+    own = frozenset(reach & _under(roles.territory_ids, parents))
+    return Access(manage=False, territory_ids=own) if own else None
 
 
 async def territory_ids_of(session: AsyncSession, campaign_id: int) -> list[int]:
@@ -451,17 +560,29 @@ class ListItem:
 
 
 async def page_in_scope(
-    session: AsyncSession, roles: Roles, *, offset: int, limit: int
+    session: AsyncSession,
+    roles: Roles,
+    *,
+    offset: int,
+    limit: int,
+    user_id: int | None = None,
 ) -> tuple[list[ListItem], bool]:
-    """Campaigns the coordinator sees, newest first: one page and whether another follows."""
+    """Campaigns the coordinator sees (``access`` is not None), newest first: one page and
+    whether another follows. ``user_id``: the coordinator, who sees what they created."""
     query = select(Campaign.id, Campaign.name, Campaign.status)
     if not roles.is_hq:
+        related = (
+            _related(roles.territory_ids, await _parents(session)) if roles.territory_ids else set()
+        )
         mine = (
             select(CampaignTerritory.campaign_id)
-            .where(CampaignTerritory.territory_id.in_(roles.territory_ids))
+            .where(CampaignTerritory.territory_id.in_(related))
             .scalar_subquery()
         )
-        query = query.where(Campaign.id.in_(mine))
+        seen: ColumnElement[bool] = Campaign.id.in_(mine)
+        if user_id is not None:
+            seen = or_(seen, Campaign.created_by == user_id)
+        query = query.where(seen)
     rows = (
         await session.execute(
             query.order_by(Campaign.created_at.desc(), Campaign.id.desc())
@@ -486,15 +607,24 @@ class Progress:
     unwell_open: int = 0
 
 
-async def progress(session: AsyncSession, campaign_id: int, now: datetime) -> Progress:
+async def progress(
+    session: AsyncSession,
+    campaign_id: int,
+    now: datetime,
+    territory_ids: Collection[int] | None = None,
+) -> Progress:
     """The campaign's counts in two statements: the people grouped by kind, status and
     whether due (the worklist index covers it), and one row of the reached people (a union
-    of the campaign's reached contacts and its done people) with the open alerts."""
+    of the campaign's reached contacts and its done people) with the open alerts.
+    ``territory_ids``: only the people of these territories (a read-only card); None: all."""
     due = case((CampaignPerson.due_at <= now, 1), else_=0)
+    people: list[ColumnElement[bool]] = [CampaignPerson.campaign_id == campaign_id]
+    if territory_ids is not None:
+        people.append(CampaignPerson.territory_id.in_(sorted(territory_ids)))
     grouped = (
         await session.execute(
             select(CampaignPerson.kind, CampaignPerson.status, due, func.count())
-            .where(CampaignPerson.campaign_id == campaign_id)
+            .where(*people)
             .group_by(CampaignPerson.kind, CampaignPerson.status, due)
         )
     ).all()
@@ -520,27 +650,25 @@ async def progress(session: AsyncSession, campaign_id: int, now: datetime) -> Pr
                 counts["visits"] += count
         elif status == PersonStatus.QUEUED:
             counts["due_now" if is_due else "planned"] += count
+    contacts: list[ColumnElement[bool]] = [
+        CampaignContact.campaign_id == campaign_id,
+        CampaignContact.outcome == Outcome.REACHED,
+    ]
+    open_alerts: list[ColumnElement[bool]] = [
+        CampaignAlert.campaign_id == campaign_id,
+        CampaignAlert.status == AlertStatus.OPEN,
+    ]
+    if territory_ids is not None:
+        theirs = select(CampaignPerson.id).where(*people)
+        contacts.append(CampaignContact.person_id.in_(theirs))
+        open_alerts.append(CampaignAlert.person_id.in_(theirs))
     reached_people = union(
-        select(CampaignContact.person_id).where(
-            CampaignContact.campaign_id == campaign_id,
-            CampaignContact.outcome == Outcome.REACHED,
-        ),
-        select(CampaignPerson.id).where(
-            CampaignPerson.campaign_id == campaign_id,
-            CampaignPerson.status == PersonStatus.DONE,
-        ),
+        select(CampaignContact.person_id).where(*contacts),
+        select(CampaignPerson.id).where(*people, CampaignPerson.status == PersonStatus.DONE),
     ).subquery()
     reached = select(func.count()).select_from(reached_people).scalar_subquery()
     alerts = (
-        select(func.count())
-        .select_from(CampaignAlert)
-        .where(
-            and_(
-                CampaignAlert.campaign_id == campaign_id,
-                CampaignAlert.status == AlertStatus.OPEN,
-            )
-        )
-        .scalar_subquery()
+        select(func.count()).select_from(CampaignAlert).where(and_(*open_alerts)).scalar_subquery()
     )
     row = (await session.execute(select(reached, alerts))).one()
     return Progress(**counts, reached=int(row[0] or 0), unwell_open=int(row[1] or 0))
@@ -555,7 +683,14 @@ class Card:
     progress: Progress
 
 
-async def card(session: AsyncSession, campaign_id: int, now: datetime) -> Card | None:
+async def card(
+    session: AsyncSession,
+    campaign_id: int,
+    now: datetime,
+    territory_ids: Collection[int] | None = None,
+) -> Card | None:
+    """The campaign's settings and counts; ``territory_ids`` (a read-only card): the
+    volunteers and the progress of these territories only."""
     campaign = await session.get(Campaign, campaign_id, populate_existing=True)
     if campaign is None:
         return None
@@ -581,21 +716,33 @@ async def card(session: AsyncSession, campaign_id: int, now: datetime) -> Card |
     )
     medics = [Person(row[0], row[2] or row[1]) for row in medic_rows.all()]
     if campaign.volunteers == VolunteerMode.CHOSEN:
-        volunteers = (
-            await session.scalar(
-                select(func.count())
-                .select_from(CampaignVolunteer)
-                .where(
-                    CampaignVolunteer.campaign_id == campaign_id,
-                    CampaignVolunteer.left_at.is_(None),
-                )
+        opted_in = (
+            select(func.count())
+            .select_from(CampaignVolunteer)
+            .where(
+                CampaignVolunteer.campaign_id == campaign_id,
+                CampaignVolunteer.left_at.is_(None),
             )
-            or 0
         )
+        if territory_ids is not None:
+            opted_in = opted_in.join(
+                Volunteer,
+                and_(
+                    Volunteer.user_id == CampaignVolunteer.user_id,
+                    Volunteer.status == VolunteerStatus.APPROVED,
+                    Volunteer.territory_id.in_(sorted(territory_ids)),
+                ),
+            )
+        volunteers = await session.scalar(opted_in) or 0
     else:
-        volunteers = len(await calls_volunteers(session, [t.id for t in territories]))
+        where = [t.id for t in territories] if territory_ids is None else territory_ids
+        volunteers = len(await calls_volunteers(session, where))
     return Card(
-        campaign, territories, medics, volunteers, await progress(session, campaign_id, now)
+        campaign,
+        territories,
+        medics,
+        volunteers,
+        await progress(session, campaign_id, now, territory_ids),
     )
 
 
@@ -611,7 +758,10 @@ async def set_status(
     session: AsyncSession, campaign_id: int, status: CampaignStatus, now: datetime
 ) -> bool:
     """Pause (active → paused), resume (paused → active) or close (either → closed, for
-    good); False when the campaign is not in a state that allows it (a stale button)."""
+    good); False when the campaign is not in a state that allows it (a stale button).
+    Pausing or closing ends every claim: the people go back to the queue as they were and
+    their cards are edited down to the first name and «кампания приостановлена / закрыта»
+    (through the outbox, in the caller's transaction)."""
     allowed = {
         CampaignStatus.PAUSED: (CampaignStatus.ACTIVE,),
         CampaignStatus.ACTIVE: (CampaignStatus.PAUSED,),
@@ -623,7 +773,40 @@ async def set_status(
     campaign.status = status
     campaign.updated_at = now
     await session.flush()
+    if status != CampaignStatus.ACTIVE:
+        await release_claims(session, campaign_id, status, now)
     return True
+
+
+async def release_claims(
+    session: AsyncSession, campaign_id: int, status: CampaignStatus, now: datetime
+) -> int:
+    """Every claimed person of the campaign back to the queue (claim cleared, due moment and
+    attempts kept) in one UPDATE; each one's cards hidden with the campaign's new status as
+    the outcome («paused» / «closed»). Returns how many were released."""
+    # Imported here: the worklist modules import this one.
+    from bot.services import campaign_calls, campaign_visits
+
+    released = (
+        await session.execute(
+            update(CampaignPerson)
+            .where(
+                CampaignPerson.campaign_id == campaign_id,
+                CampaignPerson.status == PersonStatus.CLAIMED,
+            )
+            .values(status=PersonStatus.QUEUED, claimed_by=None, claim_until=None, updated_at=now)
+            .returning(CampaignPerson.id, CampaignPerson.kind)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    for person_id, kind in sorted(released):
+        if kind == WorkKind.VISIT:
+            # A visit card's outcomes have no «paused»: the route is over for now. The open
+            # route itself is closed by the calls' job (nobody holds a person of it).
+            await campaign_visits.hide_cards(session, person_id, now, outcome="lapsed")
+        else:
+            await campaign_calls.hide_cards(session, person_id, now, outcome=str(status))
+    return len(released)
 
 
 # --- a volunteer opting in -----------------------------------------------------------------
@@ -679,15 +862,24 @@ async def set_joined(
 
 
 async def _qualifies(session: AsyncSession, campaign_id: int, user_id: int) -> bool:
-    """An approved volunteer with the «calls» skill in one of the campaign's territories."""
-    skills = await session.scalar(
-        select(Volunteer.skills)
-        .join(CampaignTerritory, CampaignTerritory.territory_id == Volunteer.territory_id)
+    """An approved volunteer with the «calls» skill in one of the campaign's territories or
+    under one."""
+    volunteer = (
+        await session.execute(
+            select(Volunteer.territory_id, Volunteer.skills).where(
+                Volunteer.user_id == user_id, Volunteer.status == VolunteerStatus.APPROVED
+            )
+        )
+    ).first()
+    if volunteer is None or CALLS_SKILL not in (volunteer.skills or []):
+        return False
+    chain = _self_and_ancestors(volunteer.territory_id)
+    found = await session.scalar(
+        select(CampaignTerritory.territory_id)
         .where(
-            Volunteer.user_id == user_id,
-            Volunteer.status == VolunteerStatus.APPROVED,
             CampaignTerritory.campaign_id == campaign_id,
+            CampaignTerritory.territory_id.in_(select(chain.c.id)),
         )
         .limit(1)
     )
-    return skills is not None and CALLS_SKILL in skills
+    return found is not None

@@ -1,8 +1,10 @@
 """/campaigns: vaccination follow-up campaigns (issue 16), the coordinator's side.
 
-The list shows the campaigns in the coordinator's scope (at least one of their territories;
-HQ: all), newest first; each opens its card with the settings and the progress, where the
-campaign is paused, resumed or closed (for good, after a confirmation). «➕ Новая кампания»
+The list shows the campaigns in the coordinator's scope (one of their territories, above or
+under them; what they created; HQ: all), newest first; each opens its card with the settings
+and the progress. The HQ, the campaign's creator and a coordinator of every one of its
+territories pause, resume or close it (for good, after a confirmation); anyone else in scope
+gets a read-only card counting their own territories only. «➕ Новая кампания»
 opens the creation form (code "cmp") on the form engine. «📥 Загрузить людей» and «📄 Шаблон»
 are handled by the import feature, not here.
 
@@ -32,9 +34,10 @@ from bot.keyboards.callbacks import CampaignCb, CampaignJoinCb
 from bot.keyboards.menus import main_menu
 from bot.ranges import INT64_MAX, parse_int
 from bot.services import audit, campaigns
-from bot.services.campaigns import JoinResult, NewCampaign
+from bot.services.campaigns import Access, JoinResult, NewCampaign
 from bot.services.cleaning import clean_bounded
 from bot.services.territories import all_territories, by_ids
+from bot.services.timing import QuietHours
 from bot.services.users import Roles
 from bot.telegram import edit_text
 from models import CampaignStatus, Territory, VolunteerMode
@@ -129,9 +132,24 @@ async def _medic_options(ctx: Ctx) -> list[tuple[int, str]]:
     return [(person.user_id, person.name) for person in people]
 
 
-def _window(text: str | None) -> list[int] | None:
-    window = campaigns.parse_window(text)
-    return list(window) if window else None
+def _quiet_hours(ctx: Ctx) -> QuietHours:
+    """The deployment's quiet hours (Settings in the handler context; the default without)."""
+    settings = ctx.extra.get("settings")
+    text = getattr(settings, "quiet_hours", None)
+    return QuietHours.parse(text) if isinstance(text, str) else QuietHours()
+
+
+async def _typed_window(ctx: Ctx, message: Message) -> Done | Say | None:
+    """The call window: readable, at least an hour, and not lost in the quiet hours."""
+    if message.text is None:
+        return None
+    window = campaigns.parse_window(message.text)
+    if window is None:
+        return Say(ctx._("cmp-bad-window"))
+    quiet = _quiet_hours(ctx)
+    if campaigns.window_in_quiet(window, quiet):
+        return Say(ctx._("cmp-window-quiet", quiet=campaigns.format_quiet(quiet)))
+    return Done({"window": list(window)})
 
 
 async def _typed_attempts(ctx: Ctx, message: Message) -> Done | Say | None:
@@ -281,7 +299,7 @@ CREATE = Form(
             "cmp-pick-territory",
         ),
         text_step("rounds", "cmp-ask-rounds", "rounds", campaigns.parse_rounds, "cmp-bad-rounds"),
-        text_step("window", "cmp-ask-window", "window", _window, "cmp-bad-window"),
+        Step("window", "cmp-ask-window", "window", on_message=_typed_window, hint="cmp-bad-window"),
         choice_step(
             "attempts",
             "cmp-ask-attempts",
@@ -329,23 +347,38 @@ router.include_router(engine.build_router(CREATE))
 
 # --- the list and the card -----------------------------------------------------------------
 async def _list_view(
-    i18n: I18nContext, db: AsyncSession, roles: Roles, page: int
+    i18n: I18nContext, db: AsyncSession, roles: Roles, page: int, user_id: int
 ) -> tuple[str, Any]:
-    items, has_more = await campaigns.page_in_scope(db, roles, offset=page * PAGE, limit=PAGE)
+    items, has_more = await campaigns.page_in_scope(
+        db, roles, offset=page * PAGE, limit=PAGE, user_id=user_id
+    )
     if not items and page > 0:
         page = 0
-        items, has_more = await campaigns.page_in_scope(db, roles, offset=0, limit=PAGE)
+        items, has_more = await campaigns.page_in_scope(
+            db, roles, offset=0, limit=PAGE, user_id=user_id
+        )
     text = i18n.get("cmp-list-title") if items else i18n.get("cmp-list-empty")
     return text, kb.campaign_list(i18n.get, items, page, has_more)
 
 
-async def _card_text(i18n: I18nContext, db: AsyncSession, campaign_id: int, now: Any) -> str | None:
-    card = await campaigns.card(db, campaign_id, now)
+async def _card_text(
+    i18n: I18nContext,
+    db: AsyncSession,
+    campaign_id: int,
+    now: Any,
+    access: Access | None = None,
+) -> str | None:
+    """The card; ``access`` read-only: the counts of the coordinator's territories, and a
+    line saying so (None or managing: the whole campaign)."""
+    read_only = access is not None and not access.manage
+    card = await campaigns.card(
+        db, campaign_id, now, access.territory_ids if access is not None else None
+    )
     if card is None:
         return None
     _ = i18n.get
     campaign, counts = card.campaign, card.progress
-    return _(
+    text = _(
         "cmp-card",
         name=html.quote(campaign.name),
         status=_(f"cmp-status-{campaign.status}"),
@@ -370,6 +403,29 @@ async def _card_text(i18n: I18nContext, db: AsyncSession, campaign_id: int, now:
         visits_open=counts.visits,
         unwell=counts.unwell_open,
     )
+    return text + "\n\n" + _("cmp-card-read-only") if read_only else text
+
+
+def _no_access(callback_answer: CallbackAnswer, i18n: I18nContext) -> None:
+    """A campaign out of scope tells nothing about itself: the button is answered as stale."""
+    callback_answer.text = i18n.get("stale-button")
+    callback_answer.show_alert = True
+
+
+async def _access(
+    db: AsyncSession,
+    campaign_id: int,
+    roles: Roles,
+    user_id: int,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+) -> Access | None:
+    """What the coordinator may do with this campaign (see ``campaigns.access``); None (and
+    the button answered as stale) when it is not theirs to see."""
+    found = await campaigns.access(db, campaign_id, roles, user_id)
+    if found is None:
+        _no_access(callback_answer, i18n)
+    return found
 
 
 async def _in_scope(
@@ -378,14 +434,16 @@ async def _in_scope(
     roles: Roles,
     callback_answer: CallbackAnswer,
     i18n: I18nContext,
+    user_id: int | None = None,
 ) -> bool:
-    """Whether the coordinator may see this campaign; otherwise the button is answered as
-    stale (a campaign out of scope tells nothing about itself)."""
-    territory_ids = await campaigns.territory_ids_of(db, campaign_id)
-    if territory_ids and campaigns.in_scope(roles, territory_ids):
+    """Whether the coordinator may act on the whole campaign (pause, resume, close, move its
+    unreachable to visits): the HQ, a coordinator of every one of its territories, or (when
+    ``user_id`` is given) its creator. Otherwise the button is answered as stale, the same
+    for a read-only viewer as for a stranger."""
+    found = await campaigns.access(db, campaign_id, roles, -1 if user_id is None else user_id)
+    if found is not None and found.manage:
         return True
-    callback_answer.text = i18n.get("stale-button")
-    callback_answer.show_alert = True
+    _no_access(callback_answer, i18n)
     return False
 
 
@@ -393,7 +451,8 @@ async def _in_scope(
 async def cmd_campaigns(
     message: Message, i18n: I18nContext, db: AsyncSession, roles: Roles
 ) -> None:
-    text, markup = await _list_view(i18n, db, roles, 0)
+    user_id = message.from_user.id if message.from_user else message.chat.id
+    text, markup = await _list_view(i18n, db, roles, 0, user_id)
     await message.answer(text, reply_markup=markup)
 
 
@@ -405,7 +464,7 @@ async def cb_list(
     db: AsyncSession,
     roles: Roles,
 ) -> None:
-    text, markup = await _list_view(i18n, db, roles, callback_data.page)
+    text, markup = await _list_view(i18n, db, roles, callback_data.page, query.from_user.id)
     if isinstance(query.message, Message):
         await edit_text(query.message, text, reply_markup=markup)
 
@@ -446,20 +505,31 @@ async def cb_open(
     roles: Roles,
     clock: Clock,
 ) -> None:
-    if not await _in_scope(db, callback_data.id, roles, callback_answer, i18n):
+    access = await _access(db, callback_data.id, roles, query.from_user.id, callback_answer, i18n)
+    if access is None:
         return
-    await _show_card(query, i18n, db, callback_data.id, clock)
+    await _show_card(query, i18n, db, callback_data.id, clock, access)
 
 
 async def _show_card(
-    query: CallbackQuery, i18n: I18nContext, db: AsyncSession, campaign_id: int, clock: Clock
+    query: CallbackQuery,
+    i18n: I18nContext,
+    db: AsyncSession,
+    campaign_id: int,
+    clock: Clock,
+    access: Access | None = None,
 ) -> None:
-    text = await _card_text(i18n, db, campaign_id, clock.now())
+    """The card edited in place; ``access`` None: the caller has checked the coordinator
+    manages the campaign (the full card)."""
+    text = await _card_text(i18n, db, campaign_id, clock.now(), access)
     campaign = await campaigns.status_of(db, campaign_id)
     if text is None or campaign is None or not isinstance(query.message, Message):
         return
+    manage = access is None or access.manage
     await edit_text(
-        query.message, text, reply_markup=kb.campaign_card(i18n.get, campaign_id, campaign)
+        query.message,
+        text,
+        reply_markup=kb.campaign_card(i18n.get, campaign_id, campaign, manage=manage),
     )
 
 
@@ -480,7 +550,7 @@ async def cb_status(
     roles: Roles,
     clock: Clock,
 ) -> None:
-    if not await _in_scope(db, callback_data.id, roles, callback_answer, i18n):
+    if not await _in_scope(db, callback_data.id, roles, callback_answer, i18n, query.from_user.id):
         return
     status, action, done = STATUS_ACTIONS[callback_data.action]
     now = clock.now()
@@ -508,7 +578,7 @@ async def cb_close(
     db: AsyncSession,
     roles: Roles,
 ) -> None:
-    if not await _in_scope(db, callback_data.id, roles, callback_answer, i18n):
+    if not await _in_scope(db, callback_data.id, roles, callback_answer, i18n, query.from_user.id):
         return
     name = await campaigns.name_of(db, callback_data.id)
     if name is None or not isinstance(query.message, Message):

@@ -1,6 +1,6 @@
 ## The volunteer's worklist of a vaccination follow-up campaign (issue 16).
 
-cmd-calls = Қайта қоңырау шалудағы келесі қоңырау
+cmd-calls = Келесі қоңырау
 btn-next-call = 📞 Келесі қоңырау
 calls-not-on-campaign = Сіз ешбір қайта қоңырау шалу науқанына қатыспайсыз. Үйлестіруші сізді науқанға қосқанда, қоңыраулар осында шығады.
 calls-list-empty = 🎉 Сіздің аумағыңыз бойынша қоңыраулар қалмады.
@@ -23,6 +23,8 @@ call-outcome = { $outcome ->
     [died] қайтыс болған
     [released] тізімге қайтарылды
     [lapsed] уақыт өтті
+    [paused] науқан уақытша тоқтатылды
+    [closed] науқан жабылды
    *[other] { $outcome }
 }
 call-status = { $status ->
@@ -71,7 +73,7 @@ script-reason-time = Уақыт жоқ
 script-reason-transport = Баратын көлік жоқ
 script-reason-other = Басқа
 script-ask-reason-other = Қандай себеп? Қысқаша жазыңыз.
-script-ask-ride = Сапарды рәсімдейміз бе? Ерікті екпеге апарып келеді.
+script-ask-ride = Көлікпен апаруды рәсімдейміз бе? Ерікті екпеге апарып келеді.
 script-ask-planned = Екпені қашан алмақсыз? Күнін жазыңыз (мысалы, 25.12 немесе 25.12.2026) немесе «Білмеймін» басыңыз.
 script-planned-unknown = Білмеймін
 script-bad-date = Күнді былай жазыңыз: 25.12 немесе 25.12.2026 (бүгіннен ерте емес), немесе «Білмеймін» басыңыз.
@@ -79,12 +81,12 @@ script-summary = <b>Жауаптарды тексеріңіз:</b>
 script-sum-yes = Екпе алды: иә. Денсаулығы: { $feeling }
 script-sum-note = Шағымдары: { $note }
 script-sum-no = Екпе алды: жоқ. Себебі: { $reason }
-script-sum-ride-yes = Сапар: рәсімдеу
-script-sum-ride-no = Сапар: керек емес
+script-sum-ride-yes = Көлікпен апару: рәсімдеу
+script-sum-ride-no = Көлікпен апару: керек емес
 script-sum-planned = Жоспарлағаны: { $date }
 script-saved = ✅ Әңгіме жазылды. { call-status }
 script-unwell-sent = 🚑 Медиктер шұғыл хабар алды.
-script-ride-created = 🚗 № { $id } сапар өтінімі жасалды.
+script-ride-created = 🚗 № { $id } көлікпен апару өтінімі жасалды.
 script-ride-details = Екпеге апарып, қайта әкелу (қайта қоңырау шалу).
 
 ## «Unwell» alerts to the medics.

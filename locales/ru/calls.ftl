@@ -19,10 +19,12 @@ call-outcome = { $outcome ->
     [busy] занято
     [wrong_number] неверный номер
     [refused] отказ
-    [moved] переехал
-    [died] умер
+    [moved] переехал(а)
+    [died] умер(ла)
     [released] возвращён в список
     [lapsed] время вышло
+    [paused] кампания на паузе
+    [closed] кампания закрыта
    *[other] { $outcome }
 }
 call-status = { $status ->
@@ -43,13 +45,13 @@ call-card-address = Адрес: { $address }
 call-card-before = Раньше:
 call-card-before-line = · { $date } — { call-outcome }
 call-card-hidden = 📞 { $name } — { call-outcome }
-btn-call-reached = ✅ Дозвонился
+btn-call-reached = ✅ Дозвонились
 btn-call-no_answer = 📵 Не отвечает
 btn-call-busy = 🔁 Занято
 btn-call-wrong_number = ❌ Неверный номер
 btn-call-refused = 🙅 Отказ
-btn-call-moved = 🏠 Переехал
-btn-call-died = 🕯 Умер
+btn-call-moved = 🏠 Переехал(а)
+btn-call-died = 🕯 Умер(ла)
 btn-call-release = ↩️ Вернуть в список
 
 ## The script.

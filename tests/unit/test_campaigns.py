@@ -4,16 +4,17 @@ campaign, the card's counts in two grouped statements, opting in and out."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FakeClock
-from bot.services import campaigns, volunteers
+from bot.services import campaign_calls, campaigns, volunteers
 from bot.services.campaigns import JoinResult, NewCampaign
 from bot.services.territories import load_from_file
+from bot.services.timing import QuietHours
 from bot.services.users import Profile, Roles, touch_user
 from models import (
     AlertStatus,
@@ -400,3 +401,234 @@ async def test_progress_reads_indexes_not_people_one_by_one(sqlite_url: str) -> 
         assert "ix_campaign_alerts" in single, single
     finally:
         await engine.dispose()
+
+
+async def _region_id(session: AsyncSession) -> int:
+    region = await session.scalar(select(Territory.id).where(Territory.code == "kuzbass"))
+    assert region is not None
+    return region
+
+
+async def test_a_region_wide_campaign_reaches_its_municipalities(
+    world: tuple[async_sessionmaker[AsyncSession], dict[str, int], FakeClock],
+) -> None:
+    """A campaign on the Kuzbass region: the volunteers of Yurga and Belovo work it, are
+    invited to it, may opt in, and are told about the new people of their own territory."""
+    sessions, ids, clock = world
+    now = clock.now()
+    async with sessions() as session:
+        ids["kuzbass"] = await _region_id(session)
+        region = await campaigns.create(
+            session, _new(ids, "r", VolunteerMode.ALL, "kuzbass"), actor_id=1, now=now
+        )
+        yurga_only = await campaigns.create(
+            session, _new(ids, "y", VolunteerMode.ALL, "yurga"), actor_id=1, now=now
+        )
+        chosen = await campaigns.create(
+            session,
+            _new(ids, "c", VolunteerMode.CHOSEN, "kuzbass"),
+            actor_id=1,
+            now=now,
+            join_data=JOIN,
+        )
+        r, y, c = region.campaign.id, yurga_only.campaign.id, chosen.campaign.id
+        # Invited: every «calls» volunteer under the region (not 903, no skill).
+        assert chosen.invited == [901, 902, 904, 905]
+
+        async def of(user_id: int) -> list[int]:
+            return await campaigns.campaigns_of_volunteer(session, user_id, now=now)
+
+        assert await of(901) == [r, y]
+        assert await of(904) == [r]  # Belovo: the region's, not Yurga's
+        assert await of(903) == []
+        assert (await campaigns.set_joined(session, c, 904, True, now))[0] == JoinResult.JOINED
+        assert await of(904) == [r, c]
+        assert (await campaigns.set_joined(session, c, 903, True, now))[0] == (
+            JoinResult.NOT_QUALIFIED
+        )
+        # Who works it where the new people live.
+        assert await campaigns.workers_of(session, region.campaign, [ids["yurga"]]) == {
+            901: ids["yurga"],
+            902: ids["yurga"],
+            905: ids["yurga"],
+        }
+        assert await campaigns.workers_of(session, chosen.campaign, [ids["belovo"]]) == {
+            904: ids["belovo"]
+        }
+        assert await campaigns.workers_of(session, yurga_only.campaign, [ids["belovo"]]) == {}
+        told = await campaigns.tell_workers_of_new_people(
+            session,
+            r,
+            {ids["yurga"]: 3},
+            import_id=7,
+            next_call_data="call:next",
+            now=now,
+        )
+        assert told == 3
+        keys = (
+            await session.scalars(
+                select(OutboxMessage.idempotency_key).where(
+                    OutboxMessage.idempotency_key.like(f"campaign:{r}:import:7:%")
+                )
+            )
+        ).all()
+        assert sorted(keys) == [f"campaign:{r}:import:7:{u}" for u in (901, 902, 905)]
+        # The «all» campaign's card counts the volunteers under the region.
+        shown = await campaigns.card(session, r, now)
+        assert shown is not None and shown.volunteers == 4
+
+
+def _person(cid: int, territory_id: int, n: int, status: str, now: datetime) -> CampaignPerson:
+    return CampaignPerson(
+        campaign_id=cid,
+        territory_id=territory_id,
+        full_name=f"Человек{n} Петров",
+        phone="+79030000000",
+        consent_on=date(2026, 11, 1),
+        kind="call",
+        status=status,
+        due_at=now - timedelta(minutes=1),
+        claimed_by=901 if status == "claimed" else None,
+        claim_until=now + timedelta(minutes=20) if status == "claimed" else None,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def test_who_may_manage_and_what_others_see(
+    world: tuple[async_sessionmaker[AsyncSession], dict[str, int], FakeClock],
+) -> None:
+    """Pause, resume, close: the HQ, the creator, a coordinator of every territory. Anyone
+    else in scope sees counts of their own territories; a stranger nothing."""
+    sessions, ids, clock = world
+    now = clock.now()
+    async with sessions() as session:
+        ids["kuzbass"] = await _region_id(session)
+        tayga = await session.scalar(select(Territory.id).where(Territory.code == "tayga"))
+        assert tayga is not None
+        both = await campaigns.create(
+            session, _new(ids, "b", VolunteerMode.ALL, "yurga", "belovo"), actor_id=1, now=now
+        )
+        region = await campaigns.create(
+            session, _new(ids, "r", VolunteerMode.ALL, "kuzbass"), actor_id=1, now=now
+        )
+        b, r = both.campaign.id, region.campaign.id
+        for n, (where, status) in enumerate(
+            [("yurga", "queued"), ("yurga", "claimed"), ("belovo", "queued"), ("belovo", "done")]
+        ):
+            session.add(_person(b, ids[where], n, status, now))
+        await session.commit()
+        hq = Roles(is_coordinator=True, is_hq=True)
+        yurga = Roles(is_coordinator=True, territory_ids=frozenset({ids["yurga"]}))
+        two = Roles(is_coordinator=True, territory_ids=frozenset({ids["yurga"], ids["belovo"]}))
+        stranger = Roles(is_coordinator=True, territory_ids=frozenset({tayga}))
+        assert await campaigns.access(session, b, hq, 5) == campaigns.Access(manage=True)
+        assert await campaigns.access(session, b, two, 5) == campaigns.Access(manage=True)
+        assert await campaigns.access(session, b, stranger, 1) == campaigns.Access(manage=True)
+        assert await campaigns.access(session, b, stranger, 5) is None
+        assert await campaigns.access(session, 999, hq, 5) is None
+        seen = await campaigns.access(session, b, yurga, 5)
+        assert seen == campaigns.Access(manage=False, territory_ids=frozenset({ids["yurga"]}))
+        # A Yurga coordinator sees the region's campaign, read-only, with Yurga's counts.
+        assert await campaigns.access(session, r, yurga, 5) == campaigns.Access(
+            manage=False, territory_ids=frozenset({ids["yurga"]})
+        )
+        items, _more = await campaigns.page_in_scope(session, yurga, offset=0, limit=10)
+        assert [item.id for item in items] == [r, b]
+        # Tayga is under the region too: the region's campaign only.
+        items, _more = await campaigns.page_in_scope(session, stranger, offset=0, limit=10)
+        assert [item.id for item in items] == [r]
+        items, _more = await campaigns.page_in_scope(
+            session, stranger, offset=0, limit=10, user_id=1
+        )
+        assert [item.id for item in items] == [r, b]
+        statements: list[object] = []
+        real_execute = session.execute
+
+        async def spy(statement, *args, **kwargs):  # type: ignore[no-untyped-def]
+            statements.append(statement)
+            return await real_execute(statement, *args, **kwargs)
+
+        session.execute = spy  # type: ignore[method-assign]
+        mine = await campaigns.progress(session, b, now, seen.territory_ids if seen else None)
+        assert len(statements) == 2
+        session.execute = real_execute  # type: ignore[method-assign]
+        assert mine == campaigns.Progress(total=2, due_now=1, in_progress=1)
+        whole = await campaigns.progress(session, b, now)
+        assert (whole.total, whole.due_now, whole.in_progress, whole.reached) == (4, 2, 1, 1)
+        shown = await campaigns.card(session, b, now, frozenset({ids["belovo"]}))
+        assert shown is not None
+        assert shown.progress == campaigns.Progress(total=2, due_now=1, reached=1)
+        assert shown.volunteers == 1  # 904, the «calls» volunteer of Belovo
+
+
+async def test_pause_and_close_end_the_claims(
+    world: tuple[async_sessionmaker[AsyncSession], dict[str, int], FakeClock],
+) -> None:
+    """Pausing puts every claimed person back in the queue and edits their call cards down
+    (through the outbox) to «кампания на паузе»; closing the same with «закрыта»."""
+    sessions, ids, clock = world
+    now = clock.now()
+    async with sessions() as session:
+        made = await campaigns.create(
+            session, _new(ids, "p", VolunteerMode.ALL, "yurga"), actor_id=1, now=now
+        )
+        cid = made.campaign.id
+        people = [_person(cid, ids["yurga"], n, s, now) for n, s in enumerate(["claimed"] * 2)]
+        people.append(_person(cid, ids["yurga"], 2, "queued", now))
+        session.add_all(people)
+        await session.flush()
+        keys = [await campaign_calls.card_begin(session, p.id, 901, now) for p in people[:2]]
+        assert all(keys)
+        await session.commit()
+        assert await campaigns.set_status(session, cid, CampaignStatus.PAUSED, now)
+        await session.commit()
+        rows = (
+            await session.execute(
+                select(CampaignPerson.status, CampaignPerson.claimed_by, CampaignPerson.claim_until)
+                .where(CampaignPerson.campaign_id == cid)
+                .order_by(CampaignPerson.id)
+            )
+        ).all()
+        assert [tuple(row) for row in rows] == [("queued", None, None)] * 3
+        hidden = (
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.idempotency_key.like("cmpp:%:hidden"))
+            )
+        ).all()
+        assert sorted(str(m.edit_key) for m in hidden) == sorted(str(k) for k in keys)
+        assert {m.payload["text"]["args"]["outcome"] for m in hidden} == {"paused"}
+        # Resumed, claimed again, closed: the card says so.
+        assert await campaigns.set_status(session, cid, CampaignStatus.ACTIVE, now)
+        again = _person(cid, ids["yurga"], 3, "claimed", now)
+        session.add(again)
+        await session.flush()
+        key = await campaign_calls.card_begin(session, again.id, 901, now)
+        assert await campaigns.set_status(session, cid, CampaignStatus.CLOSED, now)
+        await session.commit()
+        closed = await session.scalar(select(OutboxMessage).where(OutboxMessage.edit_key == key))
+        assert closed is not None and closed.payload["text"]["args"]["outcome"] == "closed"
+        status = await session.scalar(
+            select(CampaignPerson.status).where(CampaignPerson.id == again.id)
+        )
+        assert status == "queued"
+
+
+@pytest.mark.parametrize(
+    ("window", "quiet", "lost"),
+    [
+        ((22 * 60 + 30, 23 * 60 + 30), "22:00-08:00", True),  # wholly inside
+        ((21 * 60 + 30, 23 * 60 + 30), "22:00-08:00", True),  # mostly inside
+        ((20 * 60 + 30, 23 * 60 + 50), "22:00-08:00", True),  # 90 of 200 min outside
+        ((6 * 60, 9 * 60 + 30), "22:00-08:00", True),  # 90 min of 210 outside
+        ((7 * 60, 10 * 60), "22:00-08:00", False),  # 2 of 3 hours outside
+        ((600, 1140), "22:00-08:00", False),
+        ((21 * 60, 23 * 60), "22:00-08:00", False),  # half: an hour outside
+        ((0, 1440), "22:00-08:00", False),
+        ((22 * 60 + 30, 23 * 60 + 30), "off", False),
+        ((13 * 60, 15 * 60), "12:00-14:00", False),
+        ((13 * 60, 14 * 60 + 30), "12:00-14:00", True),
+    ],
+)
+def test_window_in_quiet_hours(window: tuple[int, int], quiet: str, lost: bool) -> None:
+    assert campaigns.window_in_quiet(window, QuietHours.parse(quiet)) is lost
