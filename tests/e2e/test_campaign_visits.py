@@ -1,8 +1,9 @@
 """Door-to-door visits end to end (issue 16), in Russian and Kazakh: the coordinator moves the
 unreachable by phone to visits from the campaign card; a volunteer takes a route of nearby
 addresses, pairs with a partner (who gets the route through the outbox and records too),
-records «нет дома» with the note left, a reached person through the script, a refusal and
-the rest; the route ends and every card is edited down to the first name and the outcome."""
+records «нет дома» with the note left (both languages), a reached person through the
+script, a refusal and a death; the route ends and every card is edited down to the first
+name and the outcome."""
 
 from __future__ import annotations
 
@@ -199,14 +200,21 @@ async def test_a_route_of_nearby_addresses_with_a_partner_in_russian_and_kazakh(
     [refused] = await aigul.wait_messages(1)
     assert refused.body == "✅ Жазылды: бас тартты. Енді бармаймыз."
     assert refused.buttons == [["🚪 Маршрутқа"]]
-    await olga.press("🏠 Переехал(а)", message_id=_card(cards, "Дарья").message_id)
-    await olga.wait_messages(1)
+    # Not at home, in Kazakh: the note asked and stored the same way.
+    await aigul.press("🚪 Үйде жоқ", message_id=_card(cards_kk, "Дарья").message_id)
+    intro_kk, ask_kk = await aigul.wait_messages(2)
+    assert intro_kk.body == "Дарья: үйде жоқ." and ask_kk.body.startswith("Қандай жазба")
+    await aigul.send_text("Есікке жазба қалдырдым")
+    await aigul.wait_messages(1)
+    await aigul.press("✅ Растау")
+    [saved_kk] = await aigul.wait_messages(1)
+    assert saved_kk.body == "✅ Жазылды: үйде жоқ. Кейінірек тағы барамыз."
     await olga.press("🕯 Умер(ла)", message_id=_card(cards, "Елена").message_id)
     [last, closed] = await olga.wait_messages(2, timeout=10)
     assert last.body == "✅ Записано: умер(ла). Больше не придём." and last.buttons == [
         ["🚪 Взять маршрут обхода"]
     ]
-    assert closed.body.startswith("🏁 Маршрут № ") and "застали 1, нет дома 1" in closed.body
+    assert closed.body.startswith("🏁 Маршрут № ") and "застали 1, нет дома 2" in closed.body
     [closed_kk] = await aigul.wait_messages(1, timeout=10)
     assert "маршрут өтті" in closed_kk.body
 
@@ -215,7 +223,7 @@ async def test_a_route_of_nearby_addresses_with_a_partner_in_russian_and_kazakh(
     shown = [_now_text(olga, c.message_id) for c in cards]
     assert shown == [
         "🚪 Анна — застали", "🚪 Вера — нет дома", "🚪 Галина — отказ",
-        "🚪 Дарья — переехал(а)", "🚪 Елена — умер(ла)",
+        "🚪 Дарья — нет дома", "🚪 Елена — умер(ла)",
     ]  # fmt: skip
     assert _now_text(aigul, _card(cards_kk, "Вера").message_id) == "🚪 Вера — үйде жоқ"
     for person in (olga, aigul):
@@ -228,6 +236,7 @@ async def test_a_route_of_nearby_addresses_with_a_partner_in_russian_and_kazakh(
         assert contacts[ids[1]].note == "Оставила записку в почтовом ящике"
         assert contacts[ids[0]].kind == "visit" and contacts[ids[0]].answers["vaccinated"]
         assert contacts[ids[2]].by_user_id == 7402
+        assert contacts[ids[3]].note == "Есікке жазба қалдырдым"
     people = await _people(runner)
     assert (people[ids[0]].round, people[ids[0]].kind) == (1, "visit")
     assert people[ids[5]].status == "queued" and people[ids[5]].route_id is None
