@@ -2,7 +2,9 @@
 the creation form in Russian (a refusal, back, an edit from the summary, a double confirm
 making one campaign), the list and the card with its counts, pause, resume and close; in
 Kazakh a campaign of chosen volunteers inviting through the outbox, a volunteer opting in and
-out, and a coordinator of another territory who sees nothing of it."""
+out, and a coordinator of another territory who sees nothing of it; a coordinator of a part of
+a campaign's territories gets a read-only card of their own people, and a pause by one who
+manages it ends a volunteer's claim and hides the card."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from sqlalchemy import func, select
 
 from bot.keyboards.callbacks import CampaignCb
 from bot.sandbox import Emulator, Person
-from bot.services import coordinators, volunteers
+from bot.services import campaigns, coordinators, volunteers
+from bot.services.campaigns import NewCampaign
 from models import (
     AuditEntry,
     Campaign,
@@ -21,6 +24,7 @@ from models import (
     CampaignPerson,
     CampaignVolunteer,
     Territory,
+    VolunteerMode,
 )
 from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot, drained
 
@@ -48,14 +52,14 @@ async def _territory(runner: BotRunner, code: str) -> int:
         return territory_id
 
 
-async def _coordinator(runner: BotRunner, person: Person, code: str) -> None:
-    territory_id = await _territory(runner, code)
+async def _coordinator(runner: BotRunner, person: Person, *codes: str) -> None:
+    territory_ids = [await _territory(runner, code) for code in codes]
     assert runner.app is not None
     async with runner.app.sessionmaker() as session:
         await coordinators.appoint(
             session,
             user_id=person.id,
-            territory_ids=[territory_id],
+            territory_ids=territory_ids,
             hq=False,
             actor_id=ADMIN_ID,
             now=runner.clock.now(),
@@ -126,6 +130,9 @@ async def test_create_watch_pause_resume_close_in_russian(
     assert (await _say(hq, "7, 21")).startswith("Не получилось прочитать")
     assert (await _say(hq, "0, 7, 21")).startswith("В какое время звонить?")
     assert (await _say(hq, "19-10")).startswith("Напишите начало и конец")
+    # A window lost in the quiet hours (22:00-08:00) would leave people waiting for ever.
+    quiet = await _say(hq, "22:30-23:30")
+    assert quiet.startswith("Это время почти целиком приходится на тихие часы (22:00–08:00)")
     assert (await _say(hq, "10:00-19:00")).startswith("Сколько попыток")
     assert (await _choose(hq, "3")).startswith("Через сколько повторять")
     assert (await _say(hq, "2 ч")).startswith("Когда передавать")
@@ -318,3 +325,90 @@ async def test_chosen_volunteers_opt_in_and_out_in_kazakh_scope_kept(
         assert answer.text is not None and answer.text.startswith("Эта кнопка устарела")
     async with runner.app.sessionmaker() as session:
         assert await session.scalar(select(Campaign.status)) == "active"
+
+
+async def test_read_only_card_for_a_part_and_a_pause_ending_claims(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    runner = await _bot(start_bot)
+    await _person(emulator, ADMIN_ID, "Штаб", "ru")
+    part = await _person(emulator, 5401, "Олег", "ru")
+    await _coordinator(runner, part, "belovo")
+    whole = await _person(emulator, 5402, "Мария", "ru")
+    await _coordinator(runner, whole, "yurga", "belovo")
+    caller = await _person(emulator, 5403, "Дана", "ru")
+    await _volunteer(runner, caller, "Дана Сейт", "calls", "yurga")
+    yurga, belovo = await _territory(runner, "yurga"), await _territory(runner, "belovo")
+    assert runner.app is not None
+    now = runner.clock.now()  # 16:00 in Yurga and Belovo: inside the window
+    async with runner.app.sessionmaker() as session:
+        made = await campaigns.create(
+            session,
+            NewCampaign(
+                name="Кузбасс 60+", territory_ids=[yurga, belovo], rounds=[0, 7],
+                window=(600, 1140), attempts=3, retry_minutes=120, visit_after=None,
+                volunteers=VolunteerMode.ALL, medic_ids=[ADMIN_ID], form_token="e2e-part",
+            ),
+            actor_id=ADMIN_ID,
+            now=now,
+        )  # fmt: skip
+        for n, (where, status) in enumerate(
+            [(yurga, "queued"), (yurga, "queued"), (belovo, "queued"), (belovo, "unreachable")]
+        ):
+            session.add(
+                CampaignPerson(
+                    campaign_id=made.campaign.id,
+                    territory_id=where,
+                    full_name=f"Петрова {['Анна', 'Вера', 'Галина', 'Дина'][n]} Ивановна",
+                    phone=f"+7913111000{n}",
+                    consent_on=date(2026, 11, 1),
+                    kind="call",
+                    status=status,
+                    due_at=now - timedelta(minutes=30 - n),
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        await session.commit()
+        campaign_id = made.campaign.id
+
+    # Belovo's coordinator: Belovo's people only, and no button that acts on the whole.
+    await part.send_text("/campaigns")
+    await part.wait_messages(1)
+    await part.press("🟢 Кузбасс 60+")
+    card = part.messages[-1].body
+    assert "Всего людей: 2" in card and "Пора звонить: 1" in card and "Не дозвонились: 1" in card
+    assert "👁 Только просмотр" in card
+    assert _labels(part) == ["📥 Загрузить людей", "📄 Шаблон", "🔄 Обновить", "⬅️ К списку"]
+    for action in ("pause", "close", "close_ok", "to_visits"):
+        answer = await part.press_data(CampaignCb(action=action, id=campaign_id).pack())
+        assert answer is not None and answer.show_alert
+        assert answer.text is not None and answer.text.startswith("Эта кнопка устарела")
+
+    # A volunteer of Yurga holds a card with the phone.
+    await caller.send_text("/calls")
+    [held] = await caller.wait_messages(1)
+    assert "+79131110000" in held.body
+
+    # The coordinator of both territories manages it: the whole count, and a pause.
+    await whole.send_text("/campaigns")
+    await whole.wait_messages(1)
+    await whole.press("🟢 Кузбасс 60+")
+    card = whole.messages[-1].body
+    assert "Всего людей: 4" in card and "Сейчас в работе: 1" in card
+    assert "Только просмотр" not in card
+    paused = await whole.press("⏸ Пауза")
+    assert paused is not None and paused.text and paused.text.startswith("⏸ Кампания на паузе")
+    await drained(runner)
+    edited = next(m for m in caller.messages if m.message_id == held.message_id)
+    assert edited.body == "📞 Анна — кампания на паузе"
+    caller.mark_read()
+    await caller.send_text("📞 Следующий звонок")
+    [nothing] = await caller.wait_messages(1)
+    assert "+7913111000" not in nothing.body
+    async with runner.app.sessionmaker() as session:
+        statuses = (
+            await session.scalars(select(CampaignPerson.status).order_by(CampaignPerson.id))
+        ).all()
+        assert statuses == ["queued", "queued", "queued", "unreachable"]
+        assert await session.scalar(select(Campaign.status)) == "paused"
