@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -19,8 +20,9 @@ from bot.sandbox import Emulator, Person
 from bot.sandbox.world import StoredMessage
 from bot.services import campaign_import as ci
 from bot.services import coordinators
+from bot.services.users import Roles
 from models import Campaign, CampaignImport, CampaignPerson, CampaignTerritory, Territory
-from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot
+from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot, drained
 
 HEADER_RU = ["ФИО", "Телефон", "Год рождения", "Территория", "Адрес", "Дата согласия", "Telegram"]
 HEADER_KK = ["Аты-жөні", "Телефон нөмірі", "Туған жылы", "Аумақ", "Мекенжай", "Келісім күні"]
@@ -308,3 +310,103 @@ async def test_a_failing_import_is_reported_and_logged_once_without_phones(
     assert len(failures) == 1
     digits = rows[0][1].replace(" ", "").replace("-", "")[2:]
     assert digits not in caplog.text.replace(" ", "").replace("-", "")
+
+
+@pytest.fixture(autouse=True)
+def _rejected_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rejected rows' files wait for the outbox in the test's own directory."""
+    monkeypatch.setattr(ci, "REJECTED_DIR", tmp_path / "rejected")
+
+
+HQ_ROLES = Roles(is_coordinator=True, is_hq=True)
+
+
+async def _cut_short(runner: BotRunner, campaign_id: int, rows: list[list[str]]) -> int:
+    """What a process that died mid-import leaves: the record running, its first people
+    saved, no task to finish it."""
+    assert runner.app is not None
+    sessions, now = runner.app.sessionmaker, runner.clock.now()
+    import_id = await ci.open_import(
+        sessions, campaign_id=campaign_id, user_id=ADMIN_ID, file_name="люди.csv",
+        file_unique_id="dead", now=now,
+    )  # fmt: skip
+    assert import_id is not None
+    async with sessions() as session:
+        ctx = await ci.load_context(session, campaign_id, HQ_ROLES, now)
+    parsed = ci.parse(_csv([HEADER_RU, *rows], ",", "utf-8"), ctx)
+    await ci.write_people(sessions, parsed, campaign_id=campaign_id, import_id=import_id, now=now)
+    return import_id
+
+
+async def test_an_import_cut_short_by_a_restart_is_reported_once(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    runner = await start_bot(overrides={"territories": "kuzbass"})
+    hq = await _person(emulator, ADMIN_ID, "ru")
+    campaign_id = await _campaign(runner, "yurga")
+    rows = _people()[:6]  # the first bad row is the sixth
+    await _cut_short(runner, campaign_id, rows[:3])
+    assert await _counts(runner, campaign_id) == (3, ["running"])
+
+    await runner.restart()
+    [notice] = await hq.wait_messages(1, timeout=10)
+    assert notice.body.startswith("⚠️ Загрузка в кампанию «Обзвон <60+> & yurga» прервалась")
+    assert "Уже сохранено людей: 3" in notice.body and "объединятся" in notice.body
+    assert await _counts(runner, campaign_id) == (3, ["failed"])
+    hq.mark_read()
+
+    # Another start tells nobody again.
+    await runner.restart()
+    await drained(runner)
+    seen = len(hq.chat.bot_messages)
+    await hq.send_text(f"/import {campaign_id}")  # the campaign takes a file again
+    [ask] = await hq.wait_messages(1)
+    assert f"№ {campaign_id}" in ask.body and len(hq.chat.bot_messages) == seen + 1
+    await hq.send_text("/cancel")
+    await hq.wait_messages(1)
+    hq.mark_read()
+
+    # The same file again: the saved people merge, the rest are added.
+    _, result = await _import(hq, campaign_id, _csv([HEADER_RU, *rows], ",", "utf-8"), "a.csv")
+    assert "Строк в файле: 6\nДобавлено: 2\nОбъединено с уже известными: 3" in result.body
+    await _rejected(hq)
+    assert await _counts(runner, campaign_id) == (5, ["failed", "done"])
+
+
+async def test_a_second_import_into_the_campaign_is_refused(
+    emulator: Emulator, start_bot: StartBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = await start_bot(overrides={"territories": "kuzbass"})
+    hq = await _person(emulator, ADMIN_ID, "ru")
+    campaign_id = await _campaign(runner, "yurga")
+    assert runner.app is not None
+    # Another process imports into the campaign now.
+    other = await ci.open_import(
+        runner.app.sessionmaker, campaign_id=campaign_id, user_id=ADMIN_ID, file_name="b.csv",
+        file_unique_id="other", now=runner.clock.now(),
+    )  # fmt: skip
+    assert other is not None
+    data = _csv([HEADER_RU, *_people()[:5]], ",", "utf-8")
+
+    await hq.send_text(f"/import {campaign_id}")
+    await hq.wait_messages(1)
+    await hq.send_document(data, filename="a.csv")
+    [busy] = await hq.wait_messages(1)  # the quick check, before the task starts
+    assert busy.body == "В эту кампанию уже идёт загрузка. Дождитесь результата."
+
+    # Both passed the quick check at once: the database refuses the second record.
+    monkeypatch.setattr(ci, "import_running", _never_running)
+    _, busy = await _import(hq, campaign_id, data, "a.csv")
+    assert busy.body == "В эту кампанию уже идёт загрузка. Дождитесь результата."
+    assert await _counts(runner, campaign_id) == (0, ["running"])
+    hq.mark_read()
+
+    # The other one ends: the file goes in.
+    await ci.mark_failed(runner.app.sessionmaker, other)
+    _, result = await _import(hq, campaign_id, data, "a.csv")
+    assert "Строк в файле: 5\nДобавлено: 5" in result.body, result.body
+    assert await _counts(runner, campaign_id) == (5, ["failed", "done"])
+
+
+async def _never_running(session: object, campaign_id: int) -> bool:
+    return False
