@@ -22,6 +22,7 @@ handed out as a small route of nearby addresses to a volunteer (and a partner). 
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from collections.abc import Sequence
@@ -758,6 +759,56 @@ async def unreachable_count(session: AsyncSession, campaign_id: int) -> int:
         select(func.count(CampaignPerson.id)).where(_unreachable(campaign_id))
     )
     return int(count or 0)
+
+
+async def unreachable_by_territory(session: AsyncSession, campaign_id: int) -> dict[int, int]:
+    rows = await session.execute(
+        select(CampaignPerson.territory_id, func.count(CampaignPerson.id))
+        .where(_unreachable(campaign_id))
+        .group_by(CampaignPerson.territory_id)
+    )
+    return {territory_id: int(count) for territory_id, count in rows.all()}
+
+
+async def tell_workers_of_visits(
+    session: AsyncSession,
+    campaign_id: int,
+    by_territory: dict[int, int],
+    *,
+    key: str,
+    take_data: str,
+    now: datetime,
+) -> int:
+    """After a coordinator's move: each volunteer of the campaign whose territory got visits
+    is told how many, with «🚪 Взять маршрут обхода» (``take_data``), through the outbox,
+    once per ``key``. Returns how many were told."""
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None or campaign.status != CampaignStatus.ACTIVE or not by_territory:
+        return 0
+    workers = await campaigns.workers_of(session, campaign, list(by_territory))
+    await enqueue_many(
+        session,
+        [
+            Outgoing(
+                chat_id=user_id,
+                message=OutgoingMessage(
+                    Text(
+                        key="visits-new-people",
+                        args={
+                            "name": html.escape(campaign.name, quote=False),
+                            "count": by_territory.get(territory_id, 0),
+                        },
+                    ),
+                    buttons=[[Button(Text(key="btn-visit-take"), callback_data=take_data)]],
+                ),
+                key=f"campaign:{campaign_id}:visits:{key}:{user_id}",
+            )
+            for user_id, territory_id in sorted(workers.items())
+            if by_territory.get(territory_id)
+        ],
+        now,
+    )
+    return len(workers)
 
 
 async def move_unreachable(session: AsyncSession, campaign_id: int, now: datetime) -> int:

@@ -1,5 +1,6 @@
 """The campaign card's «🚪 Недозвоны → обход»: after a confirmation, every person the campaign
-could not reach by phone becomes a door-to-door visit, due now; recorded in the audit log."""
+could not reach by phone becomes a door-to-door visit, due now; recorded in the audit log, and
+the campaign's volunteers of those territories are told with «🚪 Взять маршрут обхода»."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.keyboards import campaigns as kb
-from bot.keyboards.callbacks import CampaignCb
+from bot.keyboards.callbacks import CampaignCb, VisitCb
 from bot.services import audit, campaign_visits, campaigns
 from bot.services.users import Roles
 from bot.telegram import edit_text
@@ -79,9 +80,10 @@ async def cb_to_visits_ok(
     if not await _open_campaign(db, campaign_id, roles, callback_answer, i18n):
         return
     now = clock.now()
+    by_territory = await campaign_visits.unreachable_by_territory(db, campaign_id)
     moved = await campaign_visits.move_unreachable(db, campaign_id, now)
     if moved:
-        await audit.record(
+        entry = await audit.record(
             db,
             actor_id=query.from_user.id,
             action="campaign_to_visits",
@@ -89,6 +91,14 @@ async def cb_to_visits_ok(
             roles=roles,
             target=f"campaign:{campaign_id}",
             details={"people": moved},
+        )
+        await campaign_visits.tell_workers_of_visits(
+            db,
+            campaign_id,
+            by_territory,
+            key=str(entry.id),
+            take_data=VisitCb(action="take").pack(),
+            now=now,
         )
         callback_answer.text = i18n.get("cmp-to-visits-done", count=moved)
     else:  # a second press, or another coordinator was first

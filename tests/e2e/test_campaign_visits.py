@@ -138,6 +138,15 @@ async def test_a_route_of_nearby_addresses_with_a_partner_in_russian_and_kazakh(
         )
         assert entry is not None and entry.actor_id == ADMIN_ID and entry.details == {"people": 1}
 
+    # The campaign's volunteers of Yurga are told, with the button to take a route.
+    [notice] = await olga.wait_messages(1, timeout=10)
+    assert notice.body == (
+        "🚪 Кампания «Помощники вакцинации»: в вашей территории 1 чел. ждут подомового обхода."
+    )
+    assert notice.buttons == [["🚪 Взять маршрут обхода"]]
+    [notice_kk] = await aigul.wait_messages(1, timeout=10)
+    assert notice_kk.buttons == [["🚪 Аралау маршрутын алу"]]
+
     # Olga takes a route: the oldest due (Vera, Lenina 5), her house (Anna), her street
     # (Galina), then the rest in address order (Mira, Sadovaya); Shkolnaya waits.
     await olga.send_text("/visits")

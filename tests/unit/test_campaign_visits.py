@@ -316,7 +316,22 @@ async def test_the_coordinator_moves_the_unreachable_to_visits(world: World) -> 
     sessions, clock, ids = world
     async with sessions() as session:
         assert await cv.unreachable_count(session, ids["campaign"]) == 2
+        by_territory = await cv.unreachable_by_territory(session, ids["campaign"])
+        assert by_territory == {ids["yurga"]: 2}
         assert await cv.move_unreachable(session, ids["campaign"], clock.now()) == 2
+        told = await cv.tell_workers_of_visits(
+            session, ids["campaign"], by_territory, key="1", take_data="t", now=clock.now()
+        )
+        again = await cv.tell_workers_of_visits(
+            session, ids["campaign"], by_territory, key="1", take_data="t", now=clock.now()
+        )
+        assert told == again == 3
+        notices = await session.scalars(
+            select(OutboxMessage.chat_id).where(
+                OutboxMessage.idempotency_key.like(f"campaign:{ids['campaign']}:visits:1:%")
+            )
+        )
+        assert sorted(notices.all()) == [801, 802, 803]  # once each
         assert await cv.move_unreachable(session, ids["campaign"], clock.now()) == 0
         await session.commit()
     async with sessions() as session:
