@@ -287,9 +287,11 @@ async def medic_candidates(
     session: AsyncSession, territory_ids: Collection[int], extra_ids: Collection[int] = ()
 ) -> list[Person]:
     """Who may be on duty for a campaign of these territories: approved volunteers with the
-    «medic» skill there, the coordinators of those territories and of the HQ, and
-    ``extra_ids`` (the creating coordinator, ADMIN_IDS); only people who started the bot and
-    did not block it. Volunteers named by their volunteer name, the rest by first name."""
+    «medic» skill there or under them, the coordinators of those territories (and under them)
+    and of the HQ, and ``extra_ids`` (the creating coordinator, ADMIN_IDS); only people who
+    started the bot and did not block it. Volunteers named by their volunteer name, the rest
+    by first name."""
+    territory_ids = await territories_under(session, territory_ids)
     medics = (
         await session.execute(
             select(Volunteer.user_id, Volunteer.name, Volunteer.skills).where(

@@ -482,6 +482,9 @@ async def test_a_region_wide_campaign_reaches_its_municipalities(
         # The «all» campaign's card counts the volunteers under the region.
         shown = await campaigns.card(session, r, now)
         assert shown is not None and shown.volunteers == 4
+        # The medics on duty may be those of the municipalities.
+        candidates = await campaigns.medic_candidates(session, [ids["kuzbass"]], [COORDINATOR])
+        assert [p.user_id for p in candidates] == [COORDINATOR, 902]
 
 
 def _person(cid: int, territory_id: int, n: int, status: str, now: datetime) -> CampaignPerson:
