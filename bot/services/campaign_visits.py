@@ -7,8 +7,9 @@ handed out as a small route of nearby addresses to a volunteer (and a partner). 
   street, then the rest of the territory in address order (``street_key``/``build_route``).
   Each person is claimed by one conditional UPDATE (``status = 'queued'``); the ones lost to a
   race are skipped. The people get ``route_id`` and a claim of ``ROUTE_HOURS``. Only inside
-  the call window outside quiet hours (visits happen in daytime, as calls do). One open route
-  per volunteer (as its owner or partner): asking again shows it again.
+  the call window outside quiet hours (visits happen in daytime, as calls do), and the calls'
+  day rule: nobody else is handed a person someone contacted today. One open route per
+  volunteer (as its owner or partner): asking again shows it again.
 - Outcomes at the door: reached (the calls' script), not at home (with the note left),
   refused, moved, died; ``plan_visit`` applies the calls' ``plan`` and keeps the person a
   visit. When nobody of the route is left to visit, the route is done and both are told.
