@@ -115,7 +115,7 @@ async def test_two_volunteers_outcomes_retries_lapse_and_hidden_phones(
     [card_a] = await aigul.wait_messages(1)
     assert "Анна" in card_o.body and "+79131110001" in card_o.body
     assert "Адрес: ул. Ленина, 5" in card_o.body and "Звонок 1 из 3, попытка 1 из 3" in card_o.body
-    assert card_o.buttons[0] == ["✅ Дозвонился"] and card_o.buttons[-1] == ["↩️ Вернуть в список"]
+    assert card_o.buttons[0] == ["✅ Дозвонились"] and card_o.buttons[-1] == ["↩️ Вернуть в список"]
     assert "+79131110002" in card_a.body and "Аумақ:" in card_a.body  # no overlap
     assert card_a.buttons[1] == ["📵 Жауап бермеді", "🔁 Желі бос емес"]
 
@@ -202,7 +202,7 @@ async def test_the_script_unwell_escalation_and_a_planned_date(
     # Russian: vaccinated, unwell, what exactly, confirm.
     await olga.send_text("/calls")
     await olga.wait_messages(1)
-    await olga.press("✅ Дозвонился")
+    await olga.press("✅ Дозвонились")
     intro, ask = await olga.wait_messages(2)
     assert intro.body.startswith("Разговор: Анна.") and ask.body == "Вы вакцинировались?"
     await olga.press("Да")
@@ -279,10 +279,13 @@ async def test_the_script_unwell_escalation_and_a_planned_date(
     assert bad.body.startswith("Күнді былай жазыңыз")
     await aigul.send_text("25.12")
     [summary_kk] = await aigul.wait_messages(1)
-    assert "Жоспарлағаны: 25.12.2026" in summary_kk.body and "Сапар: рәсімдеу" in summary_kk.body
+    assert (
+        "Жоспарлағаны: 25.12.2026" in summary_kk.body
+        and "Көлікпен апару: рәсімдеу" in summary_kk.body
+    )
     await aigul.press("✅ Растау")
     [saved] = await aigul.wait_messages(1)
-    assert "сапар өтінімі жасалды" in saved.body
+    assert "көлікпен апару өтінімі жасалды" in saved.body
     second_person = (await _people(runner))[ids[1]]
     assert (second_person.round, second_person.planned_on) == (0, date(2026, 12, 25))
     assert second_person.due_at == datetime(2026, 12, 26, 3, 0, tzinfo=UTC)
