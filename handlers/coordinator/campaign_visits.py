@@ -28,9 +28,11 @@ async def _open_campaign(
     roles: Roles,
     callback_answer: CallbackAnswer,
     i18n: I18nContext,
+    user_id: int,
 ) -> bool:
-    """In the coordinator's scope and not closed (a closed campaign's card has no button)."""
-    if not await _in_scope(db, campaign_id, roles, callback_answer, i18n):
+    """Managed by this coordinator (as pausing or closing: the HQ, a coordinator of every one
+    of its territories, its creator) and not closed (a closed card has no button)."""
+    if not await _in_scope(db, campaign_id, roles, callback_answer, i18n, user_id):
         return False
     if await campaigns.status_of(db, campaign_id) == CampaignStatus.CLOSED:
         callback_answer.text = i18n.get("stale-button")
@@ -49,7 +51,7 @@ async def cb_to_visits(
     roles: Roles,
 ) -> None:
     campaign_id = callback_data.id
-    if not await _open_campaign(db, campaign_id, roles, callback_answer, i18n):
+    if not await _open_campaign(db, campaign_id, roles, callback_answer, i18n, query.from_user.id):
         return
     count = await campaign_visits.unreachable_count(db, campaign_id)
     if not count:
@@ -77,7 +79,7 @@ async def cb_to_visits_ok(
     clock: Clock,
 ) -> None:
     campaign_id = callback_data.id
-    if not await _open_campaign(db, campaign_id, roles, callback_answer, i18n):
+    if not await _open_campaign(db, campaign_id, roles, callback_answer, i18n, query.from_user.id):
         return
     now = clock.now()
     by_territory = await campaign_visits.unreachable_by_territory(db, campaign_id)
