@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.services import campaign_import
 from bot.services.timing import QuietHours
 from scheduler.jobs import campaigns, erasures, reminders, retention, waiting_requests
 
@@ -119,5 +120,20 @@ def add_jobs(
         "interval",
         seconds=campaigns.INTERVAL_SECONDS,
         id=campaigns.JOB_ID,
+        replace_existing=True,
+    )
+
+    async def sweep_campaign_imports() -> None:
+        try:
+            await campaign_import.sweep_interrupted(sessionmaker, clock.now())
+        except Exception:
+            logger.exception("campaign imports job failed; it runs again at the next tick")
+
+    # Imports a dead process left running (the router's start-up hook takes them at start).
+    scheduler.add_job(
+        sweep_campaign_imports,
+        "interval",
+        seconds=campaign_import.SWEEP_SECONDS,
+        id="campaign-imports",
         replace_existing=True,
     )

@@ -6,7 +6,16 @@ Then ``write`` stores the new people and fills empty fields of the merged ones i
 transactions of ``CHUNK`` rows, each its own session and commit, so other writers are not
 blocked, tied to a ``campaign_imports`` record: ``running`` until the last chunk, then ``done``
 with the counts. A process that dies mid-write leaves the record ``running`` with the people
-of the chunks already committed (they carry its ``import_id``).
+of the chunks already committed (they carry its ``import_id``); ``sweep_interrupted`` (at start
+and every few minutes) marks it failed and tells the coordinator through the outbox. Every
+other end of an import (done, failed, refused) sends its notice through the outbox in the
+transaction that ends the record, so a crash loses no outcome. One import per campaign runs at
+a time: the record is opened before the file is read, and a partial unique index refuses a
+second one.
+
+To tell a dead runner from a live one exactly with several processes on one database, the
+record would need a column its runner touches every chunk (as erasures have); until then a
+running record older than ``STALE_AFTER`` counts as dead there.
 
 Columns (header names in Russian or Kazakh, case, spaces and punctuation ignored, any order):
 full name, phone, birth year or age, territory, consent date (required); address and
@@ -733,6 +742,16 @@ RUNNING, DONE, FAILED, REFUSED = "running", "done", "failed", "refused"
 REJECTED_DIR = Path(tempfile.gettempdir()) / "mutual-aid-bot-imports"
 REJECTED_KEEP = timedelta(days=2)
 
+# This process's running imports (their records' ids): a sweep leaves them alone.
+LIVE: set[int] = set()
+# Imports left running by a process that died are swept at start and every SWEEP_SECONDS.
+# With SQLite the bot is one process, so every running record not in LIVE is dead; with
+# several processes on one database (PostgreSQL replicas) another may be writing it, so only
+# records older than STALE_AFTER are taken (an import of 100,000 rows takes well under a
+# minute; a column the runner touches would tell it exactly: see the module's notes).
+SWEEP_SECONDS = 300
+STALE_AFTER = timedelta(minutes=30)
+
 
 def _key(import_id: int, what: str) -> str:
     """Outbox idempotency keys: one result, file, failure or refusal notice per import."""
@@ -749,7 +768,9 @@ async def open_import(
     now: datetime,
 ) -> int | None:
     """The import's record, ``running``, in a transaction of its own, before the file is
-    read; None when another import into this campaign is running (the unique index)."""
+    read; None when another import into this campaign is running (the unique index). The id
+    is in ``LIVE`` from before the commit (no sweep takes it for a dead one's): the caller
+    discards it when the import ends."""
     async with sessionmaker() as session:
         record = CampaignImport(
             campaign_id=campaign_id,
@@ -761,11 +782,18 @@ async def open_import(
         )
         session.add(record)
         try:
-            await session.commit()
+            await session.flush()
+            import_id = record.id
+            LIVE.add(import_id)
+            try:
+                await session.commit()
+            except BaseException:
+                LIVE.discard(import_id)
+                raise
         except IntegrityError:
             await session.rollback()
             return None
-        return record.id
+        return import_id
 
 
 async def import_running(session: AsyncSession, campaign_id: int) -> bool:
@@ -1100,21 +1128,29 @@ async def sweep_interrupted(
     sessionmaker: async_sessionmaker[AsyncSession],
     now: datetime,
     *,
-    exclude: Collection[int] = (),
+    exclude: Collection[int] | None = None,
+    several_processes: bool | None = None,
 ) -> int:
-    """At start-up: imports left ``running`` by a process that died or was stopped mid-way
-    (``exclude``: this process's own, still running) become ``failed``, each in its own
-    transaction with a notice to its coordinator through the outbox: how many people were
-    already saved, and that sending the file again merges them. Returns how many."""
+    """At start-up and now and then: imports left ``running`` by a process that died or was
+    stopped mid-way become ``failed``, each in its own transaction with a notice to its
+    coordinator through the outbox: how many people were already saved, and that sending the
+    file again merges them. Returns how many. ``exclude``: this process's own, still running
+    (default ``LIVE``). ``several_processes`` (default: the database is not SQLite): only
+    records older than ``STALE_AFTER`` are taken, another process may be writing a newer
+    one."""
+    exclude = LIVE if exclude is None else exclude
+    if several_processes is None:
+        several_processes = sessionmaker.kw["bind"].dialect.name != "sqlite"
+    query = (
+        select(CampaignImport.id, CampaignImport.by_user_id, Campaign.name)
+        .join(Campaign, Campaign.id == CampaignImport.campaign_id)
+        .where(CampaignImport.status == RUNNING)
+        .order_by(CampaignImport.id)
+    )
+    if several_processes:
+        query = query.where(CampaignImport.created_at < now - STALE_AFTER)
     async with sessionmaker() as session:
-        left = (
-            await session.execute(
-                select(CampaignImport.id, CampaignImport.by_user_id, Campaign.name)
-                .join(Campaign, Campaign.id == CampaignImport.campaign_id)
-                .where(CampaignImport.status == RUNNING)
-                .order_by(CampaignImport.id)
-            )
-        ).all()
+        left = (await session.execute(query)).all()
     swept = 0
     for import_id, user_id, name in left:
         if import_id in exclude:

@@ -62,11 +62,10 @@ router = Router(name=__name__)
 EDIT_SECONDS = 2.0
 EDIT_ROWS = 5000
 
-# Running imports, kept referenced so they are not garbage-collected, and the ids of their
-# records (the start-up sweep leaves this process's own alone). One import per campaign at a
-# time is the database's rule (uq_campaign_imports_running), not this process's.
+# Running imports, kept referenced so they are not garbage-collected; the ids of their
+# records are in ``ci.LIVE`` (sweeps leave this process's own alone). One import per campaign
+# at a time is the database's rule (uq_campaign_imports_running), not this process's.
 _tasks: set[asyncio.Task[None]] = set()
-_live: set[int] = set()
 
 T = TypeVar("T")
 
@@ -263,7 +262,7 @@ async def sweep_interrupted_imports(
     """Imports a previous process left «running» (it died or was stopped mid-way) are marked
     failed and their coordinators told through the outbox; this process's own are left."""
     try:
-        swept = await ci.sweep_interrupted(sessionmaker, clock.now(), exclude=set(_live))
+        swept = await ci.sweep_interrupted(sessionmaker, clock.now())
     except Exception as exc:  # the bot starts anyway; the next start sweeps again
         logger.error("campaign import: start-up sweep failed: %s", type(exc).__name__)
         return
@@ -319,7 +318,7 @@ class _Job:
             await self._failed()
         finally:
             if self.import_id is not None:
-                _live.discard(self.import_id)
+                ci.LIVE.discard(self.import_id)
 
     async def _run(self) -> None:
         now = self.clock.now()
@@ -336,7 +335,6 @@ class _Job:
         if self.import_id is None:
             await self._send(self._("cimp-busy"))
             return
-        _live.add(self.import_id)
         progress = ci.Progress()
         try:
             data = await self._download()

@@ -314,8 +314,10 @@ async def test_a_failing_import_is_reported_and_logged_once_without_phones(
 
 @pytest.fixture(autouse=True)
 def _rejected_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The rejected rows' files wait for the outbox in the test's own directory."""
+    """The rejected rows' files wait for the outbox in the test's own directory; this
+    process's running imports are the test's own (ids repeat across test databases)."""
     monkeypatch.setattr(ci, "REJECTED_DIR", tmp_path / "rejected")
+    monkeypatch.setattr(ci, "LIVE", set())
 
 
 HQ_ROLES = Roles(is_coordinator=True, is_hq=True)
@@ -331,6 +333,7 @@ async def _cut_short(runner: BotRunner, campaign_id: int, rows: list[list[str]])
         file_unique_id="dead", now=now,
     )  # fmt: skip
     assert import_id is not None
+    ci.LIVE.discard(import_id)  # another process's
     async with sessions() as session:
         ctx = await ci.load_context(session, campaign_id, HQ_ROLES, now)
     parsed = ci.parse(_csv([HEADER_RU, *rows], ",", "utf-8"), ctx)
@@ -386,6 +389,7 @@ async def test_a_second_import_into_the_campaign_is_refused(
         file_unique_id="other", now=runner.clock.now(),
     )  # fmt: skip
     assert other is not None
+    ci.LIVE.discard(other)  # another process's
     data = _csv([HEADER_RU, *_people()[:5]], ",", "utf-8")
 
     await hq.send_text(f"/import {campaign_id}")

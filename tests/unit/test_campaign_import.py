@@ -446,6 +446,14 @@ async def test_progress_is_edited_in_steps(monkeypatch: pytest.MonkeyPatch) -> N
 HQ = Roles(is_coordinator=True, is_hq=True)
 
 
+@pytest.fixture(autouse=True)
+def _live(monkeypatch: pytest.MonkeyPatch) -> set[int]:
+    """This process's running imports, per test (ids repeat across test databases)."""
+    live: set[int] = set()
+    monkeypatch.setattr(ci, "LIVE", live)
+    return live
+
+
 @pytest.fixture
 async def campaign_db(
     sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -507,9 +515,11 @@ async def test_one_running_import_per_campaign(
     sessions, campaign_id = campaign_db
     first = await _open(sessions, campaign_id)
     assert first is not None
+    assert sorted(ci.LIVE) == [first]
     async with sessions() as session:
         assert await ci.import_running(session, campaign_id)
     assert await _open(sessions, campaign_id) is None  # the unique index refuses a second
+    assert sorted(ci.LIVE) == [first]
     # Every end leaves «running», and the next import may open.
     await ci.refused(
         sessions, campaign_id=campaign_id, user_id=1, roles=HQ, problem=FileProblem.EMPTY,
@@ -605,14 +615,18 @@ async def test_a_restart_mid_import_is_swept_once(
     parsed = await _parsed(sessions, campaign_id, [_good(i) for i in range(1, 4)])
     await ci.write_people(sessions, parsed, campaign_id=campaign_id, import_id=import_id, now=NOW)
     # This process's own running import is left alone.
-    assert await ci.sweep_interrupted(sessions, NOW, exclude={import_id}) == 0
+    assert await ci.sweep_interrupted(sessions, NOW) == 0
     assert await _status(sessions, import_id) == ci.RUNNING
-    assert await ci.sweep_interrupted(sessions, NOW) == 1
+    ci.LIVE.discard(import_id)  # it was another process's, which died
+    # Several processes on one database: only a record older than STALE_AFTER is dead.
+    assert await ci.sweep_interrupted(sessions, NOW, several_processes=True) == 0
+    later = NOW + ci.STALE_AFTER + timedelta(seconds=1)
+    assert await ci.sweep_interrupted(sessions, later, several_processes=True) == 1
     assert await ci.sweep_interrupted(sessions, NOW) == 0  # a second start: nothing again
     async with sessions() as session:
         record = await session.get(CampaignImport, import_id)
         assert record is not None
-        assert (record.status, record.accepted, record.finished_at) == (ci.FAILED, 3, NOW)
+        assert (record.status, record.accepted, record.finished_at) == (ci.FAILED, 3, later)
     [notice] = await _outbox(sessions)
     assert (notice.chat_id, notice.idempotency_key) == (1, f"cimp:{import_id}:interrupted")
     assert notice.payload["text"] == {
