@@ -32,8 +32,8 @@ from models.base import Base, BigIntPK, UTCDateTime
 
 class CampaignStatus(enum.StrEnum):
     ACTIVE = "active"
-    PAUSED = "paused"  # nobody is handed out; due moments keep
-    CLOSED = "closed"  # for good: the worklist is empty, the data stays for reports
+    PAUSED = "paused"  # nobody is handed out, claims end; due moments keep
+    CLOSED = "closed"  # for good: nobody is handed out, claims end; the data stays for reports
 
 
 class VolunteerMode(enum.StrEnum):

@@ -803,9 +803,8 @@ async def release_claims(
     ).all()
     for person_id, kind in sorted(released):
         if kind == WorkKind.VISIT:
-            # A visit card's outcomes have no «paused»: the route is over for now. The open
-            # route itself is closed by the calls' job (nobody holds a person of it).
-            await campaign_visits.hide_cards(session, person_id, now, outcome="lapsed")
+            # The open route itself is closed by the calls' job (nobody holds a person of it).
+            await campaign_visits.hide_cards(session, person_id, now, outcome=str(status))
         else:
             await campaign_calls.hide_cards(session, person_id, now, outcome=str(status))
     return len(released)

@@ -96,7 +96,7 @@ async def _card_text(
         lines += [
             _(
                 "call-card-before-line",
-                date=c.created_at.astimezone(zone).strftime("%d.%m %H:%M"),
+                date=c.created_at.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
                 outcome=c.outcome,
             )
             for c in before
