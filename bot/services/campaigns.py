@@ -63,6 +63,8 @@ MIN_RETRY = 15  # minutes
 MAX_RETRY = 3 * 24 * 60
 MAX_ATTEMPTS = 10
 VISIT_AFTER_CHOICES = (1, 2, 3)
+# How long a volunteer may hold a person's card without a result before it lapses.
+CLAIM_MINUTES_CHOICES = (10, 20, 30, 60)
 
 
 # --- parsing what a coordinator types ------------------------------------------------------
@@ -412,6 +414,7 @@ class NewCampaign:
     window: tuple[int, int]
     attempts: int
     retry_minutes: int
+    claim_minutes: int  # one of CLAIM_MINUTES_CHOICES
     visit_after: int | None
     volunteers: VolunteerMode
     medic_ids: Sequence[int]
@@ -442,6 +445,8 @@ async def create(
     invites every approved «calls» volunteer of its territories through the outbox (one
     message per campaign and volunteer); ``join_data(campaign_id)``: the packed callback data
     of its «Участвую» button (required then)."""
+    if new.claim_minutes not in CLAIM_MINUTES_CHOICES:
+        raise ValueError(f"claim minutes not one of {CLAIM_MINUTES_CHOICES}")
     existing = await by_token(session, new.form_token)
     if existing is not None:
         return Created(existing, False)
@@ -453,6 +458,7 @@ async def create(
         window_end=new.window[1],
         attempts=new.attempts,
         retry_minutes=new.retry_minutes,
+        claim_minutes=new.claim_minutes,
         visit_after=new.visit_after,
         volunteers=new.volunteers,
         created_by=actor_id,

@@ -162,6 +162,7 @@ async def _typed_attempts(ctx: Ctx, message: Message) -> Done | Say | None:
 
 
 VISIT_OPTIONS = ("0", *(str(n) for n in campaigns.VISIT_AFTER_CHOICES))
+CLAIM_OPTIONS = tuple(str(n) for n in campaigns.CLAIM_MINUTES_CHOICES)
 
 
 def _visit_label(ctx: Ctx, value: str) -> str:
@@ -193,6 +194,7 @@ async def _summary(ctx: Ctx) -> str:
         "window": campaigns.format_window(*data["window"]),
         "attempts": int(data["attempts"]),
         "retry": _retry_text(_, int(data["retry_minutes"])),
+        "claim": int(data["claim_minutes"]),
         "visits": _visit_label(ctx, str(data["visit_after"])),
         "volunteers": _(f"cmp-mode-{data['mode']}"),
         "medics": html.quote(", ".join(medics.get(int(m), "?") for m in data["medic_ids"])),
@@ -206,6 +208,7 @@ EDITABLE = (
     ("rounds", "btn-cmp-edit-rounds"),
     ("window", "btn-cmp-edit-window"),
     ("attempts", "btn-cmp-edit-attempts"),
+    ("claim", "btn-cmp-edit-claim"),
     ("visits", "btn-cmp-edit-visits"),
     ("volunteers", "btn-cmp-edit-volunteers"),
     ("medics", "btn-cmp-edit-medics"),
@@ -245,6 +248,7 @@ async def _confirm(ctx: Ctx) -> bool:
             window=(int(data["window"][0]), int(data["window"][1])),
             attempts=int(data["attempts"]),
             retry_minutes=int(data["retry_minutes"]),
+            claim_minutes=int(data["claim_minutes"]),
             visit_after=int(data["visit_after"]) or None,
             volunteers=VolunteerMode(data["mode"]),
             medic_ids=medic_ids,
@@ -312,6 +316,14 @@ CREATE = Form(
         text_step(
             "retry", "cmp-ask-retry", "retry_minutes", campaigns.parse_retry, "cmp-bad-retry"
         ),
+        # How long a volunteer holds a person's card without a result (then it lapses).
+        choice_step(
+            "claim",
+            "cmp-ask-claim",
+            "claim_minutes",
+            lambda ctx: [(v, ctx._("cmp-claim-option", n=int(v))) for v in CLAIM_OPTIONS],
+            columns=4,
+        ),
         choice_step(
             "visits",
             "cmp-ask-visits",
@@ -336,6 +348,7 @@ CREATE = Form(
         "rounds": ["rounds"],
         "window": ["window"],
         "attempts": ["attempts", "retry"],
+        "claim": ["claim"],
         "visits": ["visits"],
         "volunteers": ["volunteers"],
         "medics": ["medics"],
@@ -387,6 +400,7 @@ async def _card_text(
         window=campaigns.format_window(campaign.window_start, campaign.window_end),
         attempts=campaign.attempts,
         retry=_retry_text(_, campaign.retry_minutes),
+        claim=campaign.claim_minutes,
         visits=_("cmp-visits-after", n=campaign.visit_after)
         if campaign.visit_after
         else _("cmp-visits-never"),

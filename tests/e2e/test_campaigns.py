@@ -135,10 +135,12 @@ async def test_create_watch_pause_resume_close_in_russian(
     assert quiet.startswith("Это время почти целиком приходится на тихие часы (22:00–08:00)")
     assert (await _say(hq, "10:00-19:00")).startswith("Сколько попыток")
     assert (await _choose(hq, "3")).startswith("Через сколько повторять")
-    assert (await _say(hq, "2 ч")).startswith("Когда передавать")
+    assert (await _say(hq, "2 ч")).startswith("Сколько минут волонтёр держит карточку")
     # «Назад» asks the retry again.
     assert (await _choose(hq, "⬅️ Назад")).startswith("Через сколько повторять")
-    assert (await _say(hq, "90")).startswith("Когда передавать")
+    assert (await _say(hq, "90")).startswith("Сколько минут волонтёр держит карточку")
+    assert _labels(hq) == ["10 мин", "20 мин", "30 мин", "60 мин", "⬅️ Назад", "✖️ Отмена"]
+    assert (await _choose(hq, "30 мин")).startswith("Когда передавать")
     assert (await _choose(hq, "после 2 этапов без ответа")).startswith("Кто звонит?")
     assert (await _choose(hq, "все волонтёры-обзвонщики территорий")).startswith(
         "Выберите дежурных медиков"
@@ -151,11 +153,15 @@ async def test_create_watch_pause_resume_close_in_russian(
     assert "Название: Обзвон 60+" in summary and "Территории: Юргинский городской округ" in summary
     assert "Этапы (дни после прививки): 0, 7, 21" in summary
     assert "Попыток на этап: 3, повтор через 90 мин" in summary
+    assert "Карточка у волонтёра без результата: до 30 мин" in summary
     assert "Дежурные медики: Ольга Медик" in summary
     # An edit from the summary walks its group and comes back.
     assert (await _choose(hq, "✏️ Этапы")).startswith("Через сколько дней")
     summary = await _say(hq, "0, 3")
     assert "Этапы (дни после прививки): 0, 3" in summary
+    assert (await _choose(hq, "✏️ Время на карточку")).startswith("Сколько минут волонтёр")
+    summary = await _choose(hq, "60 мин")
+    assert "Карточка у волонтёра без результата: до 60 мин" in summary
     # «Назад» from the summary: the last question, its ticks kept.
     assert (await _choose(hq, "⬅️ Назад")).startswith("Выберите дежурных медиков")
     assert "✅ Ольга Медик" in _labels(hq)
@@ -174,11 +180,13 @@ async def test_create_watch_pause_resume_close_in_russian(
     assert created.body.startswith("✅ Кампания «Обзвон 60+» создана")
     assert "Всего людей: 0" in card.body and "🟢 идёт" in card.body
     assert "Волонтёры: все волонтёры-обзвонщики территорий — 0" in card.body
+    assert "Карточка у волонтёра без результата: до 60 мин" in card.body
     yurga = await _territory(runner, "yurga")
     assert runner.app is not None
     async with runner.app.sessionmaker() as session:
         [campaign] = (await session.scalars(select(Campaign))).all()
         assert campaign.rounds == [0, 3] and campaign.retry_minutes == 90
+        assert campaign.claim_minutes == 60  # the edited choice, not the default 20
         assert (campaign.window_start, campaign.window_end, campaign.visit_after) == (600, 1140, 2)
         medics = (await session.scalars(select(CampaignMedic.user_id))).all()
         assert medics == [medic.id]
@@ -274,13 +282,15 @@ async def test_chosen_volunteers_opt_in_and_out_in_kazakh_scope_kept(
     await _say(aigul, "0, 7")
     await _say(aigul, "9-18")
     assert (await _say(aigul, "2")).startswith("Жауап бермесе")  # attempts typed
-    await _say(aigul, "1 сағ")
+    assert (await _say(aigul, "1 сағ")).startswith("Ерікті адамның карточкасын")
+    await _choose(aigul, "10 минут")
     await _choose(aigul, "тек үйлестірушінің шешімімен")
     await _choose(aigul, "шақыруға жауап бергендер ғана")
     await aigul.press("▫️ Айгүл")
     summary = await _choose(aigul, "Дайын")
     assert "Қоңырау уақыты (жергілікті): 09:00–18:00" in summary
     assert "қайталау: 1 сағ өткен соң" in summary
+    assert "Ерікті карточканы нәтижесіз ұстайды: 10 минутқа дейін" in summary
     await aigul.press("✅ Растау")
     created, card = await aigul.wait_messages(2)
     assert created.body.startswith("✅ «Юрга 60+» науқаны құрылды. Шақыру 1 еріктіге")
@@ -300,6 +310,7 @@ async def test_chosen_volunteers_opt_in_and_out_in_kazakh_scope_kept(
     async with runner.app.sessionmaker() as session:
         campaign_id = await session.scalar(select(Campaign.id))
         assert campaign_id is not None
+        assert await session.scalar(select(Campaign.claim_minutes)) == 10
         joined = await session.scalar(select(CampaignVolunteer))
         assert joined is not None and joined.user_id == caller.id and joined.left_at is None
     await aigul.press("🔄 Жаңарту")
@@ -346,7 +357,8 @@ async def test_read_only_card_for_a_part_and_a_pause_ending_claims(
             session,
             NewCampaign(
                 name="Кузбасс 60+", territory_ids=[yurga, belovo], rounds=[0, 7],
-                window=(600, 1140), attempts=3, retry_minutes=120, visit_after=None,
+                window=(600, 1140), attempts=3, retry_minutes=120, claim_minutes=20,
+                visit_after=None,
                 volunteers=VolunteerMode.ALL, medic_ids=[ADMIN_ID], form_token="e2e-part",
             ),
             actor_id=ADMIN_ID,

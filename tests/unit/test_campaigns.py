@@ -4,6 +4,7 @@ campaign, the card's counts in two grouped statements, opting in and out."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -174,6 +175,7 @@ def _new(ids: dict[str, int], token: str, mode: VolunteerMode, *where: str) -> N
         window=(600, 1140),
         attempts=3,
         retry_minutes=120,
+        claim_minutes=30,
         visit_after=2,
         volunteers=mode,
         medic_ids=[902],
@@ -210,6 +212,15 @@ async def test_who_works_a_campaign(
         )
         await session.commit()
         a, b = everyone.campaign.id, chosen.campaign.id
+        assert everyone.campaign.claim_minutes == 30  # the form's choice, not the default 20
+        # Only the minutes the form offers: a forged value makes nothing.
+        with pytest.raises(ValueError):
+            await campaigns.create(
+                session,
+                replace(_new(ids, "d", VolunteerMode.ALL, "yurga"), claim_minutes=7),
+                actor_id=COORDINATOR,
+                now=clock.now(),
+            )
         # Invitations to every approved «calls» volunteer of the territories, once each.
         assert chosen.invited == [901, 902, 904, 905]
         again = await campaigns.create(
