@@ -167,6 +167,8 @@ class CampaignPerson(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     consent_on: Mapped[date] = mapped_column(Date)
     username: Mapped[str | None] = mapped_column(String(64))
+    # The clinic (medical organisation) the person belongs to: each gets its own export.
+    clinic: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(8), default=WorkKind.CALL)
     status: Mapped[str] = mapped_column(String(16), default=PersonStatus.QUEUED)
     round: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
