@@ -16,6 +16,7 @@ from handlers.coordinator import (
     audit,
     call_backs,
     campaign_import,
+    campaign_stats,
     campaign_visits,
     coordinators,
     delivery,
@@ -73,6 +74,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(call_backs.router),
         _detached(campaign_import.router),
         _detached(campaign_visits.router),
+        _detached(campaign_stats.router),
         _detached(campaign_admin.router),
         hq,
     )
