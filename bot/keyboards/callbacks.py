@@ -169,3 +169,15 @@ class VisitCb(CallbackData, prefix="vs"):
     id: RecordIdOrNone = 0
     value: str = ""
     user: UserId = 0
+
+
+class CampaignExportCb(CallbackData, prefix="cxp"):
+    """The export's choice, all of it in every button (``go``: run it): format (``x`` XLSX,
+    ``c`` CSV), status filter, territory (0: all in scope), period in days (0: all time)."""
+
+    id: RecordId
+    fmt: str = "x"
+    status: str = "all"
+    territory: TerritoryId = 0
+    days: Annotated[int, Field(ge=0, le=30)] = 0
+    go: bool = False

@@ -18,11 +18,11 @@ record would need a column its runner touches every chunk (as erasures have); un
 running record older than ``STALE_AFTER`` counts as dead there.
 
 Columns (header names in Russian or Kazakh, case, spaces and punctuation ignored, any order):
-full name, phone, birth year or age, territory, consent date (required); address and
-Telegram username (optional). A territory is matched by its code or its Russian or Kazakh
-name and must be one of the campaign's territories or lie under one (a district of a region);
-for a territory coordinator also inside their own territories. The person is stored under
-the territory the row names.
+full name, phone, birth year or age, territory, consent date (required); address,
+Telegram username and clinic (optional; exports go one per clinic). A territory is matched
+by its code or its Russian or Kazakh name and must be one of the campaign's territories or
+lie under one (a district of a region); for a territory coordinator also inside their own
+territories. The person is stored under the territory the row names.
 
 Duplicates: the same phone with the same name (case, spaces and «ё» ignored) or the same
 birth year is one person, within the file and against the campaign's people: the later row
@@ -79,6 +79,7 @@ CHUNK = 1000
 MIN_AGE, MAX_AGE = 18, 120
 NAME_MAX = 200  # campaign_people.full_name
 ADDRESS_MAX = 300  # campaign_people.address
+CLINIC_MAX = 200  # campaign_people.clinic (a longer one is cut)
 
 
 class Col(StrEnum):
@@ -90,6 +91,7 @@ class Col(StrEnum):
     ADDRESS = "address"
     CONSENT = "consent"
     USERNAME = "username"
+    CLINIC = "clinic"
 
 
 # Header names recognised in either language (compared after ``_header_key``). The template's
@@ -109,6 +111,7 @@ ALIASES: dict[Col, tuple[str, ...]] = {
         "Telegram аккаунты",
         "Ник в Telegram",
     ),
+    Col.CLINIC: ("Поликлиника", "Емхана", "Медицинская организация", "Clinic"),
 }
 REQUIRED = (Col.NAME, Col.PHONE, Col.TERRITORY, Col.CONSENT)
 # The order of the template's columns.
@@ -175,6 +178,7 @@ class Row:
     consent_on: date
     address: str | None
     username: str | None
+    clinic: str | None = None  # the clinic (optional column): each gets its own export
 
 
 @dataclass(slots=True)
@@ -626,7 +630,11 @@ class _Validator:
         username_cell = self._get(cells, Col.USERNAME)
         # A username that is no Telegram username is dropped; the person is still called.
         username = None if _blank(username_cell) else _username(username_cell)
-        return Row(line, name, phone, birth_year, territory_id, consent, address, username)
+        clinic_cell = self._get(cells, Col.CLINIC)
+        clinic = None if _blank(clinic_cell) else _clean(_cell_text(clinic_cell))[:CLINIC_MAX]
+        return Row(
+            line, name, phone, birth_year, territory_id, consent, address, username, clinic or None
+        )
 
 
 def _columns(header: list[Any]) -> dict[Col, int]:
@@ -873,6 +881,7 @@ async def write_people(
                         "address": row.address,
                         "consent_on": row.consent_on,
                         "username": row.username,
+                        "clinic": row.clinic,
                         "kind": WorkKind.CALL if row.phone else WorkKind.VISIT,
                         "status": PersonStatus.QUEUED,
                         "round": 0,

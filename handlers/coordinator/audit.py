@@ -38,6 +38,7 @@ ACTIONS = frozenset(
         "view_callbacks", "denied_command", "denied_callback", "denied_scope",
         "campaign_create", "campaign_pause", "campaign_resume", "campaign_close",
         "campaign_import", "campaign_import_refused", "campaign_to_visits",
+        "campaign_export",
     }
 )  # fmt: skip
 

@@ -33,4 +33,5 @@ audit-action-campaign-resume = Науқан жалғасты
 audit-action-campaign-close = Науқан жабылды
 audit-action-campaign-import = Науқанға адамдарды жүктеу
 audit-action-campaign-import-refused = Науқанға жіберілген файл қабылданбады
+audit-action-campaign-export = Науқан адамдарын медициналық ұйым үшін экспорттау
 audit-action-campaign-to-visits = Хабарласа алмағандар үйме-үй аралауға берілді

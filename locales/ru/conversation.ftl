@@ -33,4 +33,5 @@ audit-action-campaign-resume = Кампания продолжена
 audit-action-campaign-close = Кампания закрыта
 audit-action-campaign-import = Загрузка людей в кампанию
 audit-action-campaign-import-refused = Файл для кампании отклонён
+audit-action-campaign-export = Выгрузка людей кампании для медицинской организации
 audit-action-campaign-to-visits = Недозвонившиеся переданы в подомовой обход
