@@ -548,10 +548,11 @@ async def export(
                 keys = [None]
             paths: dict[str | None, Path] = {}
             names: dict[str | None, str] = {}
+            split = keys != [None]
             for n, key in enumerate(keys, start=1):
-                suffix = f"-{n}-{_file_name(key or labels.no_clinic)}" if len(keys) > 1 else ""
+                suffix = f"-{n}-{_file_name(key or labels.no_clinic)}" if split else ""
                 paths[key] = directory / f"{base_name}{suffix}.csv"
-                names[key] = (key or labels.no_clinic) if len(keys) > 1 else ""
+                names[key] = (key or labels.no_clinic) if split else ""
             writer = CsvWriter(labels.headers, paths)
             try:
                 async for chunk in iter_rows(session, campaign_id, scope, filters, labels, locale):
