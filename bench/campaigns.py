@@ -15,6 +15,12 @@
    session each), CLAIMS times after 20 not counted; each claim's outcome («не отвечает») is
    recorded untimed, so every claim takes a new person. Target: p95 <= 10 ms. Also timed, not
    a target: the Telegram path, a press of «Следующий звонок» until the card arrives.
+
+3. The export (``measure_export``). The imported people spread over EXPORT_CLINICS clinics; the
+   HQ coordinator presses «📤 Выгрузка» on the campaign and «📤 Выгрузить» (XLSX, everyone):
+   timed from the press until the document arrives, the bot's RSS sampled as for the import,
+   a bystander's /help timed meanwhile. Targets: <= 10 s, <= 150 MB above the RSS before,
+   every answer to the bystander within 1 s.
 """
 
 from __future__ import annotations
@@ -30,11 +36,11 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.requests import ADMIN_ID, TOKEN, WAIT, _bot_env, _percentiles, _prepare, _spawn
-from bot.keyboards.callbacks import CallCb
+from bot.keyboards.callbacks import CallCb, CampaignCb, CampaignExportCb
 from bot.sandbox import Emulator
 from bot.sandbox.people import Person
 from bot.services import campaign_calls, volunteers
@@ -58,6 +64,9 @@ CLAIMS = 50 if QUICK else 500
 CLAIM_VOLUNTEERS = 50
 CLAIM_P95_TARGET_MS = 10.0
 TELEGRAM_CLAIMS = 60
+EXPORT_TARGET_S = 10.0
+EXPORT_RSS_TARGET_MB = 150.0
+EXPORT_CLINICS = 8
 QUIET = QuietHours.parse("off")
 FIRST_NAMES = ("Анна", "Мария", "Валентина", "Галина", "Нина", "Иван", "Пётр", "Николай")
 LAST_NAMES = ("Петрова", "Иванова", "Смирнова", "Кузнецова", "Попова", "Соколова", "Лебедева")
@@ -308,6 +317,90 @@ def _person_id(card: Any) -> int:
     raise AssertionError(f"no outcome buttons on {card.body[:80]!r}")
 
 
+async def measure_export(
+    emulator: Emulator,
+    url: str,
+    workdir: Path,
+    sessions: async_sessionmaker[AsyncSession],
+    campaign_id: int,
+) -> dict[str, Any]:
+    """XLSX export of the campaign's people through the bot (see the module's docstring)."""
+    async with sessions() as session:
+        for n in range(EXPORT_CLINICS):
+            await session.execute(
+                update(CampaignPerson)
+                .where(
+                    CampaignPerson.campaign_id == campaign_id,
+                    CampaignPerson.id % EXPORT_CLINICS == n,
+                )
+                .values(clinic=f"Поликлиника №{n + 1}")
+            )
+        await session.commit()
+    process = await _spawn(emulator, TOKEN, "bench.bot_process", workdir, _bot_env(emulator, url))
+    watched = psutil.Process(process.process.pid)
+    try:
+        admin = emulator.user(ADMIN_ID, first_name="Штаб", language_code="ru")
+        bystander = emulator.user(990_002, first_name="Прохожий", language_code="ru")
+        await _answered(admin, "/start")
+        await _answered(bystander, "/start")
+        for _ in range(5):
+            await _answered(bystander, "/help")
+        await _answered(admin, "/campaigns")
+        await admin.press_data(CampaignCb(action="export", id=campaign_id).pack(), timeout=WAIT)
+        await asyncio.sleep(1.0)
+        rss_before = watched.memory_info().rss
+        peak = rss_before
+        done = asyncio.Event()
+
+        async def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, watched.memory_info().rss)
+                await asyncio.sleep(0.05)
+
+        latencies: list[float] = []
+
+        async def bystand() -> None:
+            while not done.is_set():
+                latencies.append(await _answered(bystander, "/help"))
+                await asyncio.sleep(0.5)
+
+        tasks = [asyncio.create_task(sample()), asyncio.create_task(bystand())]
+        started = time.perf_counter()
+        await admin.press_data(CampaignExportCb(id=campaign_id, go=True).pack(), timeout=WAIT)
+        notifier = admin.state.notifier
+        while not any(m.from_bot and m.document for m in admin.messages):
+            left = 600 - (time.perf_counter() - started)
+            if left <= 0:
+                raise TimeoutError("no export document")
+            await notifier.wait(notifier.version, left)
+        seconds = time.perf_counter() - started
+        done.set()
+        await asyncio.gather(*tasks)
+        document = next(m.document for m in admin.messages if m.from_bot and m.document)
+        stored = admin.state.files.get(document["file_id"])
+        size = len(stored.data) if stored is not None else 0
+    finally:
+        log = await process.stop()
+    mb = 1024 * 1024
+    return {
+        "rows": CAMPAIGN_ROWS,
+        "clinics": EXPORT_CLINICS,
+        "file_mb": round(size / mb, 1),
+        "export_s": round(seconds, 2),
+        "export_target_s": EXPORT_TARGET_S,
+        "rss_before_mb": round(rss_before / mb, 1),
+        "rss_peak_mb": round(peak / mb, 1),
+        "rss_added_mb": round((peak - rss_before) / mb, 1),
+        "rss_added_target_mb": EXPORT_RSS_TARGET_MB,
+        "bystander_answers": len(latencies),
+        "bystander": _percentiles(latencies) if len(latencies) >= 2 else {},
+        "bystander_max_s": round(max(latencies, default=0.0), 3),
+        "bystander_target_s": BYSTANDER_TARGET_S,
+        "bot_log_lines": [line for line in log.splitlines() if line.strip()][-10:],
+    }
+
+
 async def run() -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-campaigns-"))
     url = f"sqlite+aiosqlite:///{workdir}/campaigns.sqlite3"
@@ -322,6 +415,7 @@ async def run() -> dict[str, Any]:
         users = await _claim_volunteers(sessions, campaign_id, now)
         claims = await measure_claims(sessions, users)
         telegram = await measure_telegram_claims(emulator, url, workdir, users)
+        exported = await measure_export(emulator, url, workdir, sessions, campaign_id)
         async with sessions() as session:
             people = await session.scalar(select(func.count()).select_from(CampaignPerson))
     finally:
@@ -333,6 +427,9 @@ async def run() -> dict[str, Any]:
         imported["rss_added_mb"] <= IMPORT_RSS_TARGET_MB,
         imported["bystander_max_s"] <= BYSTANDER_TARGET_S,
         claims["p95_ms"] <= CLAIM_P95_TARGET_MS,
+        exported["export_s"] <= EXPORT_TARGET_S,
+        exported["rss_added_mb"] <= EXPORT_RSS_TARGET_MB,
+        exported["bystander_max_s"] <= BYSTANDER_TARGET_S,
     ]
     return {
         "import": imported,
@@ -340,6 +437,7 @@ async def run() -> dict[str, Any]:
         "claim": claims,
         "claim_p95_target_ms": CLAIM_P95_TARGET_MS,
         "claim_telegram_press": telegram,
+        "export": exported,
         "targets_met": all(checks),
         "quick": QUICK,
     }
