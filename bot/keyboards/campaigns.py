@@ -71,6 +71,7 @@ def campaign_card(
             rows.append([_button(_("btn-campaign-to-visits"), "to_visits", campaign_id)])
             rows.append([_button(_("btn-campaign-close"), "close", campaign_id)])
     rows.append([_button(_("btn-campaign-stats"), "stats", campaign_id)])
+    rows.append([_button(_("btn-campaign-export"), "export", campaign_id)])
     rows.append(
         [
             _button(_("btn-campaign-refresh"), "open", campaign_id),
