@@ -12,7 +12,7 @@ from typing import Any
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.keyboards.callbacks import CampaignCb
+from bot.keyboards.callbacks import CampaignCb, CampaignExportCb
 from bot.sandbox import Emulator, Person
 from bot.sandbox.world import StoredMessage
 from bot.services import coordinators
@@ -181,3 +181,9 @@ async def test_kazakh_territory_coordinator_sees_their_people(
     assert rows[0][0] == "Аты-жөні" and [r[0] for r in rows[1:]] == ["Ахметов Серік"]
     entries = await _audit(runner)
     assert [(e.actor_id, e.details["rows"]) for e in entries] == [(7300, 1), (7300, 1)]
+
+    # A forged button for a campaign that is not theirs (or gone) learns nothing.
+    forged = CampaignExportCb(id=campaign_id + 100, go=True).pack()
+    answer = await coordinator.press_data(forged)
+    assert answer is not None and (answer.text or "").startswith("Науқан табылмады")
+    assert len(await _audit(runner)) == 2
