@@ -17,8 +17,8 @@ answers with its time (vaccinated, feeling, unwell note, reason, planned date). 
 territory's naive local time (real datetimes in XLSX).
 
 People are read in chunks of ``CHUNK`` by id (keyset pagination), their contacts per chunk;
-the file is written to temporary files in a thread chunk by chunk (XLSX: ``XlsxWriter``, a
-streaming writer, as openpyxl's write-only mode is ~4 times too slow for 100,000 rows), so
+the file is written to temporary files in a thread chunk by chunk (XLSX: the XlsxWriter library
+in constant-memory mode; openpyxl's write-only mode was ~4 times too slow for 100,000 rows), so
 memory stays bounded and the event loop is never held long. When the people carry
 a clinic, each clinic gets its own sheet (XLSX) or file (CSV, up to ``MAX_CSV_FILES``; more
 clinics: one file). Nothing here imports aiogram; no phone or name is logged.
@@ -32,14 +32,12 @@ import csv
 import re
 import shutil
 import tempfile
-import zipfile
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
-from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -343,6 +341,9 @@ async def iter_rows(
                 .order_by(CampaignContact.person_id, CampaignContact.id)
             )
         ).all()
+        # Give the connection back between chunks (SQLite has one for the whole bot):
+        # the others' updates are served meanwhile. Only plain rows are kept.
+        await session.rollback()
         attempts: dict[int, int] = {}
         last: dict[int, tuple[str, datetime]] = {}
         reached: dict[int, tuple[dict[str, Any], datetime]] = {}
@@ -431,185 +432,70 @@ def _file_name(text: str) -> str:
 
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH = datetime(1899, 12, 30)  # Excel's day 0 (with its 1900 leap-year quirk)
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG = "http://schemas.openxmlformats.org/package/2006"
-_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-# Cell styles (styles.xml cellXfs): 0 plain, 1 bold (header), 2 date and time, 3 date.
-_STYLES = (
-    _HEAD + f'<styleSheet xmlns="{_MAIN}">'
-    f'<numFmts count="2"><numFmt numFmtId="164" formatCode="{DATETIME_FORMAT}"/>'
-    f'<numFmt numFmtId="165" formatCode="{DATE_FORMAT}"/></numFmts>'
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
-    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-    '<fill><patternFill patternType="gray125"/></fill></fills>'
-    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
-    "</cellStyles></styleSheet>"
-)
-
-
-def _column_letter(index: int) -> str:
-    """1 → A, 27 → AA."""
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def _text(value: str) -> str:
-    return escape(_XML_BAD.sub("", value))
-
-
-def _cell(ref: str, value: Any, style: int = 0) -> str:
-    if isinstance(value, bool):
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int | float):
-        return f'<c r="{ref}"><v>{value}</v></c>'
-    if isinstance(value, datetime):
-        serial = (value.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
-        return f'<c r="{ref}" s="2"><v>{serial!r}</v></c>'
-    if isinstance(value, date):
-        return f'<c r="{ref}" s="3"><v>{(value - _EPOCH.date()).days}</v></c>'
-    style_attr = f' s="{style}"' if style else ""
-    text = _text(str(value))
-    return f'<c r="{ref}" t="inlineStr"{style_attr}><is><t xml:space="preserve">{text}</t></is></c>'
 
 
 class XlsxWriter:
-    """A streaming XLSX writer: one sheet per clinic (or one), the header bold and frozen,
-    column widths, an autofilter, dates as real dates (a date number format).
-
-    openpyxl's write-only mode spends ~120 µs a row on its per-cell XML elements (~13 s for
-    100,000 rows of this export); here each sheet's rows go straight to a temporary file as
-    XML text (a few µs a row) and are zipped at the end, so memory stays bounded. The files
-    open in Excel, LibreOffice and openpyxl (the tests read them with openpyxl)."""
+    """A streaming XLSX writer on the XlsxWriter library in constant-memory mode: one sheet
+    per clinic (or one), the header bold and frozen, column widths, an autofilter, dates as
+    real dates. Each sheet's rows go to a temporary file as they come, so memory stays
+    bounded (openpyxl's write-only mode spent ~13 s on 100,000 rows of this export)."""
 
     def __init__(
         self, headers: Sequence[str], sheets: Sequence[str], keys: Sequence[str | None]
     ) -> None:
-        self.headers = list(headers)
-        self.titles = list(sheets)
+        import xlsxwriter  # only when an export is asked for
+
         self.directory = Path(tempfile.mkdtemp(prefix="campaign-xlsx-"))
-        self.letters = [_column_letter(i) for i in range(1, len(headers) + 1)]
-        self.files: dict[str | None, TextIO] = {}
+        self.out = self.directory / "export.xlsx"
+        self.book = xlsxwriter.Workbook(
+            str(self.out),
+            {"constant_memory": True, "tmpdir": str(self.directory), "strings_to_numbers": False,
+             "strings_to_formulas": False, "strings_to_urls": False},
+        )  # fmt: skip
+        bold = self.book.add_format({"bold": True})
+        self.formats = {
+            "datetime": self.book.add_format({"num_format": DATETIME_FORMAT}),
+            "date": self.book.add_format({"num_format": DATE_FORMAT}),
+        }
+        self.width = len(headers)
+        self.sheets: dict[str | None, Any] = {}
         self.counts: dict[str | None, int] = {}
-        self.paths: dict[str | None, Path] = {}
-        for n, key in enumerate(keys, start=1):
-            path = self.directory / f"sheet{n}.xml"
-            handle = path.open("w", encoding="utf-8")
-            cells = "".join(
-                _cell(f"{letter}1", text, 1)
-                for letter, text in zip(self.letters, self.headers, strict=True)
-            )
-            handle.write(f'<row r="1">{cells}</row>')
-            self.files[key], self.counts[key], self.paths[key] = handle, 1, path
+        for key, title in zip(keys, sheets, strict=True):
+            sheet = self.book.add_worksheet(title)
+            for n, column in enumerate(COLUMNS):
+                sheet.set_column(n, n, WIDTHS[column])
+            sheet.freeze_panes(1, 0)
+            sheet.write_row(0, 0, list(headers), bold)
+            self.sheets[key], self.counts[key] = sheet, 1
 
     def write(self, chunk: Sequence[tuple[str | None, list[Any]]]) -> None:
-        first = next(iter(self.files))
-        letters = self.letters
+        first = next(iter(self.sheets))
         for clinic, row in chunk:
-            key = clinic if clinic in self.files else first
-            self.counts[key] += 1
-            r = self.counts[key]
-            cells = "".join(
-                _cell(f"{letter}{r}", value)
-                for letter, value in zip(letters, row, strict=True)
-                if value is not None and value != ""
-            )
-            self.files[key].write(f'<row r="{r}">{cells}</row>')
-
-    def _sheet_head(self) -> str:
-        cols = "".join(
-            f'<col min="{i}" max="{i}" width="{WIDTHS[c]}" customWidth="1"/>'
-            for i, c in enumerate(COLUMNS, start=1)
-        )
-        return (
-            _HEAD + f'<worksheet xmlns="{_MAIN}" xmlns:r="{_RELS}">'
-            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
-            'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" '
-            'activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
-            f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
-        )
+            key = clinic if clinic in self.sheets else first
+            sheet, r = self.sheets[key], self.counts[key]
+            self.counts[key] = r + 1
+            for c, value in enumerate(row):
+                if value is None or value == "":
+                    continue
+                if isinstance(value, datetime):
+                    sheet.write_datetime(r, c, value, self.formats["datetime"])
+                elif isinstance(value, date):
+                    sheet.write_datetime(r, c, value, self.formats["date"])
+                elif isinstance(value, int | float) and not isinstance(value, bool):
+                    sheet.write_number(r, c, value)
+                else:
+                    sheet.write_string(r, c, str(value))
 
     def close(self, path: Path) -> None:
-        for handle in self.files.values():
-            handle.close()
-        last = self.letters[-1]
-        n = len(self.files)
-        sheets = "".join(
-            f'<sheet name="{escape(title, {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
-            for i, title in enumerate(self.titles, start=1)
-        )
-        names = "".join(
-            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
-            + escape("'" + title.replace("'", "''") + "'")
-            + f"!$A$1:${last}${self.counts[key]}</definedName>"
-            for i, (key, title) in enumerate(zip(self.files, self.titles, strict=True))
-        )
-        workbook = (
-            _HEAD + f'<workbook xmlns="{_MAIN}" xmlns:r="{_RELS}"><sheets>{sheets}</sheets>'
-            f"<definedNames>{names}</definedNames></workbook>"
-        )
-        rels = "".join(
-            f'<Relationship Id="rId{i}" Type="{_RELS}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-            for i in range(1, n + 1)
-        )
-        rels += f'<Relationship Id="rId{n + 1}" Type="{_RELS}/styles" Target="styles.xml"/>'
-        overrides = "".join(
-            f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-            for i in range(1, n + 1)
-        )
-        types = (
-            _HEAD + f'<Types xmlns="{_PKG}/content-types">'
-            '<Default Extension="rels" '
-            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/styles.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-            f"{overrides}</Types>"
-        )
-        head = self._sheet_head()
         try:
-            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=5) as archive:
-                archive.writestr("[Content_Types].xml", types)
-                archive.writestr(
-                    "_rels/.rels",
-                    _HEAD + f'<Relationships xmlns="{_PKG}/relationships">'
-                    f'<Relationship Id="rId1" Type="{_RELS}/officeDocument" '
-                    'Target="xl/workbook.xml"/></Relationships>',
-                )
-                archive.writestr("xl/workbook.xml", workbook)
-                archive.writestr(
-                    "xl/_rels/workbook.xml.rels",
-                    _HEAD + f'<Relationships xmlns="{_PKG}/relationships">{rels}</Relationships>',
-                )
-                archive.writestr("xl/styles.xml", _STYLES)
-                for i, key in enumerate(self.files, start=1):
-                    tail = (
-                        f'</sheetData><autoFilter ref="A1:{last}{self.counts[key]}"/></worksheet>'
-                    )
-                    with archive.open(f"xl/worksheets/sheet{i}.xml", "w") as out:
-                        out.write(head.encode())
-                        with self.paths[key].open("rb") as rows:
-                            shutil.copyfileobj(rows, out, 1 << 20)
-                        out.write(tail.encode())
+            for key, sheet in self.sheets.items():
+                sheet.autofilter(0, 0, self.counts[key] - 1, self.width - 1)
+            self.book.close()
+            shutil.move(str(self.out), path)
         finally:
             self.discard()
 
     def discard(self) -> None:
-        for handle in self.files.values():
-            handle.close()
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
@@ -662,6 +548,7 @@ async def export(
     """Write the export to temporary files (the caller sends them, then ``cleanup``)."""
     progress = progress or Progress()
     found = await clinics(session, campaign_id, scope, filters)
+    await session.rollback()  # the connection is not held while the writer starts
     per_clinic = any(found)
     keys: list[str | None] = list(found) if per_clinic else [None]
     directory = Path(tempfile.mkdtemp(prefix="campaign-export-"))
