@@ -27,7 +27,6 @@ clinics: one file). Nothing here imports aiogram; no phone or name is logged.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import csv
 import re
 import shutil
@@ -198,11 +197,11 @@ class Result:
     directory: Path | None = None
 
     def cleanup(self) -> None:
+        """Everything written, finished or not: the files hold personal data."""
         for item in self.files:
             item.path.unlink(missing_ok=True)
         if self.directory is not None:
-            with contextlib.suppress(OSError):
-                self.directory.rmdir()
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 # --- scope and choices -----------------------------------------------------------------------
@@ -499,12 +498,21 @@ class XlsxWriter:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.strftime("%d.%m.%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PHONE.match(value):
+        # A typed note or an imported cell must not run as a formula when Excel opens it.
+        return "'" + value
     return "" if value is None else value
+
+
+_PHONE = re.compile(r"^\+\d{7,15}$")
 
 
 class CsvWriter:

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.services import campaign_calls, campaigns
 from bot.services.campaign_calls import Plan, Recorded, Rules, Where, Worker
@@ -558,12 +559,25 @@ async def record(
         and person.status == PersonStatus.CLAIMED
         and person.claimed_by == route.volunteer_id
     )
-    lapsed_free = (  # the route lapsed during the form (never a pair's race on one door)
+    lapsed_free = (  # the route lapsed during the form
         form_token is not None
         and route.status != OPEN
         and person.status == PersonStatus.QUEUED
         and person.round == round_seen
     )
+    if lapsed_free:
+        # ...and nobody of the pair recorded this door since the route began: the partner's
+        # «нет дома» that ended the route must not be counted twice.
+        recorded = await session.scalar(
+            select(CampaignContact.id)
+            .where(
+                CampaignContact.person_id == person.id,
+                CampaignContact.round == person.round,
+                CampaignContact.created_at >= route.created_at,
+            )
+            .limit(1)
+        )
+        lapsed_free = recorded is None
     if not (mine or lapsed_free):
         return None
     campaign = await session.get(Campaign, person.campaign_id)
@@ -707,12 +721,19 @@ async def set_partner(
     busy = await open_route_of(session, partner_id)
     if busy is not None:
         return None
+    other = aliased(CampaignRoute)
     changed = await session.scalar(
         update(CampaignRoute)
         .where(
             CampaignRoute.id == route_id,
             CampaignRoute.status == OPEN,
             CampaignRoute.partner_id.is_(None),
+            # the partner took or joined no other route meanwhile
+            ~exists().where(
+                other.status == OPEN,
+                other.id != route_id,
+                (other.volunteer_id == partner_id) | (other.partner_id == partner_id),
+            ),
         )
         .values(partner_id=partner_id)
         .returning(CampaignRoute.id)

