@@ -40,7 +40,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import audit
 from bot.services.users import Roles
@@ -601,6 +601,25 @@ async def export(
 
 
 async def record(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    campaign_id: int,
+    user_id: int,
+    roles: Roles,
+    filters: Filters,
+    fmt: Format,
+    rows: int,
+    now: datetime,
+) -> None:
+    """The export on the audit record (who, when, which filter, how many rows), in a
+    transaction of its own: the export runs outside any update."""
+    async with sessionmaker() as session:
+        await _audit(session, campaign_id=campaign_id, user_id=user_id, roles=roles,
+                     filters=filters, fmt=fmt, rows=rows, now=now)  # fmt: skip
+        await session.commit()
+
+
+async def _audit(
     session: AsyncSession,
     *,
     campaign_id: int,
@@ -611,7 +630,6 @@ async def record(
     rows: int,
     now: datetime,
 ) -> None:
-    """The export on the audit record: who, when, which filter, how many rows."""
     await audit.record(
         session,
         actor_id=user_id,

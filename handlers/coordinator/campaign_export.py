@@ -327,18 +327,16 @@ class _Job:
             )
             result = await self._watch(work, progress)
         try:
-            async with self.sessionmaker() as session:
-                await cx.record(
-                    session,
-                    campaign_id=self.campaign_id,
-                    user_id=self.chat_id,
-                    roles=self.roles,
-                    filters=self.filters,
-                    fmt=self.fmt,
-                    rows=result.rows,
-                    now=now,
-                )
-                await session.commit()
+            await cx.record(
+                self.sessionmaker,
+                campaign_id=self.campaign_id,
+                user_id=self.chat_id,
+                roles=self.roles,
+                filters=self.filters,
+                fmt=self.fmt,
+                rows=result.rows,
+                now=now,
+            )
             if not result.rows:
                 await self._edit(self._("cexp-empty"))
                 return

@@ -231,7 +231,10 @@ async def test_nobody_fits_then_a_volunteer_becomes_available(
         await session.commit()
     admin.mark_read()
     await admin.send_text("/applications")
-    await admin.wait_messages(1)
+    # The new application's notice (through the outbox) may come before the list: wait for
+    # the list's button.
+    while not any("Открыть № 1" in row for m in await admin.wait_messages(1) for row in m.buttons):
+        pass
     await admin.press("Открыть № 1")
     await admin.wait_messages(1)
     await admin.press("✅ Одобрить")

@@ -298,13 +298,12 @@ async def test_csv_per_clinic_with_bom(world: World, tmp_path: Path) -> None:
 
 
 async def test_audit_record(world: World) -> None:
+    await cx.record(
+        world.sessions, campaign_id=world.campaign_id, user_id=CREATOR, roles=Roles(is_hq=True),
+        filters=cx.Filters(status=cx.StatusFilter.VACCINATED), fmt=cx.Format.XLSX, rows=2,
+        now=NOW,
+    )  # fmt: skip
     async with world.sessions() as s:
-        await cx.record(
-            s, campaign_id=world.campaign_id, user_id=CREATOR, roles=Roles(is_hq=True),
-            filters=cx.Filters(status=cx.StatusFilter.VACCINATED), fmt=cx.Format.XLSX, rows=2,
-            now=NOW,
-        )  # fmt: skip
-        await s.commit()
         entry = await s.scalar(select(AuditEntry).where(AuditEntry.action == "campaign_export"))
         assert entry is not None and entry.actor_id == CREATOR
         assert entry.details["status"] == "vaccinated" and entry.details["rows"] == 2
