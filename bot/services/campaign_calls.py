@@ -581,15 +581,50 @@ async def record(
         vaccinated=answers.get("vaccinated"),
         planned_on=date.fromisoformat(planned) if planned else None,
     )
+    contact = await store_outcome(
+        session,
+        person,
+        moved,
+        CampaignPerson.claimed_by.is_(None)
+        if person.claimed_by is None
+        else CampaignPerson.claimed_by == person.claimed_by,
+        kind=WorkKind.CALL,
+        outcome=outcome,
+        user_id=user_id,
+        answers=answers,
+        form_token=form_token,
+        now=now,
+    )
+    if contact is None:
+        return None
+    await hide_cards(session, person.id, now, outcome=outcome)
+    return Recorded(contact, person, moved)
+
+
+async def store_outcome(
+    session: AsyncSession,
+    person: CampaignPerson,
+    moved: Plan,
+    still_held: Any,
+    *,
+    kind: str,
+    outcome: str,
+    user_id: int,
+    answers: dict[str, Any],
+    now: datetime,
+    form_token: str | None = None,
+    note: str | None = None,
+) -> CampaignContact | None:
+    """A call's or a visit's outcome: the person moves to ``moved`` if nobody moved them
+    since they were read (same status and round, and ``still_held``: the claim or the route
+    as read), and the contact is stored; None when someone did."""
     changed = await session.scalar(
         update(CampaignPerson)
         .where(
             CampaignPerson.id == person.id,
             CampaignPerson.status == person.status,
-            CampaignPerson.claimed_by.is_(None)
-            if person.claimed_by is None
-            else CampaignPerson.claimed_by == person.claimed_by,
             CampaignPerson.round == person.round,
+            still_held,
         )
         .values(
             status=moved.status,
@@ -616,18 +651,18 @@ async def record(
         campaign_id=person.campaign_id,
         person_id=person.id,
         by_user_id=user_id,
-        kind=WorkKind.CALL,
+        kind=kind,
         round=person.round,
         outcome=outcome,
         answers=answers,
+        note=note,
         form_token=form_token,
         created_at=now,
     )
     session.add(contact)
     await session.flush()
     await session.refresh(person)
-    await hide_cards(session, person.id, now, outcome=outcome)
-    return Recorded(contact, person, moved)
+    return contact
 
 
 async def history(session: AsyncSession, person_id: int, limit: int = 5) -> list[CampaignContact]:

@@ -598,50 +598,21 @@ async def record(
         vaccinated=answers.get("vaccinated"),
         planned_on=date.fromisoformat(planned) if planned else None,
     )
-    changed = await session.scalar(
-        update(CampaignPerson)
-        .where(
-            CampaignPerson.id == person.id,
-            CampaignPerson.status == person.status,
-            CampaignPerson.route_id == route.id,
-            CampaignPerson.round == person.round,
-        )
-        .values(
-            status=moved.status,
-            kind=moved.kind,
-            round=moved.round,
-            attempts=moved.attempts,
-            unreachable_rounds=moved.unreachable_rounds,
-            due_at=moved.due_at,
-            last_contact_on=moved.last_contact_on,
-            last_contact_by=user_id,
-            vaccinated_on=moved.vaccinated_on,
-            planned_on=moved.planned_on,
-            last_outcome=outcome,
-            claimed_by=None,
-            claim_until=None,
-            updated_at=now,
-        )
-        .returning(CampaignPerson.id)
-        .execution_options(synchronize_session=False)
-    )
-    if changed is None:
-        return None
-    contact = CampaignContact(
-        campaign_id=person.campaign_id,
-        person_id=person.id,
-        by_user_id=user_id,
+    contact = await campaign_calls.store_outcome(
+        session,
+        person,
+        moved,
+        CampaignPerson.route_id == route.id,
         kind=WorkKind.VISIT,
-        round=person.round,
         outcome=outcome,
+        user_id=user_id,
         answers=answers,
         note=note,
         form_token=form_token,
-        created_at=now,
+        now=now,
     )
-    session.add(contact)
-    await session.flush()
-    await session.refresh(person)
+    if contact is None:
+        return None
     await hide_cards(session, person.id, now, outcome=outcome)
     if route.status == OPEN:
         await close(session, route.id, now)
