@@ -109,11 +109,16 @@ class CampaignVolunteer(Base):
 class WorkKind(enum.StrEnum):
     CALL = "call"
     VISIT = "visit"
+    # Only a contact's kind: answered in the bot by the person or a relative (self-survey).
+    SELF = "self"
 
 
 class PersonStatus(enum.StrEnum):
     QUEUED = "queued"  # waits for ``due_at`` (a retry, the next round, a planned date)
     CLAIMED = "claimed"  # a volunteer has the card until ``claim_until``
+    # Offered in the bot (a self-survey): nobody calls until ``claim_until``; ``claimed_by``
+    # is the answering Telegram user. No answer by then: back on the call list.
+    SURVEY = "survey"
     UNREACHABLE = "unreachable"  # the round's attempts ran out: the coordinator decides
     STOPPED = "stopped"  # wrong number, refused, moved, died: no further rounds
     DONE = "done"  # every round answered
@@ -308,3 +313,61 @@ class CampaignRoute(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")  # open, done
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LinkRelation(enum.StrEnum):
+    """Who answers through a survey link: the person, or a relative for them."""
+
+    SELF = "self"
+    MOTHER = "mother"
+    FATHER = "father"
+    GRANDMOTHER = "grandmother"
+    GRANDFATHER = "grandfather"
+    OTHER = "other"
+
+
+class CampaignLink(Base):
+    """A person's personal survey link (t.me/<bot>?start=s_<token>): unguessable, one per
+    person, valid while the campaign is not closed. The Telegram user who proved who they are
+    (year of birth, the phone's last digits, or a shared contact with the same phone) is
+    linked; three wrong tries lock the link."""
+
+    __tablename__ = "campaign_links"
+    __table_args__ = (
+        # The scheduler's "next round in the bot first" and the survey reminders.
+        Index(
+            "ix_campaign_links_linked",
+            "person_id",
+            sqlite_where=text("user_id IS NOT NULL AND locked_at IS NULL"),
+            postgresql_where=text("user_id IS NOT NULL AND locked_at IS NULL"),
+        ),
+        Index(
+            "ix_campaign_links_remind",
+            "remind_at",
+            sqlite_where=text("remind_at IS NOT NULL"),
+            postgresql_where=text("remind_at IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[int] = mapped_column(
+        BigIntPK, ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        BigIntPK, ForeignKey("campaign_people.id", ondelete="CASCADE"), unique=True
+    )
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    tries: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The Telegram user who answers; erased with them (SET NULL).
+    user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    relation: Mapped[str | None] = mapped_column(String(16))
+    linked_by: Mapped[str | None] = mapped_column(String(8))  # "check" or "contact"
+    linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The round last offered in the bot: a round comes to the bot once, then to the calls.
+    offered_round: Mapped[int | None] = mapped_column(SmallInteger)
+    # A begun, unfinished survey is reminded once at this moment (local time, quiet hours).
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
