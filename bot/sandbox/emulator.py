@@ -7,7 +7,8 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -18,7 +19,8 @@ from .limits import FailRule, FaultConfig, FaultInjector, LimitConfig, RateLimit
 from .methods import ApiSettings, BotApi, Described
 from .page import setup_page
 from .params import Params
-from .people import Group, Person
+from .people import DEFAULT_LOCATION, Group, Person
+from .persist import StateKeeper
 from .user_api import setup_user_api
 from .webhook import WebhookSender
 from .world import Chat, UserProfile, now
@@ -63,6 +65,8 @@ class Emulator:
         webhook_retry_base: float = 0.5,
         webhook_retry_max: float = 30.0,
         first_update_id: int = 100_000_001,
+        state_file: str | Path | None = None,
+        default_location: tuple[float, float] = DEFAULT_LOCATION,
     ) -> None:
         if isinstance(tokens, str):
             tokens = [tokens]
@@ -99,6 +103,13 @@ class Emulator:
         self._calls: list[Call] = []
         self._inflight = 0
         self._runner: web.AppRunner | None = None
+        # Where a new person "is" (the location button's default) and, for the page's
+        # location picker, named places (the bot's territories in `python -m bot sandbox`).
+        self.default_location = default_location
+        self.places: Callable[[], Awaitable[list[JSON]]] | None = None
+        # With a state file, people and chats survive a restart (see persist.py).
+        self.keeper = StateKeeper(self, state_file) if state_file is not None else None
+        self.restored = False
         self.host = "127.0.0.1"
         self.port = 0
         self.app = self._make_app()
@@ -123,6 +134,9 @@ class Emulator:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Start serving; port 0 picks a free port. Returns base_url."""
+        if self.keeper is not None and self._runner is None:
+            self.restored = self.keeper.load()
+            self.keeper.start()
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
@@ -134,6 +148,8 @@ class Emulator:
         return self.base_url
 
     async def stop(self) -> None:
+        if self.keeper is not None:
+            await self.keeper.stop()
         await self.webhooks.close()
         for state in self.bots.values():
             state.updates.close()
@@ -173,8 +189,11 @@ class Emulator:
         *,
         phone: str | None = None,
         bot: str | None = None,
+        started: bool = False,
     ) -> Person:
-        """Get or create a person (same id -> same object; given fields update it)."""
+        """Get or create a person (same id -> same object; given fields update it).
+        ``started``: as if they had opened the bot before, so the bot may write first
+        (the HQ coordinators of ADMIN_IDS and the demo people of the sandbox)."""
         profile = self.profiles.get(user_id)
         if profile is None:
             profile = UserProfile(user_id, first_name or f"User {user_id}")
@@ -192,10 +211,15 @@ class Emulator:
         person = self._people.get(key)
         if person is None:
             person = Person(state, profile, phone=phone, calls=lambda: self._calls)
+            person.location = self.default_location
             self._people[key] = person
             state.changed()
         elif phone is not None:
             person.phone = phone
+        if started and not person.chat.started:
+            person.chat.started = True
+            state.seen_users.add(user_id)
+            state.changed()
         return person
 
     def people(self, bot: str | None = None) -> list[Person]:

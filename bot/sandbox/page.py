@@ -10,8 +10,9 @@ _TYPES = {
     ".html": "text/html",
     ".js": "application/javascript",
     ".css": "text/css",
+    ".svg": "image/svg+xml",
 }
-ASSETS = ("index.html", "app.js", "style.css")
+ASSETS = ("index.html", "app.js", "style.css", "favicon.svg")
 
 
 def read_asset(name: str) -> bytes:
@@ -29,12 +30,17 @@ async def _static(request: web.Request) -> web.Response:
     return _asset_response(name)
 
 
+async def _favicon(request: web.Request) -> web.Response:
+    # Browsers ask for /favicon.ico whatever the page links; answer with the SVG.
+    return _asset_response("favicon.svg")
+
+
 def _asset_response(name: str) -> web.Response:
     suffix = name[name.rfind(".") :]
     return web.Response(
         body=read_asset(name),
         content_type=_TYPES[suffix],
-        charset="utf-8",
+        charset=None if suffix == ".svg" else "utf-8",
         headers={"Cache-Control": "no-cache"},
     )
 
@@ -42,3 +48,4 @@ def _asset_response(name: str) -> web.Response:
 def setup_page(app: web.Application) -> None:
     app.router.add_get("/", _index)
     app.router.add_get("/static/{name}", _static)
+    app.router.add_get("/favicon.ico", _favicon)

@@ -104,8 +104,21 @@ class UserApi:
                 ],
                 "limits": emu.limits.to_json(),
                 "faults": emu.faults.to_json(),
+                # Where people and chats are kept across restarts (None: they are not).
+                "state_file": str(emu.keeper.path) if emu.keeper is not None else None,
+                "default_location": list(emu.default_location),
             }
         )
+
+    async def places(self, request: web.Request) -> web.StreamResponse:
+        """Named points for the page's location picker (the bot's territories, centre first)."""
+        found: list[JSON] = []
+        if self.emu.places is not None:
+            found = await self.emu.places()
+        if not found:
+            lat, lon = self.emu.default_location
+            found = [{"name": "Default", "lat": lat, "lon": lon, "radius_km": 5.0}]
+        return _ok(found)
 
     async def list_people(self, request: web.Request) -> web.StreamResponse:
         state = self._state(request)
@@ -173,7 +186,10 @@ class UserApi:
         body = await self._body(request)
         latitude = float(body.get("latitude", person.location[0]))
         longitude = float(body.get("longitude", person.location[1]))
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise UserApiError(400, "latitude must be within ±90 and longitude within ±180")
         message = await person.send_location(latitude, longitude)
+        person.location = (latitude, longitude)  # the next location button sends it again
         return _ok(message.to_json())
 
     async def send_file(self, request: web.Request) -> web.StreamResponse:
@@ -329,6 +345,7 @@ def setup_user_api(app: web.Application, emu: Emulator) -> None:
     w = api.wrap
     r = app.router
     r.add_get(f"{base}/info", w(api.info))
+    r.add_get(f"{base}/places", w(api.places))
     r.add_get(f"{base}/people", w(api.list_people))
     r.add_post(f"{base}/people", w(api.create_person))
     r.add_get(f"{base}/people/{{user_id}}", w(api.get_conversation))

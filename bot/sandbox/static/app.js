@@ -1,17 +1,26 @@
-// Sandbox chat page: one person per tab (#user=ID), long-polling the people's API.
+// Sandbox chat page: one person (#user=ID) or several side by side (#panes=ID,ID,ID),
+// each pane long-polling the people's API on its own. No build step, no outside assets.
 "use strict";
 
 const API = "/sandbox/api";
 const $ = (id) => document.getElementById(id);
+const BOTTOM_SLACK = 40; // px from the bottom that still counts as "at the bottom"
 
-const state = {
-  userId: null,
-  version: null,
-  pollToken: 0,
-  conversation: null,
+const page = {
+  panes: [],       // Pane objects, in display order
+  people: [],      // last /people answer
+  info: null,      // /info answer
+  places: null,    // /places answer (location picker)
 };
 
 // ---------------------------------------------------------------- API helpers
+class ApiError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
+
 async function api(path, options = {}) {
   const init = { method: options.method || "GET", headers: {} };
   if (options.json !== undefined) {
@@ -23,25 +32,18 @@ async function api(path, options = {}) {
     init.body = options.form;
   }
   const response = await fetch(API + path, init);
-  const body = await response.json();
-  if (!body.ok) throw new Error(body.error || response.statusText);
+  let body;
+  try {
+    body = await response.json();
+  } catch (error) {
+    throw new ApiError(response.statusText || "bad answer", response.status);
+  }
+  if (!body.ok) throw new ApiError(body.error || response.statusText, response.status);
   return body.result;
 }
 
-function toast(text, alertMode) {
-  if (alertMode) {
-    window.alert(text);
-    return;
-  }
-  const box = $("toast");
-  box.textContent = text;
-  box.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { box.hidden = true; }, 3000);
-}
-
-function fail(error) {
-  toast("⚠ " + error.message);
+function personName(person) {
+  return [person.first_name, person.last_name].filter(Boolean).join(" ");
 }
 
 // ---------------------------------------------------------------- entity rendering
@@ -158,271 +160,528 @@ function renderAttachment(message) {
   return box;
 }
 
-function renderInlineKeyboard(message) {
-  const keyboard = document.createElement("div");
-  keyboard.className = "inline-keyboard";
-  for (const row of message.inline_keyboard) {
-    const rowBox = document.createElement("div");
-    rowBox.className = "inline-row";
-    for (const button of row) {
-      const b = document.createElement("button");
-      b.type = "button";
-      b.textContent = button.text + (button.url ? " ↗" : "");
-      b.addEventListener("click", () => pressButton(message, button));
-      rowBox.appendChild(b);
+// ---------------------------------------------------------------- one chat pane
+class Pane {
+  constructor(userId, closable) {
+    this.userId = userId;
+    this.version = null;
+    this.alive = true;
+    this.conversation = null;
+    this.stick = true;       // keep the newest message in view
+    this.lastCount = 0;
+    this.root = $("pane-template").content.firstElementChild.cloneNode(true);
+    this.root.dataset.user = String(userId);
+    const q = (selector) => this.root.querySelector(selector);
+    this.el = {
+      title: q(".chat-title"), sub: q(".chat-sub"), block: q(".block-btn"), close: q(".close-pane"),
+      messages: q(".messages"), jump: q(".jump"), toast: q(".toast"), keyboard: q(".reply-keyboard"),
+      menu: q(".menu-popup"), composer: q(".composer"), input: q(".text-input"), file: q(".file-input"),
+    };
+    this.el.close.hidden = !closable;
+    this.wire(q);
+    // The list shrinks when a reply keyboard appears, grows when it goes, and images load
+    // late: whenever its size changes, the newest message stays in view if it was.
+    this.resizer = new ResizeObserver(() => { if (this.stick) this.toBottom(); });
+    this.resizer.observe(this.el.messages);
+  }
+
+  path(action) { return `/people/${this.userId}/${action}`; }
+
+  start() { this.poll(); }
+
+  destroy() {
+    this.alive = false;
+    this.resizer.disconnect();
+    this.root.remove();
+  }
+
+  // --- scrolling
+  atBottom() {
+    const list = this.el.messages;
+    return list.scrollHeight - list.scrollTop - list.clientHeight < BOTTOM_SLACK;
+  }
+
+  toBottom() {
+    const list = this.el.messages;
+    list.scrollTop = list.scrollHeight;
+    this.stick = true;
+    this.el.jump.hidden = true;
+  }
+
+  // --- toasts (inside the pane, under its header: they never cover whose chat it is)
+  toast(text, alertMode) {
+    if (alertMode) {
+      window.alert(text);
+      return;
     }
-    keyboard.appendChild(rowBox);
+    const box = this.el.toast;
+    box.textContent = text;
+    box.hidden = false;
+    clearTimeout(this.toastTimer);
+    this.toastTimer = setTimeout(() => { box.hidden = true; }, 3500);
   }
-  return keyboard;
-}
 
-function renderMessage(message) {
-  const fragment = document.createDocumentFragment();
-  const bubble = document.createElement("div");
-  bubble.className = "msg " + (message.from_bot ? "bot" : "me");
-  const attachment = renderAttachment(message);
-  if (attachment) bubble.appendChild(attachment);
-  if (message.text !== null) bubble.appendChild(renderText(message.text, message.entities));
-  if (message.caption) bubble.appendChild(renderText(message.caption, message.caption_entities));
-  const meta = document.createElement("div");
-  meta.className = "meta";
-  const time = new Date(message.date * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  meta.textContent = (message.edited ? "edited · " : "") + time;
-  bubble.appendChild(meta);
-  fragment.appendChild(bubble);
-  if (message.inline_keyboard && message.inline_keyboard.length) {
-    fragment.appendChild(renderInlineKeyboard(message));
-  }
-  return fragment;
-}
+  fail(error) { this.toast("⚠ " + error.message); }
 
-function renderReplyKeyboard(keyboard) {
-  const box = $("reply-keyboard");
-  box.replaceChildren();
-  box.hidden = !keyboard;
-  if (!keyboard) return;
-  for (const row of keyboard.rows) {
-    const rowBox = document.createElement("div");
-    rowBox.className = "reply-row";
-    for (const button of row) {
-      const b = document.createElement("button");
-      b.type = "button";
-      b.textContent = button.text;
-      if (button.request_contact) b.title = "Shares your phone number with the bot";
-      if (button.request_location) b.title = "Shares your location with the bot";
-      if (b.title) b.className = "request";
-      b.addEventListener("click", () => act(`/people/${state.userId}/tap`, { label: button.text }));
-      rowBox.appendChild(b);
+  async act(action, json) {
+    try {
+      return await api(this.path(action), { json });
+    } catch (error) {
+      this.fail(error);
+      return null;
     }
-    box.appendChild(rowBox);
   }
-  $("text-input").placeholder = keyboard.placeholder || "Message";
-}
 
-function renderConversation(conv) {
-  state.conversation = conv;
-  const person = conv.person;
-  const name = [person.first_name, person.last_name].filter(Boolean).join(" ");
-  $("chat-title").textContent = name;
-  const parts = [`id ${person.id}`, person.language_code || "no language"];
-  if (person.username) parts.push("@" + person.username);
-  parts.push(person.blocked ? "bot blocked" : person.started ? "chat started" : "not started");
-  $("chat-sub").textContent = parts.join(" · ");
-  $("bot-name").textContent = `${conv.bot.first_name} · @${conv.bot.username}`;
-  const blockBtn = $("block-btn");
-  blockBtn.hidden = false;
-  blockBtn.textContent = person.blocked ? "Unblock bot" : "Block bot";
-  $("composer").hidden = false;
-
-  const list = $("messages");
-  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  list.replaceChildren();
-  if (!conv.messages.length) {
-    const hint = document.createElement("div");
-    hint.className = "system";
-    hint.textContent = "No messages yet — send /start.";
-    list.appendChild(hint);
+  // --- polling
+  async poll() {
+    let failures = 0;
+    while (this.alive) {
+      try {
+        const query = this.version === null ? "" : `?since=${this.version}&wait=25`;
+        const conv = await api(`${this.path("conversation")}${query}`);
+        if (!this.alive) return;
+        failures = 0;
+        if (this.version !== conv.version) {
+          this.version = conv.version;
+          this.render(conv);
+          refreshPeople();
+        }
+      } catch (error) {
+        if (!this.alive) return;
+        failures += 1;
+        this.showProblem(error);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * failures, 5000)));
+      }
+    }
   }
-  for (const message of conv.messages) list.appendChild(renderMessage(message));
-  if (atBottom || state.justSwitched) list.scrollTop = list.scrollHeight;
-  state.justSwitched = false;
-  renderReplyKeyboard(conv.reply_keyboard);
-  renderMenu(conv.command_menu);
-}
 
-function renderMenu(commands) {
-  const popup = $("menu-popup");
-  popup.replaceChildren();
-  if (!commands.length) {
-    const empty = document.createElement("div");
-    empty.className = "empty";
-    empty.textContent = "The bot has no command menu for this person.";
-    popup.appendChild(empty);
+  showProblem(error) {
+    this.el.title.textContent = error instanceof ApiError && error.status === 404
+      ? `Person ${this.userId} is not in this sandbox`
+      : "The sandbox is not answering; retrying…";
+    this.el.sub.textContent = error instanceof ApiError && error.status === 404
+      ? "Create them on the left (same id), or pick someone else."
+      : error.message;
+    this.el.composer.hidden = true;
+    this.version = null;
   }
-  for (const command of commands) {
-    const row = document.createElement("div");
-    row.className = "cmd";
-    const name = document.createElement("b");
-    name.textContent = "/" + command.command;
-    const description = document.createElement("span");
-    description.textContent = command.description;
-    row.append(name, description);
-    row.addEventListener("click", () => {
-      popup.hidden = true;
-      act(`/people/${state.userId}/text`, { text: "/" + command.command });
+
+  // --- rendering
+  render(conv) {
+    this.conversation = conv;
+    const person = conv.person;
+    this.el.title.textContent = personName(person);
+    const parts = [`id ${person.id}`, person.language_code || "no language"];
+    if (person.username) parts.push("@" + person.username);
+    const role = roleOf(person.id);
+    if (role) parts.push(role);
+    parts.push(person.blocked ? "bot blocked" : person.started ? "chat started" : "not started");
+    this.el.sub.textContent = parts.join(" · ");
+    this.el.block.hidden = false;
+    this.el.block.textContent = person.blocked ? "Unblock bot" : "Block bot";
+    this.el.composer.hidden = false;
+    this.root.lang = person.language_code || "ru";
+
+    const list = this.el.messages;
+    const stick = this.stick || this.atBottom();
+    const keep = list.scrollTop;
+    const grew = conv.messages.length > this.lastCount;
+    this.lastCount = conv.messages.length;
+    list.replaceChildren();
+    if (!conv.messages.length) {
+      const hint = document.createElement("div");
+      hint.className = "system";
+      hint.textContent = "No messages yet — send /start.";
+      list.appendChild(hint);
+    }
+    for (const message of conv.messages) list.appendChild(this.renderMessage(message));
+    // The keyboard first: it changes the list's height, and the scroll must come after.
+    this.renderReplyKeyboard(conv.reply_keyboard);
+    this.renderMenu(conv.command_menu);
+    if (stick) {
+      this.toBottom();
+    } else {
+      list.scrollTop = keep;
+      if (grew) this.el.jump.hidden = false;
+    }
+  }
+
+  renderMessage(message) {
+    const fragment = document.createDocumentFragment();
+    const bubble = document.createElement("div");
+    bubble.className = "msg " + (message.from_bot ? "bot" : "me");
+    bubble.dataset.id = String(message.message_id);
+    const attachment = renderAttachment(message);
+    if (attachment) {
+      for (const img of attachment.querySelectorAll ? attachment.querySelectorAll("img") : []) {
+        img.addEventListener("load", () => { if (this.stick) this.toBottom(); });
+      }
+      bubble.appendChild(attachment);
+    }
+    if (message.text !== null) bubble.appendChild(renderText(message.text, message.entities));
+    if (message.caption) bubble.appendChild(renderText(message.caption, message.caption_entities));
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    const time = new Date(message.date * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    meta.textContent = (message.edited ? "edited · " : "") + time;
+    bubble.appendChild(meta);
+    fragment.appendChild(bubble);
+    if (message.inline_keyboard && message.inline_keyboard.length) {
+      fragment.appendChild(this.renderInlineKeyboard(message));
+    }
+    return fragment;
+  }
+
+  renderInlineKeyboard(message) {
+    const keyboard = document.createElement("div");
+    keyboard.className = "inline-keyboard";
+    for (const row of message.inline_keyboard) {
+      const rowBox = document.createElement("div");
+      rowBox.className = "inline-row";
+      for (const button of row) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.textContent = button.text + (button.url ? " ↗" : "");
+        b.addEventListener("click", () => this.pressButton(message, button));
+        rowBox.appendChild(b);
+      }
+      keyboard.appendChild(rowBox);
+    }
+    return keyboard;
+  }
+
+  renderReplyKeyboard(keyboard) {
+    const box = this.el.keyboard;
+    box.replaceChildren();
+    box.hidden = !keyboard;
+    this.el.input.placeholder = (keyboard && keyboard.placeholder) || "Message";
+    if (!keyboard) return;
+    for (const row of keyboard.rows) {
+      const rowBox = document.createElement("div");
+      rowBox.className = "reply-row";
+      for (const button of row) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.textContent = button.text;
+        if (button.request_contact) b.title = "Shares your phone number with the bot";
+        if (button.request_location) b.title = "Pick a point to share with the bot";
+        if (b.title) b.className = "request";
+        b.addEventListener("click", () => {
+          this.stick = true;
+          if (button.request_location) pickLocation(this);
+          else this.act("tap", { label: button.text });
+        });
+        rowBox.appendChild(b);
+      }
+      box.appendChild(rowBox);
+    }
+  }
+
+  renderMenu(commands) {
+    const popup = this.el.menu;
+    popup.replaceChildren();
+    if (!commands.length) {
+      const empty = document.createElement("div");
+      empty.className = "empty";
+      empty.textContent = "The bot has no command menu for this person.";
+      popup.appendChild(empty);
+    }
+    for (const command of commands) {
+      const row = document.createElement("div");
+      row.className = "cmd";
+      const name = document.createElement("b");
+      name.textContent = "/" + command.command;
+      const description = document.createElement("span");
+      description.textContent = command.description;
+      row.append(name, description);
+      row.addEventListener("click", () => {
+        popup.hidden = true;
+        this.stick = true;
+        this.act("text", { text: "/" + command.command });
+      });
+      popup.appendChild(row);
+    }
+  }
+
+  // --- actions
+  async pressButton(message, button) {
+    if (button.url) {
+      const url = safeUrl(button.url);
+      if (url) window.open(url, "_blank", "noopener");
+      return;
+    }
+    if (button.callback_data === undefined) {
+      this.toast("This kind of button does nothing in the sandbox");
+      return;
+    }
+    this.stick = true;
+    const result = await this.act("press", {
+      data: button.callback_data,
+      message_id: message.message_id,
+      timeout: 10,
     });
-    popup.appendChild(row);
+    if (!result) return;
+    if (result.answer === null) this.toast("The bot did not answer the callback query");
+    else if (result.answer.text) this.toast(result.answer.text, result.answer.show_alert);
+  }
+
+  wire(q) {
+    this.el.messages.addEventListener("scroll", () => {
+      this.stick = this.atBottom();
+      if (this.stick) this.el.jump.hidden = true;
+    });
+    this.el.jump.addEventListener("click", () => this.toBottom());
+    this.el.composer.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const text = this.el.input.value;
+      if (!text.trim()) return;
+      this.el.input.value = "";
+      this.stick = true;
+      await this.act("text", { text });
+    });
+    q(".menu-btn").addEventListener("click", () => { this.el.menu.hidden = !this.el.menu.hidden; });
+    q(".attach-btn").addEventListener("click", () => this.el.file.click());
+    this.el.file.addEventListener("change", async () => {
+      const file = this.el.file.files[0];
+      this.el.file.value = "";
+      if (!file) return;
+      const asPhoto = file.type.startsWith("image/") && window.confirm("Send as a photo? (Cancel sends it as a file)");
+      const form = new FormData();
+      form.append("file", file, file.name);
+      const caption = window.prompt("Caption (optional)", "") || "";
+      if (caption) form.append("caption", caption);
+      this.stick = true;
+      try {
+        await api(this.path(asPhoto ? "photo" : "document"), { form });
+      } catch (error) {
+        this.fail(error);
+      }
+    });
+    q(".contact-btn").addEventListener("click", () => { this.stick = true; this.act("contact", { own: true }); });
+    q(".other-contact-btn").addEventListener("click", () => {
+      const phone = window.prompt("Phone number of the contact", "+7");
+      if (!phone) return;
+      const name = window.prompt("Contact's first name", "Contact") || "Contact";
+      this.stick = true;
+      this.act("contact", { own: false, phone, first_name: name });
+    });
+    q(".location-btn").addEventListener("click", () => pickLocation(this));
+    this.el.block.addEventListener("click", () => {
+      const blocked = this.conversation && this.conversation.person.blocked;
+      this.act(blocked ? "unblock" : "block", {});
+    });
+    this.el.close.addEventListener("click", () => {
+      setLayout(page.panes.map((p) => p.userId).filter((id) => id !== this.userId));
+    });
   }
 }
 
-// ---------------------------------------------------------------- people
-async function loadPeople() {
-  const people = await api("/people");
+// ---------------------------------------------------------------- location picker
+function pointNear(place) {
+  // A random point within a fifth of the territory's radius (at most 3 km) of its centre.
+  const km = Math.min((place.radius_km || 5) / 5, 3) * Math.sqrt(Math.random());
+  const angle = Math.random() * 2 * Math.PI;
+  const lat = place.lat + (km / 111.32) * Math.cos(angle);
+  const lon = place.lon + (km / (111.32 * Math.cos((place.lat * Math.PI) / 180))) * Math.sin(angle);
+  return [Number(lat.toFixed(6)), Number(lon.toFixed(6))];
+}
+
+async function loadPlaces() {
+  if (page.places) return page.places;
+  try {
+    page.places = await api("/places");
+  } catch (error) {
+    const [lat, lon] = (page.info && page.info.default_location) || [51.128207, 71.430411];
+    page.places = [{ name: "Default", lat, lon, radius_km: 5 }];
+  }
+  const select = $("place-select");
+  select.replaceChildren();
+  page.places.forEach((place, index) => {
+    const option = document.createElement("option");
+    option.value = String(index);
+    option.textContent = place.name;
+    select.appendChild(option);
+  });
+  const saved = Number(localStorage.getItem("sandbox.place") || "0");
+  select.value = String(saved < page.places.length ? saved : 0);
+  return page.places;
+}
+
+function fillPoint() {
+  const place = page.places[Number($("place-select").value) || 0];
+  const [lat, lon] = pointNear(place);
+  $("lat-input").value = String(lat);
+  $("lon-input").value = String(lon);
+}
+
+async function pickLocation(pane) {
+  await loadPlaces();
+  fillPoint();
+  const dialog = $("location-dialog");
+  dialog.pane = pane;
+  dialog.showModal();
+  $("lat-input").focus();
+}
+
+function wireLocationDialog() {
+  const dialog = $("location-dialog");
+  $("place-select").addEventListener("change", () => {
+    localStorage.setItem("sandbox.place", $("place-select").value);
+    fillPoint();
+  });
+  $("another-point").addEventListener("click", fillPoint);
+  $("location-cancel").addEventListener("click", () => dialog.close());
+  $("location-form").addEventListener("submit", (event) => {
+    const latitude = Number($("lat-input").value);
+    const longitude = Number($("lon-input").value);
+    if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) {
+      event.preventDefault();
+      return;
+    }
+    const pane = dialog.pane;
+    if (pane) {
+      pane.stick = true;
+      pane.act("location", { latitude, longitude });
+    }
+  });
+}
+
+// ---------------------------------------------------------------- people and layout
+function roleOf(userId) {
+  const person = page.people.find((p) => p.id === userId);
+  return person && person.role ? person.role : "";
+}
+
+async function refreshPeople() {
+  try {
+    page.people = await api("/people");
+  } catch (error) {
+    return;
+  }
+  const open = new Set(page.panes.map((p) => p.userId));
   const list = $("people");
   list.replaceChildren();
-  for (const person of people) {
+  for (const person of page.people) {
     const li = document.createElement("li");
-    if (person.id === state.userId) li.className = "active";
+    li.dataset.user = String(person.id);
+    if (open.has(person.id)) li.className = "active";
+    const who = document.createElement("button");
+    who.type = "button";
+    who.className = "who";
     const name = document.createElement("span");
-    name.textContent = [person.first_name, person.last_name].filter(Boolean).join(" ");
+    name.className = "name";
+    name.textContent = personName(person);
     const tag = document.createElement("span");
     tag.className = "tag";
-    tag.textContent = `${person.id} · ${person.language_code || "—"}`;
-    li.append(name, tag);
-    li.addEventListener("click", () => { location.hash = `user=${person.id}`; });
+    tag.textContent = [person.id, person.language_code || "—", person.role].filter(Boolean).join(" · ");
+    who.append(name, tag);
+    who.title = "Open this person's chat";
+    who.addEventListener("click", () => { closeSidebar(); setLayout([person.id]); });
+    const add = document.createElement("button");
+    add.type = "button";
+    add.className = "icon add-pane";
+    add.textContent = "＋";
+    add.title = "Open side by side with the chats already open";
+    add.addEventListener("click", () => {
+      closeSidebar();
+      const ids = page.panes.map((p) => p.userId).filter((id) => id !== person.id);
+      setLayout([...ids, person.id]);
+    });
+    li.append(who, add);
     list.appendChild(li);
   }
 }
 
-function userFromLocation() {
-  const source = location.hash.slice(1) || location.search.slice(1);
-  const value = new URLSearchParams(source).get("user");
-  return value ? Number(value) : null;
+function layoutFromLocation() {
+  const params = new URLSearchParams(location.hash.slice(1) || location.search.slice(1));
+  const panes = params.get("panes");
+  if (panes) return panes.split(",").map(Number).filter((id) => Number.isInteger(id) && id > 0);
+  const user = Number(params.get("user"));
+  return user ? [user] : [];
 }
 
-async function selectPerson(userId) {
-  state.userId = userId;
-  state.version = null;
-  state.justSwitched = true;
-  state.pollToken += 1;
-  $("menu-popup").hidden = true;
-  await loadPeople().catch(fail);
-  if (userId) poll(state.pollToken);
+function setLayout(ids) {
+  const hash = ids.length > 1 ? `panes=${ids.join(",")}` : ids.length ? `user=${ids[0]}` : "";
+  if (location.hash.slice(1) !== hash) location.hash = hash;
+  else applyLayout();
 }
 
-async function poll(token) {
-  while (token === state.pollToken) {
-    try {
-      const query = state.version === null ? "" : `?since=${state.version}&wait=25`;
-      const conv = await api(`/people/${state.userId}/conversation${query}`);
-      if (token !== state.pollToken) return;
-      const changed = state.version !== conv.version;
-      state.version = conv.version;
-      if (changed) {
-        renderConversation(conv);
-        loadPeople().catch(() => {});
-      }
-    } catch (error) {
-      if (token !== state.pollToken) return;
-      $("chat-title").textContent = "Person not found or sandbox stopped";
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-    }
+function applyLayout() {
+  const ids = layoutFromLocation();
+  const container = $("panes");
+  const keep = new Map(page.panes.map((p) => [p.userId, p]));
+  const next = [];
+  for (const id of ids) {
+    let pane = keep.get(id);
+    if (pane) keep.delete(id);
+    else pane = new Pane(id, ids.length > 1);
+    pane.el.close.hidden = ids.length < 2;
+    next.push(pane);
   }
+  for (const stale of keep.values()) stale.destroy();
+  const fresh = next.filter((p) => !page.panes.includes(p));
+  page.panes = next;
+  $("welcome").hidden = next.length > 0;
+  container.dataset.count = String(next.length);
+  for (const pane of next) container.appendChild(pane.root);  // reorders to match
+  for (const pane of fresh) pane.start();
+  refreshPeople();
 }
 
-// ---------------------------------------------------------------- actions
-async function act(path, json) {
-  try {
-    return await api(path, { json });
-  } catch (error) {
-    fail(error);
-    return null;
-  }
-}
-
-async function pressButton(message, button) {
-  if (button.url) {
-    const url = safeUrl(button.url);
-    if (url) window.open(url, "_blank", "noopener");
+function trio() {
+  // A citizen, a volunteer and a coordinator: by role when the sandbox tells roles,
+  // else the first three people.
+  const pick = (role) => page.people.find((p) => (p.role || "").startsWith(role));
+  const chosen = [pick("citizen"), pick("volunteer"), pick("coordinator")].filter(Boolean);
+  const ids = chosen.length === 3 ? chosen.map((p) => p.id) : page.people.slice(0, 3).map((p) => p.id);
+  if (!ids.length) {
+    window.alert("Create a few people first (or run `python -m bot demo-data`).");
     return;
   }
-  if (button.callback_data === undefined) {
-    toast("This kind of button does nothing in the sandbox");
-    return;
-  }
-  const result = await act(`/people/${state.userId}/press`, {
-    data: button.callback_data,
-    message_id: message.message_id,
-    timeout: 10,
-  });
-  if (!result) return;
-  if (result.answer === null) toast("The bot did not answer the callback query");
-  else if (result.answer.text) toast(result.answer.text, result.answer.show_alert);
+  closeSidebar();
+  setLayout(ids);
 }
 
-function wireComposer() {
-  $("composer").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const input = $("text-input");
-    const text = input.value;
-    if (!text.trim()) return;
-    input.value = "";
-    await act(`/people/${state.userId}/text`, { text });
+function openSidebar() { document.body.classList.add("sidebar-open"); $("scrim").hidden = false; }
+function closeSidebar() { document.body.classList.remove("sidebar-open"); $("scrim").hidden = true; }
+
+function wirePage() {
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("[data-open-sidebar]")) openSidebar();
   });
-  $("menu-btn").addEventListener("click", () => {
-    $("menu-popup").hidden = !$("menu-popup").hidden;
-  });
-  $("attach-btn").addEventListener("click", () => $("file-input").click());
-  $("file-input").addEventListener("change", async () => {
-    const file = $("file-input").files[0];
-    $("file-input").value = "";
-    if (!file) return;
-    const asPhoto = file.type.startsWith("image/") && window.confirm("Send as a photo? (Cancel sends it as a file)");
-    const form = new FormData();
-    form.append("file", file, file.name);
-    const caption = window.prompt("Caption (optional)", "") || "";
-    if (caption) form.append("caption", caption);
-    try {
-      await api(`/people/${state.userId}/${asPhoto ? "photo" : "document"}`, { form });
-    } catch (error) {
-      fail(error);
-    }
-  });
-  $("contact-btn").addEventListener("click", () => act(`/people/${state.userId}/contact`, { own: true }));
-  $("other-contact-btn").addEventListener("click", () => {
-    const phone = window.prompt("Phone number of the contact", "+7");
-    if (!phone) return;
-    const name = window.prompt("Contact's first name", "Contact") || "Contact";
-    act(`/people/${state.userId}/contact`, { own: false, phone, first_name: name });
-  });
-  $("location-btn").addEventListener("click", () => {
-    const answer = window.prompt("Latitude, longitude", "51.128207, 71.430411");
-    if (!answer) return;
-    const [latitude, longitude] = answer.split(",").map((part) => Number(part.trim()));
-    if (Number.isNaN(latitude) || Number.isNaN(longitude)) return toast("Not a location");
-    act(`/people/${state.userId}/location`, { latitude, longitude });
-  });
-  $("block-btn").addEventListener("click", () => {
-    const blocked = state.conversation && state.conversation.person.blocked;
-    act(`/people/${state.userId}/${blocked ? "unblock" : "block"}`, {});
-  });
+  $("close-sidebar").addEventListener("click", closeSidebar);
+  $("scrim").addEventListener("click", closeSidebar);
+  $("trio-btn").addEventListener("click", async () => { await refreshPeople(); trio(); });
   $("new-person").addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = Object.fromEntries(new FormData(event.target).entries());
     try {
       const person = await api("/people", { json: data });
       event.target.reset();
-      location.hash = `user=${person.id}`;
+      closeSidebar();
+      setLayout([person.id]);
     } catch (error) {
-      fail(error);
+      window.alert(error.message);
     }
   });
+  window.addEventListener("hashchange", applyLayout);
+  wireLocationDialog();
 }
 
-window.addEventListener("hashchange", () => selectPerson(userFromLocation()));
-wireComposer();
-api("/info").then((info) => {
-  const bot = info.bots[0];
+async function loadInfo() {
+  try {
+    page.info = await api("/info");
+  } catch (error) {
+    $("bot-name").textContent = "sandbox not answering";
+    return;
+  }
+  const bot = page.info.bots[0];
   $("bot-name").textContent = `${bot.first_name} · @${bot.username}`;
-}).catch(fail);
-selectPerson(userFromLocation());
+  $("persistence").textContent = page.info.state_file
+    ? `People and chats are kept in ${page.info.state_file} and come back after a restart.`
+    : "People and chats are not kept: they are gone when the sandbox stops.";
+}
+
+wirePage();
+loadInfo();
+applyLayout();
