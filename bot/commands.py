@@ -19,6 +19,7 @@ CITIZEN_COMMANDS = (
     "request",
     "callme",
     "myrequests",
+    "survey",
     "volunteer",
     "profile",
     "tasks",

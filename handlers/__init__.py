@@ -9,7 +9,7 @@ from aiogram.enums import ChatType
 
 from bot.filters import IsCoordinator, IsHQ
 from handlers import common, errors, fallback, groups, membership
-from handlers.citizen import call_me, my_requests, request_form
+from handlers.citizen import call_me, my_requests, request_form, self_survey
 from handlers.coordinator import (
     applications,
     appoint,
@@ -83,12 +83,15 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
 
     private.include_routers(
         _detached(membership.router),
+        # Before /start: a survey link's /start s_<token> (issue 17).
+        _detached(self_survey.start_router),
         _detached(common.router),
         coordinator,
         # Before the forms: «📞 Call me» typed inside another form gets its own answer.
         _detached(call_me.router),
         _detached(request_form.router),
         _detached(my_requests.router),
+        _detached(self_survey.router),
         _detached(signup.router),
         _detached(profile.router),
         _detached(tasks.router),

@@ -366,8 +366,9 @@ class CampaignLink(Base):
     relation: Mapped[str | None] = mapped_column(String(16))
     linked_by: Mapped[str | None] = mapped_column(String(8))  # "check" or "contact"
     linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The round last offered in the bot: a round comes to the bot once, then to the calls.
-    offered_round: Mapped[int | None] = mapped_column(SmallInteger)
+    # The due moment last offered in the bot: each new due moment after a conversation (the
+    # next round, a planned date) comes to the bot once, then to the calls.
+    offered_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A begun, unfinished survey is reminded once at this moment (local time, quiet hours).
     remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -17,7 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.services import campaign_import
 from bot.services.timing import QuietHours
-from scheduler.jobs import campaigns, erasures, reminders, retention, waiting_requests
+from scheduler.jobs import (
+    campaigns,
+    erasures,
+    reminders,
+    retention,
+    surveys,
+    waiting_requests,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +127,20 @@ def add_jobs(
         "interval",
         seconds=campaigns.INTERVAL_SECONDS,
         id=campaigns.JOB_ID,
+        replace_existing=True,
+    )
+
+    async def work_surveys() -> None:
+        try:
+            await surveys.tick(clock.now(), sessionmaker=sessionmaker, quiet=quiet)
+        except Exception:
+            logger.exception("surveys job failed; it runs again at the next tick")
+
+    scheduler.add_job(
+        work_surveys,
+        "interval",
+        seconds=surveys.INTERVAL_SECONDS,
+        id=surveys.JOB_ID,
         replace_existing=True,
     )
 

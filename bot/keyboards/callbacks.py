@@ -181,3 +181,18 @@ class CampaignExportCb(CallbackData, prefix="cxp"):
     territory: TerritoryId = 0
     days: Annotated[int, Field(ge=0, le=30)] = 0
     go: bool = False
+
+
+class SurveyCb(CallbackData, prefix="svy"):
+    """«Начать» / «Продолжить» under a self-survey's offer or reminder: the person asked about
+    (the button works only for the user linked to them)."""
+
+    id: RecordId
+
+
+class CampaignLinksCb(CallbackData, prefix="cln"):
+    """The survey links' file of a campaign: its format (``x`` XLSX, ``c`` CSV)."""
+
+    id: RecordId
+    fmt: str = "x"
+

@@ -25,6 +25,7 @@ from bot.services.outbox import Button, Outgoing, OutgoingMessage, Text, enqueue
 from models import (
     AlertStatus,
     CampaignAlert,
+    CampaignContact,
     CampaignPerson,
     Coordinator,
     OutboxMessage,
@@ -33,6 +34,7 @@ from models import (
     Territory,
     User,
     Volunteer,
+    WorkKind,
 )
 
 ESCALATE_AFTER = timedelta(minutes=15)
@@ -68,8 +70,19 @@ async def _alert_text(session: AsyncSession, alert: CampaignAlert, key: str, cha
             "territory": html.escape(territory.name(locale)) if territory else "?",
             "note": html.escape(alert.note or "-"),
             "caller": await _name_of(session, alert.reported_by),
+            "source": await _source(session, alert),
         },
     )
+
+
+async def _source(session: AsyncSession, alert: CampaignAlert) -> str:
+    """"self" when the person (or a relative) answered in the bot, else "call"."""
+    if alert.contact_id is None:
+        return "call"
+    kind = await session.scalar(
+        select(CampaignContact.kind).where(CampaignContact.id == alert.contact_id)
+    )
+    return "self" if kind == WorkKind.SELF else "call"
 
 
 async def _hq(session: AsyncSession, admin_ids: Collection[int]) -> list[int]:

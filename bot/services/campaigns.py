@@ -647,7 +647,7 @@ async def progress(
     }
     for kind, status, is_due, count in grouped:
         counts["total"] += count
-        if status == PersonStatus.CLAIMED:
+        if status in (PersonStatus.CLAIMED, PersonStatus.SURVEY):
             counts["in_progress"] += count
         elif status == PersonStatus.UNREACHABLE:
             counts["unreachable"] += count
@@ -800,7 +800,8 @@ async def release_claims(
             update(CampaignPerson)
             .where(
                 CampaignPerson.campaign_id == campaign_id,
-                CampaignPerson.status == PersonStatus.CLAIMED,
+                # a volunteer's claim, or the bot waiting for a person's own answers
+                CampaignPerson.status.in_((PersonStatus.CLAIMED, PersonStatus.SURVEY)),
             )
             .values(status=PersonStatus.QUEUED, claimed_by=None, claim_until=None, updated_at=now)
             .returning(CampaignPerson.id, CampaignPerson.kind)

@@ -401,6 +401,10 @@ async def forget_person(session: AsyncSession, user_id: int, now: datetime) -> l
         .where(User.id == user_id)
         .values(first_name=ERASED, last_name=None, username=None, updated_at=now)
     )
+    # Imported here: the campaigns' modules import this one.
+    from bot.services import campaign_links
+
+    await campaign_links.forget_user(session, user_id, now)
     records = list(
         (await session.scalars(select(Volunteer).where(Volunteer.user_id == user_id))).all()
     )

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import html
-import re
-from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,14 +24,11 @@ from bot import transactions
 from bot.clock import Clock
 from bot.config import Settings
 from bot.filters import Button
-from bot.forms import engine
-from bot.forms.engine import Ctx, Done, Form, Say, build_router
-from bot.forms.widgets import choice_step, text_step
-from bot.keyboards import requests as request_kb
+from bot.forms import engine, vaccination
+from bot.forms.engine import Ctx, Form, build_router
 from bot.keyboards.callbacks import AlertCb, CallCb
 from bot.keyboards.campaigns import visit_route
-from bot.services import campaign_alerts, campaign_calls, campaign_visits, help_requests
-from bot.services.cleaning import clean_bounded
+from bot.services import campaign_alerts, campaign_calls, campaign_visits
 from bot.services.timing import QuietHours
 from bot.telegram import no_blind_retry
 from models import Campaign, CampaignPerson, Outcome, Territory
@@ -42,13 +37,7 @@ from scheduler.jobs.campaigns import ack_data
 router = Router(name=__name__)
 
 CARD_ATTEMPTS = 2
-NOTE_MIN, NOTE_MAX = 2, 300
 OUTCOME_VALUES = frozenset(str(o) for o in campaign_calls.CARD_OUTCOMES)
-FEELINGS = ("well", "slight", "unwell")
-REASONS = ("ill", "exempt", "fear", "time", "transport", "other")
-UNKNOWN = "unknown"
-_DATE = re.compile(r"^\s*(\d{1,2})[./](\d{1,2})(?:[./](\d{4}))?\s*$")
-_UNKNOWN_WORDS = {"не знаю", "незнаю", "білмеймін", "білмеймін.", "не знаю."}
 
 
 def _quiet(settings: Settings) -> QuietHours:
@@ -327,105 +316,12 @@ async def cb_outcome(
     )
 
 
-# --- the script -----------------------------------------------------------------------------
-def _today(ctx: Ctx) -> date:
-    zone = ZoneInfo(str(ctx.data.get("zone") or "UTC"))
-    return ctx.clock.now().astimezone(zone).date()
-
-
-def parse_planned(text: str | None, today: date) -> str | None:
-    """«25.12», «25.12.2026» → the ISO date, today or later (a day and month already past
-    this year mean next year's); «не знаю» → ``UNKNOWN``; None otherwise."""
-    cleaned = (text or "").strip().lower()
-    if cleaned in _UNKNOWN_WORDS:
-        return UNKNOWN
-    match = _DATE.match(cleaned)
-    if match is None:
-        return None
-    day, month = int(match.group(1)), int(match.group(2))
-    try:
-        if match.group(3):
-            when = date(int(match.group(3)), month, day)
-        else:
-            when = date(today.year, month, day)
-            if when < today:
-                when = date(today.year + 1, month, day)
-    except ValueError:
-        return None
-    if when < today or (when - today).days > 366:
-        return None
-    return when.isoformat()
-
-
-async def _planned_typed(ctx: Ctx, message: Message) -> Done | Say | None:
-    if message.text is None:
-        return None
-    value = parse_planned(message.text, _today(ctx))
-    if value is None:
-        return Say(ctx._("script-bad-date"))
-    shown = ctx._("script-planned-unknown") if value == UNKNOWN else _show_date(value)
-    return Done({"planned": value}, shown=shown)
-
-
-def _show_date(iso: str) -> str:
-    return date.fromisoformat(iso).strftime("%d.%m.%Y")
-
-
-def _yes(data: Mapping[str, Any]) -> bool:
-    return data.get("vaccinated") == "yes"
-
-
-def _no(data: Mapping[str, Any]) -> bool:
-    return data.get("vaccinated") == "no"
-
-
-def answers_of(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The script's answers that apply (an answer left behind by «Назад» does not)."""
-    answers: dict[str, Any] = {"vaccinated": _yes(data)}
-    if _yes(data):
-        answers["feeling"] = data.get("feeling")
-        if data.get("feeling") == "unwell":
-            answers["unwell_note"] = data.get("unwell_note")
-    else:
-        answers["reason"] = data.get("reason")
-        if data.get("reason") == "other":
-            answers["reason_other"] = data.get("reason_other")
-        if data.get("reason") == "transport":
-            answers["ride"] = data.get("ride") == "yes"
-        planned = data.get("planned")
-        answers["planned_on"] = None if planned in (None, UNKNOWN) else planned
-    return answers
-
-
-async def _summary(ctx: Ctx) -> str:
-    _, d = ctx._, ctx.data
-    lines = [_("script-summary")]
-    if _yes(d):
-        lines.append(_("script-sum-yes", feeling=_(f"script-feeling-{d.get('feeling')}")))
-        if d.get("feeling") == "unwell":
-            lines.append(_("script-sum-note", note=html.escape(str(d.get("unwell_note")))))
-    else:
-        reason = d.get("reason")
-        text = (
-            html.escape(str(d.get("reason_other")))
-            if reason == "other"
-            else _(f"script-reason-{reason}")
-        )
-        lines.append(_("script-sum-no", reason=text))
-        if reason == "transport":
-            ride = d.get("ride") == "yes"
-            lines.append(_("script-sum-ride-yes") if ride else _("script-sum-ride-no"))
-        planned = d.get("planned")
-        shown = _("script-planned-unknown") if planned in (None, UNKNOWN) else _show_date(planned)
-        lines.append(_("script-sum-planned", date=shown))
-    return "\n".join(lines)
-
-
+# --- the script (bot/forms/vaccination.py) ----------------------------------------------------
 async def _confirm(ctx: Ctx) -> bool:
     data, db, i18n = ctx.data, ctx.db, ctx.i18n
     settings: Settings = ctx.extra["settings"]
     now = ctx.clock.now()
-    answers = answers_of(data)
+    answers = vaccination.answers_of(data)
     answers["by_user_id"] = ctx.chat_id
     answers["created_at"] = now.isoformat()
     person_id = int(data["person_id"])
@@ -462,7 +358,9 @@ async def _confirm(ctx: Ctx) -> bool:
         )
         extra.append(i18n.get("script-unwell-sent"))
     if done.plan is not None and answers.get("ride"):
-        request_id = await _ride(ctx, person, token, now)
+        request_id = await vaccination.ride_request(
+            ctx, person, token, now, requester_id=None, entered_by=ctx.chat_id
+        )
         extra.append(i18n.get("script-ride-created", id=request_id))
     saved = "visit-script-saved" if route_id else "script-saved"
     text = "\n".join([i18n.get(saved, status=person.status), *extra])
@@ -471,104 +369,10 @@ async def _confirm(ctx: Ctx) -> bool:
     return True
 
 
-async def _ride(ctx: Ctx, person: CampaignPerson, token: str, now: datetime) -> int:
-    """A help request of kind "ride" for the person (entered by the volunteer, as the hotline
-    does for a caller), offered to the territory's volunteers."""
-    settings: Settings = ctx.extra["settings"]
-    existing = await help_requests.by_form_token(ctx.db, token)
-    if existing is not None:
-        return existing.id
-    age = now.year - person.birth_year if person.birth_year else None
-    draft = help_requests.Draft(
-        kind="ride",
-        for_other=True,
-        person_name=person.full_name[:100],
-        territory_id=person.territory_id,
-        address=person.address or "-",
-        details=ctx._("script-ride-details"),
-        urgency="soon",
-        requester_id=None,
-        entered_by=ctx.chat_id,
-        person_age=age,
-        person_phone=person.phone,
-        time_window="any",
-        form_token=token,
-    )
-    request = await help_requests.create(ctx.db, draft, now)
-    await help_requests.offer_or_escalate(
-        ctx.db,
-        request,
-        now,
-        take_data=request_kb.take_data(request.id),
-        default_locale=settings.default_locale,
-        admin_ids=settings.admin_ids,
-    )
-    return request.id
-
-
-def _note(text: str | None) -> str | None:
-    return clean_bounded(text, NOTE_MIN, NOTE_MAX)
-
-
 SCRIPT = Form(
     code="cs",
-    steps=[
-        choice_step(
-            "vacc",
-            "script-ask-vaccinated",
-            "vaccinated",
-            lambda ctx: [("yes", ctx._("btn-script-yes")), ("no", ctx._("btn-script-no"))],
-            columns=2,
-        ),
-        choice_step(
-            "feel",
-            "script-ask-feeling",
-            "feeling",
-            lambda ctx: [(f, ctx._(f"script-feeling-{f}")) for f in FEELINGS],
-            when=_yes,
-        ),
-        text_step(
-            "unwell",
-            "script-ask-unwell",
-            "unwell_note",
-            _note,
-            "script-bad-note",
-            when=lambda d: _yes(d) and d.get("feeling") == "unwell",
-        ),
-        choice_step(
-            "why",
-            "script-ask-reason",
-            "reason",
-            lambda ctx: [(r, ctx._(f"script-reason-{r}")) for r in REASONS],
-            when=_no,
-        ),
-        text_step(
-            "why_other",
-            "script-ask-reason-other",
-            "reason_other",
-            _note,
-            "script-bad-note",
-            when=lambda d: _no(d) and d.get("reason") == "other",
-        ),
-        choice_step(
-            "ride",
-            "script-ask-ride",
-            "ride",
-            lambda ctx: [("yes", ctx._("btn-script-yes")), ("no", ctx._("btn-script-no"))],
-            columns=2,
-            when=lambda d: _no(d) and d.get("reason") == "transport",
-        ),
-        choice_step(
-            "plan",
-            "script-ask-planned",
-            "planned",
-            lambda ctx: [(UNKNOWN, ctx._("script-planned-unknown"))],
-            on_message=_planned_typed,
-            hint="script-bad-date",
-            when=_no,
-        ),
-    ],
-    summary=_summary,
+    steps=vaccination.script_steps(),
+    summary=vaccination.summary,
     confirm=_confirm,
 )
 router.include_router(build_router(SCRIPT))

@@ -90,6 +90,10 @@ script-ride-created = 🚗 № { $id } көлікпен апару өтінім�
 script-ride-details = Екпеге апарып, қайта әкелу (қайта қоңырау шалу).
 
 ## «Unwell» alerts to the medics.
+alert-source = { $source ->
+    [self] Ботта жауап берді (адамның өзі немесе туысы): { $caller }
+   *[call] Қоңырау шалған: { $caller }
+}
 btn-alert-ack = ✅ Қабылдадым
 alert-unwell =
     🚑 <b>Екпеден кейін денсаулығы нашар</b> (№ { $id })
@@ -97,21 +101,21 @@ alert-unwell =
     Телефон: { $phone }
     Аумақ: { $territory }
     Шағымдары: { $note }
-    Қоңырау шалған: { $caller }
+    { alert-source }
 alert-unwell-again =
     🚨 <b>Қайталап: 15 минутта ешкім қабылдамады</b> (№ { $id })
     { $name }
     Телефон: { $phone }
     Аумақ: { $territory }
     Шағымдары: { $note }
-    Қоңырау шалған: { $caller }
+    { alert-source }
 alert-taken-by-you =
     ✅ <b>Сіз № { $id } хабарды қабылдадыңыз</b>
     { $name }
     Телефон: { $phone }
     Аумақ: { $territory }
     Шағымдары: { $note }
-    Қоңырау шалған: { $caller }
+    { alert-source }
 alert-taken-by = 🚑 № { $id } хабарды ({ $name }) { $medic } қабылдады.
 alert-taken-note = 🚑 Денсаулығы нашар: { $name } (№ { $id }) — { $medic } қабылдады.
 alert-taken-ok = Сіз хабарды қабылдадыңыз.

@@ -90,6 +90,10 @@ script-ride-created = 🚗 Заявка на поездку № { $id } созд
 script-ride-details = Отвезти на вакцинацию и обратно (повторный обзвон).
 
 ## «Unwell» alerts to the medics.
+alert-source = { $source ->
+    [self] Ответ в боте (сам человек или родственник): { $caller }
+   *[call] Звонил(а): { $caller }
+}
 btn-alert-ack = ✅ Принял
 alert-unwell =
     🚑 <b>Плохое самочувствие после прививки</b> (№ { $id })
@@ -97,21 +101,21 @@ alert-unwell =
     Телефон: { $phone }
     Территория: { $territory }
     Жалобы: { $note }
-    Звонил(а): { $caller }
+    { alert-source }
 alert-unwell-again =
     🚨 <b>Повторно: никто не принял за 15 минут</b> (№ { $id })
     { $name }
     Телефон: { $phone }
     Территория: { $territory }
     Жалобы: { $note }
-    Звонил(а): { $caller }
+    { alert-source }
 alert-taken-by-you =
     ✅ <b>Вы приняли сообщение № { $id }</b>
     { $name }
     Телефон: { $phone }
     Территория: { $territory }
     Жалобы: { $note }
-    Звонил(а): { $caller }
+    { alert-source }
 alert-taken-by = 🚑 Сообщение № { $id } ({ $name }) принял(а) { $medic }.
 alert-taken-note = 🚑 Плохое самочувствие: { $name } (№ { $id }) — принял(а) { $medic }.
 alert-taken-ok = Вы приняли сообщение.

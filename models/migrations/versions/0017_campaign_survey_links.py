@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("relation", sa.String(length=16), nullable=True),
         sa.Column("linked_by", sa.String(length=8), nullable=True),
         sa.Column("linked_at", UTCDateTime(), nullable=True),
-        sa.Column("offered_round", sa.SmallInteger(), nullable=True),
+        sa.Column("offered_due", UTCDateTime(), nullable=True),
         sa.Column("remind_at", UTCDateTime(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
