@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help install sandbox run migrate test lint format pytest bench clean
+.PHONY: help install browser sandbox run migrate test lint format pytest bench clean
 
 help:
 	@echo "make sandbox  - install, then run the bot against the built-in Telegram emulator (web chat)"
@@ -22,6 +22,13 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# The browser tests (tests/browser) drive the sandbox page in the system's Chromium:
+# installed when missing (as root), else they skip and say how (in CI they fail).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+	  || { [ "$$(id -u)" = 0 ] && (apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)); } \
+	  || echo "no Chromium: the browser tests will skip (install it: apt-get install -y chromium)"
 
 sandbox: install
 	$(BIN)/python -m bot sandbox
@@ -41,7 +48,7 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-pytest: install
+pytest: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint pytest

@@ -39,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     migrate = commands.add_parser("migrate", help="apply database migrations and exit")
     migrate.add_argument("--revision", default="head", help="target revision (default: head)")
+    commands.add_parser(
+        "demo-data",
+        help="add demo territories, people, volunteers, requests and a campaign (idempotent)",
+    )
     territories = commands.add_parser("territories", help="load the HQ's territories")
     territories.add_argument("action", choices=["load"], help="load: add or update from a file")
     territories.add_argument("file", help="kuzbass, kazakhstan, or the path of a CSV file")
@@ -130,9 +134,38 @@ async def _load_territories(settings: Settings, name: str) -> None:
     print(report.summary(), flush=True)
 
 
+async def _demo_data(settings: Settings) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot import demo_data
+    from bot.clock import SystemClock
+    from bot.services.territories import TerritoryFileError
+    from models import migrate
+    from models.db import create_engine, create_sessionmaker
+
+    engine = create_engine(settings.database_url, sqlite_thread=settings.sqlite_thread)
+    try:
+        await migrate.upgrade_if_needed(engine)
+        report = await demo_data.seed(
+            create_sessionmaker(engine),
+            now=SystemClock().now(),
+            admin_ids=settings.admin_ids or [SANDBOX_ADMIN_ID],
+            default_locale=settings.default_locale,
+            territories_file=settings.territories,
+        )
+    except TerritoryFileError as exc:
+        raise StartupError("; ".join(exc.errors)) from None
+    except (SQLAlchemyError, OSError) as exc:
+        raise StartupError(f"cannot write the demo data: {_first_line(exc)}") from None
+    finally:
+        await engine.dispose()
+    print("\n".join(report) or "demo data: everything was there already", flush=True)
+
+
 async def _sandbox(host: str | None, port: int | None) -> None:
     from sqlalchemy.engine import make_url
 
+    from bot import sandbox_setup
     from bot.sandbox import Emulator
 
     settings = load_settings(
@@ -144,18 +177,23 @@ async def _sandbox(host: str | None, port: int | None) -> None:
         settings = settings.model_copy(update={"admin_ids": [SANDBOX_ADMIN_ID]})
     if not settings.territories:  # something to sign up for, out of the box
         settings = settings.model_copy(update={"territories": "kuzbass"})
-    emulator = Emulator(tokens=[SANDBOX_TOKEN])
+    # People and chats are kept next to the database; the first start gets demo data.
+    state_file = sandbox_setup.state_file_for(settings.database_url)
+    emulator = Emulator(tokens=[SANDBOX_TOKEN], state_file=state_file)
     await emulator.start(
         host=host or settings.sandbox_host, port=port if port is not None else settings.sandbox_port
     )
+    sandbox_setup.add_admins(emulator, settings.admin_ids, settings.default_locale)
     settings = settings.model_copy(update={"telegram_api_url": emulator.base_url})
     try:
         app = await _start_app(settings)
+        for line in await sandbox_setup.prepare(emulator, app, demo=not emulator.restored):
+            print(f"demo data: {line}", flush=True)
         database = make_url(settings.database_url).render_as_string(hide_password=True)
         print(f"Sandbox chat: {emulator.base_url}/", flush=True)
         print(
             f"Coordinators (ADMIN_IDS): {', '.join(map(str, settings.admin_ids))}; "
-            f"database: {database}",
+            f"database: {database}; people and chats: {state_file}",
             flush=True,
         )
         await app.run_polling()
@@ -176,6 +214,14 @@ def cli(argv: Sequence[str] | None = None) -> int:
             setup_logging(settings.log_level)
             asyncio.run(_load_territories(settings, args.file))
             return 0
+        if command == "demo-data":
+            settings = load_settings(
+                bot_token=os.environ.get("BOT_TOKEN") or SANDBOX_TOKEN,
+                database_url=os.environ.get("DATABASE_URL", SANDBOX_DATABASE_URL),
+            )
+            setup_logging(settings.log_level)
+            asyncio.run(_demo_data(settings))
+            return 0
         if command == "migrate":
             # Migrations need the database only, not a token.
             settings = load_settings(bot_token=os.environ.get("BOT_TOKEN") or SANDBOX_TOKEN)
@@ -189,7 +235,11 @@ def cli(argv: Sequence[str] | None = None) -> int:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
     except StartupError as exc:
-        doing = {"territories": "Cannot load territories", "migrate": "Cannot migrate"}
+        doing = {
+            "territories": "Cannot load territories",
+            "migrate": "Cannot migrate",
+            "demo-data": "Cannot add demo data",
+        }
         print(f"{doing.get(command, 'Cannot start')}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

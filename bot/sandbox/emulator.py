@@ -107,6 +107,8 @@ class Emulator:
         # location picker, named places (the bot's territories in `python -m bot sandbox`).
         self.default_location = default_location
         self.places: Callable[[], Awaitable[list[JSON]]] | None = None
+        # What each person is to the bot (user id -> "volunteer: delivery", ...), for the page.
+        self.roles: Callable[[], Awaitable[dict[int, str]]] | None = None
         # With a state file, people and chats survive a restart (see persist.py).
         self.keeper = StateKeeper(self, state_file) if state_file is not None else None
         self.restored = False

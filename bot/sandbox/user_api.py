@@ -123,7 +123,8 @@ class UserApi:
     async def list_people(self, request: web.Request) -> web.StreamResponse:
         state = self._state(request)
         people = sorted(self.emu.people(str(state.id)), key=lambda p: p.id)
-        return _ok([p.to_json() for p in people])
+        roles = await self.emu.roles() if self.emu.roles is not None else {}
+        return _ok([{**p.to_json(), "role": roles.get(p.id)} for p in people])
 
     async def create_person(self, request: web.Request) -> web.StreamResponse:
         state = self._state(request)

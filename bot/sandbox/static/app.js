@@ -271,12 +271,7 @@ class Pane {
     this.conversation = conv;
     const person = conv.person;
     this.el.title.textContent = personName(person);
-    const parts = [`id ${person.id}`, person.language_code || "no language"];
-    if (person.username) parts.push("@" + person.username);
-    const role = roleOf(person.id);
-    if (role) parts.push(role);
-    parts.push(person.blocked ? "bot blocked" : person.started ? "chat started" : "not started");
-    this.el.sub.textContent = parts.join(" · ");
+    this.renderSub();
     this.el.block.hidden = false;
     this.el.block.textContent = person.blocked ? "Unblock bot" : "Block bot";
     this.el.composer.hidden = false;
@@ -304,6 +299,17 @@ class Pane {
       list.scrollTop = keep;
       if (grew) this.el.jump.hidden = false;
     }
+  }
+
+  renderSub() {
+    if (!this.conversation) return;
+    const person = this.conversation.person;
+    const parts = [`id ${person.id}`, person.language_code || "no language"];
+    if (person.username) parts.push("@" + person.username);
+    const role = roleOf(person.id);
+    if (role) parts.push(role);
+    parts.push(person.blocked ? "bot blocked" : person.started ? "chat started" : "not started");
+    this.el.sub.textContent = parts.join(" · ");
   }
 
   renderMessage(message) {
@@ -558,6 +564,7 @@ async function refreshPeople() {
   } catch (error) {
     return;
   }
+  for (const pane of page.panes) pane.renderSub();
   const open = new Set(page.panes.map((p) => p.userId));
   const list = $("people");
   list.replaceChildren();
@@ -580,7 +587,7 @@ async function refreshPeople() {
     const add = document.createElement("button");
     add.type = "button";
     add.className = "icon add-pane";
-    add.textContent = "＋";
+    add.textContent = "+";
     add.title = "Open side by side with the chats already open";
     add.addEventListener("click", () => {
       closeSidebar();
