@@ -23,6 +23,13 @@ from models.campaign import (
     WorkKind,
 )
 from models.erasure import Erasure
+from models.event import (
+    EventAttendance,
+    EventSignup,
+    EventStatus,
+    SignupStatus,
+    VolunteerEvent,
+)
 from models.fsm import FsmRecord
 from models.help_request import HelpRequest, RequestKind, RequestPush, RequestStatus
 from models.outbox import OutboxMessage, OutboxStatus, Priority
@@ -51,6 +58,9 @@ __all__ = [
     "Coordinator",
     "CoordinatorTerritory",
     "Erasure",
+    "EventAttendance",
+    "EventSignup",
+    "EventStatus",
     "FsmRecord",
     "HelpRequest",
     "LinkRelation",
@@ -64,10 +74,12 @@ __all__ = [
     "RequestKind",
     "RequestPush",
     "RequestStatus",
+    "SignupStatus",
     "Territory",
     "TerritoryNeighbour",
     "User",
     "Volunteer",
+    "VolunteerEvent",
     "VolunteerMode",
     "VolunteerStatus",
     "WorkKind",

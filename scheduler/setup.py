@@ -20,6 +20,7 @@ from bot.services.timing import QuietHours
 from scheduler.jobs import (
     campaigns,
     erasures,
+    events,
     reminders,
     retention,
     surveys,
@@ -141,6 +142,22 @@ def add_jobs(
         "interval",
         seconds=surveys.INTERVAL_SECONDS,
         id=surveys.JOB_ID,
+        replace_existing=True,
+    )
+
+    async def remind_events() -> None:
+        try:
+            await events.tick(
+                clock.now(), sessionmaker=sessionmaker, quiet=quiet, default_locale=default_locale
+            )
+        except Exception:
+            logger.exception("event reminders job failed; it runs again at the next tick")
+
+    scheduler.add_job(
+        remind_events,
+        "interval",
+        seconds=events.INTERVAL_SECONDS,
+        id=events.JOB_ID,
         replace_existing=True,
     )
 

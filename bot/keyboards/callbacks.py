@@ -196,3 +196,20 @@ class CampaignLinksCb(CallbackData, prefix="cln"):
     id: RecordId
     fmt: str = "x"
 
+
+class EventCb(CallbackData, prefix="ev"):
+    """A volunteer and the calendar (issue 18): "join" (sign up or the waiting list),
+    "leave" (cancel the sign-up), "open" an event's card, "list" the upcoming ones."""
+
+    action: str
+    id: RecordIdOrNone = 0
+
+
+class EventAdminCb(CallbackData, prefix="eva"):
+    """A coordinator and the calendar: "list", "new", "open" a card, "att" the attendance
+    screen, "tog" tick a volunteer (``user``), "ok" confirm attendance, "off" call the event
+    off, "off_ok" confirmed."""
+
+    action: str
+    id: RecordIdOrNone = 0
+    user: UserId = 0
