@@ -157,7 +157,6 @@ async def seed_territories(ctx: DemoContext, name: str | None = None) -> None:
     local = [t for t in found if t.parent_id is not None] or found
     local.sort(key=lambda t: BIG_CITIES.index(t.code) if t.code in BIG_CITIES else len(BIG_CITIES))
     ctx.places = local[:2] if len(local) >= 2 else local * 2
-    ctx.note("places: " + ", ".join(t.name_ru for t in ctx.places))
 
 
 async def _person(ctx: DemoContext, person: DemoPerson) -> User:
