@@ -33,7 +33,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.keyboards.campaigns import join_data
 from bot.keyboards.requests import take_data
-from bot.services import campaigns, coordinators, help_requests, territories, users, volunteers
+from bot.services import (
+    campaign_import,
+    campaigns,
+    coordinators,
+    help_requests,
+    territories,
+    users,
+    volunteers,
+)
 from models import (
     Coordinator,
     RequestStatus,
@@ -310,6 +318,61 @@ async def seed_campaign(ctx: DemoContext) -> None:
         ctx.note(f"campaign: {CAMPAIGN_NAME}")
 
 
+# People of 60+ who agreed to be vaccinated: the campaign's list, imported as a coordinator's
+# file is (the importer's own checks and merging: a second run finds them all there).
+CAMPAIGN_PEOPLE = (
+    ("Кузьмина Антонина Павловна", "+7 913 400-10-01", 1948, "ул. Весенняя, 3, кв. 7"),
+    ("Ахметов Серик Жанович", "+7 913 400-10-02", 1951, "пр. Ленина, 90, кв. 12"),
+    ("Белова Нина Ивановна", "+7 913 400-10-03", 1944, "ул. Красная, 15, кв. 2"),
+    ("Захаров Виктор Семёнович", "+7 913 400-10-04", 1955, "ул. Мичурина, 40, кв. 31"),
+    ("Омарова Гүлнар Асқарқызы", "+7 913 400-10-05", 1950, "ул. Дзержинского, 8, кв. 5"),
+)
+
+
+async def seed_campaign_people(
+    sessionmaker: async_sessionmaker[AsyncSession], ctx: DemoContext
+) -> None:
+    """The campaign's people through the importer (its own transactions, after the rest)."""
+    roles = users.Roles(is_coordinator=True, is_hq=True)
+    async with sessionmaker() as session:
+        campaign = await campaigns.by_token(session, CAMPAIGN_TOKEN)
+        if campaign is None:
+            return
+        place = await session.get(Territory, ctx.territory(0).id)
+        assert place is not None
+        context = await campaign_import.load_context(session, campaign.id, roles, ctx.now)
+    consent = (ctx.now - timedelta(days=3)).strftime("%d.%m.%Y")
+    lines = ["ФИО;Телефон;Год рождения;Территория;Адрес;Дата согласия"]
+    lines += [f"{n};{p};{y};{place.name_ru};{a};{consent}" for n, p, y, a in CAMPAIGN_PEOPLE]
+    parsed = campaign_import.parse("\n".join(lines).encode("utf-8"), context)
+    if not parsed.new:
+        return
+    actor = ctx.admin_ids[0] if ctx.admin_ids else COORDINATOR.id
+    import_id = await campaign_import.open_import(
+        sessionmaker,
+        campaign_id=campaign.id,
+        user_id=actor,
+        file_name="demo.csv",
+        file_unique_id="demo-campaign-people",
+        now=ctx.now,
+    )
+    if import_id is None:  # another import into it is running
+        return
+    try:
+        result = await campaign_import.write(
+            sessionmaker,
+            parsed,
+            campaign_id=campaign.id,
+            import_id=import_id,
+            user_id=actor,
+            roles=roles,
+            now=ctx.now,
+        )
+    finally:
+        campaign_import.LIVE.discard(import_id)
+    ctx.note(f"campaign people: {result.accepted} to call")
+
+
 def _first_name(user_id: int) -> str:
     return next((p.first_name for p in PEOPLE if p.id == user_id), "")
 
@@ -354,6 +417,7 @@ async def seed(
         for seeder in [*SEEDERS, *_extra_seeders()]:
             await seeder(ctx)
         await session.commit()
+    await seed_campaign_people(sessionmaker, ctx)
     return ctx.report
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot import demo_data, sandbox_setup
 from bot.app import App
 from bot.sandbox import Emulator
-from models import Campaign, HelpRequest, OutboxMessage, User, Volunteer
+from models import Campaign, CampaignPerson, HelpRequest, OutboxMessage, User, Volunteer
 from tests.e2e.conftest import StartBot
 
 ADMIN = 1000
@@ -27,6 +27,7 @@ async def _counts(runner_app: App) -> dict[str, int]:
             ("volunteers", Volunteer.id),
             ("requests", HelpRequest.id),
             ("campaigns", Campaign.id),
+            ("campaign_people", CampaignPerson.id),
             ("outbox", OutboxMessage.id),
         ):
             counts[name] = int(await session.scalar(select(func.count(column))) or 0)
@@ -42,6 +43,7 @@ async def test_demo_data_is_real_and_idempotent(emulator: Emulator, start_bot: S
     assert any(line.startswith("volunteers: 10") for line in first), first
     counts = await _counts(app)
     assert counts["volunteers"] == 10 and counts["requests"] == 4 and counts["campaigns"] == 1
+    assert counts["campaign_people"] == len(demo_data.CAMPAIGN_PEOPLE)
     async with app.sessionmaker() as session:
         statuses = sorted((await session.scalars(select(HelpRequest.status))).all())
         assert statuses == ["done", "new", "on_way", "taken"]
