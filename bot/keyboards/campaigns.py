@@ -67,6 +67,7 @@ def campaign_card(
                 _button(_("btn-campaign-template"), "template", campaign_id),
             ]
         )
+        rows.append([_button(_("btn-campaign-links"), "links", campaign_id)])
         if manage:
             rows.append([_button(_("btn-campaign-to-visits"), "to_visits", campaign_id)])
             rows.append([_button(_("btn-campaign-close"), "close", campaign_id)])

@@ -440,7 +440,11 @@ class XlsxWriter:
     bounded (openpyxl's write-only mode spent ~13 s on 100,000 rows of this export)."""
 
     def __init__(
-        self, headers: Sequence[str], sheets: Sequence[str], keys: Sequence[str | None]
+        self,
+        headers: Sequence[str],
+        sheets: Sequence[str],
+        keys: Sequence[str | None],
+        widths: Sequence[int] | None = None,
     ) -> None:
         import xlsxwriter  # only when an export is asked for
 
@@ -461,8 +465,8 @@ class XlsxWriter:
         self.counts: dict[str | None, int] = {}
         for key, title in zip(keys, sheets, strict=True):
             sheet = self.book.add_worksheet(title)
-            for n, column in enumerate(COLUMNS):
-                sheet.set_column(n, n, WIDTHS[column])
+            for n, width in enumerate(widths or [WIDTHS[c] for c in COLUMNS]):
+                sheet.set_column(n, n, width)
             sheet.freeze_panes(1, 0)
             sheet.write_row(0, 0, list(headers), bold)
             self.sheets[key], self.counts[key] = sheet, 1

@@ -22,17 +22,21 @@ the script in the bot instead of waiting for a call. No aiogram here.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import re
 import secrets
-from collections.abc import AsyncIterator, Callable, Collection
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import audit
 from bot.services.campaign_calls import (
@@ -45,9 +49,11 @@ from bot.services.campaign_calls import (
     plan,
     store_outcome,
 )
+from bot.services.campaign_export import CsvWriter, XlsxWriter
 from bot.services.outbox import Button, Outgoing, OutgoingMessage, Text, enqueue_many
 from bot.services.sql import insert_ignore
 from bot.services.timing import QuietHours
+from bot.services.users import Roles
 from models import (
     Campaign,
     CampaignContact,
@@ -746,3 +752,106 @@ async def count_links(session: AsyncSession, campaign_id: int) -> tuple[int, int
         )
     ).first()
     return (row[0], row[1]) if row else (0, 0)
+
+
+# --- the coordinator's file of links ----------------------------------------------------------
+LINK_WIDTHS = (40, 16, 30, 48)
+
+
+@dataclass
+class LinksFile:
+    path: Path
+    rows: int
+
+
+async def links_file(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    campaign_id: int,
+    scope: Collection[int] | None,
+    fmt: str,
+    headers: Sequence[str],
+    territory_name: Callable[[int], str],
+    bot_username: str,
+    now: datetime,
+    progress: list[int] | None = None,
+) -> LinksFile:
+    """Tokens for whoever has none (a short transaction per chunk), then the file (XLSX or
+    CSV with BOM): name, phone, territory, link, for people with a phone who are not finished,
+    in the scope. The caller sends it, records it and removes its folder."""
+    while True:
+        async with sessionmaker() as session:
+            made = await ensure_links_chunk(session, campaign_id, scope, now)
+            await session.commit()
+        if not made:
+            break
+    directory = Path(tempfile.mkdtemp(prefix="campaign-links-"))
+    path = directory / f"campaign-{campaign_id}-links-{now:%Y%m%d-%H%M}.{fmt}"
+    rows = 0
+
+    def line(row: LinkRow) -> list[Any]:
+        return [
+            row.full_name,
+            row.phone,
+            territory_name(row.territory_id),
+            deep_link(bot_username, row.token),
+        ]
+
+    try:
+        async with sessionmaker() as session:
+            if fmt == "xlsx":
+                xlsx = await asyncio.to_thread(XlsxWriter, headers, ["links"], [None], LINK_WIDTHS)
+                try:
+                    async for chunk in iter_links(session, campaign_id, scope):
+                        await asyncio.to_thread(xlsx.write, [(None, line(r)) for r in chunk])
+                        rows += len(chunk)
+                        if progress is not None:
+                            progress[0] = rows
+                except BaseException:
+                    xlsx.discard()
+                    raise
+                await asyncio.to_thread(xlsx.close, path)
+            else:
+                writer = CsvWriter(headers, {None: path})
+                try:
+                    async for chunk in iter_links(session, campaign_id, scope):
+                        await asyncio.to_thread(writer.write, [(None, line(r)) for r in chunk])
+                        rows += len(chunk)
+                        if progress is not None:
+                            progress[0] = rows
+                finally:
+                    writer.close()
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return LinksFile(path, rows)
+
+
+async def record_file(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    campaign_id: int,
+    user_id: int,
+    roles: Roles,
+    scope: Collection[int] | None,
+    fmt: str,
+    rows: int,
+    now: datetime,
+) -> None:
+    """The links' file on the audit record (it holds names and phones), in a transaction of
+    its own."""
+    async with sessionmaker() as session:
+        await audit.record(
+            session,
+            actor_id=user_id,
+            action="campaign_links",
+            now=now,
+            roles=roles,
+            target=f"campaign:{campaign_id}",
+            details={
+                "format": fmt,
+                "rows": rows,
+                "territories": sorted(scope) if scope is not None else "all",
+            },
+        )
+        await session.commit()

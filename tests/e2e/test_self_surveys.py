@@ -414,3 +414,73 @@ async def test_reminded_once_back_to_calls_after_a_day_then_next_round_in_the_bo
     kinds = [(c.kind, c.round) for c in await _contacts(runner, ids[0])]
     assert kinds == [("call", 0), ("self", 1)]
     assert (await _person(runner, ids[0])).round == 2
+
+
+async def test_coordinators_links_file_in_xlsx_and_csv_and_a_link_from_it_works(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.keyboards.callbacks import CampaignCb
+    from models import AuditEntry
+    from tests.e2e.test_campaign_export import _file
+
+    runner = await _bot(start_bot)
+    ids = await _world(runner)
+    assert runner.app is not None
+    async with runner.app.sessionmaker() as session:  # Galina's survey is over: no link
+        person = await session.get(CampaignPerson, ids[2])
+        assert person is not None
+        person.status = "done"
+        await session.commit()
+    hq = await _started(emulator, ADMIN_ID, "Штаб", "ru")
+    await hq.send_text("/campaigns")
+    await hq.wait_messages(1)
+    campaign_id = (await _person(runner, ids[0])).campaign_id
+    await hq.press_data(CampaignCb(action="open", id=campaign_id).pack())  # edited in place
+    await hq.press("🔗 Ссылки для опроса")
+    hq.mark_read()
+    await hq.press("XLSX (Excel)")
+    [document] = await hq.wait_messages(1, timeout=30)
+    assert "личные данные" in (document.caption or "")
+    sheet = load_workbook(io.BytesIO(_file(hq, document))).active
+    assert sheet is not None
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["ФИО", "Телефон", "Территория", "Ссылка"]
+    assert [r[:3] for r in rows[1:]] == [
+        ["Петрова Анна Ивановна", PHONES[0], "Юргинский городской округ"],
+        ["Петрова Вера Ивановна", PHONES[1], "Юргинский городской округ"],
+    ]
+    me = await runner.app.bot.me()
+    token = await _token(runner, ids[0])
+    assert rows[1][3] == f"https://t.me/{me.username}?start=s_{token}"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:D3"
+
+    # The same links again, as CSV for the SMS service (UTF-8 with BOM, «;»).
+    await hq.send_text("/campaigns")
+    await hq.wait_messages(1)
+    await hq.press_data(CampaignCb(action="open", id=campaign_id).pack())
+    await hq.press("🔗 Ссылки для опроса")
+    hq.mark_read()
+    await hq.press("CSV")
+    [document] = await hq.wait_messages(1, timeout=30)
+    lines = list(csv.reader(io.StringIO(_file(hq, document).decode("utf-8-sig")), delimiter=";"))
+    assert lines[1][3] == rows[1][3] and len(lines) == 3
+    async with runner.app.sessionmaker() as session:
+        audit = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "campaign_links"))
+        ).all()
+    assert [(a.actor_id, a.details["rows"], a.details["format"]) for a in audit] == [
+        (ADMIN_ID, 2, "xlsx"),
+        (ADMIN_ID, 2, "csv"),
+    ]
+
+    # A link from the file opens the survey.
+    vera = emulator.user(7451, first_name="Вера", language_code="ru")
+    link = rows[2][3]
+    await vera.send_text("/start " + link.partition("start=")[2])
+    _language, intro, who = await vera.wait_messages(3)
+    assert who.body == "Кто отвечает?"
