@@ -7,7 +7,7 @@ import math
 import re
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Locator, Page, expect
 
 from bot import demo_data
 
@@ -37,6 +37,86 @@ def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return math.hypot(dlat, dlon)
 
 
+KK = {
+    "ask": "🆘 Көмек сұрау",
+    "self": "Өзіме",
+    "phone": "📱 Нөмірмен бөлісу",
+    "territory": "Кемерово қалалық округі",
+    "next": "Әрі қарай ▶️",
+    "location": "📍 Орналасқан жерді жіберу",
+    "today": "🚨 Бүгін",
+    "any_time": "Кез келген уақытта",
+    "consent": "✅ Келісемін",
+    "summary": "Өтінімді тексеріңіз",
+    "confirm": "✅ Растау",
+    "created": r"№ \d+ өтінім қабылданды",
+}
+RU = {
+    "ask": "🆘 Попросить о помощи",
+    "self": "Для меня",
+    "phone": "📱 Поделиться контактом",
+    "territory": "Кемеровский городской округ",
+    "next": "Далее ▶️",
+    "location": "📍 Отправить геопозицию",
+    "today": "🚨 Сегодня",
+    "any_time": "В любое время",
+    "consent": "✅ Даю согласие",
+    "summary": "Проверьте заявку",
+    "confirm": "✅ Подтвердить",
+    "created": r"Заявка № \d+ принята",
+}
+
+
+async def _file_request(
+    page: Page,
+    citizen: Locator,
+    words: dict[str, str],
+    kind: str,
+    name: str,
+    address: str,
+    details: str,
+) -> Locator:
+    """The help request form, for oneself in Kemerovo, through the page's buttons and the
+    location picker; returns the bot's «created» message."""
+    await send(citizen, words["ask"])
+    await inline(citizen, kind).click()
+    await inline(citizen, words["self"]).click()
+    await send(citizen, name)
+    await reply_button(citizen, words["phone"]).click()
+    territory = inline(citizen, words["territory"])
+    for _ in range(10):
+        await expect(inline(citizen, words["next"]).or_(territory).first).to_be_visible()
+        if await territory.count():
+            break
+        await inline(citizen, words["next"]).click()
+    await territory.click()
+    await send(citizen, address)
+    # The location button opens the picker: a point near the territory's centre.
+    await reply_button(citizen, words["location"]).click()
+    dialog = page.locator("#location-dialog")
+    await expect(dialog).to_be_visible()
+    await expect(page.locator("#place-select option:checked")).to_have_text(
+        "Кемеровский городской округ"
+    )
+    point = (
+        float(await page.locator("#lat-input").input_value()),
+        float(await page.locator("#lon-input").input_value()),
+    )
+    assert _km(point, KEMEROVO) <= 4.1, point
+    await page.locator("#location-send").click()
+    await expect(dialog).to_be_hidden()
+    await expect(citizen.locator(".msg.me").last).to_contain_text(f"{point[0]:.5f}")
+    await send(citizen, details)
+    await inline(citizen, words["today"]).click()
+    await inline(citizen, words["any_time"]).click()
+    await inline(citizen, words["consent"]).click()
+    await expect(bot_message(citizen, words["summary"])).to_be_visible()
+    await inline(citizen, words["confirm"]).click()
+    created = bot_message(citizen, re.compile(words["created"]))
+    await expect(created).to_be_visible()
+    return created
+
+
 async def test_a_request_travels_from_citizen_to_volunteer_side_by_side(
     sandbox: Sandbox,
 ) -> None:
@@ -51,43 +131,9 @@ async def test_a_request_travels_from_citizen_to_volunteer_side_by_side(
     await expect(bot_message(volunteer, "№ 1 тапсырма")).to_be_visible()
 
     # The citizen files a request in Kazakh, through the page's buttons.
-    await send(citizen, "🆘 Көмек сұрау")
-    await inline(citizen, "Азық-түлік").click()
-    await inline(citizen, "Өзіме").click()
-    await expect(bot_message(citizen, KAZAKH)).to_be_visible()
-    await send(citizen, "Сәуле Омарова")
-    await reply_button(citizen, "📱 Нөмірмен бөлісу").click()
-    territory = inline(citizen, "Кемерово қалалық округі")
-    for _ in range(10):
-        await expect(inline(citizen, "Әрі қарай ▶️").or_(territory).first).to_be_visible()
-        if await territory.count():
-            break
-        await inline(citizen, "Әрі қарай ▶️").click()
-    await territory.click()
-    await send(citizen, "Абай көшесі, 10")
-    # The location button opens the picker: a point near the territory's centre.
-    await reply_button(citizen, "📍 Орналасқан жерді жіберу").click()
-    dialog = page.locator("#location-dialog")
-    await expect(dialog).to_be_visible()
-    await expect(page.locator("#place-select option:checked")).to_have_text(
-        "Кемеровский городской округ"
+    created = await _file_request(
+        page, citizen, KK, "Азық-түлік", "Сәуле Омарова", "Абай көшесі, 10", "Нан, сүт, шай"
     )
-    point = (
-        float(await page.locator("#lat-input").input_value()),
-        float(await page.locator("#lon-input").input_value()),
-    )
-    assert _km(point, KEMEROVO) <= 4.1, point
-    await page.locator("#location-send").click()
-    await expect(dialog).to_be_hidden()
-    await expect(citizen.locator(".msg.me").last).to_contain_text(f"{point[0]:.5f}")
-    await send(citizen, "Нан, сүт, шай")
-    await inline(citizen, "🚨 Бүгін").click()
-    await inline(citizen, "Кез келген уақытта").click()
-    await inline(citizen, "✅ Келісемін").click()
-    await expect(bot_message(citizen, "Өтінімді тексеріңіз")).to_be_visible()
-    await inline(citizen, "✅ Растау").click()
-    created = bot_message(citizen, re.compile(r"№ \d+ өтінім қабылданды"))
-    await expect(created).to_be_visible()
     number = re.search(r"№ (\d+)", await created.inner_text())
     assert number is not None
     request_id = number.group(1)
@@ -106,6 +152,24 @@ async def test_a_request_travels_from_citizen_to_volunteer_side_by_side(
     await inline(volunteer, "🚶 Жолдамын").click()
     await expect(bot_message(citizen, f"№ {request_id}")).to_contain_text("жолда")
     await screenshot(page, "side-by-side-request")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_request_nobody_can_take_alerts_the_coordinators(sandbox: Sandbox) -> None:
+    page = await sandbox.page("panes=3001,1100,1000")
+    citizen, local, hq = (pane(page, i) for i in (3001, 1100, ADMIN))
+    await expect(local.locator(".chat-sub")).to_contain_text("id 1100 · ru · coordinator")
+    # Nobody in Kemerovo clears snow (the demo's household volunteers are in Novokuznetsk).
+    created = await _file_request(
+        page, citizen, RU, "Уборка снега", "Галина Сергеевна", "ул. Весенняя, 12", "Крыльцо"
+    )
+    number = re.search(r"№ (\d+)", await created.inner_text())
+    assert number is not None
+    alert = f"Заявка № {number.group(1)} (Уборка снега, Кемеровский городской округ)"
+    for coordinator in (local, hq):
+        await expect(bot_message(coordinator, alert)).to_contain_text("без исполнителя")
+        assert (await newest_in_view(coordinator))["visible"]
+    await screenshot(page, "side-by-side-coordinator-alert")
     assert page.errors == []  # type: ignore[attr-defined]
 
 
