@@ -25,6 +25,7 @@ CITIZEN_COMMANDS = (
     "tasks",
     "calls",
     "visits",
+    "events",
     "help",
     "language",
     "cancel",
@@ -38,11 +39,12 @@ COORDINATOR_COMMANDS = (
     "volunteers",
     "territories",
     "campaigns",
+    "calendar",
 )
 HQ_COMMANDS = ("appoint", "coordinators", "audit", "stats", "delivery", "scheduler")
 
 
-VOLUNTEER_ONLY = ("profile", "tasks", "calls", "visits")
+VOLUNTEER_ONLY = ("profile", "tasks", "calls", "visits", "events")
 
 
 def commands_of(roles: Roles) -> list[str]:

@@ -30,7 +30,9 @@ from handlers.coordinator import (
     volunteers,
 )
 from handlers.coordinator import campaigns as campaign_admin
+from handlers.coordinator import events as event_admin
 from handlers.volunteer import calls, profile, signup, tasks, visits
+from handlers.volunteer import events as volunteer_events
 
 
 def _detached(router: Router) -> Router:
@@ -80,6 +82,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(campaign_visits.router),
         _detached(campaign_stats.router),
         _detached(campaign_admin.router),
+        _detached(event_admin.router),
         hq,
     )
 
@@ -101,6 +104,8 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(visits.router),
         # A volunteer's «Участвую» under a campaign's invitation (issue 16).
         _detached(campaign_admin.join_router),
+        # The volunteer calendar: /events, sign-ups, cancellations (issue 18).
+        _detached(volunteer_events.router),
         *(_detached(r) for r in feature_routers),
     )
     # Catch-alls last: they answer whatever no feature understood.

@@ -26,7 +26,9 @@ def main_menu(_: Gettext, roles: Roles) -> ReplyKeyboardMarkup:
         mine.append(KeyboardButton(text=_("btn-my-tasks")))
     rows.append(mine)
     if roles.is_volunteer:
-        rows.append([KeyboardButton(text=_("btn-my-profile"))])
+        rows.append(
+            [KeyboardButton(text=_("btn-my-profile")), KeyboardButton(text=_("btn-events"))]
+        )
     else:
         rows.append([KeyboardButton(text=_("btn-become-volunteer"))])
     rows.append([KeyboardButton(text=_("btn-help")), KeyboardButton(text=_("btn-language"))])
