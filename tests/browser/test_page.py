@@ -7,12 +7,13 @@ import math
 import re
 
 import pytest
-from playwright.async_api import Locator, Page, expect
 
 from bot import demo_data
 
 from .conftest import (
     ADMIN,
+    HOW_TO_GET_A_BROWSER,
+    REQUIRED,
     Sandbox,
     bot_message,
     inline,
@@ -22,6 +23,13 @@ from .conftest import (
     screenshot,
     send,
 )
+
+try:
+    from playwright.async_api import Locator, Page, expect
+except ImportError:  # pragma: no cover - only without the dev extras
+    if REQUIRED:
+        raise
+    pytest.skip(f"playwright is not installed; {HOW_TO_GET_A_BROWSER}", allow_module_level=True)
 
 pytestmark = pytest.mark.browser
 
