@@ -5,6 +5,7 @@ day later; the next round offered in the bot first."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.sandbox import Emulator, Person
 from bot.services import campaign_links, volunteers
+from bot.services.timing import QuietHours
 from models import (
     Campaign,
     CampaignAlert,
@@ -36,8 +38,10 @@ async def _bot(start_bot: StartBot) -> BotRunner:
     return await start_bot(overrides={"territories": "kuzbass"})
 
 
-async def _started(emulator: Emulator, user_id: int, name: str, code: str, **kw: str) -> Person:
-    person = emulator.user(user_id, first_name=name, language_code=code, **kw)
+async def _started(
+    emulator: Emulator, user_id: int, name: str, code: str, phone: str | None = None
+) -> Person:
+    person = emulator.user(user_id, first_name=name, language_code=code, phone=phone)
     await person.send_text("/start")
     await person.wait_messages(2)
     await person.press("Қазақша" if code == "kk" else "Русский")
@@ -47,7 +51,7 @@ async def _started(emulator: Emulator, user_id: int, name: str, code: str, **kw:
 
 
 async def _world(
-    runner: BotRunner, *, workers: list[Person] = (), medics: list[Person] = ()  # type: ignore[assignment]
+    runner: BotRunner, *, workers: Sequence[Person] = (), medics: Sequence[Person] = ()
 ) -> list[int]:
     """A campaign in Yurga with three people due now; links made for them; returns their ids."""
     assert runner.app is not None
@@ -133,7 +137,7 @@ async def _contacts(runner: BotRunner, person_id: int) -> list[CampaignContact]:
 
 async def _tick(runner: BotRunner) -> tuple[int, int, int]:
     assert runner.app is not None
-    quiet = campaign_links.QuietHours.parse(runner.app.settings.quiet_hours)
+    quiet = QuietHours.parse(runner.app.settings.quiet_hours)
     return await job.tick(runner.clock.now(), sessionmaker=runner.app.sessionmaker, quiet=quiet)
 
 
@@ -157,7 +161,7 @@ async def test_relative_by_link_wrong_then_right_check_in_russian(
     assert intro.body.startswith("Здравствуйте! Это штаб волонтёров")
     assert who.body == "Кто отвечает?"
     await daughter.press("Я отвечаю за родственника")
-    [relation] = await daughter.wait_messages(1)
+    [_relation] = await daughter.wait_messages(1)
     await daughter.press("Мама")
     [check] = await daughter.wait_messages(1)
     assert "год рождения родственника" in check.body
@@ -230,7 +234,7 @@ async def test_self_by_link_with_own_contact_and_a_ride_in_kazakh(
     vera = await _started(emulator, 7421, "Вера", "kk", phone=PHONES[1])
 
     await vera.send_text(f"/start s_{token}")
-    intro, who = await vera.wait_messages(2)
+    intro, _who = await vera.wait_messages(2)
     assert intro.body.startswith("Сәлеметсіз бе! Бұл — еріктілер штабы")
     await vera.press("Өзім үшін жауап беремін")
     [check] = await vera.wait_messages(1)
@@ -279,7 +283,7 @@ async def test_contact_matched_person_and_three_wrong_tries(
     # Galina's son has her phone number on his Telegram (the list has it): /survey finds her.
     son = await _started(emulator, 7432, "Сергей", "ru", phone=PHONES[2])
     await son.send_text("/survey")
-    intro, who = await son.wait_messages(2)
+    intro, _who = await son.wait_messages(2)
     assert intro.body.startswith("Здесь можно ответить на вопросы после прививки")
     await son.press("Я отвечаю за родственника")
     await son.wait_messages(1)
@@ -290,7 +294,7 @@ async def test_contact_matched_person_and_three_wrong_tries(
     [only] = await son.wait_messages(1)
     assert only.body.startswith("Здесь нужен ваш контакт")
     await son.send_contact()
-    verified, vacc = await son.wait_messages(2)
+    verified, _vacc = await son.wait_messages(2)
     assert verified.body == "Спасибо! Вопросы о здоровье: Галина."
     link = await _link(runner, ids[2])
     assert (link.user_id, link.relation, link.linked_by) == (7432, "mother", "contact")
@@ -402,7 +406,7 @@ async def test_reminded_once_back_to_calls_after_a_day_then_next_round_in_the_bo
     assert offer.body.startswith("Пора ответить на вопросы после прививки: Анна.")
     assert (await _person(runner, ids[0])).status == "survey"
     await anna.press("▶️ Начать")
-    intro, vacc = await anna.wait_messages(2)
+    _intro, vacc = await anna.wait_messages(2)
     assert vacc.body == "Вы вакцинировались?"
     await anna.press("Да")
     await anna.wait_messages(1)
@@ -482,5 +486,5 @@ async def test_coordinators_links_file_in_xlsx_and_csv_and_a_link_from_it_works(
     vera = emulator.user(7451, first_name="Вера", language_code="ru")
     link = rows[2][3]
     await vera.send_text("/start " + link.partition("start=")[2])
-    _language, intro, who = await vera.wait_messages(3)
+    _language, _intro, who = await vera.wait_messages(3)
     assert who.body == "Кто отвечает?"
