@@ -103,13 +103,18 @@ async def cb_language(
     bot: Bot,
     translator: Translator,
     roles: Roles,
+    raw_state: str | None = None,
 ) -> None:
     await i18n.set_locale(callback_data.code)
     if isinstance(query.message, Message):
         await edit_text(query.message, i18n.get("language-changed"))
-    await bot.send_message(
-        query.from_user.id, i18n.get("menu-shown"), reply_markup=main_menu(i18n.get, roles)
-    )
+    if raw_state is None:
+        await bot.send_message(
+            query.from_user.id, i18n.get("menu-shown"), reply_markup=main_menu(i18n.get, roles)
+        )
+    # In a form (a survey link opened by someone new offers the language first) the main
+    # menu would replace the question's own keyboard: the next questions come in the new
+    # language instead.
     await set_chat_menu(bot, translator, query.from_user.id, callback_data.code, roles)
 
 

@@ -488,3 +488,9 @@ async def test_coordinators_links_file_in_xlsx_and_csv_and_a_link_from_it_works(
     await vera.send_text("/start " + link.partition("start=")[2])
     _language, _intro, who = await vera.wait_messages(3)
     assert who.body == "Кто отвечает?"
+    # Telegram said «ru», but she reads Kazakh: the questions switch, her form stays.
+    await vera.press("Қазақша")
+    await vera.press("Я отвечаю за себя")
+    [check] = await vera.wait_messages(1)
+    assert check.body.startswith("Туған жылыңызды")
+    assert ["📱 Нөмірмен бөлісу"] in (vera.reply_keyboard or [])
