@@ -96,8 +96,8 @@ async def _person(
 
 
 @pytest.fixture
-async def world(sqlite_url: str) -> AsyncIterator[World]:
-    engine = create_engine(sqlite_url)
+async def world(database_url: str) -> AsyncIterator[World]:
+    engine = create_engine(database_url)
     sessions = create_sessionmaker(engine)
     try:
         await migrate.upgrade(engine)
