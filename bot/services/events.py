@@ -148,18 +148,40 @@ async def matching_volunteers(session: AsyncSession, event: VolunteerEvent) -> l
     return [user_id for user_id, skills in rows.all() if not wanted or wanted & set(skills or [])]
 
 
-async def eligible(session: AsyncSession, event: VolunteerEvent, user_id: int) -> bool:
+@dataclass(frozen=True, slots=True)
+class _Reach:
+    """An approved volunteer's skills and their territory with every one above it: an event
+    wants them when its territory is one of these and one of its kinds is theirs."""
+
+    skills: frozenset[str]
+    territories: frozenset[int]
+
+    def wanted_by(self, event: VolunteerEvent) -> bool:
+        wanted = set(event.kinds or [])
+        return event.territory_id in self.territories and (not wanted or bool(wanted & self.skills))
+
+
+async def _reach(session: AsyncSession, user_id: int) -> _Reach | None:
     volunteer = await session.scalar(
         select(Volunteer).where(
             Volunteer.user_id == user_id, Volunteer.status == VolunteerStatus.APPROVED
         )
     )
     if volunteer is None:
-        return False
-    if volunteer.territory_id not in await territories_under(session, [event.territory_id]):
-        return False
-    wanted = set(event.kinds or [])
-    return not wanted or bool(wanted & set(volunteer.skills or []))
+        return None
+    rows = await session.execute(select(Territory.id, Territory.parent_id))
+    parents: dict[int, int | None] = {row[0]: row[1] for row in rows.all()}
+    chain: list[int] = []
+    current: int | None = volunteer.territory_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    return _Reach(frozenset(volunteer.skills or []), frozenset(chain))
+
+
+async def eligible(session: AsyncSession, event: VolunteerEvent, user_id: int) -> bool:
+    reach = await _reach(session, user_id)
+    return reach is not None and reach.wanted_by(event)
 
 
 async def _details(
@@ -419,6 +441,38 @@ async def cancel(
     return CancelResult(was, first.user_id)
 
 
+async def release_all(
+    session: AsyncSession,
+    user_id: int,
+    now: datetime,
+    *,
+    data: ButtonData,
+    default_locale: str,
+) -> int:
+    """A volunteer who leaves or erases their data gives up every sign-up to an event still
+    ahead (the first waiting person of each gets the slot); returns how many."""
+    event_ids = (
+        await session.scalars(
+            select(EventSignup.event_id)
+            .join(VolunteerEvent, VolunteerEvent.id == EventSignup.event_id)
+            .where(
+                EventSignup.user_id == user_id,
+                EventSignup.status.in_((SignupStatus.GOING, SignupStatus.WAITING)),
+                VolunteerEvent.status == EventStatus.OPEN,
+                VolunteerEvent.starts_at > now,
+            )
+            .order_by(EventSignup.event_id)
+        )
+    ).all()
+    released = 0
+    for event_id in event_ids:
+        result = await cancel(
+            session, event_id, user_id, now, data=data, default_locale=default_locale
+        )
+        released += result.was is not None
+    return released
+
+
 # --- what a volunteer sees -----------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Mine:
@@ -451,11 +505,12 @@ async def upcoming_for(
             )
         ).all()
     }
+    reach = await _reach(session, user_id)
     found: list[Mine] = []
     for event in events:
         signup = signups.get(event.id)
         status = signup.status if signup and signup.status != SignupStatus.CANCELLED else None
-        if status is None and not await eligible(session, event, user_id):
+        if status is None and (reach is None or not reach.wanted_by(event)):
             continue
         position = await _position(session, signup) if signup and status == "waiting" else 0
         found.append(Mine(event, status, position))

@@ -22,11 +22,12 @@ from bot.config import Settings
 from bot.filters import ANSWER, SPOKEN, Button
 from bot.forms import engine
 from bot.i18n import Translator
+from bot.keyboards import events as event_keyboards
 from bot.keyboards.callbacks import ProfileCb
 from bot.keyboards.menus import cancel_menu, main_menu
 from bot.keyboards.requests import take_data
 from bot.presenters import profile_card
-from bot.services import erasure, help_requests, volunteers
+from bot.services import erasure, events, help_requests, volunteers
 from bot.services.users import Roles
 from bot.telegram import edit_text
 from handlers.volunteer import signup
@@ -258,6 +259,14 @@ async def hand_back_tasks(
         take_data=take_data,
         default_locale=settings.default_locale,
         admin_ids=settings.admin_ids,
+    )
+    # Their places at events still ahead go to the waiting lists (issue 18).
+    await events.release_all(
+        db,
+        volunteer.user_id,
+        clock.now(),
+        data=event_keyboards.button_data,
+        default_locale=settings.default_locale,
     )
 
 

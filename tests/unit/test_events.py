@@ -297,3 +297,23 @@ async def test_reminders_once_at_local_moments_and_attendance_to_hours(world: Wo
         assert await events.hours_of(session, 701) == 3
         assert await session.scalar(select(func.count(EventAttendance.id))) == 1
         assert await session.scalar(select(func.count(EventSignup.id))) == 3
+
+
+async def test_leaving_or_forgetting_gives_the_places_to_the_waiting_list(world: World) -> None:
+    sessions, _yurga, clock = world
+    event_id = await _event(world, slots=1)
+    assert await _sign_up(world, event_id, 701) == Outcome.GOING
+    assert await _sign_up(world, event_id, 702) == Outcome.WAITING
+    async with sessions() as session:
+        released = await events.release_all(
+            session, 701, clock.now(), data=data, default_locale="ru"
+        )
+        await session.commit()
+    assert released == 1
+    async with sessions() as session:
+        roster = await events.roster(session, event_id)
+        assert [p.user_id for p in roster.going] == [702] and roster.waiting == []
+        nothing = await events.release_all(
+            session, 701, clock.now(), data=data, default_locale="ru"
+        )
+    assert nothing == 0
