@@ -374,6 +374,8 @@ async def create_app(
         default_locale=settings.default_locale,
         outbox_keep=timedelta(days=settings.outbox_keep_days),
         admin_ids=settings.admin_ids,
+        consult_escalate=timedelta(minutes=settings.consult_escalate_minutes),
+        consult_keep=timedelta(days=settings.consult_keep_days),
     )
     dispatcher["scheduler"] = scheduler
     delivery = build_delivery(settings, sessionmaker, translator, clock)

@@ -18,6 +18,7 @@ CITIZEN_COMMANDS = (
     "menu",
     "request",
     "callme",
+    "medic",
     "myrequests",
     "survey",
     "volunteer",

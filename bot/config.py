@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     scheduler_tick_seconds: float = Field(default=5.0, gt=0, le=3600)
     reminder_max_lateness_minutes: int = Field(default=180, ge=0)
     offer_wave_size: int = Field(default=20, ge=1, le=10_000)
+    # «Ask a volunteer medic»: minutes a question waits for the territory's medics (then the
+    # HQ's, then the coordinators); days relayed messages are kept after the consultation ends.
+    consult_escalate_minutes: int = Field(default=15, ge=1, le=1440)
+    consult_keep_days: float = Field(default=30.0, ge=1, le=3650)
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8081, ge=0, le=65535)
 

@@ -10,6 +10,7 @@ from aiogram.enums import ChatType
 from bot.filters import IsCoordinator, IsHQ
 from handlers import common, errors, fallback, groups, membership
 from handlers.citizen import call_me, my_requests, request_form, self_survey
+from handlers.citizen import consultations as medic_consultations
 from handlers.coordinator import (
     applications,
     appoint,
@@ -91,6 +92,9 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         # Before /start: a survey link's /start s_<token> (issue 17).
         _detached(self_survey.start_router),
         _detached(common.router),
+        # «Ask a volunteer medic»: first, so that in the conversation mode what a person
+        # sends goes to the other side (the mode's handlers filter on its state).
+        _detached(medic_consultations.router),
         coordinator,
         # Before the forms: «📞 Call me» typed inside another form gets its own answer.
         _detached(call_me.router),

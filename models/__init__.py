@@ -22,6 +22,12 @@ from models.campaign import (
     VolunteerMode,
     WorkKind,
 )
+from models.consultation import (
+    Consultation,
+    ConsultationMessage,
+    ConsultationOffer,
+    ConsultationStatus,
+)
 from models.erasure import Erasure
 from models.event import (
     EventAttendance,
@@ -55,6 +61,10 @@ __all__ = [
     "CampaignStatus",
     "CampaignTerritory",
     "CampaignVolunteer",
+    "Consultation",
+    "ConsultationMessage",
+    "ConsultationOffer",
+    "ConsultationStatus",
     "Coordinator",
     "CoordinatorTerritory",
     "Erasure",

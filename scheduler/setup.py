@@ -26,6 +26,7 @@ from scheduler.jobs import (
     surveys,
     waiting_requests,
 )
+from scheduler.jobs import consultations as consultation_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,19 @@ def add_jobs(
     default_locale: str,
     outbox_keep: timedelta,
     admin_ids: Collection[int] = (),
+    consult_escalate: timedelta = timedelta(minutes=15),
+    consult_keep: timedelta = timedelta(days=30),
 ) -> None:
+    # «Ask a volunteer medic»: escalation of untaken questions, retention of the relay.
+    consultation_jobs.add_job(
+        scheduler,
+        clock=clock,
+        sessionmaker=sessionmaker,
+        escalate_after=consult_escalate,
+        keep=consult_keep,
+        admin_ids=admin_ids,
+    )
+
     async def fire_reminders() -> None:
         try:
             await reminders.tick(

@@ -5,7 +5,14 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from aiogram.methods import EditMessageText, SendDocument, SendMessage, SendPhoto, TelegramMethod
+from aiogram.methods import (
+    EditMessageText,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+    SendVoice,
+    TelegramMethod,
+)
 from aiogram.types import (
     FSInputFile,
     InlineKeyboardButton,
@@ -94,4 +101,6 @@ def render(
         raise RenderError("attachment has neither file_id nor path")
     if attachment.kind == "photo":
         return SendPhoto(chat_id=row.chat_id, photo=file, caption=text, reply_markup=markup)
+    if attachment.kind == "voice":  # a relayed voice note (issue 18)
+        return SendVoice(chat_id=row.chat_id, voice=file, caption=text, reply_markup=markup)
     return SendDocument(chat_id=row.chat_id, document=file, caption=text, reply_markup=markup)

@@ -213,3 +213,12 @@ class EventAdminCb(CallbackData, prefix="eva"):
     action: str
     id: RecordIdOrNone = 0
     user: UserId = 0
+
+
+class ConsultCb(CallbackData, prefix="cns"):
+    """Ask a volunteer medic (issue 18): a medic's "take", either side's "reply" (enter the
+    conversation), the citizen's "cancel" of a waiting question, a rating "star" 1-5."""
+
+    action: str
+    id: RecordId
+    value: Star = 0

@@ -21,6 +21,7 @@ Gettext = Callable[..., str]
 def main_menu(_: Gettext, roles: Roles) -> ReplyKeyboardMarkup:
     """Only buttons that work today; features add theirs as they land."""
     rows = [[KeyboardButton(text=_("btn-ask-help"))], [KeyboardButton(text=_("btn-call-me"))]]
+    rows.append([KeyboardButton(text=_("btn-ask-medic"))])  # issue 18
     mine = [KeyboardButton(text=_("btn-my-requests"))]
     if roles.is_volunteer:
         mine.append(KeyboardButton(text=_("btn-my-tasks")))

@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import Select
 
 from bot.clock import Clock
-from bot.services import call_backs, help_requests, volunteers
+from bot.services import call_backs, consultations, help_requests, volunteers
 from bot.services.outbox import PURGED, OutgoingMessage, Text, enqueue
 from bot.services.sql import insert_ignore
 from models import AuditEntry, Erasure, OutboxMessage, Volunteer
@@ -58,6 +58,7 @@ REQ_FIELDS = "req_fields"
 REQ_OUTBOX = "req_outbox"
 REQ_AUDIT = "req_audit"
 CALLBACKS = "callbacks"
+CONSULTATIONS = "consultations"  # «Ask a volunteer medic»: their questions and the relay
 PERSON_ROW = "person"
 VOLUNTEERS = "volunteers"
 VOL_OUTBOX = "vol_outbox"
@@ -233,6 +234,9 @@ async def _step(
         return done + 1, _State(REQUESTS, item) if kind == PERSON else _State(FINISHED)
     if step == CALLBACKS:
         await call_backs.forget(session, target_id, now)
+        return 10, _State(CONSULTATIONS)
+    if step == CONSULTATIONS:
+        await consultations.forget(session, target_id, now)
         return 10, _State(PERSON_ROW)
     if step == PERSON_ROW:
         await volunteers.forget_person(session, target_id, now)

@@ -101,7 +101,7 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    kind: str  # "document" or "photo"
+    kind: str  # "document", "photo" or "voice"
     file_id: str | None = None
     path: str | None = None
     filename: str | None = None

@@ -39,6 +39,7 @@ ACTIONS = frozenset(
         "campaign_create", "campaign_pause", "campaign_resume", "campaign_close",
         "campaign_import", "campaign_import_refused", "campaign_to_visits",
         "campaign_export",
+        "consultation_taken", "consultation_closed",
         "event_create", "event_attendance", "event_call_off",
     }
 )  # fmt: skip
