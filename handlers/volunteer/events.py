@@ -40,12 +40,18 @@ async def _list_text(
     return i18n.get("evt-my-title"), labelled
 
 
-async def _card_text(i18n: I18nContext, db: AsyncSession, item: Mine) -> str:
+async def _card_text(i18n: I18nContext, db: AsyncSession, item: Mine, *, open_: bool = True) -> str:
+    """The event and where the volunteer stands; a closed one (called off, over, begun)
+    says so instead of offering a sign-up."""
     details = await events.details(db, item.event, i18n.locale)
-    if item.status == "going":
+    if item.event.status == EventStatus.CANCELLED:
+        where = i18n.get("evt-you-called-off")
+    elif item.status == "going":
         where = i18n.get("evt-you-going")
     elif item.status == "waiting":
         where = i18n.get("evt-you-waiting", position=item.position)
+    elif not open_:
+        where = i18n.get("evt-closed")
     else:
         where = i18n.get("evt-you-free", free=details["free"])
     return i18n.get("evt-card", **details) + "\n\n" + where
@@ -76,6 +82,7 @@ async def _show(
     db: AsyncSession,
     event_id: int,
     callback_answer: CallbackAnswer,
+    clock: Clock,
 ) -> None:
     item = await events.mine(db, event_id, query.from_user.id)
     if item is None:
@@ -84,10 +91,10 @@ async def _show(
         return
     if not isinstance(query.message, Message):
         return
-    markup = kb.volunteer_card(
-        i18n.get, event_id, item.status, open_=item.event.status == EventStatus.OPEN
-    )
-    await edit_text(query.message, await _card_text(i18n, db, item), reply_markup=markup)
+    open_ = item.event.status == EventStatus.OPEN and item.event.starts_at > clock.now()
+    markup = kb.volunteer_card(i18n.get, event_id, item.status, open_=open_)
+    text = await _card_text(i18n, db, item, open_=open_)
+    await edit_text(query.message, text, reply_markup=markup)
 
 
 @router.callback_query(EventCb.filter(F.action == "open"))
@@ -97,8 +104,9 @@ async def cb_open(
     callback_answer: CallbackAnswer,
     i18n: I18nContext,
     db: AsyncSession,
+    clock: Clock,
 ) -> None:
-    await _show(query, i18n, db, callback_data.id, callback_answer)
+    await _show(query, i18n, db, callback_data.id, callback_answer, clock)
 
 
 JOIN_ANSWERS = {

@@ -369,7 +369,8 @@ async def test_calendar_in_kazakh_own_event_waiting_list_and_call_off(
     )
     assert (
         stale is not None
-        and stale.text == "Бұл іс-шараға жазылуыңыз жоқ немесе іс-шара басталып кетті."
+        and stale.text
+        == "Бас тартатын ештеңе жоқ: жазылу жоқ, не іс-шара басталып кетті немесе тоқтатылды."
     )
 
     # The coordinator calls it off: Dana is told.
@@ -386,5 +387,10 @@ async def test_calendar_in_kazakh_own_event_waiting_list_and_call_off(
     await drained(runner)
     [off] = await dana.wait_messages(1)
     assert off.body.startswith("❗ «Қарттарға көмек» іс-шарасын (03.12.2026 18:30)")
-    late = await dana.press_data(f"ev:join:{1}")
+    late = await dana.press_data("ev:join:1")
     assert late is not None and late.text == "Бұл іс-шараға жазылу жабық."
+    # Her card, opened again, says it was called off and offers nothing to press but the list.
+    await dana.press_data("ev:open:1")
+    reopened = dana.last_bot_message
+    assert reopened is not None and reopened.body.endswith("❗ Іс-шараны үйлестіруші тоқтатты.")
+    assert reopened.buttons == [["📅 Барлық іс-шаралар"]]
