@@ -326,6 +326,17 @@ async def _load_territories(
     logger.info("%s (%s)", report.summary(), name)
 
 
+async def _load_tips(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    """The safety library's data files (bot/data/tips/*.yaml), added or updated at every
+    start; tips a coordinator edited stay as they are."""
+    from bot.services import safety
+
+    async with sessionmaker() as session:
+        report = await safety.load_tips(session, clock.now())
+        await session.commit()
+    logger.info("%s", report.summary())
+
+
 def _join_sqlite_threads(timeout: float = 2.0) -> None:
     """Wait for aiosqlite's worker threads to finish. A connection that failed to open still
     answers its stop request through the event loop; if asyncio.run() has closed the loop by
@@ -352,6 +363,7 @@ async def create_app(
         if apply_migrations:
             await migrate.upgrade_if_needed(engine)
         await _load_territories(settings, sessionmaker, clock)
+        await _load_tips(sessionmaker, clock)
     except BaseException:
         # Close the pool now: a connection thread left for interpreter exit prints a traceback.
         await engine.dispose()

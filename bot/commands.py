@@ -27,6 +27,7 @@ CITIZEN_COMMANDS = (
     "calls",
     "visits",
     "events",
+    "tips",
     "help",
     "language",
     "cancel",
@@ -40,6 +41,7 @@ COORDINATOR_COMMANDS = (
     "volunteers",
     "territories",
     "campaigns",
+    "newtip",
     "calendar",
 )
 HQ_COMMANDS = ("appoint", "coordinators", "audit", "stats", "delivery", "scheduler")

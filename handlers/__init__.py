@@ -9,6 +9,7 @@ from aiogram.enums import ChatType
 
 from bot.filters import IsCoordinator, IsHQ
 from handlers import common, errors, fallback, groups, membership
+from handlers.citizen import safety as safety_library
 from handlers.citizen import call_me, my_requests, request_form, self_survey
 from handlers.citizen import consultations as medic_consultations
 from handlers.coordinator import (
@@ -31,6 +32,7 @@ from handlers.coordinator import (
     volunteers,
 )
 from handlers.coordinator import campaigns as campaign_admin
+from handlers.coordinator import tips as tip_admin
 from handlers.coordinator import events as event_admin
 from handlers.volunteer import calls, profile, signup, tasks, visits
 from handlers.volunteer import events as volunteer_events
@@ -72,6 +74,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
     coordinator.callback_query.filter(IsCoordinator())
     coordinator.include_routers(
         _detached(territories.router),
+        _detached(tip_admin.router),  # adding and editing safety tips (issue 18)
         _detached(applications.router),
         _detached(volunteers.router),
         _detached(requests.router),
@@ -101,6 +104,8 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(request_form.router),
         _detached(my_requests.router),
         _detached(self_survey.router),
+        # The safety library: /tips, subscriptions, «I got a suspicious call» (issue 18).
+        _detached(safety_library.router),
         _detached(signup.router),
         _detached(profile.router),
         _detached(tasks.router),

@@ -40,6 +40,7 @@ from models.fsm import FsmRecord
 from models.help_request import HelpRequest, RequestKind, RequestPush, RequestStatus
 from models.outbox import OutboxMessage, OutboxStatus, Priority
 from models.reminder import Reminder, ReminderState
+from models.safety import SafetyTip, TipRound, TipSubscription
 from models.territory import Coordinator, CoordinatorTerritory, Territory, TerritoryNeighbour
 from models.user import User
 from models.volunteer import Volunteer, VolunteerStatus
@@ -84,9 +85,12 @@ __all__ = [
     "RequestKind",
     "RequestPush",
     "RequestStatus",
+    "SafetyTip",
     "SignupStatus",
     "Territory",
     "TerritoryNeighbour",
+    "TipRound",
+    "TipSubscription",
     "User",
     "Volunteer",
     "VolunteerEvent",

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.services import campaign_import
 from bot.services.timing import QuietHours
+from scheduler.jobs import tips as tips_job
 from scheduler.jobs import (
     campaigns,
     erasures,
@@ -61,6 +62,11 @@ def add_jobs(
         escalate_after=consult_escalate,
         keep=consult_keep,
         admin_ids=admin_ids,
+    )
+
+    # The safety library: seasonal rounds and weekly tips (issue 18).
+    tips_job.add_job(
+        scheduler, clock=clock, sessionmaker=sessionmaker, quiet=quiet, default_locale=default_locale
     )
 
     async def fire_reminders() -> None:

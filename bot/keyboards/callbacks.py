@@ -222,3 +222,16 @@ class ConsultCb(CallbackData, prefix="cns"):
     action: str
     id: RecordId
     value: Star = 0
+
+
+class SafetyCb(CallbackData, prefix="sf"):
+    """The safety library (issue 18): "home" the topics, "t" a topic (``v``), "v" a tip
+    (``id``), "sub" the subscriptions, "wd" pick a weekday, "wt" a time (``v`` the weekday),
+    "ws" save (``v`` "day-minute"), "so" seasonal alerts on, "off" unsubscribe (``v`` "w",
+    "s"); under a pushed tip "tm" its topic and "po" unsubscribe, as new messages; "fr"
+    «I got a suspicious call», "fh" ask a volunteer about it, "ed" a coordinator
+    edits tip ``id``. bot/services/safety.callback builds the same data for pushed tips."""
+
+    a: str
+    id: RecordIdOrNone = 0
+    v: str = ""

@@ -32,6 +32,7 @@ def main_menu(_: Gettext, roles: Roles) -> ReplyKeyboardMarkup:
         )
     else:
         rows.append([KeyboardButton(text=_("btn-become-volunteer"))])
+    rows.append([KeyboardButton(text=_("btn-tips"))])  # the safety library (issue 18)
     rows.append([KeyboardButton(text=_("btn-help")), KeyboardButton(text=_("btn-language"))])
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
 
