@@ -9,9 +9,9 @@ from aiogram.enums import ChatType
 
 from bot.filters import IsCoordinator, IsHQ
 from handlers import common, errors, fallback, groups, membership
-from handlers.citizen import safety as safety_library
 from handlers.citizen import call_me, my_requests, request_form, self_survey
 from handlers.citizen import consultations as medic_consultations
+from handlers.citizen import safety as safety_library
 from handlers.coordinator import (
     applications,
     appoint,
@@ -32,8 +32,8 @@ from handlers.coordinator import (
     volunteers,
 )
 from handlers.coordinator import campaigns as campaign_admin
-from handlers.coordinator import tips as tip_admin
 from handlers.coordinator import events as event_admin
+from handlers.coordinator import tips as tip_admin
 from handlers.volunteer import calls, profile, signup, tasks, visits
 from handlers.volunteer import events as volunteer_events
 

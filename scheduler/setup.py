@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.services import campaign_import
 from bot.services.timing import QuietHours
-from scheduler.jobs import tips as tips_job
 from scheduler.jobs import (
     campaigns,
     erasures,
@@ -28,6 +27,7 @@ from scheduler.jobs import (
     waiting_requests,
 )
 from scheduler.jobs import consultations as consultation_jobs
+from scheduler.jobs import tips as tips_job
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,11 @@ def add_jobs(
 
     # The safety library: seasonal rounds and weekly tips (issue 18).
     tips_job.add_job(
-        scheduler, clock=clock, sessionmaker=sessionmaker, quiet=quiet, default_locale=default_locale
+        scheduler,
+        clock=clock,
+        sessionmaker=sessionmaker,
+        quiet=quiet,
+        default_locale=default_locale,
     )
 
     async def fire_reminders() -> None:
