@@ -58,6 +58,7 @@ async def test_language_switch_is_stored_and_menus_follow(
     assert person.reply_keyboard == [
         ["🆘 Көмек сұрау"],
         ["📞 Маған қоңырау шалыңыз"],
+        ["🩺 Ерікті дәрігерден сұрау"],
         ["📋 Менің өтінімдерім"],
         ["🤝 Ерікті болу"],
         ["ℹ️ Анықтама", "🌐 Тіл"],
@@ -162,6 +163,7 @@ async def test_odd_input_gets_a_hint_and_the_menu(
     assert person.reply_keyboard == [
         ["🆘 Попросить о помощи"],
         ["📞 Перезвоните мне"],
+        ["🩺 Спросить врача-волонтёра"],
         ["📋 Мои заявки"],
         ["🤝 Стать волонтёром"],
         ["ℹ️ Справка", "🌐 Язык"],

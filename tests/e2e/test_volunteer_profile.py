@@ -123,6 +123,7 @@ async def test_leave_and_apply_again(emulator: Emulator, start_bot: StartBot) ->
     assert person.reply_keyboard == [
         ["🆘 Көмек сұрау"],
         ["📞 Маған қоңырау шалыңыз"],
+        ["🩺 Ерікті дәрігерден сұрау"],
         ["📋 Менің өтінімдерім"],
         ["🤝 Ерікті болу"],
         ["ℹ️ Анықтама", "🌐 Тіл"],
