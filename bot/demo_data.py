@@ -2,7 +2,8 @@
 
 ``python -m bot demo-data`` and the sandbox's first start run it: territories, an HQ
 coordinator and a territorial one, ten volunteers with different skills and languages, a few
-citizens, open requests in different states and a vaccination follow-up campaign.
+citizens, open requests in different states, a vaccination follow-up campaign with people to
+call and an upcoming event (International Volunteer Day).
 Idempotent: people have fixed ids, requests and the campaign fixed form tokens, so a second
 run finds everything there and adds nothing.
 
@@ -26,17 +27,20 @@ import importlib
 import logging
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.data.action_days import BY_CODE
+from bot.keyboards import events as event_keyboards
 from bot.keyboards.campaigns import join_data
 from bot.keyboards.requests import take_data
 from bot.services import (
     campaign_import,
     campaigns,
     coordinators,
+    events,
     help_requests,
     territories,
     users,
@@ -318,6 +322,39 @@ async def seed_campaign(ctx: DemoContext) -> None:
         ctx.note(f"campaign: {CAMPAIGN_NAME}")
 
 
+EVENT_TOKEN = "demo-event-1"
+
+
+async def seed_event(ctx: DemoContext) -> None:
+    """An upcoming event: the next International Volunteer Day (5 December) at 10:00 local
+    time in the first place, every volunteer invited (the «Записаться» button)."""
+    day = BY_CODE["volunteer_day"]
+    territory = ctx.territory(0)
+    zone = await events.zone_of_territory(ctx.session, territory.id)
+    local_today = ctx.now.astimezone(zone).date()
+    starts = datetime.combine(events.suggested_date(day, local_today), time(10), tzinfo=zone)
+    created = await events.create(
+        ctx.session,
+        events.NewEvent(
+            template=day.code,
+            title=None,
+            starts_at=starts.astimezone(ctx.now.tzinfo),
+            duration_hours=3.0,
+            place="Дворец молодёжи, пр. Ленина, 1",
+            territory_id=territory.id,
+            slots=15,
+            kinds=(),
+            form_token=EVENT_TOKEN,
+        ),
+        actor_id=COORDINATOR.id,
+        now=ctx.now,
+        data=event_keyboards.button_data,
+        default_locale=ctx.default_locale,
+    )
+    if created.created:
+        ctx.note(f"event: {day.title_ru}, {starts:%d.%m.%Y %H:%M}, {len(created.invited)} invited")
+
+
 # People of 60+ who agreed to be vaccinated: the campaign's list, imported as a coordinator's
 # file is (the importer's own checks and merging: a second run finds them all there).
 CAMPAIGN_PEOPLE = (
@@ -382,7 +419,7 @@ def _phone(user_id: int) -> str | None:
 
 
 # Safety tips, events and whatever comes next append here (see the module's docstring).
-SEEDERS: list[Seeder] = [seed_people, seed_volunteers, seed_requests, seed_campaign]
+SEEDERS: list[Seeder] = [seed_people, seed_volunteers, seed_requests, seed_campaign, seed_event]
 # "module:function" seeders imported on use; a missing module is skipped with a log line.
 EXTRA_SEEDERS: list[str] = []
 

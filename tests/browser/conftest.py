@@ -21,7 +21,7 @@ import pytest
 
 from bot import sandbox_setup
 from bot.sandbox import Emulator
-from tests.e2e.conftest import BotRunner, StartBot, clock, emulator, start_bot
+from tests.e2e.conftest import BotRunner, StartBot, clock, drained, emulator, start_bot
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Locator, Page
@@ -129,6 +129,7 @@ async def sandbox(emulator: Emulator, start_bot: StartBot, browser: Browser) -> 
     runner = await start_bot(overrides={"territories": "kuzbass"}, admin_ids=[ADMIN])
     assert runner.app is not None
     await sandbox_setup.prepare(emulator, runner.app, demo=True)
+    await drained(runner)  # the demo's pushes are out: each test starts from a quiet sandbox
     return Sandbox(emulator, runner, browser)
 
 

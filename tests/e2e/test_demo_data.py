@@ -12,7 +12,15 @@ from sqlalchemy import func, select
 from bot import demo_data, sandbox_setup
 from bot.app import App
 from bot.sandbox import Emulator
-from models import Campaign, CampaignPerson, HelpRequest, OutboxMessage, User, Volunteer
+from models import (
+    Campaign,
+    CampaignPerson,
+    HelpRequest,
+    OutboxMessage,
+    User,
+    Volunteer,
+    VolunteerEvent,
+)
 from tests.e2e.conftest import StartBot
 
 ADMIN = 1000
@@ -28,6 +36,7 @@ async def _counts(runner_app: App) -> dict[str, int]:
             ("requests", HelpRequest.id),
             ("campaigns", Campaign.id),
             ("campaign_people", CampaignPerson.id),
+            ("events", VolunteerEvent.id),
             ("outbox", OutboxMessage.id),
         ):
             counts[name] = int(await session.scalar(select(func.count(column))) or 0)
@@ -44,6 +53,7 @@ async def test_demo_data_is_real_and_idempotent(emulator: Emulator, start_bot: S
     counts = await _counts(app)
     assert counts["volunteers"] == 10 and counts["requests"] == 4 and counts["campaigns"] == 1
     assert counts["campaign_people"] == len(demo_data.CAMPAIGN_PEOPLE)
+    assert counts["events"] == 1
     async with app.sessionmaker() as session:
         statuses = sorted((await session.scalars(select(HelpRequest.status))).all())
         assert statuses == ["done", "new", "on_way", "taken"]
