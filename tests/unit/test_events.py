@@ -317,3 +317,32 @@ async def test_leaving_or_forgetting_gives_the_places_to_the_waiting_list(world:
             session, 701, clock.now(), data=data, default_locale="ru"
         )
     assert nothing == 0
+
+
+async def test_sign_ups_and_cancellations_racing_keep_the_count_true(world: World) -> None:
+    """Everyone presses at once, then those in cancel while the others press again: the
+    counter always equals the holders, and no slot stays free while someone waits."""
+    sessions, _yurga, clock = world
+    event_id = await _event(world, slots=2)
+    await asyncio.gather(*(_sign_up(world, event_id, u) for u in PEOPLE))
+
+    async def cancel(user_id: int) -> None:
+        async with sessions() as session:
+            await events.cancel(
+                session, event_id, user_id, clock.now(), data=data, default_locale="ru"
+            )
+            await session.commit()
+
+    async with sessions() as session:
+        holders = [p.user_id for p in (await events.roster(session, event_id)).going]
+    await asyncio.gather(
+        *(cancel(u) for u in holders), *(_sign_up(world, event_id, u) for u in PEOPLE)
+    )
+    async with sessions() as session:
+        event = await session.get(VolunteerEvent, event_id)
+        roster = await events.roster(session, event_id)
+    assert event is not None
+    assert event.slots_taken == len(roster.going) <= 2
+    assert len(roster.going) == 2 or not roster.waiting
+    listed = [p.user_id for p in roster.going + roster.waiting]
+    assert len(listed) == len(set(listed)) >= len(PEOPLE) - len(holders)
