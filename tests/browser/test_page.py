@@ -151,6 +151,13 @@ async def test_a_request_travels_from_citizen_to_volunteer_side_by_side(
     await expect(push).to_be_visible()
     assert (await newest_in_view(volunteer))["visible"]
     await inline(volunteer, "Мен орындаймын").click()
+    # The bot's answer to the button is a toast inside the pane, under its header.
+    toast = volunteer.locator(".toast")
+    await expect(toast).to_contain_text(f"№ {request_id}")
+    header = await volunteer.locator(".chat-header").bounding_box()
+    box = await toast.bounding_box()
+    assert header is not None and box is not None
+    assert box["y"] >= header["y"] + header["height"], (box, header)
     await expect(bot_message(volunteer, "Мекенжай: Абай көшесі, 10")).to_be_visible()
 
     # The citizen sees the status change, in Kazakh.
