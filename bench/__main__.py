@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import campaigns, memory, region, reminders, requests
+from bench import campaigns, memory, region, reminders, requests, tips
 
 Benchmark = Callable[[], Awaitable[dict[str, Any]]]
 
@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "bot_memory": memory.run,
     "region": region.run,
     "campaigns": campaigns.run,
+    "tips": tips.run,
 }
 
 RESULTS = Path(__file__).with_name("results.json")

@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import Select
 
 from bot.clock import Clock
-from bot.services import call_backs, consultations, help_requests, volunteers
+from bot.services import call_backs, consultations, help_requests, safety, volunteers
 from bot.services.outbox import PURGED, OutgoingMessage, Text, enqueue
 from bot.services.sql import insert_ignore
 from models import AuditEntry, Erasure, OutboxMessage, Volunteer
@@ -239,6 +239,7 @@ async def _step(
         await consultations.forget(session, target_id, now)
         return 10, _State(PERSON_ROW)
     if step == PERSON_ROW:
+        await safety.forget(session, target_id)  # tip subscriptions
         await volunteers.forget_person(session, target_id, now)
         return 10, _State(VOLUNTEERS)
     if step == VOLUNTEERS:

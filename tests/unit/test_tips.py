@@ -295,3 +295,19 @@ async def test_weekly_tip_at_local_time_with_quiet_hours(sessions: Sessions) -> 
         await session.commit()
     assert await weekly(week + timedelta(days=7)) == 0
     assert json.dumps(two.payload)  # a plain record the delivery worker renders
+
+
+async def test_forget_erases_the_subscriptions(sessions: Sessions) -> None:
+    from bot.clock import FakeClock
+    from bot.services import erasure
+
+    clock = FakeClock()
+    [person] = await _people(sessions, clock.now(), 1, start=7)
+    async with sessions() as session:
+        await safety.subscribe_weekly(session, person, 2, 11 * 60, clock.now(), "Asia/Almaty")
+        await safety.subscribe_seasonal(session, person, clock.now(), "Asia/Almaty")
+        erasure_id = await erasure.begin(session, erasure.PERSON, person, person, clock.now())
+        await session.commit()
+    assert await erasure.run(sessions, erasure_id, clock)
+    async with sessions() as session:
+        assert await session.get(TipSubscription, person) is None
