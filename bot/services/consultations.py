@@ -199,6 +199,18 @@ async def medics(
     return sorted({user_id for user_id, skills in rows.all() if SKILL in (skills or ())})
 
 
+async def _medic_now(session: AsyncSession, user_id: int, now: datetime) -> list[int]:
+    """[user_id] when they are an approved, unpaused medic now, else []."""
+    rows = await session.execute(
+        select(Volunteer.skills).where(
+            Volunteer.user_id == user_id,
+            Volunteer.status == VolunteerStatus.APPROVED,
+            or_(Volunteer.paused_until.is_(None), Volunteer.paused_until <= _today(now)),
+        )
+    )
+    return [user_id] if any(SKILL in (skills or ()) for (skills,) in rows.all()) else []
+
+
 def offer_key(consultation_id: int, user_id: int) -> str:
     return f"cns:{consultation_id}:offer:{user_id}"
 
@@ -410,6 +422,8 @@ async def take(
     None: no such question, or it was not offered to this person."""
     if not await was_offered(session, consultation_id, user_id):
         return None
+    if user_id not in await _medic_now(session, user_id, now):
+        return None  # blocked, left or paused since the offer
     won = (
         await session.scalars(
             update(Consultation)
@@ -793,6 +807,19 @@ async def purge_expired(
     return len(ids)
 
 
+async def release_medic(session: AsyncSession, user_id: int, now: datetime) -> int:
+    """A medic who leaves, is blocked or erases their data: their open consultations end
+    and each citizen is told (they may ask again); returns how many."""
+    held = await open_of_medic(session, user_id)
+    for consultation in held:
+        consultation.status = ConsultationStatus.CLOSED
+        consultation.closed_at = now
+        consultation.closed_by = ERASED
+        await _tell_closed(session, consultation, GONE_MEDIC, now)
+    await session.flush()
+    return len(held)
+
+
 async def forget(session: AsyncSession, user_id: int, now: datetime) -> None:
     """/forget: the person's questions and everything relayed in them go at once (a live one
     is closed, or withdrawn from the medics); consultations they held as a medic close, the
@@ -820,11 +847,7 @@ async def forget(session: AsyncSession, user_id: int, now: datetime) -> None:
         consultation.citizen_id = None
     await session.flush()
     await _wipe(session, [c.id for c in as_citizen], now)
-    for consultation in await open_of_medic(session, user_id):
-        consultation.status = ConsultationStatus.CLOSED
-        consultation.closed_at = now
-        consultation.closed_by = ERASED
-        await _tell_closed(session, consultation, GONE_MEDIC, now)
+    await release_medic(session, user_id, now)
     await session.execute(
         update(Consultation)
         .where(Consultation.medic_id == user_id)

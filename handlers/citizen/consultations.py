@@ -286,10 +286,16 @@ async def cb_take(
         if consultation.medic_id == query.from_user.id:  # a second tap of the winner
             callback_answer.text = i18n.get("cns-take-won", id=consultation.id)
             return
-        callback_answer.text = i18n.get("cns-take-late")
+        withdrawn = consultation.status == ConsultationStatus.CANCELLED or (
+            consultation.medic_id is None
+        )
+        key = "cns-offer-withdrawn" if withdrawn else "cns-offer-taken"
+        callback_answer.text = (
+            i18n.get("cns-take-late") if not withdrawn else i18n.get(key, id=consultation.id)
+        )
         callback_answer.show_alert = True
         if message is not None:
-            await edit_text(message, i18n.get("cns-offer-taken", id=consultation.id))
+            await edit_text(message, i18n.get(key, id=consultation.id))
         return
     await audit.record(
         db,

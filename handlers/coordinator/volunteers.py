@@ -19,7 +19,7 @@ from bot.keyboards.callbacks import VolunteerCb
 from bot.keyboards.menus import cancel_menu, main_menu
 from bot.keyboards.requests import take_data
 from bot.presenters import profile_card
-from bot.services import audit, help_requests, outbox, volunteers
+from bot.services import audit, consultations, help_requests, outbox, volunteers
 from bot.services.outbox import OutgoingMessage, Text
 from bot.services.users import Roles
 from handlers.coordinator.rescope import still_in_scope
@@ -207,6 +207,7 @@ async def _set_blocked(
     if not await volunteers.set_blocked(db, volunteer, blocked, reason, actor_id, now):
         return False
     if blocked:  # whatever they held goes to the others
+        await consultations.release_medic(db, volunteer.user_id, now)
         await help_requests.release_tasks(
             db,
             volunteer,

@@ -27,7 +27,7 @@ from bot.keyboards.callbacks import ProfileCb
 from bot.keyboards.menus import cancel_menu, main_menu
 from bot.keyboards.requests import take_data
 from bot.presenters import profile_card
-from bot.services import erasure, events, help_requests, volunteers
+from bot.services import consultations, erasure, events, help_requests, volunteers
 from bot.services.users import Roles
 from bot.telegram import edit_text
 from handlers.volunteer import signup
@@ -72,6 +72,9 @@ async def cmd_profile(
     territory = await db.get(Territory, volunteer.territory_id)
     zone = territory.timezone if territory else settings.default_timezone
     card = profile_card(i18n.get, volunteer, territory.name(i18n.locale) if territory else "?")
+    from_events = await events.hours_of(db, volunteer.user_id)  # the calendar's (issue 18)
+    if from_events:
+        card += "\n" + i18n.get("evt-profile-hours", hours=events.hours_text(from_events))
     rows: list[list[InlineKeyboardButton]] = []
     if volunteer.status == VolunteerStatus.BLOCKED:
         status = i18n.get(
@@ -250,7 +253,9 @@ async def cb_leave(
 async def hand_back_tasks(
     db: AsyncSession, volunteer: Volunteer, reason: str, clock: Clock, settings: Settings
 ) -> None:
-    """A volunteer who leaves or erases their data hands their open tasks to the others."""
+    """A volunteer who leaves or erases their data hands their open tasks to the others (and
+    ends the consultations they hold as a medic: each citizen is told)."""
+    await consultations.release_medic(db, volunteer.user_id, clock.now())
     await help_requests.release_tasks(
         db,
         volunteer,

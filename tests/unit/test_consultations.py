@@ -22,6 +22,7 @@ from models import (
     OutboxMessage,
     Territory,
     User,
+    Volunteer,
 )
 from models.db import create_engine, create_sessionmaker
 from models.migrate import upgrade_if_needed
@@ -303,3 +304,27 @@ async def test_retention_and_erasure(maker: async_sessionmaker[AsyncSession]) ->
         # The delivered copy keeps no words; the queued one is never sent.
         relayed = [r for r in await _outbox(session) if ":m:" in r.idempotency_key]
         assert [(r.chat_id, r.payload) for r in relayed] == [(CITIZEN, {"purged": True})]
+
+
+async def test_a_medic_who_leaves_ends_what_they_hold_and_cannot_take(
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    async with maker() as session:
+        near, _far = await _world(session)
+        held = await _submit(session, near)
+        taken = await consultations.take(session, held.id, MEDIC_A, NOW, LINKS)
+        assert taken is not None and taken.won
+        await session.commit()
+        assert await consultations.release_medic(session, MEDIC_A, NOW) == 1
+        await session.commit()
+        row = await session.get(Consultation, held.id, populate_existing=True)
+        assert row is not None and (row.status, row.closed_by) == ("closed", "erased")
+        told = [_payload_text(r) for r in await _outbox(session, CITIZEN)]
+        assert any(t.startswith("cns-closed-medic-gone") for t in told)
+        # MEDIC_B is offered the next one, then blocked: the offer's button takes nothing.
+        again = await _submit(session, near, text="Новый вопрос о сне", token="t3")
+        assert await consultations.was_offered(session, again.id, MEDIC_B)
+        record = await session.scalar(select(Volunteer).where(Volunteer.user_id == MEDIC_B))
+        assert record is not None
+        await volunteers.set_blocked(session, record, True, "тест", ADMIN, NOW)
+        assert await consultations.take(session, again.id, MEDIC_B, NOW, LINKS) is None
