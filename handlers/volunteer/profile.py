@@ -72,6 +72,9 @@ async def cmd_profile(
     territory = await db.get(Territory, volunteer.territory_id)
     zone = territory.timezone if territory else settings.default_timezone
     card = profile_card(i18n.get, volunteer, territory.name(i18n.locale) if territory else "?")
+    from_events = await events.hours_of(db, volunteer.user_id)  # the calendar's (issue 18)
+    if from_events:
+        card += "\n" + i18n.get("evt-profile-hours", hours=events.hours_text(from_events))
     rows: list[list[InlineKeyboardButton]] = []
     if volunteer.status == VolunteerStatus.BLOCKED:
         status = i18n.get(

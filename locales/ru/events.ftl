@@ -51,6 +51,7 @@ evt-remind-soon =
     ⏰ Через 2 часа: «{ $title }».
     Когда: { $when }
     Где: { $place }
+evt-profile-hours = 📅 Из них на событиях календаря: { $hours }
 evt-thanks = 🙏 Спасибо, что пришли на «{ $title }» ({ $when })! В вашу книжку добавлено часов: { $hours }.
 evt-called-off = ❗ Событие «{ $title }» ({ $when }) отменено координатором.
 

@@ -285,12 +285,16 @@ async def test_calendar_in_russian_race_waiting_list_reminders_hours(
         [thanks] = await person.wait_messages(1)
         assert thanks.body.startswith(("🙏 Спасибо", "🙏 «Халықаралық"))
         assert thanks.body.endswith(("добавлено часов: 3.", "қосылған сағат: 3."))
-    ru_came = next((p for p in came if p.language_code == "ru"), None)
-    if ru_came is not None:
-        ru_came.mark_read()
-        await ru_came.send_text("👤 Мой профиль")
-        [profile] = await ru_came.wait_messages(1)
-        assert "часов: 3" in profile.body
+    for person in came:  # the hours in the profile, in the person's language
+        person.mark_read()
+        kk = person.language_code == "kk"
+        await person.send_text("👤 Менің профилім" if kk else "👤 Мой профиль")
+        [profile] = await person.wait_messages(1)
+        if kk:
+            assert "📅 Оның ішінде күнтізбе іс-шараларында: 3" in profile.body
+        else:
+            assert "часов: 3" in profile.body
+            assert "📅 Из них на событиях календаря: 3" in profile.body
 
 
 async def test_calendar_in_kazakh_own_event_waiting_list_and_call_off(
