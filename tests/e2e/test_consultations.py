@@ -25,8 +25,8 @@ from tests.e2e.test_requests import KK_TERRITORY, RU_TERRITORY, _press_paged
 MEDIC_PHONE = "+79035550101"
 
 
-async def _bot(start_bot: StartBot) -> BotRunner:
-    return await start_bot(overrides={"territories": "kuzbass"})
+async def _bot(start_bot: StartBot, **kwargs: object) -> BotRunner:
+    return await start_bot(overrides={"territories": "kuzbass"}, **kwargs)
 
 
 async def _person(emulator: Emulator, user_id: int, name: str, code: str, username: str) -> Person:
@@ -104,9 +104,9 @@ async def _ask_ru(citizen: Person, question: str) -> None:
 
 
 async def test_ru_two_medics_race_and_the_relay_hides_both_accounts(
-    emulator: Emulator, start_bot: StartBot
+    emulator: Emulator, start_bot: StartBot, database_url: str
 ) -> None:
-    runner = await _bot(start_bot)
+    runner = await _bot(start_bot, database_url=database_url)  # the race on PostgreSQL too
     maria = await _person(emulator, 8101, "Мария", "ru", "maria_kem")
     aidar = await _person(emulator, 8201, "Айдар", "kk", "aidar_med")
     olga = await _person(emulator, 8202, "Ольга", "ru", "olga_med")

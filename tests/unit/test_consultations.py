@@ -58,8 +58,9 @@ def test_not_emergency(text: str | None) -> None:
 
 
 @pytest.fixture
-async def maker(tmp_path: object) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/c.sqlite3")
+async def maker(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """SQLite, and PostgreSQL when TEST_DATABASE_URL is set."""
+    engine = create_engine(database_url)
     await upgrade_if_needed(engine)
     sessionmaker = create_sessionmaker(engine)
     yield sessionmaker
@@ -328,3 +329,31 @@ async def test_a_medic_who_leaves_ends_what_they_hold_and_cannot_take(
         assert record is not None
         await volunteers.set_blocked(session, record, True, "тест", ADMIN, NOW)
         assert await consultations.take(session, again.id, MEDIC_B, NOW, LINKS) is None
+
+
+async def test_the_citizen_withdraws_a_waiting_question(
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    async with maker() as session:
+        near, _far = await _world(session)
+        waiting = await _submit(session, near)
+        await session.commit()
+        # Nobody but the citizen may withdraw it; then every offer says so, nobody takes it.
+        assert await consultations.close(session, waiting.id, MEDIC_A, NOW, LINKS) is None
+        closed = await consultations.close(session, waiting.id, CITIZEN, NOW, LINKS)
+        assert closed is not None and closed.cancelled
+        await session.commit()
+        for medic in (MEDIC_A, MEDIC_B):
+            edits = [_payload_text(r) for r in await _outbox(session, medic) if r.edit_key]
+            assert [e.split()[0] for e in edits] == ["cns-offer-withdrawn"]
+        taken = await consultations.take(session, waiting.id, MEDIC_A, NOW, LINKS)
+        assert taken is not None and not taken.won
+        assert (
+            await consultations.escalate_due(
+                session, NOW + 3 * AFTER, escalate_after=AFTER, admin_ids=[ADMIN], links=LINKS
+            )
+            == 0
+        )
+        # A new question may be asked now.
+        again = await _submit(session, near, token="t9")
+        assert again.id != waiting.id and again.status == "new"
