@@ -556,18 +556,25 @@ async def in_scope(session: AsyncSession, event_id: int, roles: Roles) -> Volunt
 async def list_in_scope(
     session: AsyncSession, roles: Roles, now: datetime, *, limit: int = 20
 ) -> list[VolunteerEvent]:
-    """Events ahead and those of the last 30 days (attendance to mark), soonest first."""
-    query = select(VolunteerEvent).where(
-        VolunteerEvent.starts_at > now - timedelta(days=30),
-        VolunteerEvent.status != EventStatus.CANCELLED,
-    )
+    """The coordinator's events by date: up to 10 of the last 30 days (attendance to mark,
+    or marked), then up to ``limit`` ahead; called-off ones are left out."""
+    query = select(VolunteerEvent).where(VolunteerEvent.status != EventStatus.CANCELLED)
     if not roles.is_hq:
         reach = await territories_under(session, roles.territory_ids)
         query = query.where(VolunteerEvent.territory_id.in_(reach))
-    rows = await session.scalars(
-        query.order_by(VolunteerEvent.starts_at, VolunteerEvent.id).limit(limit)
+    past = await session.scalars(
+        query.where(
+            VolunteerEvent.starts_at > now - timedelta(days=30), VolunteerEvent.starts_at <= now
+        )
+        .order_by(VolunteerEvent.starts_at.desc(), VolunteerEvent.id.desc())
+        .limit(10)
     )
-    return list(rows.all())
+    ahead = await session.scalars(
+        query.where(VolunteerEvent.starts_at > now)
+        .order_by(VolunteerEvent.starts_at, VolunteerEvent.id)
+        .limit(limit)
+    )
+    return [*reversed(past.all()), *ahead.all()]
 
 
 @dataclass(frozen=True, slots=True)

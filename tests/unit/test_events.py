@@ -20,7 +20,7 @@ from bot.services import events, volunteers
 from bot.services.events import NewEvent, Outcome
 from bot.services.territories import load_from_file
 from bot.services.timing import QuietHours
-from bot.services.users import Profile, touch_user
+from bot.services.users import Profile, Roles, touch_user
 from models import (
     EventAttendance,
     EventSignup,
@@ -346,3 +346,37 @@ async def test_sign_ups_and_cancellations_racing_keep_the_count_true(world: Worl
     assert len(roster.going) == 2 or not roster.waiting
     listed = [p.user_id for p in roster.going + roster.waiting]
     assert len(listed) == len(set(listed)) >= len(PEOPLE) - len(holders)
+
+
+async def test_the_coordinators_list_keeps_to_their_territories(world: World) -> None:
+    sessions, yurga, clock = world
+    soon = await _event(world)
+    async with sessions() as session:
+        belovo = await session.scalar(select(Territory.id).where(Territory.code == "belovo"))
+        assert belovo is not None
+        later = await events.create(
+            session,
+            NewEvent(
+                template=None, title="Субботник", starts_at=clock.now() + timedelta(days=9),
+                duration_hours=2, place="Парк", territory_id=belovo, slots=5, kinds=[],
+                form_token="t-2",
+            ),
+            actor_id=COORDINATOR, now=clock.now(), data=data, default_locale="ru",
+        )  # fmt: skip
+        assert later.invited == []  # nobody in Belovo
+        await session.commit()
+        hq = Roles(is_coordinator=True, is_hq=True)
+        mine = Roles(is_coordinator=True, territory_ids=frozenset({yurga}))
+        assert [e.id for e in await events.list_in_scope(session, hq, clock.now())] == [
+            soon,
+            later.event.id,
+        ]
+        assert [e.id for e in await events.list_in_scope(session, mine, clock.now())] == [soon]
+        assert await events.in_scope(session, later.event.id, mine) is None
+        # Past the start the Yurga event stays listed (attendance to mark), first.
+        after = clock.now() + timedelta(days=5)
+        assert [e.id for e in await events.list_in_scope(session, hq, after)] == [
+            soon,
+            later.event.id,
+        ]
+        assert events.title_of(later.event, "kk") == "Субботник"
