@@ -475,13 +475,15 @@ async def conversation_finish(
         else:
             await _leave(message, state, i18n, roles, "cns-over", id=consultation_id)
         return
-    await audit.record(
-        db,
-        actor_id=message.chat.id,
-        action="consultation_closed",
-        now=clock.now(),
-        target=f"consultation:{closed.consultation.id}",
-    )
+    if closed.side == consultations.MEDIC:  # the medic's acts are on record, not citizens'
+        await audit.record(
+            db,
+            actor_id=message.chat.id,
+            action="consultation_closed",
+            now=clock.now(),
+            roles=roles,
+            target=f"consultation:{closed.consultation.id}",
+        )
     cid = closed.consultation.id
     if closed.side == consultations.CITIZEN:
         await _leave(message, state, i18n, roles, "menu-shown")

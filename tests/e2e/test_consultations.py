@@ -17,7 +17,7 @@ from bot.clock import FakeClock
 from bot.sandbox import Emulator, Person
 from bot.sandbox.world import StoredMessage
 from bot.services import volunteers
-from models import Consultation, ConsultationMessage, Territory
+from models import AuditEntry, Consultation, ConsultationMessage, Territory
 from scheduler.jobs import consultations as job
 from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot, drained
 from tests.e2e.test_requests import KK_TERRITORY, RU_TERRITORY, _press_paged
@@ -285,6 +285,19 @@ async def test_kk_emergency_first_escalation_to_the_hq_and_erasure(
     assert done.body == "№ 1 консультация аяқталды. Көмегіңізге рахмет!"
     stars = await _until(aigul, _starts("Ерікті дәрігер № 1 консультацияны аяқтады"))
     assert stars.buttons == [["1 ⭐", "2 ⭐", "3 ⭐", "4 ⭐", "5 ⭐"]]
+
+    # The medic's take and close are on the audit record (nothing of the content).
+    async with runner.app.sessionmaker() as session:
+        entries = (
+            await session.execute(
+                select(AuditEntry.actor_id, AuditEntry.action, AuditEntry.details).where(
+                    AuditEntry.target == "consultation:1"
+                )
+            )
+        ).all()
+    assert sorted(entries) == [
+        (far.id, "consultation_closed", {}), (far.id, "consultation_taken", {}),
+    ]  # fmt: skip
 
     # /forget: the question and every relayed message go.
     async with runner.app.sessionmaker() as session:
