@@ -207,12 +207,13 @@ class EventCb(CallbackData, prefix="ev"):
 
 class EventAdminCb(CallbackData, prefix="eva"):
     """A coordinator and the calendar: "list", "new", "open" a card, "att" the attendance
-    screen, "tog" tick a volunteer (``user``), "ok" confirm attendance, "off" call the event
-    off, "off_ok" confirmed."""
+    screen (its ``page``), "tog" tick a volunteer (``user``), "ok" confirm attendance, "off"
+    call the event off, "off_ok" confirmed."""
 
     action: str
     id: RecordIdOrNone = 0
     user: UserId = 0
+    page: Offset = 0  # of the attendance screen
 
 
 class ConsultCb(CallbackData, prefix="cns"):

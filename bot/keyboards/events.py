@@ -18,9 +18,12 @@ def _v(text: str, action: str, event_id: int = 0) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=EventCb(action=action, id=event_id).pack())
 
 
-def _c(text: str, action: str, event_id: int = 0, user: int = 0) -> InlineKeyboardButton:
+def _c(
+    text: str, action: str, event_id: int = 0, user: int = 0, page: int = 0
+) -> InlineKeyboardButton:
     return InlineKeyboardButton(
-        text=text, callback_data=EventAdminCb(action=action, id=event_id, user=user).pack()
+        text=text,
+        callback_data=EventAdminCb(action=action, id=event_id, user=user, page=page).pack(),
     )
 
 
@@ -66,10 +69,27 @@ def admin_card(_: Gettext, event_id: int, *, started: bool, open_: bool) -> Inli
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def attendance(_: Gettext, event_id: int, people: Sequence[Person]) -> InlineKeyboardMarkup:
+ATTENDANCE_PAGE = 20  # ticks on a page: Telegram takes at most 100 buttons a message
+
+
+def attendance(
+    _: Gettext, event_id: int, people: Sequence[Person], page: int = 0
+) -> InlineKeyboardMarkup:
+    """A tick per volunteer holding a slot, a page at a time, and «Подтвердить явку»."""
+    pages = max(1, -(-len(people) // ATTENDANCE_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = people[page * ATTENDANCE_PAGE : (page + 1) * ATTENDANCE_PAGE]
     rows = [
-        [_c(("✅ " if p.present else "▫️ ") + p.name, "tog", event_id, p.user_id)] for p in people
+        [_c(("✅ " if p.present else "▫️ ") + p.name, "tog", event_id, p.user_id, page)]
+        for p in shown
     ]
+    paging = []
+    if page > 0:
+        paging.append(_c(_("btn-prev"), "att", event_id, page=page - 1))
+    if page < pages - 1:
+        paging.append(_c(_("btn-next"), "att", event_id, page=page + 1))
+    if paging:
+        rows.append(paging)
     rows.append([_c(_("btn-evt-attendance-ok"), "ok", event_id)])
     rows.append([_c(_("btn-back"), "open", event_id)])
     return InlineKeyboardMarkup(inline_keyboard=rows)

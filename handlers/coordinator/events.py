@@ -307,20 +307,29 @@ async def _card(
     ]
     if event.status == EventStatus.DONE:
         lines.append(_("evt-admin-came", count=len(roster.attended)))
-        lines += [
-            f"{n}. {html.quote(p.name)} · {events.hours_text(h)}"
-            for n, (p, h) in enumerate(roster.attended, 1)
-        ]
+        lines += _numbered(
+            _, [f"{html.quote(p.name)} · {events.hours_text(h)}" for p, h in roster.attended]
+        )
     else:
         lines.append(_("evt-admin-going", count=len(roster.going)))
-        lines += [f"{n}. {html.quote(p.name)}" for n, p in enumerate(roster.going, 1)]
+        lines += _numbered(_, [html.quote(p.name) for p in roster.going])
         if roster.waiting:
             lines.append(_("evt-admin-waiting", count=len(roster.waiting)))
-            lines += [f"{n}. {html.quote(p.name)}" for n, p in enumerate(roster.waiting, 1)]
+            lines += _numbered(_, [html.quote(p.name) for p in roster.waiting])
     markup = kb.admin_card(
         _, event.id, started=event.starts_at <= now, open_=event.status == EventStatus.OPEN
     )
     return "\n".join(lines), markup
+
+
+SHOWN_NAMES = 40  # a list's names on the card: a message holds at most 4,096 characters
+
+
+def _numbered(_: Any, names: list[str]) -> list[str]:
+    lines = [f"{n}. {name}" for n, name in enumerate(names[:SHOWN_NAMES], 1)]
+    if len(names) > SHOWN_NAMES:
+        lines.append(_("evt-admin-more", count=len(names) - SHOWN_NAMES))
+    return lines
 
 
 def _stale(callback_answer: CallbackAnswer, i18n: I18nContext) -> None:
@@ -387,7 +396,7 @@ async def cb_open(
 
 
 async def _attendance_screen(
-    query: CallbackQuery, i18n: I18nContext, db: AsyncSession, event: VolunteerEvent
+    query: CallbackQuery, i18n: I18nContext, db: AsyncSession, event: VolunteerEvent, page: int
 ) -> None:
     roster = await events.roster(db, event.id)
     details = await events.details(db, event, i18n.locale)
@@ -395,7 +404,7 @@ async def _attendance_screen(
         await edit_text(
             query.message,
             i18n.get("evt-attendance", title=details["title"], when=details["when"]),
-            reply_markup=kb.attendance(i18n.get, event.id, roster.going),
+            reply_markup=kb.attendance(i18n.get, event.id, roster.going, page),
         )
 
 
@@ -427,7 +436,7 @@ async def cb_attendance(
         db, event.id, callback_data.user, now
     ):
         _stale(callback_answer, i18n)
-    await _attendance_screen(query, i18n, db, event)
+    await _attendance_screen(query, i18n, db, event, callback_data.page)
 
 
 @router.callback_query(EventAdminCb.filter(F.action == "ok"))

@@ -84,6 +84,7 @@ evt-admin-going = { $count ->
     [0] Әзірге ешкім жазылған жоқ.
    *[other] Жазылғандар:
 }
+evt-admin-more = … тағы { $count }
 evt-admin-waiting = Күту тізімі:
 evt-admin-came = { $count ->
     [0] Ешкім келген деп белгіленбеді.

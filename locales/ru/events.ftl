@@ -84,6 +84,7 @@ evt-admin-going = { $count ->
     [0] Пока никто не записался.
    *[other] Записаны:
 }
+evt-admin-more = … и ещё { $count }
 evt-admin-waiting = Лист ожидания:
 evt-admin-came = { $count ->
     [0] Никто не отмечен как пришедший.

@@ -272,7 +272,7 @@ async def test_calendar_in_russian_race_waiting_list_reminders_hours(
     )
     saved = await anna.press("💾 Подтвердить явку")
     assert saved is not None and saved.text == "Явка сохранена: 2 волонтёра."
-    again = await anna.press_data(f"eva:ok:{event.id}:0")
+    again = await anna.press_data(f"eva:ok:{event.id}:0:0")
     assert again is not None and again.text == "Явка на это событие уже отмечена."
     card_message = anna.last_bot_message
     assert card_message is not None and "Пришли (часы добавлены):" in card_message.body

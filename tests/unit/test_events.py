@@ -380,3 +380,16 @@ async def test_the_coordinators_list_keeps_to_their_territories(world: World) ->
             later.event.id,
         ]
         assert events.title_of(later.event, "kk") == "Субботник"
+
+
+def test_attendance_comes_a_page_at_a_time() -> None:
+    from bot.keyboards.events import ATTENDANCE_PAGE, attendance
+
+    people = [events.Person(1000 + n, f"В{n}", n % 2 == 0) for n in range(45)]
+    middle = attendance(lambda key, **kw: key, 7, people, page=1).inline_keyboard
+    ticks = [row[0].text for row in middle if row[0].text.startswith(("✅", "▫️"))]
+    assert len(ticks) == ATTENDANCE_PAGE and ticks[0] == "✅ В20"
+    assert [b.text for b in middle[-3]] == ["btn-prev", "btn-next"]
+    assert sum(len(row) for row in middle) <= 100  # Telegram's cap on a message's buttons
+    last = attendance(lambda key, **kw: key, 7, people, page=9).inline_keyboard
+    assert [b.text for b in last[-3]] == ["btn-prev"] and last[0][0].text == "✅ В40"
