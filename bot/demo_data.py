@@ -3,7 +3,8 @@
 ``python -m bot demo-data`` and the sandbox's first start run it: territories, an HQ
 coordinator and a territorial one, ten volunteers with different skills and languages, a few
 citizens, open requests in different states, a vaccination follow-up campaign with people to
-call and an upcoming event (International Volunteer Day).
+call, an upcoming event (International Volunteer Day) and the safety tips with two citizens
+subscribed.
 Idempotent: people have fixed ids, requests and the campaign fixed form tokens, so a second
 run finds everything there and adds nothing.
 
@@ -42,6 +43,7 @@ from bot.services import (
     coordinators,
     events,
     help_requests,
+    safety,
     territories,
     users,
     volunteers,
@@ -355,6 +357,24 @@ async def seed_event(ctx: DemoContext) -> None:
         ctx.note(f"event: {day.title_ru}, {starts:%d.%m.%Y %H:%M}, {len(created.invited)} invited")
 
 
+async def seed_safety_tips(ctx: DemoContext) -> None:
+    """The safety library's tips (the data files, as every start loads them) and two citizens
+    subscribed: weekly on Saturdays at 10:00 their time, and the seasonal alerts."""
+    report = await safety.load_tips(ctx.session, ctx.now)
+    if report.added:
+        ctx.note(report.summary())
+    zone = ctx.territory(0).timezone
+    subscribed = 0
+    for person in CITIZENS[:2]:
+        if await safety.subscription(ctx.session, person.id) is not None:
+            continue  # theirs already, as they left it
+        await safety.subscribe_weekly(ctx.session, person.id, 5, 10 * 60, ctx.now, zone)
+        await safety.subscribe_seasonal(ctx.session, person.id, ctx.now, zone)
+        subscribed += 1
+    if subscribed:
+        ctx.note(f"safety tips: {subscribed} citizens subscribed")
+
+
 # People of 60+ who agreed to be vaccinated: the campaign's list, imported as a coordinator's
 # file is (the importer's own checks and merging: a second run finds them all there).
 CAMPAIGN_PEOPLE = (
@@ -419,7 +439,14 @@ def _phone(user_id: int) -> str | None:
 
 
 # Safety tips, events and whatever comes next append here (see the module's docstring).
-SEEDERS: list[Seeder] = [seed_people, seed_volunteers, seed_requests, seed_campaign, seed_event]
+SEEDERS: list[Seeder] = [
+    seed_people,
+    seed_volunteers,
+    seed_requests,
+    seed_campaign,
+    seed_event,
+    seed_safety_tips,
+]
 # "module:function" seeders imported on use; a missing module is skipped with a log line.
 EXTRA_SEEDERS: list[str] = []
 

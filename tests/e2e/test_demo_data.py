@@ -17,6 +17,7 @@ from models import (
     CampaignPerson,
     HelpRequest,
     OutboxMessage,
+    TipSubscription,
     User,
     Volunteer,
     VolunteerEvent,
@@ -37,6 +38,7 @@ async def _counts(runner_app: App) -> dict[str, int]:
             ("campaigns", Campaign.id),
             ("campaign_people", CampaignPerson.id),
             ("events", VolunteerEvent.id),
+            ("tip_subscriptions", TipSubscription.user_id),
             ("outbox", OutboxMessage.id),
         ):
             counts[name] = int(await session.scalar(select(func.count(column))) or 0)
@@ -53,7 +55,7 @@ async def test_demo_data_is_real_and_idempotent(emulator: Emulator, start_bot: S
     counts = await _counts(app)
     assert counts["volunteers"] == 10 and counts["requests"] == 4 and counts["campaigns"] == 1
     assert counts["campaign_people"] == len(demo_data.CAMPAIGN_PEOPLE)
-    assert counts["events"] == 1
+    assert counts["events"] == 1 and counts["tip_subscriptions"] == 2
     async with app.sessionmaker() as session:
         statuses = sorted((await session.scalars(select(HelpRequest.status))).all())
         assert statuses == ["done", "new", "on_way", "taken"]
