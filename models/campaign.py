@@ -154,6 +154,13 @@ class CampaignPerson(Base):
             sqlite_where=text("status = 'claimed'"),
             postgresql_where=text("status = 'claimed'"),
         ),
+        # Surveys the bot holds whose day ran out, found by the surveys' job.
+        Index(
+            "ix_campaign_people_surveys",
+            "claim_until",
+            sqlite_where=text("status = 'survey'"),
+            postgresql_where=text("status = 'survey'"),
+        ),
         # Merging duplicates on import: the same phone in the campaign.
         Index("ix_campaign_people_phone", "campaign_id", "phone"),
         Index("ix_campaign_people_route", "route_id"),

@@ -54,7 +54,8 @@ def campaign_card(
     """Pause or resume, close, import people and the template, the unreachable by phone to
     door-to-door visits, refresh, back to the list.
     A closed campaign keeps only refresh and the list; a read-only card (not ``manage``)
-    only the import, the template, refresh and the list."""
+    only the import, the template, the survey links (of their territories), the statistics,
+    the export, refresh and the list."""
     rows: list[list[InlineKeyboardButton]] = []
     if manage and status == CampaignStatus.ACTIVE:
         rows.append([_button(_("btn-campaign-pause"), "pause", campaign_id)])

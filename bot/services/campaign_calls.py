@@ -614,15 +614,17 @@ async def store_outcome(
     now: datetime,
     form_token: str | None = None,
     note: str | None = None,
+    status_ok: Any = None,
 ) -> CampaignContact | None:
     """A call's or a visit's outcome: the person moves to ``moved`` if nobody moved them
     since they were read (same status and round, and ``still_held``: the claim or the route
-    as read), and the contact is stored; None when someone did."""
+    as read), and the contact is stored; None when someone did. ``status_ok``: the statuses
+    accepted instead of the one read (a self-survey also takes a hold that lapsed meanwhile)."""
     changed = await session.scalar(
         update(CampaignPerson)
         .where(
             CampaignPerson.id == person.id,
-            CampaignPerson.status == person.status,
+            CampaignPerson.status == person.status if status_ok is None else status_ok,
             CampaignPerson.round == person.round,
             still_held,
         )
@@ -647,12 +649,35 @@ async def store_outcome(
     )
     if changed is None:
         return None
+    contact = await add_contact(
+        session, person, kind=kind, outcome=outcome, user_id=user_id, answers=answers,
+        now=now, form_token=form_token, note=note,
+    )  # fmt: skip
+    await session.refresh(person)
+    return contact
+
+
+async def add_contact(
+    session: AsyncSession,
+    person: CampaignPerson,
+    *,
+    kind: str,
+    outcome: str,
+    user_id: int,
+    answers: dict[str, Any],
+    now: datetime,
+    form_token: str | None = None,
+    note: str | None = None,
+    round_no: int | None = None,
+) -> CampaignContact:
+    """The contact's row alone (``store_outcome`` moves the person too); ``round_no``: the
+    round it answers when not the person's current one."""
     contact = CampaignContact(
         campaign_id=person.campaign_id,
         person_id=person.id,
         by_user_id=user_id,
         kind=kind,
-        round=person.round,
+        round=person.round if round_no is None else round_no,
         outcome=outcome,
         answers=answers,
         note=note,
@@ -661,7 +686,6 @@ async def store_outcome(
     )
     session.add(contact)
     await session.flush()
-    await session.refresh(person)
     return contact
 
 

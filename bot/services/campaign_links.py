@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import audit
@@ -44,6 +44,7 @@ from bot.services.campaign_calls import (
     Rules,
     Where,
     _zone,
+    add_contact,
     callable_now,
     first_name,
     plan,
@@ -64,6 +65,7 @@ from models import (
     PersonStatus,
     Priority,
     Territory,
+    User,
     WorkKind,
 )
 
@@ -170,7 +172,12 @@ async def iter_links(
                     CampaignLink.token,
                 )
                 .join(CampaignLink, CampaignLink.person_id == CampaignPerson.id)
-                .where(*_linkable(campaign_id, scope), CampaignPerson.id > after)
+                .where(
+                    *_linkable(campaign_id, scope),
+                    CampaignPerson.id > after,
+                    # a locked link does not work: those people are called
+                    CampaignLink.locked_at.is_(None),
+                )
                 .order_by(CampaignPerson.id)
                 .limit(CHUNK)
             )
@@ -261,6 +268,8 @@ async def check_identity(
         return Checked(Check.INVALID)
     if link.locked_at is not None:
         return Checked(Check.LOCKED)
+    if link.user_id is not None and link.user_id != user_id:
+        return Checked(Check.TAKEN)  # someone passed first: nobody else's tries count
     person = await session.get(CampaignPerson, link.person_id)
     campaign = await session.get(Campaign, link.campaign_id)
     if person is None or campaign is None or campaign.status == CampaignStatus.CLOSED:
@@ -270,23 +279,36 @@ async def check_identity(
         return Checked(Check.PASSED if linked else Check.TAKEN)
     tries = await session.scalar(
         update(CampaignLink)
-        .where(CampaignLink.id == link_id, CampaignLink.locked_at.is_(None))
+        .where(
+            CampaignLink.id == link_id,
+            CampaignLink.locked_at.is_(None),
+            CampaignLink.user_id.is_(None),
+        )
         .values(tries=CampaignLink.tries + 1)
         .returning(CampaignLink.tries)
         .execution_options(synchronize_session=False)
     )
-    if tries is None:
-        return Checked(Check.LOCKED)
+    if tries is None:  # locked, or someone passed, since the read
+        return Checked(Check.TAKEN if await _taken(session, link_id, user_id) else Check.LOCKED)
     if tries < MAX_TRIES:
         return Checked(Check.WRONG, MAX_TRIES - tries)
     await _lock(session, link, user_id, now)
     return Checked(Check.LOCKED)
 
 
+async def _taken(session: AsyncSession, link_id: int, user_id: int) -> bool:
+    other = await session.scalar(select(CampaignLink.user_id).where(CampaignLink.id == link_id))
+    return other is not None and other != user_id
+
+
 async def _lock(session: AsyncSession, link: CampaignLink, user_id: int, now: datetime) -> None:
     await session.execute(
         update(CampaignLink)
-        .where(CampaignLink.id == link.id, CampaignLink.locked_at.is_(None))
+        .where(
+            CampaignLink.id == link.id,
+            CampaignLink.locked_at.is_(None),
+            CampaignLink.user_id.is_(None),
+        )
         .values(locked_at=now, remind_at=None)
         .execution_options(synchronize_session=False)
     )
@@ -307,7 +329,7 @@ async def link_user(
 ) -> bool:
     """Link the user who proved who they are; False when another user was linked first (or
     the link got locked)."""
-    done = await session.scalar(
+    done = await session.execute(
         update(CampaignLink)
         .where(
             CampaignLink.id == link_id,
@@ -315,10 +337,22 @@ async def link_user(
             or_(CampaignLink.user_id.is_(None), CampaignLink.user_id == user_id),
         )
         .values(user_id=user_id, relation=relation, linked_by=by, linked_at=now)
-        .returning(CampaignLink.id)
+        .returning(CampaignLink.campaign_id, CampaignLink.person_id)
         .execution_options(synchronize_session=False)
     )
-    return done is not None
+    row = done.first()
+    if row is None:
+        return False
+    # Who answers for whom, and how they proved it, is on the record.
+    await audit.record(
+        session,
+        actor_id=user_id,
+        action="campaign_link_linked",
+        now=now,
+        target=f"campaign:{row[0]}",
+        details={"person_id": row[1], "relation": relation, "by": by},
+    )
+    return True
 
 
 async def contact_matches(session: AsyncSession, link_id: int, phone_e164: str | None) -> bool:
@@ -339,8 +373,8 @@ async def link_by_contact(
     """/survey: every person of an open campaign with this phone (not finished, link not
     locked, nobody else linked) is linked to the user; their person ids, oldest first."""
     people = (
-        await session.scalars(
-            select(CampaignPerson.id)
+        await session.execute(
+            select(CampaignPerson.id, CampaignPerson.campaign_id)
             .join(Campaign, Campaign.id == CampaignPerson.campaign_id)
             .where(
                 CampaignPerson.phone == phone_e164,
@@ -352,22 +386,19 @@ async def link_by_contact(
         )
     ).all()
     linked: list[int] = []
-    for person_id in people:
-        link = await session.scalar(select(CampaignLink).where(CampaignLink.person_id == person_id))
-        if link is None:
-            campaign_id = await session.scalar(
-                select(CampaignPerson.campaign_id).where(CampaignPerson.id == person_id)
-            )
-            link = CampaignLink(
-                campaign_id=campaign_id,
-                person_id=person_id,
-                token=new_token(),
-                tries=0,
-                created_at=now,
-            )
-            session.add(link)
-            await session.flush()
-        if await link_user(session, link.id, user_id, relation, "contact", now):
+    for person_id, campaign_id in people:
+        # A coordinator's file may be making the same link right now: insert or keep theirs.
+        await session.execute(
+            insert_ignore(session, CampaignLink),
+            [{"campaign_id": campaign_id, "person_id": person_id, "token": new_token(),
+              "tries": 0, "created_at": now}],
+        )  # fmt: skip
+        link_id = await session.scalar(
+            select(CampaignLink.id).where(CampaignLink.person_id == person_id)
+        )
+        if link_id is not None and await link_user(
+            session, link_id, user_id, relation, "contact", now
+        ):
             linked.append(person_id)
     return linked
 
@@ -430,6 +461,8 @@ async def begin(
             CampaignPerson.status == person.status,
             CampaignPerson.round == person.round,
             CampaignPerson.route_id.is_(None),
+            # still due (a status changed and back meanwhile is caught here)
+            or_(CampaignPerson.due_at.is_(None), CampaignPerson.due_at <= now),
         )
         .values(
             status=PersonStatus.SURVEY,
@@ -440,7 +473,11 @@ async def begin(
         .returning(CampaignPerson.id)
         .execution_options(synchronize_session=False)
     )
-    if done is None:  # a volunteer took them between the read and here
+    if done is None:  # someone moved them between the read and here: who?
+        person = await session.get(CampaignPerson, person_id, populate_existing=True)
+        assert person is not None
+        if person.status == PersonStatus.SURVEY and person.claimed_by == user_id:
+            return Begun(Begin.AGAIN, person, zone=str(tz))  # this user's other path won
         return Begun(Begin.CALLING, person, zone=str(tz))
     remind = quiet.defer(now + REMIND_AFTER, tz)
     await session.execute(
@@ -460,7 +497,13 @@ async def begin(
 class Recorded:
     contact: CampaignContact
     person: CampaignPerson
-    plan: Plan | None  # None: recorded before (a double tap)
+    plan: Plan | None  # None: not moved (a double tap, or someone else has them now)
+    fresh: bool = True  # False: a double tap found the first
+
+
+class NotRecorded(enum.StrEnum):
+    CLOSED = "closed"  # the campaign is closed (or gone)
+    NOT_LINKED = "not_linked"  # the link was locked or erased meanwhile
 
 
 async def record(
@@ -473,30 +516,34 @@ async def record(
     answers: dict[str, Any],
     form_token: str,
     round_seen: int,
-) -> Recorded | None:
-    """The survey's answers, stored like a call's (kind ``self``). Accepted while the bot
-    holds the person for this user, or after the hold lapsed if nobody took them since (the
-    same round, back in the queue); None otherwise."""
+) -> Recorded | NotRecorded:
+    """The survey's answers, stored like a call's (kind ``self``). The person moves on while
+    the bot holds them for this user, or after the hold lapsed if nobody took them since (the
+    same round, back in the queue: one conditional UPDATE takes either). Otherwise (a
+    volunteer has them now, the round moved on) the answers are still kept as a contact of
+    that round, and the person is left where they are: what someone said about their health
+    is never thrown away."""
     existing = await session.scalar(
         select(CampaignContact).where(CampaignContact.form_token == form_token)
     )
     if existing is not None:
         person = await session.get(CampaignPerson, existing.person_id)
         assert person is not None
-        return Recorded(existing, person, None)
+        return Recorded(existing, person, None, fresh=False)
     link = await session.scalar(select(CampaignLink).where(CampaignLink.person_id == person_id))
     if link is None or link.user_id != user_id or link.locked_at is not None:
-        return None
+        return NotRecorded.NOT_LINKED
     person = await session.get(CampaignPerson, person_id, populate_existing=True)
-    if person is None or person.round != round_seen:
-        return None
-    held = person.status == PersonStatus.SURVEY and person.claimed_by == user_id
-    lapsed_free = person.status == PersonStatus.QUEUED and person.route_id is None
-    if not (held or lapsed_free):
-        return None
-    campaign = await session.get(Campaign, person.campaign_id)
-    if campaign is None or campaign.status == CampaignStatus.CLOSED:
-        return None
+    campaign = await session.get(Campaign, link.campaign_id)
+    if person is None or campaign is None or campaign.status == CampaignStatus.CLOSED:
+        return NotRecorded.CLOSED
+    answers = {**answers, "answered_by": link.relation or "self"}
+    if person.round != round_seen:  # another round by now: kept, nothing moves
+        contact = await add_contact(
+            session, person, kind=WorkKind.SELF, outcome=Outcome.REACHED, user_id=user_id,
+            answers=answers, now=now, form_token=form_token, round_no=round_seen,
+        )  # fmt: skip
+        return Recorded(contact, person, None)
     tz = await _zone(session, person.territory_id)
     planned = answers.get("planned_on")
     moved = plan(
@@ -509,38 +556,53 @@ async def record(
         vaccinated=answers.get("vaccinated"),
         planned_on=date.fromisoformat(planned) if planned else None,
     )
-    still_held = (
-        CampaignPerson.claimed_by == user_id if held else CampaignPerson.claimed_by.is_(None)
+    held_or_free = or_(
+        and_(CampaignPerson.status == PersonStatus.SURVEY, CampaignPerson.claimed_by == user_id),
+        and_(
+            CampaignPerson.status == PersonStatus.QUEUED,
+            CampaignPerson.claimed_by.is_(None),
+            CampaignPerson.route_id.is_(None),
+        ),
     )
-    answers = {**answers, "answered_by": link.relation or "self"}
-    contact = await store_outcome(
+    stored = await store_outcome(
         session,
         person,
         moved,
-        still_held,
+        true(),
         kind=WorkKind.SELF,
         outcome=Outcome.REACHED,
         user_id=user_id,
         answers=answers,
         form_token=form_token,
         now=now,
+        status_ok=held_or_free,
     )
-    if contact is None:
-        return None
+    if stored is None:  # a volunteer has them now: kept, the person stays theirs
+        person = await session.get(CampaignPerson, person_id, populate_existing=True)
+        assert person is not None
+        kept = await add_contact(
+            session, person, kind=WorkKind.SELF, outcome=Outcome.REACHED, user_id=user_id,
+            answers=answers, now=now, form_token=form_token,
+        )  # fmt: skip
+        return Recorded(kept, person, None)
     await session.execute(
         update(CampaignLink)
         .where(CampaignLink.id == link.id)
         .values(remind_at=None)
         .execution_options(synchronize_session=False)
     )
-    return Recorded(contact, person, moved)
+    return Recorded(stored, person, moved)
 
 
-async def _back_to_calls(session: AsyncSession, person_ids: list[int], now: datetime) -> list[int]:
+async def _back_to_calls(
+    session: AsyncSession, person_ids: list[int], now: datetime, *, lapsed_only: bool = False
+) -> list[int]:
     """People the bot held go back on the call list, due at once; the moment is marked as
-    offered, so the bot does not offer it again."""
+    offered, so the bot does not offer it again. ``lapsed_only``: only holds that ran out (a
+    hold renewed since the read stays)."""
     if not person_ids:
         return []
+    lapsed = CampaignPerson.claim_until < now if lapsed_only else true()
     back = list(
         (
             await session.scalars(
@@ -548,6 +610,7 @@ async def _back_to_calls(session: AsyncSession, person_ids: list[int], now: date
                 .where(
                     CampaignPerson.id.in_(person_ids),
                     CampaignPerson.status == PersonStatus.SURVEY,
+                    lapsed,
                 )
                 .values(
                     status=PersonStatus.QUEUED,
@@ -586,7 +649,7 @@ async def lapse_due(session: AsyncSession, now: datetime) -> int:
             )
         ).all()
     )
-    return len(await _back_to_calls(session, ids, now))
+    return len(await _back_to_calls(session, ids, now, lapsed_only=True))
 
 
 async def forget_user(session: AsyncSession, user_id: int, now: datetime) -> None:
@@ -622,40 +685,50 @@ def _message(key: str, person: CampaignPerson, go_data: str, button: str) -> Out
     )
 
 
-async def remind_due(session: AsyncSession, now: datetime, go_data: GoData) -> int:
-    """A begun survey not finished a few hours later: one reminder (its moment was set out of
-    quiet hours when it began)."""
+async def remind_due(
+    session: AsyncSession, now: datetime, quiet: QuietHours, go_data: GoData
+) -> int:
+    """A survey the bot holds, still unanswered a few hours after it began: one reminder.
+    Quiet hours are checked again when it is due (after downtime the job may be late): at
+    night it waits for the morning, unless the hold ends first."""
     rows = (
         await session.execute(
-            select(CampaignLink, CampaignPerson)
+            select(CampaignLink, CampaignPerson, Territory.timezone)
             .join(CampaignPerson, CampaignPerson.id == CampaignLink.person_id)
+            .join(Territory, Territory.id == CampaignPerson.territory_id)
             .where(CampaignLink.remind_at.is_not(None), CampaignLink.remind_at <= now)
             .order_by(CampaignLink.remind_at)
             .limit(JOB_BATCH)
         )
     ).all()
     items: list[Outgoing] = []
-    for link, person in rows:
-        if (
+    for link, person, zone in rows:
+        later: datetime | None = None
+        held = (
             link.user_id is not None
             and person.status == PersonStatus.SURVEY
             and person.claimed_by == link.user_id
-        ):
-            items.append(
-                Outgoing(
-                    chat_id=link.user_id,
-                    message=_message(
-                        "survey-reminder", person, go_data(person.id), "btn-survey-continue"
-                    ),
-                    key=f"cmps:{person.id}:r{person.round}:{_stamp(link)}:remind",
-                    priority=Priority.NORMAL,
+        )
+        if held and link.user_id is not None:
+            morning = quiet.defer(now, ZoneInfo(zone))
+            if morning == now:
+                items.append(
+                    Outgoing(
+                        chat_id=link.user_id,
+                        message=_message(
+                            "survey-reminder", person, go_data(person.id), "btn-survey-continue"
+                        ),
+                        key=f"cmps:{person.id}:r{person.round}:{_stamp(link)}:remind",
+                        priority=Priority.NORMAL,
+                        personal=True,
+                    )
                 )
-            )
-    if rows:
+            elif person.claim_until is not None and morning < person.claim_until:
+                later = morning
         await session.execute(
             update(CampaignLink)
-            .where(CampaignLink.id.in_([link.id for link, _ in rows]))
-            .values(remind_at=None)
+            .where(CampaignLink.id == link.id)
+            .values(remind_at=later)
             .execution_options(synchronize_session=False)
         )
     await enqueue_many(session, items, now)
@@ -667,61 +740,96 @@ def _stamp(link: CampaignLink) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%d%H%M") if moment else "0"
 
 
+OFFER_PAGES = 20  # pages of JOB_BATCH looked through per tick for people callable now
+
+
 async def offer_due(
     session: AsyncSession, now: datetime, quiet: QuietHours, go_data: GoData
 ) -> int:
     """Each linked person's new due moment after a conversation comes to the bot first:
     held for the bot (``begin``) and offered with a «Начать» button, inside the campaign's
-    call window and outside quiet hours in the person's local time."""
-    rows = (
-        await session.execute(
-            select(CampaignLink.person_id, CampaignLink.user_id, Campaign, Territory.timezone)
-            .join(CampaignPerson, CampaignPerson.id == CampaignLink.person_id)
-            .join(Campaign, Campaign.id == CampaignLink.campaign_id)
-            .join(Territory, Territory.id == CampaignPerson.territory_id)
-            .where(
-                CampaignLink.user_id.is_not(None),
-                CampaignLink.locked_at.is_(None),
-                Campaign.status == CampaignStatus.ACTIVE,
-                CampaignPerson.status == PersonStatus.QUEUED,
-                CampaignPerson.route_id.is_(None),
-                CampaignPerson.due_at <= now,
-                or_(
-                    CampaignPerson.last_outcome.is_(None),
-                    CampaignPerson.last_outcome == Outcome.REACHED,
-                ),
-                or_(
-                    CampaignLink.offered_due.is_(None),
-                    CampaignLink.offered_due != CampaignPerson.due_at,
-                ),
-            )
-            .order_by(CampaignPerson.due_at)
-            .limit(JOB_BATCH)
+    call window and outside quiet hours in the person's local time. Users who blocked the
+    bot are skipped (the calls go on); people waiting for their window do not hide the
+    others (the job pages on past them)."""
+    query = (
+        select(
+            CampaignLink.person_id,
+            CampaignLink.user_id,
+            CampaignPerson.due_at,
+            Campaign,
+            Territory.timezone,
         )
-    ).all()
+        .join(CampaignPerson, CampaignPerson.id == CampaignLink.person_id)
+        .join(Campaign, Campaign.id == CampaignLink.campaign_id)
+        .join(Territory, Territory.id == CampaignPerson.territory_id)
+        .join(User, User.id == CampaignLink.user_id)
+        .where(
+            CampaignLink.user_id.is_not(None),
+            CampaignLink.locked_at.is_(None),
+            User.blocked_bot.is_(False),
+            Campaign.status == CampaignStatus.ACTIVE,
+            CampaignPerson.status == PersonStatus.QUEUED,
+            CampaignPerson.route_id.is_(None),
+            CampaignPerson.due_at <= now,
+            or_(
+                CampaignPerson.last_outcome.is_(None),
+                CampaignPerson.last_outcome == Outcome.REACHED,
+            ),
+            or_(
+                CampaignLink.offered_due.is_(None),
+                CampaignLink.offered_due != CampaignPerson.due_at,
+            ),
+        )
+        .order_by(CampaignPerson.due_at, CampaignLink.person_id)
+        .limit(JOB_BATCH)
+    )
     items: list[Outgoing] = []
-    for person_id, linked_user, campaign, zone in rows:
-        if linked_user is None:  # the query excludes it; for the type checker
-            continue
-        user_id = linked_user
-        if not callable_now(now, ZoneInfo(zone), campaign, quiet):
-            continue
-        begun = await begin(session, person_id, user_id, now, quiet)
-        if begun.result != Begin.STARTED or begun.person is None:
-            continue
-        person = begun.person
-        link = await session.scalar(select(CampaignLink).where(CampaignLink.person_id == person_id))
-        assert link is not None
-        items.append(
-            Outgoing(
-                chat_id=user_id,
-                message=_message("survey-offer", person, go_data(person_id), "btn-survey-start"),
-                key=f"cmps:{person_id}:r{person.round}:{_stamp(link)}:offer",
-                priority=Priority.NORMAL,
+    after: tuple[datetime, int] | None = None
+    for _ in range(OFFER_PAGES):
+        page = query
+        if after is not None:
+            page = page.where(
+                or_(
+                    CampaignPerson.due_at > after[0],
+                    and_(CampaignPerson.due_at == after[0], CampaignLink.person_id > after[1]),
+                )
             )
-        )
+        rows = (await session.execute(page)).all()
+        for person_id, linked_user, due_at, campaign, zone in rows:
+            if due_at is not None:  # always (the query asks due_at <= now)
+                after = (due_at, person_id)
+            if linked_user is None or not callable_now(now, ZoneInfo(zone), campaign, quiet):
+                continue
+            begun = await begin(session, person_id, linked_user, now, quiet)
+            if begun.result != Begin.STARTED or begun.person is None:
+                continue
+            person = begun.person
+            link = await session.scalar(
+                select(CampaignLink).where(CampaignLink.person_id == person_id)
+            )
+            assert link is not None
+            items.append(
+                Outgoing(
+                    chat_id=linked_user,
+                    message=_message(
+                        "survey-offer", person, go_data(person_id), "btn-survey-start"
+                    ),
+                    key=f"cmps:{person_id}:r{person.round}:{_stamp(link)}:offer",
+                    priority=Priority.NORMAL,
+                    personal=True,
+                )
+            )
+        if len(rows) < JOB_BATCH or len(items) >= JOB_BATCH:
+            break
     await enqueue_many(session, items, now)
     return len(items)
+
+
+async def linked_by(session: AsyncSession, person_id: int) -> str | None:
+    """How the linked user proved who they are: "check" or "contact" (their own phone)."""
+    return await session.scalar(
+        select(CampaignLink.linked_by).where(CampaignLink.person_id == person_id)
+    )
 
 
 async def linked_people(session: AsyncSession, user_id: int) -> list[int]:

@@ -37,6 +37,7 @@ from models import (
     Campaign,
     CampaignAlert,
     CampaignContact,
+    CampaignLink,
     CampaignMedic,
     CampaignPerson,
     CampaignStatus,
@@ -795,6 +796,20 @@ async def release_claims(
     # Imported here: the worklist modules import this one.
     from bot.services import campaign_calls, campaign_visits
 
+    # The bot's holds: their moment is offered in the bot again when the campaign resumes.
+    await session.execute(
+        update(CampaignLink)
+        .where(
+            CampaignLink.person_id.in_(
+                select(CampaignPerson.id).where(
+                    CampaignPerson.campaign_id == campaign_id,
+                    CampaignPerson.status == PersonStatus.SURVEY,
+                )
+            )
+        )
+        .values(offered_due=None, remind_at=None)
+        .execution_options(synchronize_session=False)
+    )
     released = (
         await session.execute(
             update(CampaignPerson)

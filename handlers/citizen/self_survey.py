@@ -130,8 +130,12 @@ async def _check(ctx: Ctx, message: Message) -> Done | Say | Stay | None:
         )
         if not linked:
             return await _end(ctx, ctx._("survey-contact-unknown"))
-        # The first person is asked about now; the others' questions come as offers.
-        return await _verified(ctx, linked[0])
+        # The first person with questions now is asked about; the others' come as offers.
+        for person_id in linked[:-1]:
+            begun = await campaign_links.begin(ctx.db, person_id, ctx.chat_id, now, _quiet(ctx))
+            if begun.result in (Begin.STARTED, Begin.AGAIN):
+                return await _verified(ctx, person_id)
+        return await _verified(ctx, linked[-1])
     if message.text is None:
         return None
     if not link_id:
@@ -174,11 +178,15 @@ async def _confirm(ctx: Ctx) -> bool:
     )
     await ctx.state.clear()
     menu = main_menu(_, ctx.roles)
-    if done is None:
-        await ctx.bot.send_message(ctx.chat_id, _("survey-too-late"), reply_markup=menu)
+    unwell = answers.get("feeling") == "unwell"
+    if isinstance(done, campaign_links.NotRecorded):
+        lines = [_(f"survey-not-recorded-{done.value}")]
+        if unwell:  # nobody will read it: the person must not wait for a medic's call
+            lines.append(_("survey-unwell-call-103"))
+        await ctx.bot.send_message(ctx.chat_id, "\n\n".join(lines), reply_markup=menu)
         return True
-    lines = [_("survey-saved")]
-    if done.plan is not None and answers.get("feeling") == "unwell":
+    lines = [_("survey-saved" if done.plan is not None or not done.fresh else "survey-saved-kept")]
+    if done.fresh and unwell:  # kept even when a volunteer has the person now
         await campaign_alerts.raise_alert(
             db,
             person_id=done.person.id,
@@ -191,10 +199,19 @@ async def _confirm(ctx: Ctx) -> bool:
         )
         lines.append(_("survey-unwell-sent"))
     if done.plan is not None and answers.get("ride"):
+        # Only a user whose own phone is the person's (Telegram-verified contact) follows the
+        # ride in «Мои заявки»: its card holds the address and the door code. Otherwise the
+        # volunteer arranges it by the phone on the list.
+        owner = await campaign_links.linked_by(db, done.person.id) == "contact"
         request_id = await vaccination.ride_request(
-            ctx, done.person, token, now, requester_id=ctx.chat_id, entered_by=None
+            ctx,
+            done.person,
+            token,
+            now,
+            requester_id=ctx.chat_id if owner else None,
+            entered_by=None if owner else ctx.chat_id,
         )
-        lines.append(_("survey-ride-created", id=request_id))
+        lines.append(_("survey-ride-created", id=request_id, follow="yes" if owner else "no"))
     await ctx.bot.send_message(ctx.chat_id, "\n\n".join(lines), reply_markup=menu)
     return True
 

@@ -204,6 +204,16 @@ class _Job:
             now=now,
         )
         try:
+            if made.rows:
+                await self._edit(self._("clinks-done", rows=made.rows))
+                await self.bot.send_document(
+                    self.chat_id,
+                    FSInputFile(made.path, filename=made.path.name),
+                    caption=self._("clinks-caption", name=html.quote(self.campaign_name)),
+                )
+            else:
+                await self._edit(self._("clinks-empty"))
+            # On the record once it is handed out (it holds names and phones).
             await campaign_links.record_file(
                 self.sessionmaker,
                 campaign_id=self.campaign_id,
@@ -213,15 +223,6 @@ class _Job:
                 fmt=self.fmt,
                 rows=made.rows,
                 now=now,
-            )
-            if not made.rows:
-                await self._edit(self._("clinks-empty"))
-                return
-            await self._edit(self._("clinks-done", rows=made.rows))
-            await self.bot.send_document(
-                self.chat_id,
-                FSInputFile(made.path, filename=made.path.name),
-                caption=self._("clinks-caption", name=html.quote(self.campaign_name)),
             )
         finally:
             await asyncio.to_thread(shutil.rmtree, made.path.parent, True)

@@ -32,7 +32,7 @@ async def tick(
         lapsed = await campaign_links.lapse_due(session, now)
         await session.commit()
     async with sessionmaker() as session:
-        reminded = await campaign_links.remind_due(session, now, go_data)
+        reminded = await campaign_links.remind_due(session, now, quiet, go_data)
         await session.commit()
     async with sessionmaker() as session:
         offered = await campaign_links.offer_due(session, now, quiet, go_data)

@@ -392,8 +392,8 @@ async def test_read_only_card_for_a_part_and_a_pause_ending_claims(
     assert "Всего людей: 2" in card and "Пора звонить: 1" in card and "Не дозвонились: 1" in card
     assert "👁 Только просмотр" in card
     assert _labels(part) == [
-        "📥 Загрузить людей", "📄 Шаблон", "📊 Статистика", "📤 Выгрузка", "🔄 Обновить",
-        "⬅️ К списку",
+        "📥 Загрузить людей", "📄 Шаблон", "🔗 Ссылки для опроса", "📊 Статистика",
+        "📤 Выгрузка", "🔄 Обновить", "⬅️ К списку",
     ]  # fmt: skip
     for action in ("pause", "close", "close_ok", "to_visits"):
         answer = await part.press_data(CampaignCb(action=action, id=campaign_id).pack())

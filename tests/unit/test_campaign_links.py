@@ -6,7 +6,7 @@ lapse back to the calls, erasure unlinking the user."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,7 +17,7 @@ from bot.services import campaign_links as cl
 from bot.services import campaign_stats
 from bot.services.timing import QuietHours
 from bot.services.users import Profile, touch_user
-from models import AuditEntry, CampaignLink, CampaignPerson
+from models import AuditEntry, CampaignLink, CampaignPerson, OutboxMessage, User
 from tests.unit.test_campaign_calls import world  # noqa: F401  (the fixture)
 
 QUIET = QuietHours.parse("22:00-08:00")
@@ -90,6 +90,14 @@ async def test_three_wrong_tries_lock_and_two_users_race_for_one_link(world: Wor
         assert (await cl.open_link(session, second.token, winner)).state == cl.LinkState.MINE
         loser = 905 - winner
         assert (await cl.open_link(session, second.token, loser)).state == cl.LinkState.USED
+        # The other one's form was still open: their wrong answers neither count nor lock
+        # the link the winner uses.
+        for _ in range(4):
+            late = await cl.check_identity(session, second.id, loser, "9999", "self", now)
+            assert late.result == cl.Check.TAKEN
+        await session.commit()
+        stored = await session.get(CampaignLink, second.id, populate_existing=True)
+        assert stored is not None and (stored.tries, stored.locked_at) == (0, None)
 
 
 async def test_the_bots_hold_answers_like_a_call_lapse_and_erasure(world: World) -> None:  # noqa: F811
@@ -118,19 +126,41 @@ async def test_the_bots_hold_answers_like_a_call_lapse_and_erasure(world: World)
             session, link.person_id, 901, now, QUIET,
             answers={"vaccinated": True, "feeling": "well"}, form_token="f" * 32, round_seen=0,
         )  # fmt: skip
-        assert done is not None and done.plan is not None
+        assert isinstance(done, cl.Recorded) and done.plan is not None
         assert (done.contact.kind, done.contact.answers["answered_by"]) == ("self", "mother")
         assert (done.person.status, done.person.round) == ("queued", 1)
         twice = await cl.record(
             session, link.person_id, 901, now, QUIET,
             answers={"vaccinated": True, "feeling": "well"}, form_token="f" * 32, round_seen=0,
         )  # fmt: skip
-        assert twice is not None and twice.plan is None  # a double tap finds the first
+        assert isinstance(twice, cl.Recorded) and not twice.fresh  # a double tap: the first
         later = await cl.begin(session, link.person_id, 901, now, QUIET)
         assert later.result == cl.Begin.LATER and later.due_on == date(2026, 12, 12)
         await session.commit()
         stats = await campaign_stats.collect(session, ids["campaign"])
         assert (stats.total.called, stats.total.reached, stats.total.vaccinated) == (1, 1, 1)
+
+    # The bot held Olga's person, the hold lapsed and a volunteer took her meanwhile: the
+    # answers are still kept (someone's health), the person stays the volunteer's.
+    third = links[2]
+    async with sessions() as session:
+        await cl.check_identity(session, third.id, 903, "0002", "self", now)
+        assert (await cl.begin(session, third.person_id, 903, now, QUIET)).result \
+            == cl.Begin.STARTED  # fmt: skip
+        person = await session.get(CampaignPerson, third.person_id)
+        assert person is not None
+        person.status, person.claimed_by = "claimed", 802  # as a volunteer's claim after a lapse
+        await session.commit()
+        kept = await cl.record(
+            session, third.person_id, 903, now, QUIET,
+            answers={"vaccinated": True, "feeling": "unwell"}, form_token="k" * 32,
+            round_seen=0,
+        )  # fmt: skip
+        assert isinstance(kept, cl.Recorded) and kept.plan is None and kept.fresh
+        assert (kept.contact.kind, kept.person.status, kept.person.claimed_by) == (
+            "self", "claimed", 802
+        )  # fmt: skip
+        await session.rollback()
 
     # Another person's survey is begun and left: a day later, back on the call list.
     other = links[3]  # links[1] is the volunteer's claim
@@ -153,3 +183,49 @@ async def test_the_bots_hold_answers_like_a_call_lapse_and_erasure(world: World)
         await session.commit()
         stored = await session.get(CampaignLink, other.id, populate_existing=True)
         assert stored is not None and (stored.user_id, stored.relation) == (None, None)
+
+
+async def test_offers_skip_blocked_users_and_reminders_wait_for_the_morning(
+    world: World,  # noqa: F811
+) -> None:
+    sessions, clock, ids = world
+    now = clock.now()  # 11:00 in Yurga
+    links = await _links(sessions, ids, now)
+    async with sessions() as session:
+        for link, user_id in ((links[0], 901), (links[1], 902)):
+            assert await cl.link_user(session, link.id, user_id, "self", "check", now)
+        blocked = await session.get(User, 901)
+        assert blocked is not None
+        blocked.blocked_bot = True
+        await session.commit()
+        # Both are due now; only the user who did not block the bot gets the offer.
+        assert await cl.offer_due(session, now, QUIET, lambda pid: f"go:{pid}") == 1
+        await session.commit()
+        first = await session.get(CampaignPerson, links[0].person_id)
+        second = await session.get(CampaignPerson, links[1].person_id)
+        assert first is not None and second is not None
+        assert (first.status, second.status, second.claimed_by) == ("queued", "survey", 902)
+        keys = (await session.scalars(select(OutboxMessage.idempotency_key))).all()
+        offers = [k for k in keys if k.endswith(":offer")]
+        assert offers == [f"cmps:{second.id}:r0:{second.due_at:%Y%m%d%H%M}:offer"]
+        row = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key == offers[0])
+        )
+        assert row is not None and row.personal
+        # Run again: nothing new.
+        assert await cl.offer_due(session, now, QUIET, str) == 0
+
+    # The reminder falls due at 23:00 local (the job was late): it waits for 08:00.
+    late = datetime(2026, 12, 5, 16, 0, tzinfo=UTC)
+    async with sessions() as session:
+        held = await session.get(CampaignLink, links[1].id)
+        assert held is not None
+        held.remind_at = late
+        await session.commit()
+        assert await cl.remind_due(session, late, QUIET, str) == 0
+        await session.commit()
+        held = await session.get(CampaignLink, links[1].id, populate_existing=True)
+        assert held is not None and held.remind_at == datetime(2026, 12, 6, 1, 0, tzinfo=UTC)
+        morning = datetime(2026, 12, 6, 1, 0, tzinfo=UTC)
+        assert await cl.remind_due(session, morning, QUIET, str) == 1
+        assert await cl.remind_due(session, morning, QUIET, str) == 0  # once

@@ -79,7 +79,24 @@ def upgrade() -> None:
         )
 
 
+    with op.batch_alter_table("campaign_people", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_campaign_people_surveys",
+            ["claim_until"],
+            unique=False,
+            sqlite_where=sa.text("status = 'survey'"),
+            postgresql_where=sa.text("status = 'survey'"),
+        )
+
+
 def downgrade() -> None:
+    # The bot's holds go back on the call list: older code knows no «survey».
+    op.execute(
+        "UPDATE campaign_people SET status = 'queued', claimed_by = NULL, claim_until = NULL"
+        " WHERE status = 'survey'"
+    )
+    with op.batch_alter_table("campaign_people", schema=None) as batch_op:
+        batch_op.drop_index("ix_campaign_people_surveys")
     with op.batch_alter_table("campaign_links", schema=None) as batch_op:
         batch_op.drop_index("ix_campaign_links_remind")
         batch_op.drop_index("ix_campaign_links_linked")
