@@ -51,7 +51,14 @@ def test_emergency_words(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["Какое давление нормально в 80 лет?", "Қан қысымы қанша болуы керек?", "", None]
+    "text",
+    [
+        "Какое давление нормально в 80 лет?",
+        "Қан қысымы қанша болуы керек?",
+        "Дәрігерге баруға тырысамын",  # «I try»: no emergency
+        "",
+        None,
+    ],
 )
 def test_not_emergency(text: str | None) -> None:
     assert not consultations.is_emergency(text)
