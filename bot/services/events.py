@@ -135,30 +135,42 @@ async def zone_of_territory(session: AsyncSession, territory_id: int) -> ZoneInf
     return ZoneInfo(name or "UTC")
 
 
+SILVER = "silver"  # «Серебряные волонтёры»: a kind of its own, by age (55+), not a skill
+SILVER_AGE = "55plus"
+
+
+def kinds_of(skills: Collection[str] | None, age_group: str | None) -> frozenset[str]:
+    """The kinds a volunteer counts as: their skills, and «silver» at 55+."""
+    return frozenset(skills or []) | ({SILVER} if age_group == SILVER_AGE else set())
+
+
+def wants(event: VolunteerEvent, kinds: frozenset[str]) -> bool:
+    wanted = set(event.kinds or [])
+    return not wanted or bool(wanted & kinds)
+
+
 async def matching_volunteers(session: AsyncSession, event: VolunteerEvent) -> list[int]:
     """User ids of the approved volunteers the event wants: of its territory or one under it,
-    with one of its kinds (any kind when it names none)."""
+    of one of its kinds (any kind when it names none)."""
     reach = await territories_under(session, [event.territory_id])
     rows = await session.execute(
-        select(Volunteer.user_id, Volunteer.skills)
+        select(Volunteer.user_id, Volunteer.skills, Volunteer.age_group)
         .where(Volunteer.status == VolunteerStatus.APPROVED, Volunteer.territory_id.in_(reach))
         .order_by(Volunteer.user_id)
     )
-    wanted = set(event.kinds or [])
-    return [user_id for user_id, skills in rows.all() if not wanted or wanted & set(skills or [])]
+    return [user_id for user_id, skills, age in rows.all() if wants(event, kinds_of(skills, age))]
 
 
 @dataclass(frozen=True, slots=True)
 class _Reach:
-    """An approved volunteer's skills and their territory with every one above it: an event
+    """An approved volunteer's kinds and their territory with every one above it: an event
     wants them when its territory is one of these and one of its kinds is theirs."""
 
-    skills: frozenset[str]
+    kinds: frozenset[str]
     territories: frozenset[int]
 
     def wanted_by(self, event: VolunteerEvent) -> bool:
-        wanted = set(event.kinds or [])
-        return event.territory_id in self.territories and (not wanted or bool(wanted & self.skills))
+        return event.territory_id in self.territories and wants(event, self.kinds)
 
 
 async def _reach(session: AsyncSession, user_id: int) -> _Reach | None:
@@ -176,7 +188,7 @@ async def _reach(session: AsyncSession, user_id: int) -> _Reach | None:
     while current is not None and current not in chain:
         chain.append(current)
         current = parents.get(current)
-    return _Reach(frozenset(volunteer.skills or []), frozenset(chain))
+    return _Reach(kinds_of(volunteer.skills, volunteer.age_group), frozenset(chain))
 
 
 async def eligible(session: AsyncSession, event: VolunteerEvent, user_id: int) -> bool:

@@ -111,7 +111,12 @@ async def _slots_typed(ctx: Ctx, message: Message) -> Done | Say | None:
 
 
 def _kind_label(ctx: Ctx, kind: str) -> str:
-    return ctx._("evt-kind-any") if kind == ANY else ctx._(f"skill-{kind}")
+    return ctx._("evt-kind-any") if kind == ANY else kind_name(ctx._, kind)
+
+
+def kind_name(_: Any, kind: str) -> str:
+    """A skill's name, or «Серебряные волонтёры (55+)»."""
+    return str(_("evt-kind-silver")) if kind == events.SILVER else str(_(f"skill-{kind}"))
 
 
 def _kinds(data: dict[str, Any]) -> list[str]:
@@ -247,7 +252,12 @@ CREATE = Form(
             hint="evt-bad-slots",
         ),
         toggles_step(
-            "kinds", "evt-ask-kinds", "kinds", (ANY, *SKILLS), _kind_label, "evt-pick-kind"
+            "kinds",
+            "evt-ask-kinds",
+            "kinds",
+            (ANY, *SKILLS, events.SILVER),
+            _kind_label,
+            "evt-pick-kind",
         ),
     ],
     summary=_summary,
@@ -294,7 +304,7 @@ async def _card(
     _ = i18n.get
     details = await events.details(db, event, i18n.locale)
     roster = await events.roster(db, event.id)
-    kinds = ", ".join(_(f"skill-{k}") for k in event.kinds or []) or _("evt-kind-any")
+    kinds = ", ".join(kind_name(_, k) for k in event.kinds or []) or _("evt-kind-any")
     lines = [
         _(
             "evt-admin-card",

@@ -393,3 +393,25 @@ def test_attendance_comes_a_page_at_a_time() -> None:
     assert sum(len(row) for row in middle) <= 100  # Telegram's cap on a message's buttons
     last = attendance(lambda key, **kw: key, 7, people, page=9).inline_keyboard
     assert [b.text for b in last[-3]] == ["btn-prev"] and last[0][0].text == "✅ В40"
+
+
+async def test_silver_volunteers_are_a_kind_by_age(world: World) -> None:
+    sessions, yurga, clock = world
+    async with sessions() as session:
+        volunteer = await session.scalar(select(Volunteer).where(Volunteer.user_id == 703))
+        assert volunteer is not None
+        volunteer.age_group = "55plus"
+        made = await events.create(
+            session,
+            NewEvent(
+                template="warmth", title=None, starts_at=clock.now() + timedelta(days=3),
+                duration_hours=2, place="Центр", territory_id=yurga, slots=5,
+                kinds=[events.SILVER], form_token="t-silver",
+            ),
+            actor_id=COORDINATOR, now=clock.now(), data=data, default_locale="ru",
+        )  # fmt: skip
+        assert made.invited == [703]
+        assert await events.eligible(session, made.event, 703)
+        assert not await events.eligible(session, made.event, 701)
+        await session.commit()
+    assert await _sign_up(world, made.event.id, 701) == Outcome.NOT_ELIGIBLE
