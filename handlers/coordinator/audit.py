@@ -41,6 +41,7 @@ ACTIONS = frozenset(
         "campaign_export",
         "consultation_taken", "consultation_closed",
         "event_create", "event_attendance", "event_call_off",
+        "tip_saved",
     }
 )  # fmt: skip
 

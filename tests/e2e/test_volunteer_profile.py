@@ -126,6 +126,7 @@ async def test_leave_and_apply_again(emulator: Emulator, start_bot: StartBot) ->
         ["🩺 Ерікті дәрігерден сұрау"],
         ["📋 Менің өтінімдерім"],
         ["🤝 Ерікті болу"],
+        ["🛟 Қауіпсіздік"],
         ["ℹ️ Анықтама", "🌐 Тіл"],
     ]
     assert (await _volunteer(runner, vid)).status == "left"

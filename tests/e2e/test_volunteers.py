@@ -126,6 +126,7 @@ async def test_full_sign_up_in_russian_and_approval(
         ["🩺 Спросить врача-волонтёра"],
         ["📋 Мои заявки", "🧰 Мои задачи"],
         ["👤 Мой профиль", "📅 События"],
+        ["🛟 Безопасность"],
         ["ℹ️ Справка", "🌐 Язык"],
     ]
     await anna.send_text("/volunteer")
