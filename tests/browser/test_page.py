@@ -273,6 +273,15 @@ async def test_the_page_is_usable_on_a_phone(sandbox: Sandbox) -> None:
     await page.locator('#people li[data-user="2001"] .who').click()
     await expect(pane(page, 2001).locator(".chat-title")).to_have_text("Иван Петров")
     await expect(page.locator(".sidebar")).not_to_be_in_viewport()
+    # Side by side on a phone: one pane at a time, a swipe or the arrows to the next.
+    await page.goto(sandbox.url + "#panes=3001,2001,1000")
+    first, second = pane(page, 3001), pane(page, 2001)
+    await expect(first.locator(".chat-title")).to_be_in_viewport(ratio=0.9)
+    await expect(second.locator(".chat-title")).not_to_be_in_viewport()
+    await first.locator(".pane-next").click()
+    await expect(second.locator(".chat-header")).to_be_in_viewport(ratio=1)  # scrolled there
+    await expect(second.locator(".msg.bot").last).to_be_in_viewport()
+    await screenshot(page, "phone-side-by-side")
     assert page.errors == []  # type: ignore[attr-defined]
 
 

@@ -431,6 +431,12 @@ class Pane {
     else if (result.answer.text) this.toast(result.answer.text, result.answer.show_alert);
   }
 
+  neighbour(step) {
+    const index = page.panes.indexOf(this) + step;
+    const other = page.panes[index];
+    if (other) other.root.scrollIntoView({ behavior: "smooth", inline: "start", block: "nearest" });
+  }
+
   wire(q) {
     this.el.messages.addEventListener("scroll", () => {
       this.stick = this.atBottom();
@@ -476,6 +482,9 @@ class Pane {
       const blocked = this.conversation && this.conversation.person.blocked;
       this.act(blocked ? "unblock" : "block", {});
     });
+    // Phones show one pane at a time (they swipe); these step to the neighbours.
+    q(".pane-prev").addEventListener("click", () => this.neighbour(-1));
+    q(".pane-next").addEventListener("click", () => this.neighbour(1));
     this.el.close.addEventListener("click", () => {
       setLayout(page.panes.map((p) => p.userId).filter((id) => id !== this.userId));
     });
@@ -623,6 +632,8 @@ function applyLayout() {
     if (pane) keep.delete(id);
     else pane = new Pane(id, ids.length > 1);
     pane.el.close.hidden = ids.length < 2;
+    pane.root.querySelector(".pane-prev").hidden = next.length === 0;
+    pane.root.querySelector(".pane-next").hidden = next.length === ids.length - 1;
     next.push(pane);
   }
   for (const stale of keep.values()) stale.destroy();
@@ -631,6 +642,9 @@ function applyLayout() {
   $("welcome").hidden = next.length > 0;
   container.dataset.count = String(next.length);
   for (const pane of next) container.appendChild(pane.root);  // reorders to match
+  // Where a phone (one pane at a time) looks: a pane just added, else the first.
+  const shown = fresh.length === 1 && next.length > 1 ? fresh[0] : next[0];
+  if (shown) shown.root.scrollIntoView({ inline: "start", block: "nearest" });
   for (const pane of fresh) pane.start();
   refreshPeople();
 }
