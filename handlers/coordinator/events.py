@@ -378,6 +378,10 @@ async def cb_new(
         callback_answer.text = i18n.get("form-finish-first")
         callback_answer.show_alert = True
         return
+    if not roles.is_hq and not roles.territory_ids:  # nowhere to hold an event
+        callback_answer.text = i18n.get("evt-no-territories")
+        callback_answer.show_alert = True
+        return
     ctx = await engine.context(
         query.from_user.id,
         {**kwargs, "state": state, "i18n": i18n, "db": db, "roles": roles},
