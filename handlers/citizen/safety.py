@@ -4,10 +4,12 @@ a checklist, the numbers, and a volunteer's help (a short form that makes a help
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
 from aiogram import F, Router, html
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
@@ -40,9 +42,16 @@ def _locale(i18n: I18nContext) -> str:
 
 
 async def _show(query: CallbackQuery, text: str, markup: Any) -> None:
-    """One screen: the library's message is edited in place."""
+    """One screen: the library's message is edited in place; one Telegram will not edit any
+    more (too old, gone) is answered by a new message instead."""
     if isinstance(query.message, Message):
-        await edit_text(query.message, text, reply_markup=markup)
+        try:
+            await edit_text(query.message, text, reply_markup=markup)
+            return
+        except TelegramBadRequest:
+            pass
+    if query.bot is not None:
+        await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
 
 
 # --- browsing -------------------------------------------------------------------------------
@@ -72,9 +81,9 @@ async def cb_topic(
     name = i18n.get("tips-topic", topic=callback_data.v)
     text = i18n.get("tips-topic-screen" if tips else "tips-topic-empty", name=name)
     markup = kb.topic(i18n.get, _locale(i18n), tips)
-    if callback_data.a == "tm" and isinstance(query.message, Message):
+    if callback_data.a == "tm" and query.bot is not None:
         # «More tips» under a pushed tip: the tip stays, the topic comes as a new message.
-        await query.message.answer(text, reply_markup=markup)
+        await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
         return
     await _show(query, text, markup)
 
@@ -188,7 +197,8 @@ async def cb_unsubscribe(
     message = query.message
     if callback_data.a == "po" and isinstance(message, Message):
         # A pushed tip: it stays readable; its buttons go and the answer comes under it.
-        await message.edit_reply_markup(reply_markup=None)
+        with contextlib.suppress(TelegramBadRequest):
+            await message.edit_reply_markup(reply_markup=None)
         await message.answer(text, reply_markup=kb.back_to_subscriptions(i18n.get))
         return
     subs = await safety.subscriptions_of(db, query.from_user.id)
@@ -199,9 +209,9 @@ async def cb_unsubscribe(
 # --- «I got a suspicious call» --------------------------------------------------------------
 @router.callback_query(SafetyCb.filter(F.a == "fr"))
 async def cb_fraud(query: CallbackQuery, i18n: I18nContext) -> None:
-    if isinstance(query.message, Message):
-        await query.message.answer(
-            i18n.get("tips-fraud-checklist"), reply_markup=kb.fraud(i18n.get)
+    if query.bot is not None:
+        await query.bot.send_message(
+            query.from_user.id, i18n.get("tips-fraud-checklist"), reply_markup=kb.fraud(i18n.get)
         )
 
 
