@@ -33,6 +33,7 @@ from bot.keyboards.callbacks import EventAdminCb
 from bot.keyboards.menus import main_menu
 from bot.services import audit, events
 from bot.services.cleaning import clean_bounded
+from bot.services.territories import all_territories
 from bot.services.users import Roles
 from bot.services.volunteers import SKILLS
 from bot.telegram import edit_text
@@ -378,7 +379,8 @@ async def cb_new(
         callback_answer.text = i18n.get("form-finish-first")
         callback_answer.show_alert = True
         return
-    if not roles.is_hq and not roles.territory_ids:  # nowhere to hold an event
+    # Nowhere to hold an event: no territories of theirs, or none loaded at all (HQ).
+    if not (roles.territory_ids or (roles.is_hq and await all_territories(db))):
         callback_answer.text = i18n.get("evt-no-territories")
         callback_answer.show_alert = True
         return

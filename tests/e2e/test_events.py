@@ -398,3 +398,18 @@ async def test_calendar_in_kazakh_own_event_waiting_list_and_call_off(
     reopened = dana.last_bot_message
     assert reopened is not None and reopened.body.endswith("❗ Іс-шараны үйлестіруші тоқтатты.")
     assert reopened.buttons == [["📅 Барлық іс-шаралар"]]
+
+
+async def test_citizens_see_no_calendar(emulator: Emulator, start_bot: StartBot) -> None:
+    await start_bot()
+    citizen = await _person(emulator, 6300, "Мария", "ru")
+    await citizen.send_text("/events")  # a volunteer's command: a clear answer
+    [answer] = await citizen.wait_messages(1)
+    assert answer.body.startswith("Календарь событий — для волонтёров штаба")
+    await citizen.send_text("/calendar")  # a coordinator's command: not for her
+    [answer] = await citizen.wait_messages(1)
+    assert "Событий" not in answer.body and "событие" not in answer.body
+    forged = await citizen.press_data("eva:new:0:0:0")
+    assert forged is not None and forged.text is not None and "Новое событие" not in forged.text
+    joined = await citizen.press_data("ev:join:1")
+    assert joined is not None and joined.text == "Запись на это событие закрыта."
