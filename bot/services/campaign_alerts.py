@@ -76,7 +76,7 @@ async def _alert_text(session: AsyncSession, alert: CampaignAlert, key: str, cha
 
 
 async def _source(session: AsyncSession, alert: CampaignAlert) -> str:
-    """"self" when the person (or a relative) answered in the bot, else "call"."""
+    """ "self" when the person (or a relative) answered in the bot, else "call"."""
     if alert.contact_id is None:
         return "call"
     kind = await session.scalar(

@@ -78,7 +78,6 @@ def upgrade() -> None:
             postgresql_where=sa.text("remind_at IS NOT NULL"),
         )
 
-
     with op.batch_alter_table("campaign_people", schema=None) as batch_op:
         batch_op.create_index(
             "ix_campaign_people_surveys",
