@@ -15,7 +15,7 @@ from bot.clock import FakeClock
 from bot.sandbox import Emulator, Person
 from bot.services import volunteers
 from bot.services.timing import QuietHours
-from models import HelpRequest, SafetyTip, Territory, TipSubscription
+from models import AuditEntry, HelpRequest, SafetyTip, Territory, TipSubscription
 from scheduler.jobs import tips as job
 from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot, drained
 
@@ -344,8 +344,34 @@ async def test_coordinator_adds_a_tip_with_a_preview_in_both_languages(
         "heating",
         "fire",
     )
-    # A restart reloads the data files and leaves the coordinator's tip alone.
+
+    # «✏️ Изменить совет» under a shipped tip opens the form on its summary.
+    await admin.send_text("/tips")
+    await admin.wait_messages(1)
+    await admin.press("🔥 Пожар в доме")
+    await admin.press("Печь и уголь в частном доме")
+    admin.mark_read()
+    await admin.press("✏️ Изменить совет")
+    [opened] = await admin.wait_messages(1)
+    assert opened.body.startswith("Проверьте совет") and "🔥 Печь и уголь" in opened.body
+    await admin.press("✏️ Текст (рус.)")
+    await admin.wait_messages(1)
+    await admin.send_text("Печь и уголь\nТопите печь не дольше полутора часов и не уходите.")
+    await admin.wait_messages(1)
+    admin.mark_read()
+    await admin.press("✅ Сохранить совет")
+    await admin.wait_messages(2)
+    # A restart reloads the data files and leaves the coordinators' tips alone.
     await runner.restart()
+    assert runner.app is not None
     async with runner.app.sessionmaker() as session:
         again = await session.get(SafetyTip, tip.id)
+        stove = await session.scalar(select(SafetyTip).where(SafetyTip.code == "fire-stove"))
+        audited = (
+            await session.scalars(select(AuditEntry.target).where(AuditEntry.action == "tip_saved"))
+        ).all()
+    assert set(audited) == {f"tip:{tip.id}", f"tip:{stove.id if stove else 0}"}
     assert again is not None and again.text_kk == "Баллонды далада, желдетілетін шкафта сақтаңыз."
+    assert stove is not None and stove.source == "coordinator" and stove.title_ru == "Печь и уголь"
+    assert stove.text_ru == "Топите печь не дольше полутора часов и не уходите."
+    assert stove.title_kk == "Жеке үйдегі пеш пен көмір"  # the Kazakh text as it was
