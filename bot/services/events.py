@@ -219,10 +219,13 @@ async def create(
     now: datetime,
     data: ButtonData,
     default_locale: str,
+    quiet: QuietHours | None = None,
 ) -> Created:
     """The event, in the caller's transaction; the same ``form_token`` again returns the one
     already made. Every matching volunteer is invited through the outbox (once per event and
-    volunteer), in their language, with a «Записаться» button."""
+    volunteer), in their language, with a «Записаться» button; an event set up late at night
+    invites in the morning (``quiet``: the deployment's quiet hours, in the territory's
+    time)."""
     existing = await session.scalar(
         select(VolunteerEvent).where(VolunteerEvent.form_token == new.form_token)
     )
@@ -252,6 +255,7 @@ async def create(
     locales = await locales_of(session, invited, default_locale)
     zone = await zone_of_territory(session, event.territory_id)
     by_locale = {loc: await _details(session, event, loc, zone) for loc in set(locales.values())}
+    not_before = quiet.defer(now, zone) if quiet is not None else None
     await enqueue_many(
         session,
         [
@@ -266,6 +270,7 @@ async def create(
                 ),
                 key=f"evt:{event.id}:invite:{user_id}",
                 priority=Priority.NORMAL,
+                not_before=not_before,
             )
             for user_id in invited
         ],

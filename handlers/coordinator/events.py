@@ -34,6 +34,7 @@ from bot.keyboards.menus import main_menu
 from bot.services import audit, events
 from bot.services.cleaning import clean_bounded
 from bot.services.territories import all_territories
+from bot.services.timing import QuietHours
 from bot.services.users import Roles
 from bot.services.volunteers import SKILLS
 from bot.telegram import edit_text
@@ -151,6 +152,12 @@ async def _summary(ctx: Ctx) -> str:
     )
 
 
+def _quiet_hours(settings: Any) -> QuietHours:
+    """The deployment's quiet hours (the default without settings)."""
+    text = getattr(settings, "quiet_hours", None)
+    return QuietHours.parse(text) if isinstance(text, str) else QuietHours()
+
+
 async def _confirm(ctx: Ctx) -> bool:
     data, _ = ctx.data, ctx._
     now = ctx.clock.now()
@@ -188,6 +195,7 @@ async def _confirm(ctx: Ctx) -> bool:
         now=now,
         data=kb.button_data,
         default_locale=default_locale,
+        quiet=_quiet_hours(settings),
     )
     event = made.event
     if made.created:

@@ -415,3 +415,29 @@ async def test_silver_volunteers_are_a_kind_by_age(world: World) -> None:
         assert not await events.eligible(session, made.event, 701)
         await session.commit()
     assert await _sign_up(world, made.event.id, 701) == Outcome.NOT_ELIGIBLE
+
+
+async def test_an_event_set_up_at_night_invites_in_the_morning(world: World) -> None:
+    sessions, yurga, clock = world
+    clock.set(datetime(2026, 12, 1, 23, 30, tzinfo=NOVOKUZNETSK).astimezone(UTC))
+    async with sessions() as session:
+        made = await events.create(
+            session,
+            NewEvent(
+                template="cleanup", title=None, starts_at=clock.now() + timedelta(days=3),
+                duration_hours=2, place="Парк", territory_id=yurga, slots=5, kinds=[],
+                form_token="t-night",
+            ),
+            actor_id=COORDINATOR, now=clock.now(), data=data, default_locale="ru", quiet=QUIET,
+        )  # fmt: skip
+        await session.commit()
+        due = set(
+            (
+                await session.scalars(
+                    select(OutboxMessage.not_before).where(
+                        OutboxMessage.idempotency_key.like(f"evt:{made.event.id}:invite:%")
+                    )
+                )
+            ).all()
+        )
+    assert due == {datetime(2026, 12, 2, 8, 0, tzinfo=NOVOKUZNETSK).astimezone(UTC)}
