@@ -24,12 +24,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--username", default="sandbox_bot", help="the bot's username")
     parser.add_argument("--limits", action="store_true", help="answer 429 like Telegram does")
+    parser.add_argument(
+        "--state-file",
+        default=None,
+        help="keep people, chats, menus and files in this JSON file across restarts "
+        "(default: nothing is kept)",
+    )
     return parser.parse_args(argv)
 
 
 async def run(args: argparse.Namespace) -> None:
     tokens = args.tokens or [DEFAULT_TOKEN]
-    emu = await serve(args.host, args.port, tokens, username=args.username, limits=args.limits)
+    emu = await serve(
+        args.host,
+        args.port,
+        tokens,
+        username=args.username,
+        limits=args.limits,
+        state_file=args.state_file,
+    )
     print(f"Sandbox chat: {emu.base_url}/", flush=True)
     for token in tokens:
         print(f"Bot API base: {emu.base_url}  (api: {emu.api_base(token)})", flush=True)
