@@ -40,6 +40,7 @@ from models.fsm import FsmRecord
 from models.help_request import HelpRequest, RequestKind, RequestPush, RequestStatus
 from models.outbox import OutboxMessage, OutboxStatus, Priority
 from models.reminder import Reminder, ReminderState
+from models.request_event import EventKind, RequestEvent
 from models.safety import SafetyTip, TipRound, TipSubscription
 from models.territory import Coordinator, CoordinatorTerritory, Territory, TerritoryNeighbour
 from models.user import User
@@ -70,6 +71,7 @@ __all__ = [
     "CoordinatorTerritory",
     "Erasure",
     "EventAttendance",
+    "EventKind",
     "EventSignup",
     "EventStatus",
     "FsmRecord",
@@ -82,6 +84,7 @@ __all__ = [
     "Priority",
     "Reminder",
     "ReminderState",
+    "RequestEvent",
     "RequestKind",
     "RequestPush",
     "RequestStatus",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigIntPK, UTCDateTime
@@ -40,6 +40,11 @@ class HelpRequest(Base):
         # The HQ's lists: open ones oldest first, everything newest-first by date.
         Index("ix_help_requests_status_created", "status", "created_at", "id"),
         Index("ix_help_requests_created", "created_at", "id"),
+        # The escalation sweep (bot/services/escalation.py): due steps of searching requests,
+        # due reminders of taken ones, open requests whose window has passed.
+        Index("ix_help_requests_status_escalate", "status", "escalate_at"),
+        Index("ix_help_requests_status_remind", "status", "remind_at"),
+        Index("ix_help_requests_overdue_due", "overdue", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -73,6 +78,21 @@ class HelpRequest(Base):
     # one. It grows at ``widen_at`` while nobody takes the request (help_requests.widen).
     audience: Mapped[int | None] = mapped_column(Integer)
     widen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Escalation (bot/services/escalation.py). ``circle``: who may be offered it beyond the
+    # territory's waves: 0 the territory, 1 + its neighbours, 2 + the whole HQ, 3 the
+    # coordinators were alerted. ``escalate_at``: when the next circle is due (None: none).
+    circle: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A «today» request raised in quiet hours: volunteers are offered it from this moment.
+    hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The end of its time window: taken and not done by then, the volunteer is reminded;
+    # still open after it, the request is overdue.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 0 nothing yet, 1 the volunteer was asked, 2 the coordinator was alerted, 3 the
+    # volunteer said they are still doing it. ``remind_at``: the next step is due.
+    remind_state: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     volunteer_id: Mapped[int | None] = mapped_column(
         ForeignKey("volunteers.id", ondelete="SET NULL")
     )

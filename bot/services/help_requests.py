@@ -19,7 +19,7 @@ from sqlalchemy import String, and_, cast, exists, func, literal, or_, select, u
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.services import details, volunteers
+from bot.services import details, request_history, volunteers
 from bot.services.outbox import (
     Button,
     Outgoing,
@@ -31,6 +31,7 @@ from bot.services.outbox import (
 from bot.services.sql import insert_ignore
 from bot.services.users import locale_of, locales_of
 from models import (
+    EventKind,
     HelpRequest,
     OutboxMessage,
     OutboxStatus,
@@ -132,6 +133,15 @@ async def create(session: AsyncSession, draft: Draft, now: datetime) -> HelpRequ
     )
     session.add(request)
     await session.flush()
+    await request_history.record(
+        session,
+        request.id,
+        EventKind.CREATED,
+        now,
+        actor_id=draft.requester_id or draft.entered_by,
+        urgency=draft.urgency,
+        hotline=draft.entered_by is not None,
+    )
     return request
 
 
@@ -291,6 +301,10 @@ async def offer(
         await _set_wave(session, request.id, audience=None, widen_at=None)
     inserted = await _insert_pushes(session, request.id, push_round, chosen, now)
     chosen = [candidate for candidate in chosen if candidate.id in inserted]
+    if chosen:
+        await request_history.record(
+            session, request.id, EventKind.OFFERED, now, round=push_round, volunteers=len(chosen)
+        )
     locales = await locales_of(session, [c.user_id for c in chosen], default_locale)
     priority = _push_priority(request)
     await enqueue_many(
@@ -404,10 +418,11 @@ async def widen(
             HelpRequest.audience.is_not(None),
         )
         .values(audience=HelpRequest.audience * 2, widen_at=None)
-        .returning(HelpRequest.id)
+        .returning(HelpRequest.audience)
     )
     if widened is None:
         return []
+    await request_history.record(session, request_id, EventKind.WIDENED, now, audience=widened)
     request = await session.get(HelpRequest, request_id, populate_existing=True)
     assert request is not None
     return await offer(session, request, now, take_data=take_data, default_locale=default_locale)
@@ -607,6 +622,9 @@ async def take(
     if won is None:
         request = await session.get(HelpRequest, request_id, populate_existing=True)
         return None if request is None else TakeResult(False, request)
+    await request_history.record(
+        session, won.id, EventKind.TAKEN, now, actor_id=volunteer.user_id, volunteer_id=volunteer.id
+    )
     await _taken(session, won, volunteer, now)
     return TakeResult(True, won)
 
@@ -685,6 +703,9 @@ async def on_my_way(
     )
     if result.scalar() is None:
         return False
+    await request_history.record(
+        session, request.id, EventKind.ON_WAY, now, actor_id=volunteer.user_id
+    )
     await _tell_requester(session, request, "request-on-way", now, {})
     return True
 
@@ -719,6 +740,9 @@ async def complete(
     )
     if result.scalar() is None:
         return False
+    await request_history.record(
+        session, request.id, EventKind.DONE, now, actor_id=volunteer.user_id, hours=hours
+    )
     await session.execute(
         update(Volunteer)
         .where(Volunteer.id == volunteer.id)
@@ -778,6 +802,15 @@ async def cannot(
     )
     if result.scalar() is None:
         return False
+    await request_history.record(
+        session,
+        request.id,
+        EventKind.CANNOT,
+        now,
+        actor_id=volunteer.user_id,
+        volunteer_id=volunteer.id,
+        reason=reason,
+    )
     await session.execute(
         update(RequestPush)
         .where(RequestPush.request_id == request.id, RequestPush.volunteer_id == volunteer.id)
@@ -857,6 +890,14 @@ async def _close(
     row = result.first()
     if row is None:
         return None
+    await request_history.record(
+        session,
+        request_id,
+        EventKind.FAILED if status == RequestStatus.FAILED else EventKind.CANCELLED,
+        now,
+        actor_id=requester_id,
+        reason=reason,
+    )
     request = await session.get(HelpRequest, request_id, populate_existing=True)
     assert request is not None
     if row[0] is not None:
@@ -1058,6 +1099,7 @@ async def erase_request(session: AsyncSession, request_id: int, now: datetime) -
     if erased is None:
         return False
     await details.hide(session, request_id, now)
+    await request_history.scrub(session, request_id)
     await session.execute(  # only the rows that hold a reason: the push rows are many
         update(RequestPush)
         .where(RequestPush.request_id == request_id, RequestPush.reason.is_not(None))
@@ -1181,6 +1223,7 @@ async def reoffer(
     *,
     take_data: str,
     default_locale: str,
+    actor_id: int | None = None,
 ) -> list[int] | None:
     """A coordinator offers a searching request again: a new round, whose first wave goes to
     the least busy fitting volunteers who have not declined it (the ones pushed lately come
@@ -1204,8 +1247,12 @@ async def reoffer(
         )
         .returning(HelpRequest.push_round)
     )
-    if result.scalar() is None:
+    new_round = result.scalar()
+    if new_round is None:
         return None
+    await request_history.record(
+        session, request_id, EventKind.REOFFERED, now, actor_id=actor_id, round=new_round
+    )
     request = await session.get(HelpRequest, request_id, populate_existing=True)
     assert request is not None
     offered = await offer(session, request, now, take_data=take_data, default_locale=default_locale)
@@ -1270,6 +1317,7 @@ async def assign(
     *,
     open_data: str,
     default_locale: str,
+    actor_id: int | None = None,
 ) -> HelpRequest | None:
     """A coordinator gives a searching request to a chosen volunteer (the same conditional
     UPDATE as "Take": if a volunteer took it meanwhile, nothing changes). The volunteer is
@@ -1288,6 +1336,9 @@ async def assign(
     ).first()
     if won is None:
         return None
+    await request_history.record(
+        session, won.id, EventKind.ASSIGNED, now, actor_id=actor_id, volunteer_id=volunteer.id
+    )
     # A push row of their own, so "cannot" later marks them as declined like anyone else.
     await session.execute(
         insert_ignore(

@@ -47,6 +47,7 @@ async def cb_reoffer(
         now,
         take_data=kb.take_data(request.id),
         default_locale=settings.default_locale,
+        actor_id=query.from_user.id,
     )
     if offered is None:
         await db.refresh(request)
@@ -151,6 +152,7 @@ async def cb_assign(
         now,
         open_data=kb.open_task_data(request.id),
         default_locale=settings.default_locale,
+        actor_id=query.from_user.id,
     )
     if assigned is None:
         await db.refresh(request)
