@@ -38,7 +38,7 @@ ACTIONS = frozenset(
         "view_callbacks", "denied_command", "denied_callback", "denied_scope",
         "campaign_create", "campaign_pause", "campaign_resume", "campaign_close",
         "campaign_import", "campaign_import_refused", "campaign_to_visits",
-        "campaign_export",
+        "campaign_export", "campaign_links", "campaign_link_linked", "campaign_link_locked",
         "consultation_taken", "consultation_closed",
         "event_create", "event_attendance", "event_call_off",
         "tip_saved",

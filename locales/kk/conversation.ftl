@@ -34,4 +34,7 @@ audit-action-campaign-close = Науқан жабылды
 audit-action-campaign-import = Науқанға адамдарды жүктеу
 audit-action-campaign-import-refused = Науқанға жіберілген файл қабылданбады
 audit-action-campaign-export = Науқан адамдарын медициналық ұйым үшін экспорттау
+audit-action-campaign-links = Науқанның өзіндік сауалнама сілтемелері файлы
+audit-action-campaign-link-linked = Адам сауалнама сілтемесі бойынша жеке басын растады
+audit-action-campaign-link-locked = Үш қате жауаптан кейін сауалнама сілтемесі бұғатталды
 audit-action-campaign-to-visits = Хабарласа алмағандар үйме-үй аралауға берілді

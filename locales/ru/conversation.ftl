@@ -34,4 +34,7 @@ audit-action-campaign-close = Кампания закрыта
 audit-action-campaign-import = Загрузка людей в кампанию
 audit-action-campaign-import-refused = Файл для кампании отклонён
 audit-action-campaign-export = Выгрузка людей кампании для медицинской организации
+audit-action-campaign-links = Файл ссылок для самоопроса кампании
+audit-action-campaign-link-linked = Человек подтвердил личность по ссылке опроса
+audit-action-campaign-link-locked = Ссылка опроса заблокирована после трёх неверных ответов
 audit-action-campaign-to-visits = Недозвонившиеся переданы в подомовой обход
