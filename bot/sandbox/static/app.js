@@ -243,8 +243,16 @@ class Pane {
         failures = 0;
         if (this.version !== conv.version) {
           this.version = conv.version;
-          this.render(conv);
-          refreshPeople();
+          // The version is the whole sandbox's: re-draw only when this chat changed (a
+          // re-draw would drop a selection or a revealed spoiler for nothing).
+          const signature = JSON.stringify([
+            conv.person, conv.messages, conv.reply_keyboard, conv.command_menu,
+          ]);
+          if (signature !== this.signature) {
+            this.signature = signature;
+            this.render(conv);
+          }
+          refreshPeopleSoon();
         }
       } catch (error) {
         if (!this.alive) return;
@@ -264,6 +272,7 @@ class Pane {
       : error.message;
     this.el.composer.hidden = true;
     this.version = null;
+    this.signature = null;
   }
 
   // --- rendering
@@ -565,6 +574,12 @@ function wireLocationDialog() {
 function roleOf(userId) {
   const person = page.people.find((p) => p.id === userId);
   return person && person.role ? person.role : "";
+}
+
+function refreshPeopleSoon() {
+  // Many panes see one change at once: one /people call for all of them.
+  clearTimeout(refreshPeopleSoon.timer);
+  refreshPeopleSoon.timer = setTimeout(refreshPeople, 300);
 }
 
 async function refreshPeople() {
