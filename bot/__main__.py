@@ -37,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument(
         "--port", type=int, default=None, help="port of the chat page (SANDBOX_PORT)"
     )
+    commands.add_parser(
+        "webhook",
+        help="serve Telegram webhooks (WEBHOOK_SECRET, WEBHOOK_URL; replicas behind a balancer)",
+    )
     migrate = commands.add_parser("migrate", help="apply database migrations and exit")
     migrate.add_argument("--revision", default="head", help="target revision (default: head)")
     commands.add_parser(
@@ -91,6 +95,17 @@ async def _start_app(settings: Settings) -> App:
 async def _run(settings: Settings) -> None:
     app = await _start_app(settings)
     await app.run_polling()
+
+
+async def _run_webhook(settings: Settings) -> None:
+    if not settings.webhook_secret:
+        raise StartupError(
+            "WEBHOOK_SECRET is required for webhook mode (16-256 of A-Z a-z 0-9 _ -)"
+        )
+    from bot import webhook
+
+    app = await _start_app(settings)
+    await webhook.run(app)
 
 
 async def _migrate(settings: Settings, revision: str) -> None:
@@ -230,7 +245,7 @@ def cli(argv: Sequence[str] | None = None) -> int:
             return 0
         settings = load_settings()
         setup_logging(settings.log_level)
-        run_main(_run(settings))
+        run_main(_run_webhook(settings) if command == "webhook" else _run(settings))
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2

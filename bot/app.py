@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import time as time_of_day
 from datetime import timedelta
 from typing import Any
 
@@ -55,6 +56,7 @@ from bot.update_info import UNKNOWN, chat_of, sender_of, update_kind
 from handlers import get_routers
 from models import Territory, migrate
 from models.db import create_engine, create_sessionmaker
+from scheduler.leases import lease_jobs
 from scheduler.setup import add_jobs, build_scheduler
 
 logger = logging.getLogger(__name__)
@@ -388,7 +390,9 @@ async def create_app(
         admin_ids=settings.admin_ids,
         consult_escalate=timedelta(minutes=settings.consult_escalate_minutes),
         consult_keep=timedelta(days=settings.consult_keep_days),
+        daily_summary_at=time_of_day.fromisoformat(settings.daily_summary_at.zfill(5)),
     )
+    lease_jobs(scheduler, engine)  # replicas on PostgreSQL: one runs each job at a time
     dispatcher["scheduler"] = scheduler
     delivery = build_delivery(settings, sessionmaker, translator, clock)
     return App(

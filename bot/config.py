@@ -77,6 +77,17 @@ class Settings(BaseSettings):
     sandbox_port: int = Field(default=8081, ge=0, le=65535)
 
     @field_validator("admin_ids", mode="before")
+    # ``python -m bot webhook``: the public base URL Telegram posts to (setWebhook at start;
+    # empty: set it yourself), the path, the secret Telegram sends back in a header (the same
+    # on every replica), where this process listens, and Telegram's parallel connections.
+    webhook_url: str | None = None
+    webhook_path: str = Field(default="/telegram/webhook", pattern=r"^/[A-Za-z0-9/_-]*$")
+    webhook_secret: str | None = Field(
+        default=None, min_length=16, max_length=256, pattern=r"^[A-Za-z0-9_-]+$"
+    )
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=0, le=65535)
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
     @classmethod
     def split_admin_ids(cls, value: object) -> object:
         if isinstance(value, int):
@@ -95,7 +106,15 @@ class Settings(BaseSettings):
             return 0
         return value
 
-    @field_validator("telegram_api_url", "redis_url", "hq_phone", "territories", mode="before")
+    @field_validator(
+        "telegram_api_url",
+        "redis_url",
+        "hq_phone",
+        "territories",
+        "webhook_url",
+        "webhook_secret",
+        mode="before",
+    )
     @classmethod
     def empty_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
