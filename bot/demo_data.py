@@ -477,7 +477,7 @@ async def seed(
         )
         await seed_territories(ctx, territories_file)
         for admin_id in ctx.admin_ids:
-            await _person(ctx, DemoPerson(admin_id, "Штаб", str(admin_id), "ru", "coordinator", ""))
+            await _person(ctx, DemoPerson(admin_id, "Штаб", "", "ru", "coordinator", ""))
         for seeder in [*SEEDERS, *_extra_seeders()]:
             await seeder(ctx)
         await session.commit()

@@ -40,8 +40,7 @@ def add_admins(emulator: Emulator, admin_ids: list[int], language: str) -> None:
         known = admin_id in emulator.profiles
         emulator.user(
             admin_id,
-            first_name=None if known else "HQ coordinator",
-            last_name=None if known else str(admin_id),
+            first_name=None if known else "Штаб",  # as the demo data names them
             language_code=None if known else language,
             started=True,
         )
