@@ -231,14 +231,13 @@ async def seed_volunteers(ctx: DemoContext) -> None:
         ctx.note(f"volunteers: {added} approved")
 
 
-async def _volunteer(ctx: DemoContext, user_id: int) -> Volunteer:
-    found = await ctx.session.scalar(
+async def _volunteer(ctx: DemoContext, user_id: int) -> Volunteer | None:
+    """The demo volunteer, approved (None: someone changed them in the sandbox meanwhile)."""
+    return await ctx.session.scalar(
         select(Volunteer).where(
             Volunteer.user_id == user_id, Volunteer.status == VolunteerStatus.APPROVED
         )
     )
-    assert found is not None, f"demo volunteer {user_id} is missing"
-    return found
 
 
 async def seed_requests(ctx: DemoContext) -> None:
@@ -278,8 +277,8 @@ async def seed_requests(ctx: DemoContext) -> None:
                 default_locale=ctx.default_locale,
                 admin_ids=ctx.admin_ids,
             )
-        else:  # taken at once: no push is left behind to be edited into «taken»
-            volunteer = await _volunteer(ctx, demo.volunteer)
+        elif (volunteer := await _volunteer(ctx, demo.volunteer)) is not None:
+            # Taken at once: no push is left behind to be edited into «taken».
             await help_requests.take(ctx.session, request.id, volunteer, created)
             await ctx.session.refresh(request)
             if demo.status in (RequestStatus.ON_WAY, RequestStatus.DONE):
