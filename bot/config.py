@@ -75,8 +75,6 @@ class Settings(BaseSettings):
     consult_keep_days: float = Field(default=30.0, ge=1, le=3650)
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8081, ge=0, le=65535)
-
-    @field_validator("admin_ids", mode="before")
     # ``python -m bot webhook``: the public base URL Telegram posts to (setWebhook at start;
     # empty: set it yourself), the path, the secret Telegram sends back in a header (the same
     # on every replica), where this process listens, and Telegram's parallel connections.
@@ -88,6 +86,8 @@ class Settings(BaseSettings):
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=0, le=65535)
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
+
+    @field_validator("admin_ids", mode="before")
     @classmethod
     def split_admin_ids(cls, value: object) -> object:
         if isinstance(value, int):
