@@ -42,6 +42,7 @@ from models.outbox import OutboxMessage, OutboxStatus, Priority
 from models.reminder import Reminder, ReminderState
 from models.request_event import EventKind, RequestEvent
 from models.safety import SafetyTip, TipRound, TipSubscription
+from models.series import RequestSeries, SeriesStatus
 from models.territory import Coordinator, CoordinatorTerritory, Territory, TerritoryNeighbour
 from models.user import User
 from models.volunteer import Volunteer, VolunteerStatus
@@ -87,8 +88,10 @@ __all__ = [
     "RequestEvent",
     "RequestKind",
     "RequestPush",
+    "RequestSeries",
     "RequestStatus",
     "SafetyTip",
+    "SeriesStatus",
     "SignupStatus",
     "Territory",
     "TerritoryNeighbour",

@@ -5,7 +5,18 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer, String, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigIntPK, UTCDateTime
@@ -45,6 +56,9 @@ class HelpRequest(Base):
         Index("ix_help_requests_status_escalate", "status", "escalate_at"),
         Index("ix_help_requests_status_remind", "status", "remind_at"),
         Index("ix_help_requests_overdue_due", "overdue", "due_at"),
+        # Recurring help: one occurrence of a series per day, however many ticks run.
+        UniqueConstraint("series_id", "occurrence_on", name="uq_help_requests_series_occurrence"),
+        Index("ix_help_requests_series_accept", "series_accept_until"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -110,6 +124,13 @@ class HelpRequest(Base):
     form_token: Mapped[str | None] = mapped_column(String(36), unique=True)
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consent_version: Mapped[str] = mapped_column(String(32))
+    # Recurring help (models/series.py): the series, the local day of this occurrence, and
+    # until when it is offered to the previous occurrence's volunteer alone.
+    series_id: Mapped[int | None] = mapped_column(
+        BigIntPK, ForeignKey("request_series.id", ondelete="SET NULL")
+    )
+    occurrence_on: Mapped[date | None] = mapped_column(Date)
+    series_accept_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import Select
 
 from bot.clock import Clock
-from bot.services import call_backs, consultations, help_requests, safety, volunteers
+from bot.services import call_backs, consultations, help_requests, safety, series, volunteers
 from bot.services.outbox import PURGED, OutgoingMessage, Text, enqueue
 from bot.services.sql import insert_ignore
 from models import AuditEntry, Erasure, OutboxMessage, Volunteer
@@ -85,6 +85,8 @@ async def begin(
     """Record an erasure in the caller's transaction; returns its id. One per thing: an
     erasure of it that is already under way is returned and carried on."""
     first = REQUESTS if kind == PERSON else REQ_FIELDS
+    if kind == PERSON:  # a series whose requester erased their data ends at once
+        await series.end_for_person(session, target_id, now)
     await session.execute(
         insert_ignore(
             session,
@@ -222,6 +224,7 @@ async def _step(
         return 1, _State(REQ_FIELDS, later[0]) if later else _State(CALLBACKS)
     if step == REQ_FIELDS:
         await help_requests.erase_request(session, item, now)
+        await series.end_for_request(session, item, now)  # nothing left to copy
         return 10, _State(REQ_OUTBOX, item)
     if step == REQ_OUTBOX:
         # Only what holds personal data: pushes hold none and are most of the rows.
