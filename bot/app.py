@@ -38,12 +38,14 @@ from bot.delivery.worker import DeliveryWorker, WorkerConfig
 from bot.fsm_storage import DbStorage
 from bot.i18n import DbLocaleManager, Translator
 from bot.inline_filters import inline_sync_filters
+from bot.keyboards import escalation as escalation_kb
 from bot.keyboards.requests import take_data
 from bot.middlewares.db import CommitMiddleware, DbSessionMiddleware
 from bot.middlewares.logging import UpdateLogMiddleware, update_started
 from bot.middlewares.requests import CommitBeforeSendMiddleware, RetryAfterMiddleware
 from bot.middlewares.throttle import ThrottleMemoryMiddleware
 from bot.middlewares.user import UserMiddleware
+from bot.services import escalation_rules
 from bot.services.help_requests import WAVE_SIZE_INFO
 from bot.services.language import negotiate_locale
 from bot.services.territories import default_territories, load_from_file
@@ -360,7 +362,14 @@ async def create_app(
     engine = create_engine(settings.database_url, sqlite_thread=settings.sqlite_thread)
     sessionmaker = create_sessionmaker(engine)
     # Services read OFFER_WAVE_SIZE from their session (help_requests.wave_size).
-    sessionmaker.configure(info={WAVE_SIZE_INFO: settings.offer_wave_size})
+    # ... and escalation's times and buttons (bot/services/escalation_rules.py).
+    sessionmaker.configure(
+        info={
+            WAVE_SIZE_INFO: settings.offer_wave_size,
+            escalation_rules.POLICY_INFO: escalation_rules.Policy.from_settings(settings),
+            escalation_rules.LINKS_INFO: escalation_kb.LINKS,
+        }
+    )
     try:
         if apply_migrations:
             await migrate.upgrade_if_needed(engine)

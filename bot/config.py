@@ -69,6 +69,14 @@ class Settings(BaseSettings):
     scheduler_tick_seconds: float = Field(default=5.0, gt=0, le=3600)
     reminder_max_lateness_minutes: int = Field(default=180, ge=0)
     offer_wave_size: int = Field(default=20, ge=1, le=10_000)
+    # Escalation (bot/services/escalation.py): minutes a searching «today» / «within 3 days»
+    # request waits before each wider circle; hours before a planned date its first one comes;
+    # minutes a volunteer has to answer a reminder; who is on duty when (user_id:HH:MM-HH:MM).
+    escalate_today_minutes: int = Field(default=30, ge=1, le=1440)
+    escalate_soon_minutes: int = Field(default=360, ge=1, le=10_080)
+    escalate_planned_hours_before: int = Field(default=24, ge=0, le=240)
+    reminder_answer_minutes: int = Field(default=60, ge=1, le=1440)
+    duty_coordinators: str = ""
     # «Ask a volunteer medic»: minutes a question waits for the territory's medics (then the
     # HQ's, then the coordinators); days relayed messages are kept after the consultation ends.
     consult_escalate_minutes: int = Field(default=15, ge=1, le=1440)
@@ -175,6 +183,18 @@ class Settings(BaseSettings):
             QuietHours.parse(value)
         except RuleError as exc:
             raise ValueError("use HH:MM-HH:MM, e.g. 22:00-08:00, or off") from exc
+        return value
+
+    @field_validator("duty_coordinators")
+    @classmethod
+    def duty_shape(cls, value: str) -> str:
+        from bot.services.escalation_rules import parse_duty
+        from bot.services.timing import RuleError
+
+        try:
+            parse_duty(value)
+        except RuleError as exc:
+            raise ValueError("use user_id:HH:MM-HH:MM, e.g. 111:22:00-08:00") from exc
         return value
 
     @property

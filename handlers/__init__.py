@@ -32,9 +32,10 @@ from handlers.coordinator import (
     volunteers,
 )
 from handlers.coordinator import campaigns as campaign_admin
+from handlers.coordinator import escalation as request_escalation
 from handlers.coordinator import events as event_admin
 from handlers.coordinator import tips as tip_admin
-from handlers.volunteer import calls, profile, signup, tasks, visits
+from handlers.volunteer import calls, profile, signup, task_reminders, tasks, visits
 from handlers.volunteer import events as volunteer_events
 
 
@@ -79,6 +80,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(volunteers.router),
         _detached(requests.router),
         _detached(request_assign.router),
+        _detached(request_escalation.router),  # replacing a volunteer (issue 19)
         _detached(call_backs.router),
         _detached(campaign_import.router),
         _detached(campaign_export.router),
@@ -109,6 +111,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(signup.router),
         _detached(profile.router),
         _detached(tasks.router),
+        _detached(task_reminders.router),  # «still doing it» (issue 19)
         _detached(calls.router),
         _detached(visits.router),
         # A volunteer's «Участвую» under a campaign's invitation (issue 16).

@@ -27,6 +27,7 @@ from scheduler.jobs import (
     waiting_requests,
 )
 from scheduler.jobs import consultations as consultation_jobs
+from scheduler.jobs import escalation as escalation_job
 from scheduler.jobs import tips as tips_job
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,15 @@ def add_jobs(
     consult_escalate: timedelta = timedelta(minutes=15),
     consult_keep: timedelta = timedelta(days=30),
 ) -> None:
+    # Escalation circles, reminders of taken tasks, overdue marking (issue 19).
+    escalation_job.add_job(
+        scheduler,
+        clock=clock,
+        sessionmaker=sessionmaker,
+        default_locale=default_locale,
+        admin_ids=admin_ids,
+    )
+
     # «Ask a volunteer medic»: escalation of untaken questions, retention of the relay.
     consultation_jobs.add_job(
         scheduler,

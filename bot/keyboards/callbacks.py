@@ -115,6 +115,18 @@ class ReofferCb(CallbackData, prefix="ro"):
     round: Offset
 
 
+class EscalationCb(CallbackData, prefix="es"):
+    """Escalation and reminders (issue 19): a volunteer's "still" (doing task ``id``); a
+    coordinator's "rp" (replace holder ``f`` by volunteer ``v``) and "rl" (the list of who
+    may replace ``f``, from ``o``)."""
+
+    a: str
+    id: RecordId
+    v: RecordIdOrNone = 0
+    f: RecordIdOrNone = 0
+    o: Offset = 0
+
+
 class CallMeCb(CallbackData, prefix="cm"):
     """A citizen's call-back request: "ok" confirms the summary, "no" drops it."""
 

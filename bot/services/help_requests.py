@@ -15,11 +15,12 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, cast, exists, func, literal, or_, select, update
+from sqlalchemy import String, and_, case, cast, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.services import details, request_history, volunteers
+from bot.services import escalation_rules as rules
 from bot.services.outbox import (
     Button,
     Outgoing,
@@ -100,7 +101,15 @@ async def by_form_token(session: AsyncSession, token: str | None) -> HelpRequest
 
 async def create(session: AsyncSession, draft: Draft, now: datetime) -> HelpRequest:
     """A new request. The caller looks up ``by_form_token`` first: a double tap on "Confirm"
-    finds the request already made (and the unique ``form_token`` refuses a second one)."""
+    finds the request already made (and the unique ``form_token`` refuses a second one).
+    Its window's end and its first escalation step are set from the territory's local time; a
+    «today» request raised in quiet hours is held for the morning (offer_or_escalate alerts
+    the coordinators on duty)."""
+    territory = await session.get(Territory, draft.territory_id)
+    tz = ZoneInfo(territory.timezone if territory is not None else "UTC")
+    policy = rules.policy_of(session)
+    hold = rules.quiet_hold(draft.urgency, now, tz, policy)
+    start = hold or now
     request = HelpRequest(
         form_token=draft.form_token,
         requester_id=draft.requester_id,
@@ -125,6 +134,9 @@ async def create(session: AsyncSession, draft: Draft, now: datetime) -> HelpRequ
         status=RequestStatus.NEW,
         push_round=0,
         audience=wave_size(session),  # the first wave (see offer)
+        hold_until=hold,
+        escalate_at=hold or rules.first_step_at(draft.urgency, draft.planned_on, now, tz, policy),
+        due_at=rules.due_at(draft.urgency, draft.planned_on, draft.time_window, start, tz),
         door_code=f"{secrets.randbelow(10_000):04d}",
         consent_at=draft.consent_at or now,
         consent_version=CONSENT_VERSION,
@@ -255,7 +267,12 @@ async def offer(
     state = (
         await session.execute(
             update(HelpRequest)
-            .where(HelpRequest.id == request.id, HelpRequest.status == RequestStatus.NEW)
+            .where(
+                HelpRequest.id == request.id,
+                HelpRequest.status == RequestStatus.NEW,
+                # held for the morning (a «today» request raised in quiet hours)
+                or_(HelpRequest.hold_until.is_(None), HelpRequest.hold_until <= now),
+            )
             .values(updated_at=HelpRequest.updated_at)
             .returning(HelpRequest.push_round, HelpRequest.audience, HelpRequest.widen_at)
         )
@@ -554,7 +571,15 @@ async def offer_or_escalate(
     admin_ids: Collection[int],
 ) -> list[int]:
     """Offer the request; when nobody fits, the territory's coordinators and the HQ hear of it,
-    so no request is left without an owner. The note names no person."""
+    so no request is left without an owner. The note names no person. A request held for the
+    morning goes to the coordinators on duty instead (bot/services/escalation.py)."""
+    if request.hold_until is not None and request.hold_until > now:
+        from bot.services import escalation  # it builds on this module
+
+        await escalation.held_for_morning(
+            session, request, now, default_locale=default_locale, admin_ids=admin_ids
+        )
+        return []
     offered = await offer(session, request, now, take_data=take_data, default_locale=default_locale)
     if offered:
         return offered
@@ -613,7 +638,11 @@ async def take(
             update(HelpRequest)
             .where(HelpRequest.id == request_id, HelpRequest.status == RequestStatus.NEW)
             .values(
-                status=RequestStatus.TAKEN, volunteer_id=volunteer.id, taken_at=now, updated_at=now
+                status=RequestStatus.TAKEN,
+                volunteer_id=volunteer.id,
+                taken_at=now,
+                updated_at=now,
+                **taken_values(session, now),
             )
             .returning(HelpRequest),
             execution_options={"populate_existing": True},
@@ -650,6 +679,21 @@ async def _taken(
     await enqueue_many(
         session, [*messages, *([told] if told else [])], now, look_up_originals=False
     )
+
+
+def taken_values(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    """What a take, an assignment or a replacement sets besides the holder: no more circles;
+    the reminder is due at the window's end, and never sooner than the time to answer it."""
+    soonest = now + rules.policy_of(session).answer
+    return {
+        "escalate_at": None,
+        "hold_until": None,
+        "remind_state": rules.NOT_ASKED,
+        "remind_at": case(
+            (HelpRequest.due_at > soonest, HelpRequest.due_at),
+            else_=literal(soonest, HelpRequest.due_at.type),
+        ),
+    }
 
 
 def _push_priority(request: HelpRequest) -> Priority:
@@ -796,6 +840,11 @@ async def cannot(
             push_round=HelpRequest.push_round + 1,
             audience=wave_size(session),  # a new round starts with a first wave again
             widen_at=None,
+            # the circles start again from the territory
+            circle=rules.TERRITORY,
+            escalate_at=now + rules.policy_of(session).step(request.urgency),
+            remind_state=rules.NOT_ASKED,
+            remind_at=None,
             updated_at=now,
         )
         .returning(HelpRequest.id)
@@ -1243,6 +1292,7 @@ async def reoffer(
             push_round=HelpRequest.push_round + 1,
             audience=wave_size(session),  # a new round starts with a first wave again
             widen_at=None,
+            hold_until=None,  # a coordinator's choice, even at night
             updated_at=now,
         )
         .returning(HelpRequest.push_round)
@@ -1328,7 +1378,11 @@ async def assign(
             update(HelpRequest)
             .where(HelpRequest.id == request_id, HelpRequest.status == RequestStatus.NEW)
             .values(
-                status=RequestStatus.TAKEN, volunteer_id=volunteer.id, taken_at=now, updated_at=now
+                status=RequestStatus.TAKEN,
+                volunteer_id=volunteer.id,
+                taken_at=now,
+                updated_at=now,
+                **taken_values(session, now),
             )
             .returning(HelpRequest),
             execution_options={"populate_existing": True},

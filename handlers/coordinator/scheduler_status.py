@@ -18,6 +18,7 @@ router = Router(name=__name__)
 JOB_TITLES = {
     "reminders": "scheduler-job-reminders",
     "waiting_requests": "scheduler-job-waiting-requests",
+    "escalation": "scheduler-job-escalation",
     "retention": "scheduler-job-retention",
     "erasures": "scheduler-job-erasures",
     "campaign_calls": "scheduler-job-campaign-calls",
