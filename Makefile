@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help install browser sandbox run migrate test lint format pytest bench clean
+.PHONY: help install browser sandbox cluster run migrate test lint format pytest bench clean
 
 help:
 	@echo "make sandbox  - install, then run the bot against the built-in Telegram emulator (web chat)"
@@ -14,6 +14,7 @@ help:
 	@echo "make lint     - ruff and mypy only"
 	@echo "make migrate  - apply database migrations (DATABASE_URL)"
 	@echo "make bench    - run the benchmarks into bench/results.json"
+	@echo "make cluster  - webhook replicas on PostgreSQL and Redis behind a balancer, with the emulator"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +33,9 @@ browser:
 
 sandbox: install
 	$(BIN)/python -m bot sandbox
+
+cluster: install
+	$(BIN)/python -m bot.cluster
 
 run: install
 	$(BIN)/python -m bot run
