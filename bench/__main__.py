@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import campaigns, memory, region, reminders, requests, tips
+from bench import console as request_console
 
 Benchmark = Callable[[], Awaitable[dict[str, Any]]]
 
@@ -27,6 +28,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "region": region.run,
     "campaigns": campaigns.run,
     "tips": tips.run,
+    "console": request_console.run,
 }
 
 RESULTS = Path(__file__).with_name("results.json")

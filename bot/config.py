@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     # HQ's, then the coordinators); days relayed messages are kept after the consultation ends.
     consult_escalate_minutes: int = Field(default=15, ge=1, le=1440)
     consult_keep_days: float = Field(default=30.0, ge=1, le=3650)
+    # The coordinators' daily summary, HH:MM local (each coordinator's territory zone).
+    daily_summary_at: str = Field(default="08:00", pattern=r"^([01]?\d|2[0-3]):[0-5]\d$")
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8081, ge=0, le=65535)
     # ``python -m bot webhook``: the public base URL Telegram posts to (setWebhook at start;

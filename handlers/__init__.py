@@ -32,6 +32,7 @@ from handlers.coordinator import (
     volunteers,
 )
 from handlers.coordinator import campaigns as campaign_admin
+from handlers.coordinator import console as request_console
 from handlers.coordinator import escalation as request_escalation
 from handlers.coordinator import events as event_admin
 from handlers.coordinator import tips as tip_admin
@@ -80,6 +81,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(volunteers.router),
         _detached(requests.router),
         _detached(request_assign.router),
+        _detached(request_console.router),  # /requests: the console (issue 19)
         _detached(request_escalation.router),  # replacing a volunteer (issue 19)
         _detached(call_backs.router),
         _detached(campaign_import.router),

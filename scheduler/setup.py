@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -27,6 +27,7 @@ from scheduler.jobs import (
     waiting_requests,
 )
 from scheduler.jobs import consultations as consultation_jobs
+from scheduler.jobs import daily_summary as daily_summary_job
 from scheduler.jobs import escalation as escalation_job
 from scheduler.jobs import tips as tips_job
 
@@ -54,7 +55,19 @@ def add_jobs(
     admin_ids: Collection[int] = (),
     consult_escalate: timedelta = timedelta(minutes=15),
     consult_keep: timedelta = timedelta(days=30),
+    daily_summary_at: time = time(8, 0),
 ) -> None:
+    # The coordinators' daily summary at their local time (issue 19).
+    daily_summary_job.add_job(
+        scheduler,
+        clock=clock,
+        sessionmaker=sessionmaker,
+        at=daily_summary_at,
+        quiet=quiet,
+        admin_ids=admin_ids,
+        default_locale=default_locale,
+    )
+
     # Escalation circles, reminders of taken tasks, overdue marking (issue 19).
     escalation_job.add_job(
         scheduler,

@@ -105,6 +105,7 @@ class AssignCb(CallbackData, prefix="ca"):
     id: RecordId
     volunteer: RecordIdOrNone = 0
     offset: Offset = 0
+    re: bool = False  # the console's reassign of a taken request (never a stale assign's)
 
 
 class ReofferCb(CallbackData, prefix="ro"):
@@ -248,3 +249,35 @@ class SafetyCb(CallbackData, prefix="sf"):
     a: str
     id: RecordIdOrNone = 0
     v: str = ""
+
+
+# The console's filters as small indexes (bot/services/console.py STATUSES, KINDS, URGENCIES).
+SmallIndex = Annotated[int, Field(ge=0, le=15)]
+
+
+class ConsoleCb(CallbackData, prefix="cq"):
+    """The coordinators' request console (issue 19): "ls" a page of the list from ``o``,
+    "fl" the filters with their counts, "rs" reset them; "note", "cancel" (with a reason) and
+    "find" (a volunteer by name or phone) on request ``id``. Filters: ``s`` status index,
+    ``k`` kind index + 1, ``u`` urgency index + 1 (0: any), ``t`` territory (0: any), ``f``
+    bits: 1 overdue, 2 unattended."""
+
+    a: str
+    id: RecordIdOrNone = 0
+    s: SmallIndex = 0
+    k: SmallIndex = 0
+    u: SmallIndex = 0
+    t: TerritoryId = 0
+    f: Annotated[int, Field(ge=0, le=3)] = 0
+    o: Offset = 0
+
+
+class SeriesCb(CallbackData, prefix="srs"):
+    """Recurring help (issue 19): "new" set up a series from request ``id``; on series ``id``:
+    "open" its card, "pause", "resume", "skip" (``at``: the next occurrence the card showed,
+    minutes since 1970, so a double tap skips one), "end"; "no": the previous volunteer
+    cannot do occurrence (request) ``id``."""
+
+    action: str
+    id: RecordId
+    at: RecordIdOrNone = 0

@@ -6,8 +6,10 @@ from collections.abc import Callable, Sequence
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.keyboards import console as console_kb
 from bot.keyboards.callbacks import (
     AssignCb,
+    ConsoleCb,
     CoordRequestCb,
     MyRequestCb,
     ReofferCb,
@@ -145,8 +147,18 @@ def coord_card(_: Gettext, request: HelpRequest) -> InlineKeyboardMarkup:
                 ),
             ]
         )
+    if request.status in (RequestStatus.TAKEN, RequestStatus.ON_WAY):  # the console: reassign
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=_("btn-console-reassign"),
+                    callback_data=AssignCb(id=request.id, re=True).pack(),
+                )
+            ]
+        )
     if request.status in (RequestStatus.NEW, RequestStatus.TAKEN, RequestStatus.ON_WAY):
         rows.append([_coord(_("btn-request-fail"), "fail", id=request.id)])
+    rows += console_kb.card_extras(_, request)
     rows.append([_coord(_("btn-request-erase"), "erase", id=request.id)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -168,13 +180,17 @@ def assign_list(
     offset: int,
     total: int,
     page_size: int,
+    reassign: bool = False,
 ) -> InlineKeyboardMarkup:
-    """One button per volunteer (name, open tasks) to assign the request to, paged."""
+    """One button per volunteer (name, open tasks) to assign the request to, paged;
+    ``reassign``: to give a taken request to another (the console)."""
     rows = [
         [
             InlineKeyboardButton(
                 text=_("btn-assign-volunteer", name=name, tasks=tasks),
-                callback_data=AssignCb(id=request_id, volunteer=volunteer_id).pack(),
+                callback_data=AssignCb(
+                    id=request_id, volunteer=volunteer_id, re=reassign
+                ).pack(),
             )
         ]
         for name, volunteer_id, tasks in candidates
@@ -184,16 +200,27 @@ def assign_list(
         paging.append(
             InlineKeyboardButton(
                 text=_("btn-prev"),
-                callback_data=AssignCb(id=request_id, offset=max(0, offset - page_size)).pack(),
+                callback_data=AssignCb(
+                    id=request_id, offset=max(0, offset - page_size), re=reassign
+                ).pack(),
             )
         )
     if offset + page_size < total:
         paging.append(
             InlineKeyboardButton(
                 text=_("btn-next"),
-                callback_data=AssignCb(id=request_id, offset=offset + page_size).pack(),
+                callback_data=AssignCb(
+                    id=request_id, offset=offset + page_size, re=reassign
+                ).pack(),
             )
         )
     if paging:
         rows.append(paging)
+    rows.append(  # the console: find one by name or phone
+        [
+            InlineKeyboardButton(
+                text=_("btn-console-find"), callback_data=ConsoleCb(a="find", id=request_id).pack()
+            )
+        ]
+    )
     return InlineKeyboardMarkup(inline_keyboard=rows)

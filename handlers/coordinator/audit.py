@@ -42,6 +42,7 @@ ACTIONS = frozenset(
         "consultation_taken", "consultation_closed",
         "event_create", "event_attendance", "event_call_off",
         "tip_saved",
+        "request_note", "request_cancelled", "request_reassigned",
     }
 )  # fmt: skip
 

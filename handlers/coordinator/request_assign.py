@@ -14,9 +14,10 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.keyboards import requests as kb
 from bot.keyboards.callbacks import AssignCb, ReofferCb
-from bot.services import audit, help_requests, volunteers
+from bot.services import audit, console, help_requests, volunteers
 from bot.services.users import Roles
 from bot.telegram import edit_text
+from handlers.coordinator import console as console_handlers
 from handlers.coordinator.requests import request_in_scope
 from models import RequestStatus, Volunteer
 
@@ -85,18 +86,19 @@ async def cb_assign_list(
     clock: Clock,
     roles: Roles,
     bot: Bot,
+    settings: Settings,
 ) -> None:
     request = await request_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     if request is None:
         return
-    if request.status != RequestStatus.NEW:
-        callback_answer.text = i18n.get(
-            "coord-request-not-searching", id=request.id, status=request.status
-        )
+    held = request.status in (RequestStatus.TAKEN, RequestStatus.ON_WAY)
+    if held != callback_data.re or request.status not in help_requests.OPEN:
+        # assign only a searching request; the console's reassign only a held one
+        key = "console-request-not-held" if callback_data.re else "coord-request-not-searching"
+        callback_answer.text = i18n.get(key, id=request.id, status=request.status)
         callback_answer.show_alert = True
         return
-    today = await volunteers.local_today(db, request.territory_id, clock.now())
-    candidates = await help_requests.assignable(db, request, today)
+    candidates = await console_handlers.candidates_for(db, request, clock)
     request_id, kind = request.id, request.kind
     if not candidates:
         callback_answer.text = i18n.get("coord-assign-nobody", id=request_id)
@@ -111,8 +113,16 @@ async def cb_assign_list(
         offset=offset,
         total=len(candidates),
         page_size=PAGE,
+        reassign=callback_data.re,
     )
-    text = i18n.get("coord-assign-title", id=request_id, kind=kind)
+    text = "\n".join(
+        [
+            i18n.get("coord-assign-title", id=request_id, kind=kind)
+            if request.status == RequestStatus.NEW
+            else i18n.get("console-reassign-title", id=request_id, kind=kind),
+            *await console_handlers.candidate_lines(i18n, db, request, page, settings.tz),
+        ]
+    )
     if callback_data.offset and isinstance(query.message, Message):
         await edit_text(query.message, text, reply_markup=markup)  # turning a page
     else:
@@ -145,29 +155,40 @@ async def cb_assign(
     if volunteer is None or not usable:
         callback_answer.text = i18n.get("coord-assign-unavailable")
         return
-    assigned = await help_requests.assign(
-        db,
-        request.id,
-        volunteer,
-        now,
-        open_data=kb.open_task_data(request.id),
-        default_locale=settings.default_locale,
-        actor_id=query.from_user.id,
-    )
+    former = request.volunteer_id if callback_data.re else None
+    if not callback_data.re:  # a stale or second assign never takes a request from someone
+        assigned = await help_requests.assign(
+            db,
+            request.id,
+            volunteer,
+            now,
+            open_data=kb.open_task_data(request.id),
+            default_locale=settings.default_locale,
+            actor_id=query.from_user.id,
+        )
+    else:  # the console: someone holds it, give it to another
+        assigned = await console.reassign(
+            db,
+            request.id,
+            volunteer,
+            now,
+            actor_id=query.from_user.id,
+            open_data=kb.open_task_data(request.id),
+            default_locale=settings.default_locale,
+        )
     if assigned is None:
         await db.refresh(request)
-        callback_answer.text = i18n.get(
-            "coord-request-not-searching", id=request.id, status=request.status
-        )
+        key = "console-request-not-held" if callback_data.re else "coord-request-not-searching"
+        callback_answer.text = i18n.get(key, id=request.id, status=request.status)
         return
     await audit.record(
         db,
         actor_id=query.from_user.id,
-        action="request_assigned",
+        action="request_reassigned" if callback_data.re else "request_assigned",
         now=now,
         roles=roles,
         target=f"request:{request.id}",
-        details={"volunteer": volunteer.id},
+        details={"volunteer": volunteer.id, **({"former": former} if former else {})},
     )
     name = volunteer.name
     text = i18n.get("coord-request-assigned", id=request.id, name=html.quote(name))

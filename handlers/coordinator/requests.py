@@ -12,7 +12,7 @@ from aiogram import Bot, F, Router, html
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,13 +30,12 @@ from bot.services import (
     call_backs,
     erasure,
     help_requests,
-    request_lists,
     volunteers,
 )
-from bot.services.territories import all_territories
 from bot.services.users import Roles
 from bot.telegram import edit_text
 from handlers.citizen import request_form
+from handlers.coordinator.request_history_view import history_lines
 from handlers.coordinator.rescope import still_in_scope
 from models import HelpRequest, Territory, User, Volunteer
 
@@ -56,66 +55,6 @@ async def cmd_hotline(message: Message, roles: Roles, **kwargs: Any) -> None:
         await message.answer(kwargs["i18n"].get("cb-hotline-note", count=waiting))
     scope = None if roles.is_hq else sorted(roles.territory_ids)
     await request_form.start_form(message, hotline=True, scope=scope, roles=roles, **kwargs)
-
-
-async def _list(
-    i18n: I18nContext, db: AsyncSession, roles: Roles, offset: int, everything: bool
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    scope = None if roles.is_hq else roles.territory_ids
-    found = await request_lists.page(db, scope, everything=everything, offset=offset, limit=PAGE)
-    rows = found.rows
-    names = {t.id: t.name(i18n.locale) for t in await all_territories(db)}
-    unattended = await help_requests.unattended_ids(db, [r.id for r in rows])
-    unattended_total = await help_requests.count_unattended(db, scope)
-    _ = i18n.get
-    if not rows and offset == 0:
-        empty = _("coord-requests-empty-all" if everything else "coord-requests-empty")
-        markup = kb.coord_list(_, [], offset=0, more=False, everything=everything, page_size=PAGE)
-        return empty, markup
-    lines = [
-        _("coord-requests-title-all", first=offset + 1, last=offset + len(rows))
-        if found.total is None
-        else _("coord-requests-title", total=found.total)
-    ]
-    if unattended_total:
-        lines.append(_("coord-requests-unattended-total", count=unattended_total))
-    lines += [
-        _(
-            "coord-requests-line",
-            id=r.id,
-            kind=r.kind,
-            territory=html.quote(names.get(r.territory_id, "?")),
-            status=r.status,
-            hotline="yes" if r.requester_id is None else "no",
-        )
-        + (_("coord-requests-unattended-mark") if r.id in unattended else "")
-        for r in rows
-    ]
-    markup = kb.coord_list(
-        _, rows, offset=offset, more=found.has_more, everything=everything, page_size=PAGE
-    )
-    return "\n".join(lines), markup
-
-
-@router.message(Command("requests", ignore_case=True))
-async def cmd_requests(message: Message, i18n: I18nContext, db: AsyncSession, roles: Roles) -> None:
-    text, markup = await _list(i18n, db, roles, 0, False)
-    await message.answer(text, reply_markup=markup)
-
-
-@router.callback_query(CoordRequestCb.filter(F.action == "page"))
-async def cb_page(
-    query: CallbackQuery,
-    callback_data: CoordRequestCb,
-    i18n: I18nContext,
-    db: AsyncSession,
-    roles: Roles,
-) -> None:
-    text, markup = await _list(
-        i18n, db, roles, max(0, callback_data.offset), callback_data.everything
-    )
-    if isinstance(query.message, Message):
-        await edit_text(query.message, text, reply_markup=markup)
 
 
 async def request_in_scope(
@@ -185,6 +124,7 @@ async def card(i18n: I18nContext, db: AsyncSession, request: HelpRequest, hq_zon
         lines.append(_("request-card-reason", reason=html.quote(request.close_reason)))
     if await help_requests.unattended_ids(db, [request.id]):
         lines.append(_("coord-request-unattended-line"))
+    lines += await history_lines(i18n, db, request, hq_zone)  # the console (issue 19)
     return "\n".join(lines)
 
 
