@@ -359,7 +359,12 @@ async def create_app(
 ) -> App:
     clock = clock or SystemClock()
     keep_response_models()
-    engine = create_engine(settings.database_url, sqlite_thread=settings.sqlite_thread)
+    engine = create_engine(
+        settings.database_url,
+        sqlite_thread=settings.sqlite_thread,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
     sessionmaker = create_sessionmaker(engine)
     # Services read OFFER_WAVE_SIZE from their session (help_requests.wave_size).
     # ... and escalation's times and buttons (bot/services/escalation_rules.py).

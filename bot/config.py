@@ -38,6 +38,10 @@ class Settings(BaseSettings):
         default=None, description="Bot API server base URL; empty means api.telegram.org"
     )
     database_url: str = "sqlite+aiosqlite:///mutual_aid.sqlite3"
+    # PostgreSQL connections per process (SQLite always uses one): replicas × (pool +
+    # overflow) must stay under the server's max_connections.
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_max_overflow: int = Field(default=10, ge=0, le=200)
     redis_url: str | None = None
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_locale: Locale = "ru"

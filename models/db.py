@@ -23,11 +23,25 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, echo: bool = False, sqlite_thread: bool = False) -> AsyncEngine:
-    """Create the engine; never logs bound parameters (they may hold phone numbers)."""
+def create_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    sqlite_thread: bool = False,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+) -> AsyncEngine:
+    """Create the engine; never logs bound parameters (they may hold phone numbers).
+    ``pool_size``/``max_overflow``: PostgreSQL connections per process (replicas multiply
+    them: keep replicas × (pool + overflow) under the server's max_connections)."""
     if not is_sqlite(url):
         return create_async_engine(
-            url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10
+            url,
+            echo=echo,
+            hide_parameters=True,
+            pool_pre_ping=True,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
         )
     database = make_url(url).database
     in_memory = database in (None, "", ":memory:")
