@@ -52,7 +52,7 @@ from bot.services.territories import default_territories, load_from_file
 from bot.services.timing import QuietHours
 from bot.services.users import Roles, get_user
 from bot.telegram import TolerantSession, keep_response_models
-from bot.throttle import Throttle, ThrottleConfig, Verdict
+from bot.throttle import RedisThrottle, Throttle, ThrottleConfig, Verdict
 from bot.transactions import NoTransactionAcrossCallMiddleware
 from bot.update_info import UNKNOWN, chat_of, sender_of, update_kind
 from handlers import get_routers
@@ -93,14 +93,14 @@ class AppDispatcher(Dispatcher):
             throttled = self._throttled_sender(update)
             if throttled is not None:
                 assert self.throttle is not None
-                verdict = self.throttle.admit(throttled.id)
+                verdict = await self.throttle.acquire(throttled.id)
                 if verdict is not Verdict.PASS:
                     await self._drop(bot, update, throttled, verdict)
                     return UNHANDLED
                 try:
                     return await super().feed_update(bot, update, **kwargs)
                 finally:
-                    self.throttle.done(throttled.id)
+                    await self.throttle.release(throttled.id)
             return await super().feed_update(bot, update, **kwargs)
         finally:
             self._in_flight -= 1
@@ -241,14 +241,16 @@ def build_dispatcher(
     isolation: BaseEventIsolation,
     feature_routers: Iterable[Router] = (),
 ) -> AppDispatcher:
-    throttle = (
-        Throttle(
-            ThrottleConfig(burst=settings.throttle_burst, rate=settings.throttle_rate),
-            coordinators=frozenset(settings.admin_ids),
+    throttle: Throttle | None = None
+    if settings.throttle_burst > 0:
+        config = ThrottleConfig(burst=settings.throttle_burst, rate=settings.throttle_rate)
+        coordinators = frozenset(settings.admin_ids)
+        redis = getattr(storage, "redis", None)  # RedisStorage: replicas share the allowance
+        throttle = (
+            RedisThrottle(config, redis, coordinators)
+            if redis is not None
+            else Throttle(config, coordinators=coordinators)
         )
-        if settings.throttle_burst > 0
-        else None
-    )
     dp = AppDispatcher(
         throttle=throttle,
         storage=storage,

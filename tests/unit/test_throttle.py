@@ -88,3 +88,36 @@ def test_parse_int_never_overflows() -> None:
     assert parse_int("-1", -INT64_MAX, INT64_MAX) == -1
     assert parse_int("٤٢", 1, INT32_MAX) is None  # other scripts' digits are not ids
     assert parse_int("abc", 1, INT32_MAX) is None
+
+
+async def test_replicas_share_one_allowance_through_redis(redis_url: str) -> None:
+    """Two replicas (two RedisThrottle objects) give a person exactly the verdicts one
+    in-memory throttle gives them: one bucket, one count of updates in flight."""
+    from redis.asyncio import Redis
+
+    from bot.throttle import RedisThrottle
+
+    config = ThrottleConfig(burst=3, rate=0.01)  # no refill to speak of during the test
+    redis = Redis.from_url(redis_url)
+    try:
+        await redis.delete("throttle:501", "throttle:502")
+        replicas = [RedisThrottle(config, redis), RedisThrottle(config, redis)]
+        alone = Throttle(config)
+        shared = [await replicas[n % 2].acquire(501) for n in range(8)]
+        expected = [alone.admit(501) for _ in range(8)]
+        assert shared == expected
+        assert shared[:5] == [Verdict.PASS] * 5  # 2 in flight free, then the burst of 3
+        assert shared[5:] == [Verdict.DROP_NOTIFY, Verdict.DROP, Verdict.DROP]
+        for n in range(5):
+            await replicas[n % 2].release(501)
+        assert await redis.hget("throttle:501", "inflight") == b"0"
+        await replicas[0].release(501)  # one release too many stays at zero
+        assert await redis.hget("throttle:501", "inflight") == b"0"
+        assert 0 < await redis.ttl("throttle:501") <= int(3 / 0.01 * 2) + 60
+        # A coordinator known to a replica gets twice the burst there.
+        replicas[1].remember(502, locale="kk", coordinator=True)
+        verdicts = [await replicas[1].acquire(502) for _ in range(9)]
+        assert verdicts.count(Verdict.PASS) == 2 + 6 and replicas[1].locale_of(502) == "kk"
+        await redis.delete("throttle:501", "throttle:502")
+    finally:
+        await redis.aclose()
