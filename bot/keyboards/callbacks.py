@@ -260,7 +260,7 @@ class ConsoleCb(CallbackData, prefix="cq"):
     "fl" the filters with their counts, "rs" reset them; "note", "cancel" (with a reason) and
     "find" (a volunteer by name or phone) on request ``id``. Filters: ``s`` status index,
     ``k`` kind index + 1, ``u`` urgency index + 1 (0: any), ``t`` territory (0: any), ``f``
-    bits: 1 overdue, 2 unattended."""
+    bits: 1 overdue, 2 unattended, 4 a recurring series' occurrences."""
 
     a: str
     id: RecordIdOrNone = 0
@@ -268,7 +268,7 @@ class ConsoleCb(CallbackData, prefix="cq"):
     k: SmallIndex = 0
     u: SmallIndex = 0
     t: TerritoryId = 0
-    f: Annotated[int, Field(ge=0, le=3)] = 0
+    f: Annotated[int, Field(ge=0, le=7)] = 0
     o: Offset = 0
 
 

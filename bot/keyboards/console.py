@@ -21,7 +21,9 @@ def to_data(filters: Filters, action: str, *, offset: int = 0, request_id: int =
         k=KINDS.index(filters.kind) + 1 if filters.kind in KINDS else 0,
         u=URGENCIES.index(filters.urgency) + 1 if filters.urgency in URGENCIES else 0,
         t=filters.territory_id or 0,
-        f=(1 if filters.overdue else 0) | (2 if filters.unattended else 0),
+        f=(1 if filters.overdue else 0)
+        | (2 if filters.unattended else 0)
+        | (4 if filters.series else 0),
         o=offset,
     )
 
@@ -35,6 +37,7 @@ def from_data(data: ConsoleCb) -> Filters:
         territory_id=data.t or None,
         overdue=bool(data.f & 1),
         unattended=bool(data.f & 2),
+        series=bool(data.f & 4),
     )
 
 
@@ -119,6 +122,10 @@ def filters_screen(
             _button(
                 _mark(filters.unattended) + _("console-unattended", count=counts.unattended),
                 to_data(filters.but(unattended=not filters.unattended), "fl"),
+            ),
+            _button(
+                _mark(filters.series) + _("console-series", count=counts.series),
+                to_data(filters.but(series=not filters.series), "fl"),
             ),
         ]
     )

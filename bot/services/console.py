@@ -59,6 +59,7 @@ class Filters:
     urgency: str | None = None
     overdue: bool = False
     unattended: bool = False
+    series: bool = False  # occurrences of a recurring series (models/series.py)
 
     def but(self, **changes: Any) -> Filters:
         return replace(self, **changes)
@@ -112,6 +113,8 @@ def _conditions(
         conditions.append(overdue_condition(now))
     if filters.unattended and skip != "unattended":
         conditions.append(unattended_condition())
+    if filters.series and skip != "series":
+        conditions.append(HelpRequest.series_id.is_not(None))
     return conditions
 
 
@@ -178,6 +181,7 @@ class Counts:
     territories: dict[int, int]
     overdue: int
     unattended: int
+    series: int
 
 
 async def _grouped(
@@ -217,6 +221,13 @@ async def counts(
         or 0,
         unattended=await session.scalar(
             one.where(*_conditions(scope, filters, now, skip="unattended"), unattended_condition())
+        )
+        or 0,
+        series=await session.scalar(
+            one.where(
+                *_conditions(scope, filters, now, skip="series"),
+                HelpRequest.series_id.is_not(None),
+            )
         )
         or 0,
     )

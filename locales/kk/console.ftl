@@ -103,3 +103,4 @@ audit-action-request-note = өтінімге жазба
 audit-action-request-cancelled = штаб өтінімді тоқтатты
 audit-action-request-reassigned = өтінімді басқа еріктіге беру
 console-request-not-held = № { $id } өтінім енді ерікті орындауында емес: { request-status }. Карточканы қайта ашыңыз.
+console-series = 🔁 Тұрақты ({ $count })

@@ -108,3 +108,4 @@ audit-action-request-note = заметка к заявке
 audit-action-request-cancelled = отмена заявки штабом
 audit-action-request-reassigned = переназначение заявки
 console-request-not-held = Заявка № { $id } уже не у волонтёра: { request-status }. Откройте карточку заново.
+console-series = 🔁 Регулярные ({ $count })

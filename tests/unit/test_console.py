@@ -25,6 +25,7 @@ from models import (
     HelpRequest,
     OutboxMessage,
     RequestPush,
+    RequestSeries,
     RequestStatus,
     Territory,
     Volunteer,
@@ -134,6 +135,17 @@ async def test_filters_counts_order_and_scope(world: World) -> None:
                 user_id=901, declined=False, created_at=clock.now(),
             )
         )  # fmt: skip
+        # An occurrence of a recurring series (models/series.py).
+        series = RequestSeries(
+            requester_id=REQUESTER, created_by=REQUESTER, template_request_id=made["old_planned"],
+            territory_id=world.yurga, kind="groceries", rule="weekly mon 10:00",
+            created_at=clock.now(), updated_at=clock.now(),
+        )  # fmt: skip
+        session.add(series)
+        await session.flush()
+        recurring = await session.get(HelpRequest, made["old_planned"])
+        assert recurring is not None
+        recurring.series_id = series.id
         overdue = await session.get(HelpRequest, made["old_soon"])
         assert overdue is not None
         overdue.due_at = clock.now() - timedelta(minutes=1)  # its window passed
@@ -165,6 +177,7 @@ async def test_filters_counts_order_and_scope(world: World) -> None:
         assert await ids(Filters(unattended=True, urgency="today")) == [made["new_today"]]
         assert await ids(Filters(territory_id=world.kemerovo)) == [made["old_today"]]
         assert await ids(Filters(status="done")) == [made["done"]]
+        assert await ids(Filters(series=True)) == [made["old_planned"]]
         assert len(await ids(Filters(status="all"))) == 5
         # A territory coordinator sees only their territories, whatever the filter asks.
         yurga_only = frozenset({world.yurga})
@@ -178,7 +191,7 @@ async def test_filters_counts_order_and_scope(world: World) -> None:
         assert counts.kinds == {"groceries": 2, "medicine": 1, "coal": 1}
         assert counts.urgencies == {"today": 1, "planned": 1}
         assert counts.territories == {world.yurga: 1, world.kemerovo: 1}
-        assert (counts.overdue, counts.unattended) == (0, 1)
+        assert (counts.overdue, counts.unattended, counts.series) == (0, 1, 1)
 
 
 async def test_the_first_page_reads_indexes(sqlite_url: str) -> None:
