@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import campaigns, memory, region, reminders, requests, tips
+from bench import campaigns, escalation, memory, region, reminders, requests, tips
 from bench import console as request_console
 
 Benchmark = Callable[[], Awaitable[dict[str, Any]]]
@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "region": region.run,
     "campaigns": campaigns.run,
     "tips": tips.run,
+    "escalation": escalation.run,
     "console": request_console.run,
 }
 

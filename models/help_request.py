@@ -55,7 +55,7 @@ class HelpRequest(Base):
         # due reminders of taken ones, open requests whose window has passed.
         Index("ix_help_requests_status_escalate", "status", "escalate_at"),
         Index("ix_help_requests_status_remind", "status", "remind_at"),
-        Index("ix_help_requests_overdue_due", "overdue", "due_at"),
+        Index("ix_help_requests_status_due", "status", "due_at"),
         # Recurring help: one occurrence of a series per day, however many ticks run.
         UniqueConstraint("series_id", "occurrence_on", name="uq_help_requests_series_occurrence"),
         Index("ix_help_requests_series_accept", "series_accept_until"),

@@ -32,7 +32,6 @@ from bot.services.help_requests import (
     KIND_SKILLS,
     OPEN,
     Candidate,
-    _insert_pushes,
     _push_key,
     _push_priority,
     _requester_message,
@@ -288,8 +287,23 @@ async def _push_wider(
     ]
     if not chosen:
         return 0
-    inserted = await _insert_pushes(session, request.id, request.push_round, chosen, now)
-    chosen = [candidate for candidate in chosen if candidate.id in inserted]
+    # One executemany (compiled once, cached), not a multi-row VALUES compiled per size: a
+    # push row someone else inserted meanwhile (the territory's net) is left as it is, and its
+    # message is one outbox row by its key whoever enqueues it.
+    await session.execute(
+        insert_ignore(session, RequestPush),
+        [
+            {
+                "request_id": request.id,
+                "volunteer_id": candidate.id,
+                "push_round": request.push_round,
+                "user_id": candidate.user_id,
+                "declined": False,
+                "created_at": now,
+            }
+            for candidate in chosen
+        ],
+    )
     territory = await session.get(Territory, request.territory_id)
     locales = await locales_of(session, [c.user_id for c in chosen], default_locale)
     take = rules.links_of(session).take(request.id)

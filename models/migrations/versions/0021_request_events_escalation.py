@@ -59,11 +59,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_help_requests_status_escalate", "help_requests", ["status", "escalate_at"])
     op.create_index("ix_help_requests_status_remind", "help_requests", ["status", "remind_at"])
-    op.create_index("ix_help_requests_overdue_due", "help_requests", ["overdue", "due_at"])
+    op.create_index("ix_help_requests_status_due", "help_requests", ["status", "due_at"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_help_requests_overdue_due", table_name="help_requests")
+    op.drop_index("ix_help_requests_status_due", table_name="help_requests")
     op.drop_index("ix_help_requests_status_remind", table_name="help_requests")
     op.drop_index("ix_help_requests_status_escalate", table_name="help_requests")
     with op.batch_alter_table("help_requests", schema=None) as batch_op:
