@@ -31,6 +31,7 @@ from bot.services.territories import all_territories
 from bot.services.users import Roles
 from bot.telegram import edit_text
 from handlers.coordinator.requests import request_in_scope
+from handlers.coordinator.rescope import still_in_scope
 from models import HelpRequest, RequestStatus, Territory, Volunteer
 
 router = Router(name=__name__)
@@ -233,15 +234,27 @@ async def cb_cancel(
 
 
 async def _request_of_form(
-    message: Message, state: FSMContext, i18n: I18nContext, db: AsyncSession, roles: Roles
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    db: AsyncSession,
+    roles: Roles,
+    clock: Clock,
 ) -> HelpRequest | None:
+    """The form's request, if the coordinator may still act on it (a scope taken away
+    meanwhile is refused and put on record, as «could not help» does)."""
     request_id = int((await state.get_data())["request_id"])
     await state.clear()
     request = await db.get(HelpRequest, request_id)
-    if request is None or not roles.can_act_in(request.territory_id):
+    if request is None:
         await message.answer(
             i18n.get("coord-request-not-yours"), reply_markup=main_menu(i18n.get, roles)
         )
+        return None
+    target = f"request:{request_id}"
+    if not await still_in_scope(
+        message, request.territory_id, target, request_id, i18n, db, roles, clock
+    ):
         return None
     return request
 
@@ -259,7 +272,7 @@ async def process_note(
     if not text or len(text) > console.NOTE_MAX:
         await message.answer(i18n.get("console-bad-note", max=console.NOTE_MAX))
         return
-    request = await _request_of_form(message, state, i18n, db, roles)
+    request = await _request_of_form(message, state, i18n, db, roles, clock)
     if request is None:
         return
     now = clock.now()
@@ -286,7 +299,7 @@ async def process_cancel_reason(
     if reason is None or len(reason) > console.REASON_MAX:
         await message.answer(i18n.get("console-bad-reason", max=console.REASON_MAX))
         return
-    request = await _request_of_form(message, state, i18n, db, roles)
+    request = await _request_of_form(message, state, i18n, db, roles, clock)
     if request is None:
         return
     now = clock.now()
@@ -368,7 +381,7 @@ async def process_find(
     if not query or len(query) > QUERY_MAX:
         await message.answer(i18n.get("console-bad-find", max=QUERY_MAX))
         return
-    request = await _request_of_form(message, state, i18n, db, roles)
+    request = await _request_of_form(message, state, i18n, db, roles, clock)
     if request is None:
         return
     if request.status not in help_requests.OPEN:

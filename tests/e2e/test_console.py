@@ -191,6 +191,32 @@ async def test_console_in_kazakh_territory_scope_and_daily_summary(
     [saved] = await aigul.wait_messages(1)
     assert saved.body == f"№ {mine} өтінімге жазба сақталды."
 
+    # Her territories change while she types a cancel reason: refused, on record.
+    await aigul.press(f"№ {mine}: Азық-түлік")
+    await aigul.wait_messages(1)
+    await aigul.press("✖️ Себебін жазып тоқтату")
+    [ask] = await aigul.wait_messages(1)
+    assert ask.body.startswith(f"№ {mine} өтінімді неге тоқтатасыз?")
+    async with runner.app.sessionmaker() as session:
+        kemerovo = await session.scalar(select(Territory).where(Territory.code == "kemerovo"))
+        assert kemerovo is not None
+        await coordinators.appoint(
+            session, user_id=aigul.id, territory_ids=[kemerovo.id], hq=False,
+            actor_id=ADMIN_ID, now=runner.clock.now(),
+        )  # fmt: skip
+        await session.commit()
+    await aigul.send_text("Қайталанған өтінім")
+    [refused] = await aigul.wait_messages(1)
+    assert "аумақтарыңыз өзгерді" in refused.body
+    assert (await _request_of(runner, mine)).status == "new"
+    assert "denied_scope" in await _actions(runner)
+    async with runner.app.sessionmaker() as session:
+        await coordinators.appoint(
+            session, user_id=aigul.id, territory_ids=[yurga.id], hq=False, actor_id=ADMIN_ID,
+            now=runner.clock.now(),
+        )  # fmt: skip
+        await session.commit()
+
     # The daily summary: 08:00 in Yurga (UTC+7) is 01:00 UTC; in Kazakh, for her territory.
     aigul.mark_read()
     settings = runner.app.settings
