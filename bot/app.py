@@ -45,7 +45,7 @@ from bot.middlewares.logging import UpdateLogMiddleware, update_started
 from bot.middlewares.requests import CommitBeforeSendMiddleware, RetryAfterMiddleware
 from bot.middlewares.throttle import ThrottleMemoryMiddleware
 from bot.middlewares.user import UserMiddleware
-from bot.services import escalation_rules
+from bot.services import escalation_rules, series
 from bot.services.help_requests import WAVE_SIZE_INFO
 from bot.services.language import negotiate_locale
 from bot.services.territories import default_territories, load_from_file
@@ -373,6 +373,7 @@ async def create_app(
     sessionmaker.configure(
         info={
             WAVE_SIZE_INFO: settings.offer_wave_size,
+            series.ACCEPT_INFO: settings.series_accept_hours,
             escalation_rules.POLICY_INFO: escalation_rules.Policy.from_settings(settings),
             escalation_rules.LINKS_INFO: escalation_kb.LINKS,
         }

@@ -43,6 +43,7 @@ COORDINATOR_COMMANDS = (
     "campaigns",
     "newtip",
     "calendar",
+    "series",
 )
 HQ_COMMANDS = ("appoint", "coordinators", "audit", "stats", "delivery", "scheduler")
 

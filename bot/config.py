@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     scheduler_tick_seconds: float = Field(default=5.0, gt=0, le=3600)
     reminder_max_lateness_minutes: int = Field(default=180, ge=0)
     offer_wave_size: int = Field(default=20, ge=1, le=10_000)
+    # Recurring help: hours an occurrence is offered to the previous occurrence's volunteer
+    # alone before everyone fitting sees it.
+    series_accept_hours: float = Field(default=4.0, gt=0, le=72)
     # Escalation (bot/services/escalation.py): minutes a searching «today» / «within 3 days»
     # request waits before each wider circle; hours before a planned date its first one comes;
     # minutes a volunteer has to answer a reminder; who is on duty when (user_id:HH:MM-HH:MM).

@@ -12,6 +12,7 @@ from handlers import common, errors, fallback, groups, membership
 from handlers.citizen import call_me, my_requests, request_form, self_survey
 from handlers.citizen import consultations as medic_consultations
 from handlers.citizen import safety as safety_library
+from handlers.citizen import series as request_series
 from handlers.coordinator import (
     applications,
     appoint,
@@ -35,6 +36,7 @@ from handlers.coordinator import campaigns as campaign_admin
 from handlers.coordinator import console as request_console
 from handlers.coordinator import escalation as request_escalation
 from handlers.coordinator import events as event_admin
+from handlers.coordinator import series as series_admin
 from handlers.coordinator import tips as tip_admin
 from handlers.volunteer import calls, profile, signup, task_reminders, tasks, visits
 from handlers.volunteer import events as volunteer_events
@@ -91,6 +93,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(campaign_stats.router),
         _detached(campaign_admin.router),
         _detached(event_admin.router),
+        _detached(series_admin.router),  # /series, /repeat N: recurring help (issue 19)
         hq,
     )
 
@@ -107,6 +110,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(call_me.router),
         _detached(request_form.router),
         _detached(my_requests.router),
+        _detached(request_series.router),  # recurring help: set-up, cards, «Cannot» (issue 19)
         _detached(self_survey.router),
         # The safety library: /tips, subscriptions, «I got a suspicious call» (issue 18).
         _detached(safety_library.router),

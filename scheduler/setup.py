@@ -29,6 +29,7 @@ from scheduler.jobs import (
 from scheduler.jobs import consultations as consultation_jobs
 from scheduler.jobs import daily_summary as daily_summary_job
 from scheduler.jobs import escalation as escalation_job
+from scheduler.jobs import series as series_job
 from scheduler.jobs import tips as tips_job
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,15 @@ def add_jobs(
 
     # Escalation circles, reminders of taken tasks, overdue marking (issue 19).
     escalation_job.add_job(
+        scheduler,
+        clock=clock,
+        sessionmaker=sessionmaker,
+        default_locale=default_locale,
+        admin_ids=admin_ids,
+    )
+
+    # Recurring help: occurrences on schedule, first offers to the previous volunteer.
+    series_job.add_job(
         scheduler,
         clock=clock,
         sessionmaker=sessionmaker,

@@ -302,18 +302,8 @@ async def tick(
     """Make the occurrences that are due and hand the unanswered first offers to everyone,
     in the caller's transaction."""
     created = ended = released = 0
-    due = list(
-        (
-            await session.scalars(
-                select(RequestSeries.id)
-                .where(RequestSeries.status == SeriesStatus.ACTIVE, RequestSeries.next_at <= now)
-                .order_by(RequestSeries.next_at, RequestSeries.id)
-                .limit(DUE_PER_TICK)
-            )
-        ).all()
-    )
-    for series_id in due:
-        outcome = await _occur(
+    for series_id in await due_series(session, now):
+        outcome = await occur(
             session,
             series_id,
             now,
@@ -324,20 +314,7 @@ async def tick(
         )
         created += outcome == "created"
         ended += outcome == "ended"
-    expired = list(
-        (
-            await session.scalars(
-                select(HelpRequest.id)
-                .where(
-                    HelpRequest.series_accept_until <= now,
-                    HelpRequest.status == RequestStatus.NEW,
-                )
-                .order_by(HelpRequest.series_accept_until, HelpRequest.id)
-                .limit(DUE_PER_TICK)
-            )
-        ).all()
-    )
-    for request_id in expired:
+    for request_id in await expired_first_offers(session, now):
         if await release(
             session,
             request_id,
@@ -349,6 +326,28 @@ async def tick(
         ):
             released += 1
     return Ticked(created, released, ended)
+
+
+async def due_series(session: AsyncSession, now: datetime) -> list[int]:
+    """Active series whose next occurrence is due, the longest due first."""
+    rows = await session.scalars(
+        select(RequestSeries.id)
+        .where(RequestSeries.status == SeriesStatus.ACTIVE, RequestSeries.next_at <= now)
+        .order_by(RequestSeries.next_at, RequestSeries.id)
+        .limit(DUE_PER_TICK)
+    )
+    return list(rows.all())
+
+
+async def expired_first_offers(session: AsyncSession, now: datetime) -> list[int]:
+    """Occurrences still searching whose first offer's time is up."""
+    rows = await session.scalars(
+        select(HelpRequest.id)
+        .where(HelpRequest.series_accept_until <= now, HelpRequest.status == RequestStatus.NEW)
+        .order_by(HelpRequest.series_accept_until, HelpRequest.id)
+        .limit(DUE_PER_TICK)
+    )
+    return list(rows.all())
 
 
 async def _previous_volunteer(session: AsyncSession, series: RequestSeries) -> int | None:
@@ -366,7 +365,7 @@ async def _previous_volunteer(session: AsyncSession, series: RequestSeries) -> i
     return latest if latest is not None else series.last_volunteer_id
 
 
-async def _occur(
+async def occur(
     session: AsyncSession,
     series_id: int,
     now: datetime,
@@ -376,6 +375,8 @@ async def _occur(
     default_locale: str,
     admin_ids: Collection[int],
 ) -> str:
+    """One due occurrence of a series: "created", "ended" (past its until, or its template
+    was erased), "missed" (the bot was down too long) or "none" (someone else made it)."""
     series = await session.get(RequestSeries, series_id, populate_existing=True)
     if series is None or series.next_at is None or series.status != SeriesStatus.ACTIVE:
         return "none"
@@ -642,3 +643,18 @@ async def first_offer_of(
         return None
     push = await session.get(RequestPush, (request_id, volunteer_id, request.push_round))
     return request if push is not None and not push.declined else None
+
+
+async def tell_requester(
+    session: AsyncSession, series: RequestSeries, what: str, actor_id: int, now: datetime
+) -> None:
+    """A coordinator paused, resumed, skipped or ended someone's series: they hear of it."""
+    if series.requester_id is None or series.requester_id == actor_id:
+        return
+    await enqueue(
+        session,
+        chat_id=series.requester_id,
+        message=OutgoingMessage(Text(key="series-changed", args={"id": series.id, "action": what})),
+        key=f"series:{series.id}:{what}:{int(now.timestamp())}",
+        now=now,
+    )

@@ -16,10 +16,11 @@ from bot.config import Settings
 from bot.filters import ANSWER, SPOKEN, Button
 from bot.formatting import local_date
 from bot.keyboards import requests as kb
+from bot.keyboards import series as series_kb
 from bot.keyboards.callbacks import MyRequestCb
 from bot.keyboards.menus import main_menu, step_menu
 from bot.presenters import request_fields
-from bot.services import help_requests
+from bot.services import help_requests, series
 from bot.services.cleaning import clean_bounded
 from bot.services.users import Roles
 from bot.telegram import edit_text
@@ -54,11 +55,14 @@ async def cmd_my_requests(
             status=r.status,
             date=local_date(r.created_at, zones[r.id], settings.tz),
         )
-        # past its window and still open (issue 19)
-        + (i18n.get("esc-overdue-mark") if r.overdue and r.status in help_requests.OPEN else "")
         for r in requests
     ]
-    await message.answer("\n".join(lines), reply_markup=kb.my_requests(i18n.get, requests))
+    # Recurring help (issue 19): each series' card is a tap away.
+    repeating = await series.series_of(db, message.chat.id)
+    markup = series_kb.with_row(
+        kb.my_requests(i18n.get, requests), [series_kb.open_button(i18n.get, s) for s in repeating]
+    )
+    await message.answer("\n".join(lines), reply_markup=markup)
 
 
 async def _zone_name(db: AsyncSession, request: HelpRequest) -> str | None:
@@ -84,8 +88,6 @@ async def card_text(i18n: I18nContext, db: AsyncSession, request: HelpRequest) -
         volunteer = await db.get(Volunteer, request.volunteer_id)
         name = volunteer.name.split()[0] if volunteer and volunteer.name else "-"
         lines.append(_("request-card-volunteer", name=html.quote(name), code=request.door_code))
-    if request.overdue and request.status in help_requests.OPEN:  # issue 19
-        lines.append(_("esc-overdue-line"))
     if request.rating:
         lines.append(_("request-card-rating", stars="★" * request.rating))
     if request.close_reason and request.status == RequestStatus.FAILED:
@@ -109,6 +111,17 @@ async def cb_open(
         return
     text = await card_text(i18n, db, request)
     markup = kb.request_actions(i18n.get, request)
+    if request.status not in (RequestStatus.CANCELLED, RequestStatus.FAILED):
+        # «🔁 Repeat», or the card of the series it began or belongs to (issue 19)
+        repeating = await series.of_request(db, request.id)
+        markup = series_kb.with_row(
+            markup,
+            [
+                series_kb.open_button(i18n.get, repeating)
+                if repeating
+                else series_kb.repeat_button(i18n.get, request.id)
+            ],
+        )
     await bot.send_message(query.from_user.id, text, reply_markup=markup)
 
 

@@ -22,6 +22,7 @@ JOB_TITLES = {
     "retention": "scheduler-job-retention",
     "erasures": "scheduler-job-erasures",
     "campaign_calls": "scheduler-job-campaign-calls",
+    "request_series": "scheduler-job-series",
 }
 
 

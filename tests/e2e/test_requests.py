@@ -218,7 +218,7 @@ async def test_full_flow_in_russian(
     assert "№ 1 · Продукты · ✅ выполнена" in listing.body
     await maria.press("№ 1: Продукты")
     [card] = await maria.wait_messages(1)
-    assert card.buttons == [["⭐ Оценить помощь"]]
+    assert card.buttons == [["⭐ Оценить помощь"], ["🔁 Повторять"]]  # recurring help (issue 19)
     cancel_answer = await maria.press_data(MyRequestCb(id=1, action="cancel").pack())
     assert cancel_answer is not None and cancel_answer.text == (
         "Заявку № 1 уже нельзя отменить: статус «✅ выполнена»."
