@@ -55,6 +55,8 @@ async def cmd_my_requests(
             status=r.status,
             date=local_date(r.created_at, zones[r.id], settings.tz),
         )
+        # past its window and still open (issue 19)
+        + (i18n.get("esc-overdue-mark") if r.overdue and r.status in help_requests.OPEN else "")
         for r in requests
     ]
     # Recurring help (issue 19): each series' card is a tap away.
@@ -88,6 +90,8 @@ async def card_text(i18n: I18nContext, db: AsyncSession, request: HelpRequest) -
         volunteer = await db.get(Volunteer, request.volunteer_id)
         name = volunteer.name.split()[0] if volunteer and volunteer.name else "-"
         lines.append(_("request-card-volunteer", name=html.quote(name), code=request.door_code))
+    if request.overdue and request.status in help_requests.OPEN:  # issue 19
+        lines.append(_("esc-overdue-line"))
     if request.rating:
         lines.append(_("request-card-rating", stars="★" * request.rating))
     if request.close_reason and request.status == RequestStatus.FAILED:

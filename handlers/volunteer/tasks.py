@@ -510,7 +510,11 @@ async def cmd_my_tasks(
     lines: list[str] = []
     if open_tasks:
         lines.append(_("my-tasks-open"))
-        lines += [_("my-tasks-line", id=t.id, kind=t.kind, status=t.status) for t in open_tasks]
+        lines += [
+            _("my-tasks-line", id=t.id, kind=t.kind, status=t.status)
+            + (_("esc-overdue-mark") if t.overdue else "")  # past its window (issue 19)
+            for t in open_tasks
+        ]
     if done:
         if lines:
             lines.append("")

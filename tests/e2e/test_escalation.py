@@ -44,6 +44,8 @@ TEXTS = {
         "replaced": "передал задачу",
         "open": "📋 Открыть задачу №",
         "requester_replaced": "теперь придёт другой волонтёр: Иван",
+        "overdue": "⏰ просрочена",
+        "my_requests": "📋 Мои заявки",
     },
     "kk": {
         "take": "Мен орындаймын",
@@ -64,6 +66,8 @@ TEXTS = {
         "replaced": "басқа еріктіге берді",
         "open": "📋 №",
         "requester_replaced": "енді басқа ерікті келеді: Иван",
+        "overdue": "⏰ мерзімі өтті",
+        "my_requests": "📋 Менің өтінімдерім",
     },
 }
 
@@ -232,6 +236,13 @@ async def test_an_overdue_task_reminds_then_the_coordinator_replaces_the_volunte
     assert swept.reminders == 1 and swept.overdue == 1
     [reminder] = await petr.wait_messages(1, timeout=10)
     assert t["reminder"] in reminder.body and reminder.buttons[0][0] == t["still"]
+    # Overdue, and shown so: the volunteer's /tasks and the requester's «My requests».
+    await petr.send_text("/tasks")
+    [tasks] = await petr.wait_messages(1)
+    assert f"{request_id}" in tasks.body and t["overdue"] in tasks.body
+    await maria.send_text(t["my_requests"])
+    [mine] = await maria.wait_messages(1)
+    assert t["overdue"] in mine.body
 
     admin.mark_read()
     clock.advance(timedelta(minutes=60))  # no answer
