@@ -3,13 +3,14 @@ zone of their first territory; the HQ's in the HQ default zone), in their langua
 last 24 hours, open, overdue, unattended, done yesterday, and volunteers who went silent.
 
 Once per coordinator and local day: the outbox's idempotency key ``dsum:<user>:<date>``. A
-moment inside the quiet hours waits for their end (the next tick after it sends)."""
+moment inside the quiet hours waits for their end (for 23:00 with quiet hours from 22:00,
+the next morning); a summary more than LATE_AT_MOST late (the bot was down) is skipped."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -132,10 +133,18 @@ def key_of(user_id: int, local_day: str) -> str:
     return f"dsum:{user_id}:{local_day}"
 
 
-def is_due(now: datetime, zone: ZoneInfo, at: time, quiet: QuietHours) -> bool:
-    """Past today's summary time in this zone, and not inside the quiet hours."""
-    local = now.astimezone(zone).time().replace(tzinfo=None)
-    return local >= at and not quiet.contains(local)
+LATE_AT_MOST = timedelta(hours=16)  # a summary later than this (the bot was down) is skipped
+
+
+def due_day(now: datetime, zone: ZoneInfo, at: time, quiet: QuietHours) -> date | None:
+    """The local day whose summary is due now: its time has come (moved to the end of the
+    quiet hours if it falls in them, even into the next morning) less than LATE_AT_MOST ago."""
+    today = now.astimezone(zone).date()
+    for day in (today, today - timedelta(days=1)):
+        moment = quiet.defer(datetime.combine(day, at, tzinfo=zone), zone)
+        if moment <= now:
+            return day if now - moment < LATE_AT_MOST else None
+    return None
 
 
 async def send_due(
@@ -149,10 +158,13 @@ async def send_due(
     default_locale: str,
 ) -> list[int]:
     """Enqueue the summaries due now (each coordinator once a local day); the user ids."""
-    due = [
-        r for r in await recipients(session, admin_ids, hq_zone) if is_due(now, r.zone, at, quiet)
-    ]
-    keys = {r.user_id: key_of(r.user_id, now.astimezone(r.zone).date().isoformat()) for r in due}
+    due = []
+    keys = {}
+    for recipient in await recipients(session, admin_ids, hq_zone):
+        day = due_day(now, recipient.zone, at, quiet)
+        if day is not None:
+            due.append(recipient)
+            keys[recipient.user_id] = key_of(recipient.user_id, day.isoformat())
     if not keys:
         return []
     sent_before = set(

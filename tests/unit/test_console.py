@@ -381,3 +381,23 @@ async def test_daily_summary_waits_for_the_quiet_hours_to_end(world: World) -> N
     assert daily_summary.key_of(kuz, "2026-12-05") in {
         m.idempotency_key for m in (await _summaries(world.sessions)).values()
     }
+
+
+def test_a_summary_time_inside_the_quiet_hours_comes_the_next_morning() -> None:
+    zone = ZoneInfo("Asia/Almaty")  # UTC+5
+    quiet = QuietHours(time(22, 0), time(8, 0))
+
+    def due(hour: int, minute: int = 0, day: int = 6) -> str | None:
+        now = datetime(2026, 12, day, hour, minute, tzinfo=zone)
+        found = daily_summary.due_day(now, zone, time(23, 0), quiet)
+        return found.isoformat() if found else None
+
+    assert due(23, 30, day=5) == "2026-12-04"  # 23:00 is quiet: the 5th's waits (the 4th's key)
+    assert due(7, 59) is None
+    assert due(8, 0) == "2026-12-05"  # the 5th's summary, at the end of the quiet hours
+    assert due(21, 0) == "2026-12-05"  # still the 5th's (sent once: its key)
+    # Quiet hours off: at its time; more than 16 hours late (the bot was down): skipped.
+    off = QuietHours.parse("off")
+    assert daily_summary.due_day(datetime(2026, 12, 6, 23, 0, tzinfo=zone), zone, time(23, 0), off)
+    late = datetime(2026, 12, 6, 7, 30, tzinfo=zone)
+    assert daily_summary.due_day(late, zone, time(8, 0), off) is None
