@@ -39,6 +39,7 @@ TEXTS = {
         "duty": "Ночная срочная",
         "reminder": "Вы ещё занимаетесь ею?",
         "still": "✅ Ещё занимаюсь",
+        "cannot": "✖️ Не смогу",
         "unanswered": "не ответил на напоминание",
         "replace": "🔄 Передать: Иван Иванов",
         "replaced": "передал задачу",
@@ -61,6 +62,7 @@ TEXTS = {
         "duty": "Түнгі шұғыл",
         "reminder": "Әлі айналысып жүрсіз бе?",
         "still": "✅ Әлі айналысып жүрмін",
+        "cannot": "✖️ Қолымнан келмейді",
         "unanswered": "еске салуға жауап бермеді",
         "replace": "🔄 Беру: Иван Иванов",
         "replaced": "басқа еріктіге берді",
@@ -270,3 +272,58 @@ async def test_an_overdue_task_reminds_then_the_coordinator_replaces_the_volunte
     assert again is not None and again.show_alert
     kinds = await _history(runner, request_id)
     assert kinds[-4:] == ["reminder_sent", "overdue", "reminder_unanswered", "reassigned"]
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+async def test_the_volunteer_answers_the_reminder(
+    emulator: Emulator, start_bot: StartBot, clock: FakeClock, lang: str
+) -> None:
+    """«Still doing it»: no coordinator alert, and the answered buttons leave the screen;
+    «cannot» is the task's own «cannot» (a reason asked)."""
+    t = TEXTS[lang]
+    runner = await _bot(start_bot)
+    maria = await _person(emulator, 7204, "Мария", lang)
+    admin = await _person(emulator, ADMIN_ID, "Штаб", lang)
+    petr = await _person(emulator, 7240, "Пётр", lang)
+    await _volunteers(runner, [petr])
+    first = await _new_request(runner, maria.id)
+    second = await _new_request(runner, maria.id)
+    pushes = await petr.wait_messages(2, timeout=10)
+    for push in pushes:
+        await petr.press(t["take"], message_id=push.message_id)
+        await petr.wait_messages(1)
+    clock.set(datetime(2026, 12, 5, 14, 0, tzinfo=UTC))
+    assert (await _tick(runner)).reminders == 2
+    reminders = await petr.wait_messages(2, timeout=10)
+    still = next(m for m in reminders if f"№ {first}" in m.body)
+    answer = await petr.press(t["still"], message_id=still.message_id)
+    assert answer is not None and answer.text and f"{first}" in answer.text
+    await _until_edited(petr, still.message_id)
+    other = next(m for m in reminders if m is not still)
+    petr.mark_read()
+    await petr.press(t["cannot"], message_id=other.message_id)
+    [asked] = await petr.wait_messages(1)
+    assert f"{second}" in asked.body
+    admin.mark_read()
+    clock.advance(timedelta(minutes=60))
+    # Only the unanswered one reaches the coordinator (the reason is still being typed).
+    assert (await _tick(runner)).reminders == 1
+    [alert] = await admin.wait_messages(1, timeout=10)
+    assert f"{second}" in alert.body and t["unanswered"] in alert.body
+    await drained(runner)
+    assert (await _history(runner, first))[-2:] == ["overdue", "still_doing"]
+    assert "reminder_unanswered" in await _history(runner, second)
+
+
+async def _until_edited(person: Person, message_id: int, timeout: float = 10.0) -> None:
+    """Wait until the message has no buttons left (an edit)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    notifier = person.state.notifier
+    while any(m.message_id == message_id and m.buttons for m in person.chat.visible()):
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise TimeoutError("the message kept its buttons")
+        await notifier.wait(notifier.version, min(remaining, 0.5))
