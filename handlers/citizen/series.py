@@ -25,11 +25,11 @@ from bot.keyboards import series as kb
 from bot.keyboards.callbacks import SeriesCb
 from bot.keyboards.menus import main_menu
 from bot.ranges import parse_int
-from bot.services import audit, series, volunteers
+from bot.services import audit, help_requests, series, volunteers
 from bot.services.timing import WEEKDAYS, RepeatRule
 from bot.services.users import Roles
 from bot.telegram import edit_text
-from models import HelpRequest, RequestSeries
+from models import HelpRequest, RequestSeries, RequestStatus
 
 router = Router(name=__name__)
 
@@ -37,6 +37,14 @@ UNTIL_DAYS_MAX = 366
 
 
 # --- who may act on what -------------------------------------------------------------------------
+def repeatable(request: HelpRequest) -> bool:
+    """A request whose person is still on record and which was not called off."""
+    return request.person_name != help_requests.ERASED and request.status not in (
+        RequestStatus.CANCELLED,
+        RequestStatus.FAILED,
+    )
+
+
 def may_manage(territory_id: int, requester_id: int | None, user_id: int, roles: Roles) -> bool:
     """The requester, or a coordinator of the territory."""
     return requester_id == user_id or (roles.is_coordinator and roles.can_act_in(territory_id))
@@ -47,9 +55,11 @@ async def _today(db: AsyncSession, territory_id: int, clock: Clock) -> date:
 
 
 # --- texts ---------------------------------------------------------------------------------------
-def describe(i18n: I18nContext, rule_text: str) -> str:
+def describe(i18n: I18nContext, rule_text: str, at: str | None = None) -> str:
+    """A rule in words; ``at``: the local time of day of an "every N days" rule (its text
+    holds none: the first occurrence set it)."""
     rule = RepeatRule.parse(rule_text)
-    clock = rule.at.strftime("%H:%M") if rule.at else "-"
+    clock = rule.at.strftime("%H:%M") if rule.at else at or "-"
     if rule.weekdays:
         days = ", ".join(i18n.get(f"series-day-{WEEKDAYS[d]}") for d in sorted(rule.weekdays))
         return i18n.get("series-rule", kind="weekly", days=days, time=clock, n=0, day=0)
@@ -74,7 +84,7 @@ async def card_text(i18n: I18nContext, db: AsyncSession, item: RequestSeries) ->
         id=item.id,
         kind=item.kind,
         request=item.template_request_id,
-        rule=describe(i18n, item.rule),
+        rule=describe(i18n, item.rule, following.strftime("%H:%M") if following else None),
         until=_until_words(i18n, item.until),
         status=item.status,
         next=following.strftime("%d.%m.%Y %H:%M") if following else "-",
@@ -147,7 +157,7 @@ async def _summary(ctx: Ctx) -> str:
     return ctx._(
         "series-summary",
         request=int(ctx.data["request_id"]),
-        rule=describe(ctx.i18n, rule),
+        rule=describe(ctx.i18n, rule, ctx.data["at"]),
         until=_until_words(ctx.i18n, _until_of(ctx.data)),
     )
 
@@ -302,6 +312,9 @@ async def cb_repeat(
     if existing is not None:
         callback_answer.show_alert = False
         await send_card(kwargs["bot"], query.from_user.id, i18n, db, existing)
+        return
+    if not repeatable(request):
+        callback_answer.text = i18n.get("series-not-repeatable", id=request.id)
         return
     if await state.get_state() is not None:
         callback_answer.text = i18n.get("form-finish-first")

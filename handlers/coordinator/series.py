@@ -16,7 +16,7 @@ from bot.keyboards import series as kb
 from bot.ranges import INT64_MAX, parse_int
 from bot.services import series
 from bot.services.users import Roles
-from handlers.citizen.series import describe, open_form, send_card
+from handlers.citizen.series import describe, open_form, repeatable, send_card
 from models import HelpRequest
 
 router = Router(name=__name__)
@@ -30,12 +30,14 @@ async def cmd_series(message: Message, i18n: I18nContext, db: AsyncSession, role
         return
     lines = [i18n.get("series-list-title")]
     for item in items:
+        following = await series.local_next(db, item)
+        at = following.strftime("%H:%M") if following else None
         lines.append(
             i18n.get(
                 "series-list-line",
                 id=item.id,
                 kind=item.kind,
-                rule=describe(i18n, item.rule),
+                rule=describe(i18n, item.rule, at),
                 status=item.status,
             )
         )
@@ -58,5 +60,8 @@ async def cmd_repeat(message: Message, command: CommandObject, **kwargs: Any) ->
     existing = await series.of_request(db, request.id)
     if existing is not None:
         await send_card(kwargs["bot"], message.chat.id, i18n, db, existing)
+        return
+    if not repeatable(request):
+        await message.answer(i18n.get("series-not-repeatable", id=request.id))
         return
     await open_form(message.chat.id, request, **kwargs)

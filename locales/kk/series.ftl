@@ -44,7 +44,7 @@ series-bad-until = Болашақтағы күн КК.АА.ЖЖЖЖ түрінд
 series-rule = { $kind ->
     [weekly] әр апта ({ $days }) сағат { $time }
     [monthly] әр айдың { $day }-күні сағат { $time }
-   *[every] әр { $n } күн сайын
+   *[every] әр { $n } күн сайын, сағат { $time }
 }
 series-until-none = мерзімсіз
 series-until-date = соңғы күні — { $date }
@@ -63,6 +63,7 @@ series-summary =
 series-started = 🔁 Дайын: № { $id } қайталау жасалды. Келесі тапсырма: { $next }.
 series-exists = Бұл өтінімнің № { $id } қайталауы бар.
 series-not-allowed = Бұл өтінім немесе қайталау сізге қолжетімсіз.
+series-not-repeatable = № { $id } өтінімді қайталауға болмайды: оның күші жойылған, көмексіз жабылған немесе деректері өшірілген.
 series-repeat-usage = Өтінім нөмірін жазыңыз: /repeat 125
 
 series-card =

@@ -49,7 +49,7 @@ series-rule = { $kind ->
         [one] каждый { $n } день
         [few] каждые { $n } дня
        *[other] каждые { $n } дней
-    }
+    } в { $time }
 }
 series-until-none = без срока
 series-until-date = до { $date } включительно
@@ -68,6 +68,7 @@ series-summary =
 series-started = 🔁 Готово: повтор № { $id } создан. Следующая задача: { $next }.
 series-exists = У этой заявки уже есть повтор № { $id }.
 series-not-allowed = Эта заявка или повтор вам недоступны.
+series-not-repeatable = Заявку № { $id } нельзя повторять: она отменена, закрыта без помощи или её данные удалены.
 series-repeat-usage = Напишите номер заявки: /repeat 125
 
 series-card =

@@ -212,3 +212,75 @@ async def test_weekly_series_over_three_weeks_then_skip_and_end(
     await admin.wait_messages(1)
     assert admin.last_bot_message is not None
     assert _(code, "series-list-empty") in admin.last_bot_message.body  # it has ended
+
+
+@pytest.mark.parametrize("code", ["ru", "kk"])
+async def test_a_coordinator_repeats_every_n_days_and_pauses_it(
+    emulator: Emulator, start_bot: StartBot, clock: FakeClock, code: str
+) -> None:
+    """/repeat N for a coordinator (bad input answered), every 3 days until a date; a pause by
+    the coordinator is audited and told to the requester; a stranger's forged press refused."""
+    from bot.keyboards.callbacks import SeriesCb
+    from models import AuditEntry
+
+    clock.set(START)
+    runner = await start_bot(overrides={"territories": "kuzbass"})
+    maria = await _person(emulator, 7301, "Мария", code)
+    petr = await _person(emulator, 7302, "Пётр", code)
+    stranger = await _person(emulator, 7303, "Чужой", code)
+    admin = await _person(emulator, ADMIN_ID, "Штаб", code)
+    request_id, _ids = await _world(runner, maria, [petr])
+    await drained(runner)
+
+    await admin.send_text("/repeat")
+    [usage] = await admin.wait_messages(1)
+    assert usage.body == _(code, "series-repeat-usage")
+    await admin.send_text(f"/repeat {request_id}")
+    await admin.wait_messages(2)
+    await admin.press(_(code, "btn-series-kind-every"))
+    await admin.send_text("0")
+    await admin.wait_messages(1)
+    assert admin.last_bot_message is not None
+    assert _(code, "series-bad-every") in admin.last_bot_message.body
+    await admin.send_text("3")
+    await admin.wait_messages(1)
+    await admin.send_text("09:30")
+    await admin.wait_messages(1)
+    await admin.press(_(code, "btn-series-until-date"))
+    await admin.wait_messages(1)
+    await admin.send_text("01.01.2020")
+    await admin.wait_messages(1)
+    assert admin.last_bot_message is not None
+    assert admin.last_bot_message.body == _(code, "series-bad-until")
+    await admin.send_text("31.01.2027")
+    summary = (await admin.wait_messages(1))[0]
+    assert "09:30" in summary.body and "31.01.2027" in summary.body
+    admin.mark_read()
+    await admin.press(_(code, "btn-confirm"))
+    await admin.wait_messages(2)
+    card = admin.last_bot_message
+    assert card is not None and "02.12.2026 09:30" in card.body  # tomorrow, local time
+
+    maria.mark_read()
+    answer = await admin.press(_(code, "btn-series-pause"))
+    assert answer is not None and answer.text == _(code, "series-paused", id=1)
+    await drained(runner)
+    [told] = await maria.wait_messages(1)
+    assert told.body == _(code, "series-changed", id=1, action="pause")
+    assert runner.app is not None
+    async with runner.app.sessionmaker() as session:
+        actions = list(
+            (
+                await session.scalars(
+                    select(AuditEntry.action).where(AuditEntry.actor_id == ADMIN_ID)
+                )
+            ).all()
+        )
+    assert "series_start" in actions and "series_pause" in actions
+    assert (await _tick(runner, clock, START + timedelta(days=1))).created == 0  # paused
+
+    forged = await stranger.press_data(SeriesCb(action="end", id=1).pack())
+    assert forged is not None and forged.text == _(code, "series-not-allowed")
+    async with runner.app.sessionmaker() as session:
+        made = await session.get(RequestSeries, 1)
+        assert made is not None and made.status == SeriesStatus.PAUSED
