@@ -305,3 +305,26 @@ async def test_a_requesters_erasure_ends_their_series(world: World) -> None:
     assert (await _tick(sessions, local(2026, 12, 3, 10, 5))).created == 0
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(HelpRequest)) == count
+
+
+async def test_a_paused_previous_volunteer_is_passed_over_and_the_job_ticks(world: World) -> None:
+    """The job's own tick (each series its own transaction): a previous volunteer on a pause
+    is not offered it first; everyone fitting is, at once."""
+    from scheduler.jobs import series as series_job
+
+    sessions, _clock, ids = world
+    series_id = await _start(world, "weekly thu 10:00")
+    async with sessions() as session:
+        volunteer = await session.get(Volunteer, ids["951"])
+        assert volunteer is not None
+        volunteer.paused_until = date(2026, 12, 31)
+        await session.commit()
+    done = await series_job.tick(
+        local(2026, 12, 3, 10, 0), sessionmaker=sessions, default_locale="ru", admin_ids=ADMINS
+    )
+    assert (done.created, done.released) == (1, 0)
+    [first] = await _occurrences(sessions, series_id)
+    assert first.series_accept_until is None
+    keys = await _keys(sessions)
+    assert f"req:{first.id}:r0:push:952" in keys and f"req:{first.id}:r0:push:953" in keys
+    assert f"req:{first.id}:r0:push:951" not in keys
