@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     consult_keep_days: float = Field(default=30.0, ge=1, le=3650)
     # The coordinators' daily summary, HH:MM local (each coordinator's territory zone).
     daily_summary_at: str = Field(default="08:00", pattern=r"^([01]?\d|2[0-3]):[0-5]\d$")
+    # A coordinator's «assign»: 0 gives the task at once; N minutes asks the volunteer to
+    # accept within N minutes (then everyone fitting is offered it).
+    assign_accept_minutes: int = Field(default=0, ge=0, le=1440)
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8081, ge=0, le=65535)
     # ``python -m bot webhook``: the public base URL Telegram posts to (setWebhook at start;

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -432,3 +433,106 @@ async def cancel(
     )
     # help_requests._close wrote the "cancelled" step (the audit log names the coordinator).
     return True
+
+
+# --- asking a volunteer to accept, with a time limit -------------------------------------------
+async def ask(
+    session: AsyncSession,
+    request_id: int,
+    volunteer: Volunteer,
+    now: datetime,
+    *,
+    minutes: int,
+    actor_id: int,
+    take_data: str,
+    decline_data: str,
+    default_locale: str,
+) -> datetime | None:
+    """A coordinator asks one volunteer to take a searching request within ``minutes`` (the
+    HQ's ASSIGN_ACCEPT_MINUTES). Meanwhile nobody else is offered it; «Беру» is the ordinary
+    take, «Не смогу» or the time running out hands it to every fitting volunteer (the
+    exclusive-offer mechanism of recurring series: ``series_accept_until``, released by the
+    series job). Returns the deadline; None: no longer searching, or another exclusive offer
+    is running."""
+    request = await session.get(HelpRequest, request_id, populate_existing=True)
+    if request is None or request.status != RequestStatus.NEW:
+        return None
+    window = timedelta(minutes=minutes)
+    until = now + window
+    result = await session.execute(
+        update(HelpRequest)
+        .where(
+            HelpRequest.id == request_id,
+            HelpRequest.status == RequestStatus.NEW,
+            HelpRequest.series_accept_until.is_(None),
+        )
+        .values(
+            audience=1,
+            widen_at=None,
+            series_accept_until=until,
+            escalate_at=max(request.escalate_at or now, now) + window,
+            updated_at=now,
+        )
+        .returning(HelpRequest.push_round)
+    )
+    push_round = result.scalar()
+    if push_round is None:
+        return None
+    await session.execute(
+        insert_ignore(
+            session,
+            RequestPush,
+            {
+                "request_id": request_id,
+                "volunteer_id": volunteer.id,
+                "push_round": push_round,
+                "user_id": volunteer.user_id,
+                "declined": False,
+                "created_at": now,
+            },
+        )
+    )
+    territory = await session.get(Territory, request.territory_id)
+    locale = await locale_of(session, volunteer.user_id, default_locale)
+    zone = ZoneInfo(territory.timezone) if territory else UTC
+    message = OutgoingMessage(
+        Text(
+            key="console-ask-accept",
+            args={
+                "id": request_id,
+                "kind": request.kind,
+                "territory": quote_html(territory.name(locale) if territory else "?"),
+                "until": until.astimezone(zone).strftime("%H:%M"),
+                **when_args(request),
+            },
+        ),
+        buttons=[
+            [
+                Button(Text(key="btn-series-take"), take_data),
+                Button(Text(key="btn-series-decline"), decline_data),
+            ]
+        ],
+        locale=locale,
+    )
+    # The push's own key, so the "taken" / "closed" edits reach it like any push; if they
+    # were pushed in this round already, a key of its own.
+    if not await enqueue(
+        session,
+        chat_id=volunteer.user_id,
+        message=message,
+        key=f"req:{request_id}:r{push_round}:push:{volunteer.user_id}",
+        now=now,
+        priority=Priority.URGENT,
+    ):
+        await enqueue(
+            session,
+            chat_id=volunteer.user_id,
+            message=message,
+            key=f"req:{request_id}:r{push_round}:ask:{volunteer.user_id}:{int(now.timestamp())}",
+            now=now,
+            priority=Priority.URGENT,
+        )
+    await request_history.record(
+        session, request_id, "asked", now, actor_id=actor_id, volunteer_id=volunteer.id
+    )
+    return until

@@ -43,7 +43,7 @@ ACTIONS = frozenset(
         "event_create", "event_attendance", "event_call_off",
         "tip_saved",
         "series_start", "series_pause", "series_resume", "series_skip", "series_end",
-        "request_note", "request_cancelled", "request_reassigned",
+        "request_note", "request_cancelled", "request_reassigned", "request_asked",
     }
 )  # fmt: skip
 

@@ -12,14 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.formatting import local
 from bot.keyboards import requests as kb
+from bot.keyboards import series as series_kb
 from bot.keyboards.callbacks import AssignCb, ReofferCb
 from bot.services import audit, console, help_requests, volunteers
 from bot.services.users import Roles
 from bot.telegram import edit_text
 from handlers.coordinator import console as console_handlers
 from handlers.coordinator.requests import request_in_scope
-from models import RequestStatus, Volunteer
+from models import RequestStatus, Territory, Volunteer
 
 router = Router(name=__name__)
 PAGE = 8
@@ -156,6 +158,44 @@ async def cb_assign(
         callback_answer.text = i18n.get("coord-assign-unavailable")
         return
     former = request.volunteer_id if callback_data.re else None
+    if not callback_data.re and settings.assign_accept_minutes > 0:
+        # The HQ asks first: the volunteer accepts within the time limit, or everyone fits.
+        until = await console.ask(
+            db,
+            request.id,
+            volunteer,
+            now,
+            minutes=settings.assign_accept_minutes,
+            actor_id=query.from_user.id,
+            take_data=kb.take_data(request.id),
+            decline_data=series_kb.decline_data(request.id),
+            default_locale=settings.default_locale,
+        )
+        if until is None:
+            await db.refresh(request)
+            key = (
+                "coord-request-not-searching"
+                if request.status != RequestStatus.NEW
+                else "console-ask-running"
+            )
+            callback_answer.text = i18n.get(key, id=request.id, status=request.status)
+            return
+        await audit.record(
+            db, actor_id=query.from_user.id, action="request_asked", now=now, roles=roles,
+            target=f"request:{request.id}", details={"volunteer": volunteer.id},
+        )  # fmt: skip
+        territory = await db.get(Territory, request.territory_id)
+        deadline = local(until, territory.timezone if territory else None, settings.tz)
+        text = i18n.get(
+            "console-asked", id=request.id, name=html.quote(volunteer.name), until=deadline
+        )
+        callback_answer.show_alert = False
+        callback_answer.text = i18n.get(
+            "console-asked", id=request.id, name=volunteer.name, until=deadline
+        )
+        if isinstance(query.message, Message):
+            await edit_text(query.message, text)
+        return
     if not callback_data.re:  # a stale or second assign never takes a request from someone
         assigned = await help_requests.assign(
             db,

@@ -67,6 +67,11 @@ console-event = { $at } — { $kind ->
     [reassigned] басқа еріктіге берілді
     [overdue] мерзімі өтті
     [note] 📝 жазба
+    [asked] үйлестіруші еріктіден алуды сұрады
+    [series_occurrence] кесте бойынша жасалды
+    [series_first_offer] бұрынғы еріктіге ұсынылды
+    [series_declined] ерікті бас тартты
+    [series_timeout] жауап беру уақыты өтті
     [rated] бағаланды
    *[other] { $kind }
 }
@@ -104,3 +109,11 @@ audit-action-request-cancelled = штаб өтінімді тоқтатты
 audit-action-request-reassigned = өтінімді басқа еріктіге беру
 console-request-not-held = № { $id } өтінім енді ерікті орындауында емес: { request-status }. Карточканы қайта ашыңыз.
 console-series = 🔁 Тұрақты ({ $count })
+console-ask-accept =
+    📌 Үйлестіруші сізден <b>№ { $id } тапсырманы</b> алуды сұрайды: { request-kind }
+    Аумақ: { $territory }
+    Қашан: { request-urgency }, { request-window }
+    Жауап беру мерзімі: { $until }. Одан кейін тапсырманы басқа еріктілерге ұсынамыз.
+console-asked = № { $id } өтінім { $name } еріктіге ұсынылды. Жауап беру мерзімі: { $until }; жауап бермесе, өтінімді барлық лайықты еріктілер көреді.
+console-ask-running = № { $id } өтінім бір еріктіге ұсынылған, оның жауабын күтудеміз.
+audit-action-request-asked = өтінімді алуды сұрау

@@ -67,6 +67,11 @@ console-event = { $at } — { $kind ->
     [reassigned] переназначена
     [overdue] просрочена
     [note] 📝 заметка
+    [asked] координатор попросил волонтёра взять
+    [series_occurrence] создана по расписанию
+    [series_first_offer] предложена прежнему волонтёру
+    [series_declined] волонтёр отказался
+    [series_timeout] время на ответ истекло
     [rated] оценена
    *[other] { $kind }
 }
@@ -109,3 +114,11 @@ audit-action-request-cancelled = отмена заявки штабом
 audit-action-request-reassigned = переназначение заявки
 console-request-not-held = Заявка № { $id } уже не у волонтёра: { request-status }. Откройте карточку заново.
 console-series = 🔁 Регулярные ({ $count })
+console-ask-accept =
+    📌 Координатор просит вас взять <b>задачу № { $id }</b>: { request-kind }
+    Территория: { $territory }
+    Когда: { request-urgency }, { request-window }
+    Ответьте до { $until }: потом задачу предложим другим волонтёрам.
+console-asked = Заявка № { $id } предложена волонтёру { $name }. Ждём ответа до { $until }; если не ответит, заявку увидят все подходящие волонтёры.
+console-ask-running = Заявку № { $id } уже предложили одному волонтёру, ждём его ответа.
+audit-action-request-asked = просьба взять заявку

@@ -243,3 +243,36 @@ async def test_console_in_kazakh_territory_scope_and_daily_summary(
     assert "Ашық: 1" in summary.body  # her territory's only
     await drained(runner)
     assert len([m for m in aigul.messages if "жиынтық" in m.body]) == 2
+
+
+async def test_assign_asks_the_volunteer_first_when_the_hq_says_so(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    """ASSIGN_ACCEPT_MINUTES=30: «assign» asks the volunteer to accept within 30 minutes."""
+    runner = await start_bot(overrides={"territories": "kuzbass", "assign_accept_minutes": 30})
+    maria = await _person(emulator, 7401, "Мария", "ru")
+    admin = await _person(emulator, ADMIN_ID, "Штаб", "ru")
+    ivan = await _person(emulator, 7402, "Иван", "ru")
+    await _volunteers(runner, [ivan], skills=("coal",))  # never pushed groceries
+    request_id = await _new_request(runner, maria.id)
+    await admin.send_text("/requests")
+    await admin.wait_messages(1)
+    await admin.press(f"№ {request_id}: Продукты")
+    await admin.wait_messages(1)
+    await admin.press("👤 Назначить волонтёра")
+    await admin.wait_messages(1)
+    answer = await admin.press("Иван Иванов (0)")
+    # 09:00 UTC is 16:00 in Yurga: the answer is due by 16:30 there.
+    assert answer is not None and answer.text == (
+        f"Заявка № {request_id} предложена волонтёру Иван Иванов. Ждём ответа до 05.12.2026 "
+        "16:30; если не ответит, заявку увидят все подходящие волонтёры."
+    )
+    await _until(ivan, lambda: any("Координатор просит вас взять" in m.body for m in ivan.messages))
+    asked = next(m for m in ivan.messages if "Координатор просит вас взять" in m.body)
+    assert asked.buttons == [["✅ Беру", "❌ Не смогу"]] and "Ответьте до 16:30" in asked.body
+    assert (await _request_of(runner, request_id)).status == "new"
+    await ivan.press("✅ Беру")
+    await _until(ivan, lambda: any("Ленина" in m.body for m in ivan.messages))
+    taken = await _request_of(runner, request_id)
+    assert taken.status == "taken" and taken.volunteer_id is not None
+    assert "request_asked" in await _actions(runner)

@@ -401,3 +401,52 @@ def test_a_summary_time_inside_the_quiet_hours_comes_the_next_morning() -> None:
     assert daily_summary.due_day(datetime(2026, 12, 6, 23, 0, tzinfo=zone), zone, time(23, 0), off)
     late = datetime(2026, 12, 6, 7, 30, tzinfo=zone)
     assert daily_summary.due_day(late, zone, time(8, 0), off) is None
+
+
+async def test_ask_to_accept_then_everyone_on_timeout(world: World) -> None:
+    """ASSIGN_ACCEPT_MINUTES: one volunteer is asked; a second ask waits for the first; when
+    the time is up the series job hands the request to every fitting volunteer."""
+    from scheduler.jobs import series as series_job
+
+    clock = FakeClock(START + timedelta(hours=3))  # 10:00 in Yurga: no quiet hours
+    async with world.sessions() as session:
+        request = await _request(session, world.yurga, clock.now())
+        await session.commit()
+        ivan = await session.get(Volunteer, world.volunteers[902])
+        petr = await session.get(Volunteer, world.volunteers[901])
+        assert ivan is not None and petr is not None
+        kwargs: dict[str, Any] = {
+            "minutes": 30, "actor_id": 77, "take_data": "tk", "decline_data": "srs:no",
+            "default_locale": "ru",
+        }  # fmt: skip
+        until = await console.ask(session, request.id, ivan, clock.now(), **kwargs)
+        assert until == clock.now() + timedelta(minutes=30)
+        assert await console.ask(session, request.id, petr, clock.now(), **kwargs) is None
+        await session.commit()
+        asked = await session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.chat_id == 902,
+                OutboxMessage.payload["text"]["key"].as_string() == "console-ask-accept",
+            )
+        )
+        assert asked is not None and asked.payload["text"]["args"]["until"] == "10:30"
+        assert [e.kind for e in await console.history(session, request.id)][-1] == "asked"
+        round_before = request.push_round
+    clock.advance(timedelta(minutes=31))
+    ticked = await series_job.tick(clock.now(), sessionmaker=world.sessions, default_locale="ru")
+    assert ticked is not None
+    async with world.sessions() as session:
+        released = await session.get(HelpRequest, request.id)
+        assert released is not None
+        assert released.series_accept_until is None and released.push_round == round_before + 1
+        pushed = set(
+            (
+                await session.scalars(
+                    select(RequestPush.user_id).where(
+                        RequestPush.request_id == request.id,
+                        RequestPush.push_round == released.push_round,
+                    )
+                )
+            ).all()
+        )
+        assert 901 in pushed  # Petr, not asked before, is offered it now
