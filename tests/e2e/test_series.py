@@ -16,6 +16,7 @@ from bot.clock import FakeClock
 from bot.i18n import Translator
 from bot.sandbox import Emulator, Person
 from bot.services import help_requests, volunteers
+from bot.services.series import Ticked
 from models import HelpRequest, RequestSeries, SeriesStatus, Territory
 from scheduler.jobs import series as series_job
 from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot, drained
@@ -85,7 +86,7 @@ async def _world(
         return request.id, ids
 
 
-async def _tick(runner: BotRunner, clock: FakeClock, moment: datetime) -> series_job.series.Ticked:
+async def _tick(runner: BotRunner, clock: FakeClock, moment: datetime) -> Ticked:
     assert runner.app is not None
     clock.set(moment)
     done = await series_job.tick(
