@@ -172,6 +172,17 @@ async def step(
         return Step(EventKind.RELEASED, len(released))
     circle = request.circle
     guard = [*due, HelpRequest.hold_until.is_(None), HelpRequest.circle == circle]
+    if circle in (rules.TERRITORY, rules.NEIGHBOURS) and request.urgency == "today":
+        # A wider circle of volunteers in the night: nobody is woken; the coordinators on
+        # duty have it now, the next circle comes in the morning.
+        until = await _quiet_until(session, request, now)
+        if until is not None:
+            if not await _claim(session, guard, escalate_at=until):
+                return None
+            alerted, _morning = await _alert_duty(
+                session, request, now, until, default_locale, admin_ids
+            )
+            return Step(EventKind.HELD_QUIET, len(alerted))
     if circle == rules.TERRITORY:
         # The territory's waves end (everyone who fits has it) and the neighbours join.
         if not await _claim(
@@ -407,14 +418,30 @@ async def held_for_morning(
     nobody on duty: the territory's coordinators and the HQ) have it at once with «assign»;
     volunteers see it when the quiet hours end. Returns who was alerted."""
     assert request.hold_until is not None
+    alerted, morning = await _alert_duty(
+        session, request, now, request.hold_until, default_locale, admin_ids
+    )
+    await _tell(session, request, "esc-requester-night", now, morning=morning)
+    return alerted
+
+
+async def _alert_duty(
+    session: AsyncSession,
+    request: HelpRequest,
+    now: datetime,
+    until: datetime,
+    default_locale: str,
+    admin_ids: Collection[int],
+) -> tuple[list[int], str]:
+    """The coordinators on duty hear of a «today» request volunteers will see at ``until``
+    (the end of the quiet hours); recorded. Returns who, and ``until`` as local HH:MM."""
     territory = await session.get(Territory, request.territory_id)
     tz = ZoneInfo(territory.timezone) if territory is not None else ZoneInfo("UTC")
-    policy = rules.policy_of(session)
-    on_duty = policy.on_duty(now.astimezone(tz).time().replace(tzinfo=None))
+    on_duty = rules.policy_of(session).on_duty(now.astimezone(tz).time().replace(tzinfo=None))
     recipients = on_duty or await volunteers.coordinators_of(
         session, request.territory_id, admin_ids
     )
-    morning = request.hold_until.astimezone(tz).strftime("%H:%M")
+    morning = until.astimezone(tz).strftime("%H:%M")
     alerted = await _alert_coordinators(
         session,
         request,
@@ -426,7 +453,7 @@ async def held_for_morning(
         morning=morning,
     )
     await request_history.record(
-        session, request.id, EventKind.HELD_QUIET, now, until=request.hold_until.isoformat()
+        session, request.id, EventKind.HELD_QUIET, now, until=until.isoformat()
     )
     await request_history.record(
         session,
@@ -436,8 +463,17 @@ async def held_for_morning(
         coordinators=alerted,
         on_duty=bool(on_duty),
     )
-    await _tell(session, request, "esc-requester-night", now, morning=morning)
-    return alerted
+    return alerted, morning
+
+
+async def _quiet_until(
+    session: AsyncSession, request: HelpRequest, now: datetime
+) -> datetime | None:
+    """The end of the quiet hours when ``now`` is inside them in the request's territory."""
+    territory = await session.get(Territory, request.territory_id)
+    tz = ZoneInfo(territory.timezone) if territory is not None else ZoneInfo("UTC")
+    until = rules.policy_of(session).quiet.defer(now, tz)
+    return until if until > now else None
 
 
 # --- a taken request's reminder ----------------------------------------------------------------

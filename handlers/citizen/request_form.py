@@ -426,6 +426,8 @@ async def _confirm(ctx: Ctx) -> bool:
     await ctx.state.clear()
     if hotline:
         text = i18n.get("rq-created-hotline", id=request.id, code=request.door_code)
+    elif request.hold_until is not None and not existing:  # the night: «today» waits (issue 19)
+        text = i18n.get("esc-created-night", id=request.id)
     elif offered or existing:
         text = i18n.get("rq-created", id=request.id, status=request.status)
     else:

@@ -20,7 +20,7 @@ from bot.services.escalation import Swept
 from models import HelpRequest, Territory
 from scheduler.jobs import escalation as escalation_job
 from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot, drained
-from tests.e2e.test_requests import _bot, _person, _volunteers
+from tests.e2e.test_requests import _bot, _fill_for_other_ru, _person, _volunteers
 
 SECRETS = ("Анна Петровна", "Ленина", "913 999-88-77")
 
@@ -327,3 +327,33 @@ async def _until_edited(person: Person, message_id: int, timeout: float = 10.0) 
         if remaining <= 0:
             raise TimeoutError("the message kept its buttons")
         await notifier.wait(notifier.version, min(remaining, 0.5))
+
+
+async def test_the_real_form_at_night_tells_the_truth(
+    emulator: Emulator, start_bot: StartBot, clock: FakeClock
+) -> None:
+    """A new user fills in the form at 23:30: the answer does not promise volunteers now; the
+    coordinator on duty has it at once; the volunteer in the morning."""
+    clock.set(datetime(2026, 12, 5, 16, 30, tzinfo=UTC))  # 23:30 in Yurga
+    runner = await start_bot(
+        overrides={"territories": "kuzbass", "duty_coordinators": f"{ADMIN_ID}:22:00-08:00"}
+    )
+    admin = await _person(emulator, ADMIN_ID, "Штаб", "ru")
+    petr = await _person(emulator, 7250, "Пётр", "ru")
+    await _volunteers(runner, [petr])
+    maria = await _person(emulator, 7205, "Мария", "ru")
+    await _fill_for_other_ru(maria)
+    maria.mark_read()
+    await maria.press("✅ Подтвердить")
+    [created, night] = await maria.wait_messages(2, timeout=10)
+    assert created.body.startswith("✅ Заявка № 1 принята.")
+    assert "волонтёрам" not in created.body
+    assert "принята ночью" in night.body and "08:00" in night.body
+    [duty] = await admin.wait_messages(1, timeout=10)
+    assert "Ночная срочная" in duty.body
+    await drained(runner)
+    assert not [m for m in petr.messages if m.from_bot and "Задача №" in m.body]
+    clock.set(datetime(2026, 12, 6, 1, 0, tzinfo=UTC))
+    await _tick(runner)
+    [push] = await petr.wait_messages(1, timeout=10)
+    assert push.body.startswith("🆕 Задача № 1")

@@ -351,3 +351,26 @@ def test_window_ends_and_first_steps_in_local_time() -> None:
     assert rules.Policy(duty=duty).on_duty(time(9, 0)) == [2]
     with pytest.raises(RuleError):
         rules.parse_duty("nobody")
+
+
+async def test_a_wider_circle_due_in_the_night_waits_for_the_morning(world: World) -> None:
+    sessions, ids, clock = world
+    sessions.configure(
+        info={rules.POLICY_INFO: rules.Policy(duty=rules.parse_duty("777:22:00-08:00"))}
+    )
+    clock.set(datetime(2026, 12, 5, 14, 50, tzinfo=UTC))  # 21:50 in Yurga: not yet quiet
+    request_id = await _new_request(sessions, clock, ids["yurga"])
+    assert await _pushed_to(sessions, request_id) == {901}
+    clock.advance(timedelta(minutes=30))  # 22:20: the neighbours' circle falls in the night
+    swept = await _sweep(sessions, clock)
+    assert swept.steps == 1
+    assert await _pushed_to(sessions, request_id) == {901}  # nobody woken
+    keys = await _outbox(sessions)
+    assert [k.rsplit(":", 1)[1] for k in keys if ":esc-duty-alert:" in k] == ["777"]
+    assert (await _sweep(sessions, clock)).steps == 0
+    clock.set(datetime(2026, 12, 6, 1, 0, tzinfo=UTC))  # 08:00
+    await _sweep(sessions, clock)
+    assert await _pushed_to(sessions, request_id) == {901, 911}
+    async with sessions() as session:
+        kinds = [e.kind for e in await request_history.history(session, request_id)]
+    assert kinds == ["created", "offered", "held_quiet", "duty_alerted", "circle_neighbours"]
