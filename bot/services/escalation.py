@@ -172,13 +172,19 @@ async def step(
         return Step(EventKind.RELEASED, len(released))
     circle = request.circle
     guard = [*due, HelpRequest.hold_until.is_(None), HelpRequest.circle == circle]
-    if circle in (rules.TERRITORY, rules.NEIGHBOURS) and request.urgency == "today":
-        # A wider circle of volunteers in the night: nobody is woken; the coordinators on
-        # duty have it now, the next circle comes in the morning.
+    if circle in (rules.TERRITORY, rules.NEIGHBOURS, rules.HQ):
+        # A wider circle due in the night wakes nobody (the outbox does not hold messages for
+        # the morning by itself): it comes when the quiet hours end. A «today» request goes to
+        # the coordinators on duty meanwhile.
         until = await _quiet_until(session, request, now)
         if until is not None:
             if not await _claim(session, guard, escalate_at=until):
                 return None
+            if request.urgency != "today":
+                await request_history.record(
+                    session, request.id, EventKind.HELD_QUIET, now, until=until.isoformat()
+                )
+                return Step(EventKind.HELD_QUIET, 0)
             alerted, _morning = await _alert_duty(
                 session, request, now, until, default_locale, admin_ids
             )
@@ -466,6 +472,22 @@ async def _alert_duty(
     return alerted, morning
 
 
+async def _coordinators_now(
+    session: AsyncSession, request: HelpRequest, now: datetime, admin_ids: Collection[int]
+) -> list[int]:
+    """Who is alerted about a request now: in quiet hours the coordinators on duty (when
+    DUTY_COORDINATORS names any), else the territory's coordinators and the HQ."""
+    territory = await session.get(Territory, request.territory_id)
+    tz = ZoneInfo(territory.timezone) if territory is not None else ZoneInfo("UTC")
+    local = now.astimezone(tz).time().replace(tzinfo=None)
+    policy = rules.policy_of(session)
+    if policy.quiet.contains(local):
+        on_duty = policy.on_duty(local)
+        if on_duty:
+            return on_duty
+    return await volunteers.coordinators_of(session, request.territory_id, admin_ids)
+
+
 async def _quiet_until(
     session: AsyncSession, request: HelpRequest, now: datetime
 ) -> datetime | None:
@@ -554,7 +576,7 @@ async def remind(
             session,
             request,
             now,
-            await volunteers.coordinators_of(session, request.territory_id, admin_ids),
+            await _coordinators_now(session, request, now, admin_ids),
             key="esc-coord-unanswered" if best else "esc-coord-unanswered-nobody",
             default_locale=default_locale,
             buttons=buttons,

@@ -374,3 +374,25 @@ async def test_a_wider_circle_due_in_the_night_waits_for_the_morning(world: Worl
     async with sessions() as session:
         kinds = [e.kind for e in await request_history.history(session, request_id)]
     assert kinds == ["created", "offered", "held_quiet", "duty_alerted", "circle_neighbours"]
+
+
+async def test_a_later_request_never_widens_in_the_night(world: World) -> None:
+    sessions, ids, clock = world
+    async with sessions() as session:  # «within 3 days», raised at 16:00 in Yurga
+        request = await help_requests.create(session, _draft(ids["yurga"], "soon"), clock.now())
+        await help_requests.offer_or_escalate(
+            session, request, clock.now(), take_data=TAKE, default_locale="ru", admin_ids=[]
+        )
+        await session.commit()
+        request_id = request.id
+    clock.advance(timedelta(hours=6))  # 22:00: quiet
+    assert (await _sweep(sessions, clock)).steps == 1
+    assert await _pushed_to(sessions, request_id) == {901}
+    keys = await _outbox(sessions)
+    assert not [k for k in keys if ":esc-" in k]  # nobody alerted for a request not for today
+    clock.set(datetime(2026, 12, 6, 1, 0, tzinfo=UTC))  # 08:00
+    await _sweep(sessions, clock)
+    assert await _pushed_to(sessions, request_id) == {901, 911}
+    async with sessions() as session:
+        kinds = [e.kind for e in await request_history.history(session, request_id)]
+    assert kinds == ["created", "offered", "held_quiet", "circle_neighbours"]
