@@ -58,6 +58,9 @@ from models import (
 )
 
 SWEEP_BATCH = 200  # requests a sweep steps at most; the rest at the next tick
+# The whole HQ's circle pushes this many volunteers a transaction (the rest a minute later):
+# a transaction that writes thousands of rows would hold SQLite's only writer.
+HQ_PUSH_BATCH = 100
 
 
 def _next_step(now: datetime, policy: rules.Policy) -> object:
@@ -213,16 +216,38 @@ async def step(
                 )
             ).all()
         )
-        pushed = await _push_wider(session, request, neighbours, now, default_locale)
+        pushed, _more = await _push_wider(session, request, neighbours, now, default_locale)
         kind, told = EventKind.CIRCLE_NEIGHBOURS, "esc-requester-neighbours"
         extra = {"territories": len(neighbours)}
     elif circle == rules.NEIGHBOURS:
         if not await _claim(session, guard, circle=rules.HQ, escalate_at=_next_step(now, policy)):
             return None
-        pushed = await _push_wider(session, request, None, now, default_locale)
+        pushed, more = await _push_wider(
+            session, request, None, now, default_locale, limit=HQ_PUSH_BATCH
+        )
+        if more:  # the rest of the HQ in the next transactions, a minute apart
+            await _claim(session, [HelpRequest.id == request.id], escalate_at=now)
         kind, told = EventKind.CIRCLE_HQ, "esc-requester-hq"
-        extra = {}
+        extra = {"more": more}
     elif circle == rules.HQ:
+        if await _hq_left(session, request, now):
+            # The HQ circle goes on: its next batch (the claim compares the moment read, so
+            # two sweeps at once push it once).
+            if not await _claim(
+                session,
+                [*guard, HelpRequest.escalate_at == request.escalate_at],
+                escalate_at=_next_step(now, policy),
+            ):
+                return None
+            pushed, more = await _push_wider(
+                session, request, None, now, default_locale, limit=HQ_PUSH_BATCH
+            )
+            if more:
+                await _claim(session, [HelpRequest.id == request.id], escalate_at=now)
+            await request_history.record(
+                session, request.id, EventKind.CIRCLE_HQ, now, volunteers=pushed, more=more
+            )
+            return Step(EventKind.CIRCLE_HQ, pushed)
         if not await _claim(session, guard, circle=rules.COORDINATORS, escalate_at=None):
             return None
         alerted = await _alert_coordinators(
@@ -264,19 +289,19 @@ async def _claim(
     return claimed is not None
 
 
-async def _push_wider(
-    session: AsyncSession,
-    request: HelpRequest,
-    territory_ids: list[int] | None,
-    now: datetime,
-    default_locale: str,
-) -> int:
-    """Push a request to the fitting volunteers of ``territory_ids`` (None: the whole HQ)
-    not offered it in this round and who have not declined it; the same push as in the
-    territory, so «take», «taken» and «closed» work alike. Returns how many were pushed."""
-    if territory_ids is not None and not territory_ids:
-        return 0
+async def _hq_left(session: AsyncSession, request: HelpRequest, now: datetime) -> bool:
+    """Whether fitting volunteers of the HQ were not pushed this request yet (the HQ circle
+    goes in batches of HQ_PUSH_BATCH, one transaction each)."""
     skill = KIND_SKILLS.get(request.kind)
+    rows = await session.execute(
+        select(Volunteer.skills).where(*_wider_conditions(request, None, now))
+    )
+    return any(skill is None or skill in (skills or ()) for (skills,) in rows.all())
+
+
+def _wider_conditions(
+    request: HelpRequest, territory_ids: list[int] | None, now: datetime
+) -> list[ColumnElement[bool]]:
     conditions = [
         Volunteer.status == VolunteerStatus.APPROVED,
         or_(Volunteer.paused_until.is_(None), Volunteer.paused_until <= now.date()),
@@ -292,9 +317,28 @@ async def _push_wider(
         conditions.append(Volunteer.territory_id.in_(territory_ids))
     if request.requester_id is not None:
         conditions.append(Volunteer.user_id != request.requester_id)
+    return conditions
+
+
+async def _push_wider(
+    session: AsyncSession,
+    request: HelpRequest,
+    territory_ids: list[int] | None,
+    now: datetime,
+    default_locale: str,
+    *,
+    limit: int | None = None,
+) -> tuple[int, bool]:
+    """Push a request to the fitting volunteers of ``territory_ids`` (None: the whole HQ)
+    not offered it in this round and who have not declined it (at most ``limit``, the
+    longest-standing first); the same push as in the territory, so «take», «taken» and
+    «closed» work alike. Returns how many were pushed and whether more are left."""
+    if territory_ids is not None and not territory_ids:
+        return 0, False
+    skill = KIND_SKILLS.get(request.kind)
     rows = await session.execute(
         select(Volunteer.id, Volunteer.user_id, Volunteer.skills, Volunteer.territory_id).where(
-            *conditions
+            *_wider_conditions(request, territory_ids, now)
         )
     )
     chosen = [
@@ -302,8 +346,11 @@ async def _push_wider(
         for volunteer_id, user_id, skills, _territory in rows.all()
         if skill is None or skill in (skills or ())
     ]
+    chosen.sort(key=lambda candidate: candidate.id)
+    more = limit is not None and len(chosen) > limit
+    chosen = chosen[:limit] if limit is not None else chosen
     if not chosen:
-        return 0
+        return 0, False
     # One executemany (compiled once, cached), not a multi-row VALUES compiled per size: a
     # push row someone else inserted meanwhile (the territory's net) is left as it is, and its
     # message is one outbox row by its key whoever enqueues it.
@@ -351,7 +398,7 @@ async def _push_wider(
         ],
         now,
     )
-    return len(chosen)
+    return len(chosen), more
 
 
 async def _alert_coordinators(

@@ -396,3 +396,35 @@ async def test_a_later_request_never_widens_in_the_night(world: World) -> None:
     async with sessions() as session:
         kinds = [e.kind for e in await request_history.history(session, request_id)]
     assert kinds == ["created", "offered", "held_quiet", "circle_neighbours"]
+
+
+async def test_the_whole_hq_is_pushed_in_batches_each_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions, ids, clock = world
+    monkeypatch.setattr(escalation, "HQ_PUSH_BATCH", 1)
+    request_id = await _new_request(sessions, clock, ids["mezhdurechensk"])
+    assert await _pushed_to(sessions, request_id) == {921}
+    clock.advance(timedelta(minutes=30))
+    await _sweep(sessions, clock)  # no neighbour has a volunteer: the HQ is due at once
+    await _sweep(sessions, clock)
+    assert await _pushed_to(sessions, request_id) == {921, 901}
+    async with sessions() as first, sessions() as second:  # two replicas: one batch
+        one = await escalation.step(
+            first, request_id, clock.now(), default_locale="ru", admin_ids=[]
+        )
+        await first.commit()
+        two = await escalation.step(
+            second, request_id, clock.now(), default_locale="ru", admin_ids=[]
+        )
+        await second.commit()
+    assert one is not None and one.reached == 1 and two is None
+    assert await _pushed_to(sessions, request_id) == {921, 901, 911}
+    assert (await _sweep(sessions, clock)).steps == 0  # all of the HQ has it: the step waits
+    clock.advance(timedelta(minutes=30))
+    await _sweep(sessions, clock)
+    async with sessions() as session:
+        kinds = [e.kind for e in await request_history.history(session, request_id)]
+    assert kinds == [
+        "created", "offered", "circle_neighbours", "circle_hq", "circle_hq", "coordinators_alerted",
+    ]  # fmt: skip
