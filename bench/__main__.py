@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import campaigns, escalation, memory, region, reminders, requests, tips
+from bench import campaigns, escalation, memory, region, reminders, replicas, requests, tips
 from bench import console as request_console
 
 Benchmark = Callable[[], Awaitable[dict[str, Any]]]
@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "tips": tips.run,
     "escalation": escalation.run,
     "console": request_console.run,
+    "replicas": replicas.run,
 }
 
 RESULTS = Path(__file__).with_name("results.json")

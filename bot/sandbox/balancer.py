@@ -30,7 +30,7 @@ class Balancer:
         request_timeout: float = 30.0,
     ) -> None:
         self.upstreams = [u.rstrip("/") for u in upstreams]
-        self.ready = set(self.upstreams)  # until the first check says otherwise
+        self.ready: set[str] = set()  # filled by the health checks
         self.health_interval = health_interval
         self.request_timeout = request_timeout
         self.counts = {u: 0 for u in self.upstreams}

@@ -221,6 +221,12 @@ class BotApi:
             queue.drop_all()
         current = self.state.webhook
         already = current is not None and current.url == url and current.secret_token == secret
+        if already and current is not None:
+            # The same webhook set again (another replica starting, a restart): Telegram goes
+            # on delivering as it was; an update in flight is not sent a second time.
+            current.max_connections = max_connections
+            current.ip_address = params.get_str("ip_address")
+            return Described(True, "Webhook is already set")
         self.state.webhook = WebhookConfig(
             url=url,
             secret_token=secret,
