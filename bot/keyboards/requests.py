@@ -188,9 +188,7 @@ def assign_list(
         [
             InlineKeyboardButton(
                 text=_("btn-assign-volunteer", name=name, tasks=tasks),
-                callback_data=AssignCb(
-                    id=request_id, volunteer=volunteer_id, re=reassign
-                ).pack(),
+                callback_data=AssignCb(id=request_id, volunteer=volunteer_id, re=reassign).pack(),
             )
         ]
         for name, volunteer_id, tasks in candidates

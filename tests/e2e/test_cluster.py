@@ -4,7 +4,8 @@
   replicas: exactly one takes it, the others are told it is taken;
 - 200 messages in the outbox with both replicas' delivery workers running: each sent once;
 - 40 reminders due at once with both replicas' schedulers running: each fired once;
-- both replicas did handle updates (the balancer spread them).
+- both replicas did handle updates (the balancer spread them);
+- one replica killed with SIGKILL while twenty people write: every one of them is answered.
 
 Needs PostgreSQL and Redis (skipped without them locally; mandatory in CI)."""
 
@@ -169,6 +170,25 @@ async def test_two_replicas_share_the_work_without_doing_anything_twice(
         assert set(_sent_texts(emulator, "rem:").values()) == {1}
         # The balancer spread the updates over both replicas.
         assert all(count > 0 for count in balancer.counts.values()), balancer.counts
+
+        # One replica killed while people are writing: the other answers everyone (what
+        # was in flight on the dead one is delivered again, the balancer moves on).
+        late = [
+            emulator.user(7850 + n, first_name=f"Поздн{n}", language_code="ru") for n in range(20)
+        ]
+        for n, person in enumerate(late):
+            await person.send_text("/start")
+            if n == 5:
+                processes[0].send_signal(signal.SIGKILL)
+        await _until(
+            lambda: all(
+                any(m.from_bot and m.body.startswith("Здравствуйте") for m in p.messages)
+                for p in late
+            ),
+            120,
+            "everyone answered after a replica died",
+        )
+        assert processes[0].returncode is not None or await processes[0].wait() == -9
     finally:
         for process in processes:
             with contextlib.suppress(ProcessLookupError):
@@ -177,4 +197,4 @@ async def test_two_replicas_share_the_work_without_doing_anything_twice(
             await asyncio.wait_for(process.wait(), 30)
         await balancer.stop()
         await engine.dispose()
-    assert [p.returncode for p in processes] == [0, 0]  # graceful shutdowns
+    assert processes[1].returncode == 0  # the survivor shut down gracefully
