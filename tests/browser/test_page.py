@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import math
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -53,6 +55,7 @@ KK = {
     "next": "Әрі қарай ▶️",
     "location": "📍 Орналасқан жерді жіберу",
     "today": "🚨 Бүгін",
+    "soon": "3 күн ішінде",
     "any_time": "Кез келген уақытта",
     "consent": "✅ Келісемін",
     "summary": "Өтінімді тексеріңіз",
@@ -67,6 +70,7 @@ RU = {
     "next": "Далее ▶️",
     "location": "📍 Отправить геопозицию",
     "today": "🚨 Сегодня",
+    "soon": "В течение 3 дней",
     "any_time": "В любое время",
     "consent": "✅ Даю согласие",
     "summary": "Проверьте заявку",
@@ -115,7 +119,11 @@ async def _file_request(
     await expect(dialog).to_be_hidden()
     await expect(citizen.locator(".msg.me").last).to_contain_text(f"{point[0]:.5f}")
     await send(citizen, details)
-    await inline(citizen, words["today"]).click()
+    # The sandbox runs on the wall clock: a «today» request raised in Kemerovo's night goes
+    # to the coordinators on duty and reaches volunteers only in the morning (issue 19), so
+    # at night the request is for the next three days, which volunteers are offered at once.
+    hour = datetime.now(ZoneInfo("Asia/Novokuznetsk")).hour
+    await inline(citizen, words["soon" if hour >= 22 or hour < 8 else "today"]).click()
     await inline(citizen, words["any_time"]).click()
     await inline(citizen, words["consent"]).click()
     await expect(bot_message(citizen, words["summary"])).to_be_visible()

@@ -8,7 +8,9 @@ import os
 import random
 import signal
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.sandbox import Emulator, Person
 from tests.e2e.conftest import ADMIN_ID, TOKEN
@@ -198,7 +200,12 @@ async def test_a_help_request_through_a_separate_process(
         await anna.wait_messages(1, timeout=15)
         await anna.send_text("Хлеб и молоко")
         await anna.wait_messages(1, timeout=15)
-        await anna.press("🚨 Сегодня", timeout=15)
+        # A «today» request raised in the territory's night goes to the coordinators on duty,
+        # and to volunteers only in the morning (issue 19): at night the test asks for help
+        # within three days, which volunteers are offered at once.
+        yurga_hour = datetime.now(ZoneInfo("Asia/Novokuznetsk")).hour
+        night = yurga_hour >= 22 or yurga_hour < 8
+        await anna.press("В течение 3 дней" if night else "🚨 Сегодня", timeout=15)
         await anna.press("Вечером, 17–21", timeout=15)
         await anna.press("✅ Даю согласие", timeout=15)
         anna.mark_read()
