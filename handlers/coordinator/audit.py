@@ -44,6 +44,7 @@ ACTIONS = frozenset(
         "tip_saved",
         "series_start", "series_pause", "series_resume", "series_skip", "series_end",
         "request_note", "request_cancelled", "request_reassigned", "request_asked",
+        "request_replaced",
     }
 )  # fmt: skip
 

@@ -107,6 +107,7 @@ console-daily-summary =
 audit-action-request-note = өтінімге жазба
 audit-action-request-cancelled = штаб өтінімді тоқтатты
 audit-action-request-reassigned = өтінімді басқа еріктіге беру
+audit-action-request-replaced = өтінімдегі еріктіні ауыстыру (еске салуға жауап бермеді)
 console-request-not-held = № { $id } өтінім енді ерікті орындауында емес: { request-status }. Карточканы қайта ашыңыз.
 console-series = 🔁 Тұрақты ({ $count })
 console-ask-accept =

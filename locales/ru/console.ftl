@@ -112,6 +112,7 @@ console-daily-summary =
 audit-action-request-note = заметка к заявке
 audit-action-request-cancelled = отмена заявки штабом
 audit-action-request-reassigned = переназначение заявки
+audit-action-request-replaced = замена волонтёра на заявке (не отвечал на напоминание)
 console-request-not-held = Заявка № { $id } уже не у волонтёра: { request-status }. Откройте карточку заново.
 console-series = 🔁 Регулярные ({ $count })
 console-ask-accept =

@@ -19,6 +19,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.clock import SystemClock
@@ -63,6 +64,7 @@ def _sent_texts(emulator: Emulator, prefix: str) -> Counter[str]:
     )
 
 
+@pytest.mark.timeout(600)  # real processes start and stop: slow on a loaded CI machine
 async def test_two_replicas_share_the_work_without_doing_anything_twice(
     emulator: Emulator, pg_url: str, redis_url: str, tmp_path: Path
 ) -> None:

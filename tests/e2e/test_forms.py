@@ -24,7 +24,7 @@ class Survey(StatesGroup):
 def survey_router() -> Router:
     router = Router(name="survey")
 
-    @router.message(Command("survey"), StateFilter(None))
+    @router.message(Command("questionnaire"), StateFilter(None))
     async def start(message: Message, state: FSMContext, db: AsyncSession) -> None:
         await state.set_state(Survey.name)
         await db.commit()
@@ -52,7 +52,7 @@ async def _fill_across_restart(
 ) -> None:
     runner = await start_bot(feature_routers=[survey_router()], **bot_kwargs)
     person = emulator.user(3001, first_name="Бауыржан", language_code="kk")
-    await person.send_text("/survey")
+    await person.send_text("/questionnaire")
     assert (await person.wait_messages(1))[0].body == "Q1 name"
     await person.send_text("Сәуле")
     assert (await person.wait_messages(1))[0].body == "Q2 age"
@@ -80,7 +80,7 @@ async def test_form_survives_restart_on_postgres_and_redis(
 async def test_cancel_leaves_the_form(emulator: Emulator, start_bot: StartBot) -> None:
     await start_bot(feature_routers=[survey_router()])
     person = emulator.user(3002, first_name="Пётр", language_code="ru")
-    await person.send_text("/survey")
+    await person.send_text("/questionnaire")
     await person.wait_messages(1)
     await person.send_text("✖️ Отмена")
     [reply] = await person.wait_messages(1)

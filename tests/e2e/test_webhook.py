@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot.app import create_app
 from bot.clock import FakeClock
@@ -134,6 +135,7 @@ async def _replica(env: dict[str, str], cwd: Path, log: Path) -> asyncio.subproc
         )  # fmt: skip
 
 
+@pytest.mark.timeout(600)  # real processes start and stop: slow on a loaded CI machine
 async def test_a_replica_killed_mid_load_loses_no_update(
     emulator: Emulator, tmp_path: Path
 ) -> None:
