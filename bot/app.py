@@ -57,7 +57,7 @@ from bot.transactions import NoTransactionAcrossCallMiddleware
 from bot.update_info import UNKNOWN, chat_of, sender_of, update_kind
 from handlers import get_routers
 from models import Territory, migrate
-from models.db import create_engine, create_sessionmaker
+from models.db import create_engine, create_sessionmaker, one_process_at_a_time
 from scheduler.leases import lease_jobs
 from scheduler.setup import add_jobs, build_scheduler
 
@@ -379,10 +379,13 @@ async def create_app(
         }
     )
     try:
-        if apply_migrations:
-            await migrate.upgrade_if_needed(engine)
-        await _load_territories(settings, sessionmaker, clock)
-        await _load_tips(sessionmaker, clock)
+        # Replicas starting together would all insert the shipped tips (a unique violation
+        # and, on a new database, run the migrations): one after another instead.
+        async with one_process_at_a_time(engine, "start-up"):
+            if apply_migrations:
+                await migrate.upgrade_if_needed(engine)
+            await _load_territories(settings, sessionmaker, clock)
+            await _load_tips(sessionmaker, clock)
     except BaseException:
         # Close the pool now: a connection thread left for interpreter exit prints a traceback.
         await engine.dispose()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -12,7 +15,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 from models import sqlite_inline
 
@@ -91,3 +94,29 @@ def _set_sqlite_pragmas(engine: AsyncEngine, *, wal: bool) -> None:
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: handlers commit before replying and still read what they stored.
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@asynccontextmanager
+async def one_process_at_a_time(engine: AsyncEngine, name: str) -> AsyncIterator[None]:
+    """On PostgreSQL, hold a session-level advisory lock named ``name`` while the block runs:
+    replicas starting together (a deploy, a restart of all) migrate and load the shipped data
+    one after another instead of racing to insert the same rows. The lock lives on its own
+    connection outside the pool, so a small pool cannot deadlock against the block's own
+    sessions; a process that dies releases it with its connection. SQLite serves one
+    process: nothing to wait for."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    key = zlib.crc32(f"mutual-aid:{name}".encode())
+    side = create_async_engine(engine.url, poolclass=NullPool)
+    try:
+        async with side.connect() as connection:
+            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            await connection.commit()  # not idle in a transaction while others wait
+            try:
+                yield
+            finally:
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                await connection.commit()
+    finally:
+        await side.dispose()

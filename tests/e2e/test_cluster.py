@@ -111,8 +111,12 @@ async def test_two_replicas_share_the_work_without_doing_anything_twice(
             env.update(LOG_LEVEL="WARNING", THROTTLE_BURST="off", SCHEDULER_TICK_SECONDS="0.5",
                        DELIVERY_POLL_INTERVAL="0.1", QUIET_HOURS="off")  # fmt: skip
             processes.append(await spawn(["webhook"], env, tmp_path / f"replica-{n}.log"))
-        await _until(lambda: emulator.bots[emulator.token].webhook is not None, 120, "webhook")
-        await _until(lambda: len(balancer.ready) == 2, 120, "both replicas ready")
+        try:
+            await _until(lambda: emulator.bots[emulator.token].webhook is not None, 120, "webhook")
+            await _until(lambda: len(balancer.ready) == 2, 120, "both replicas ready")
+        except TimeoutError as exc:  # say why: the replicas' own words
+            logs = {n: (tmp_path / f"replica-{n}.log").read_text()[-3000:] for n in range(2)}
+            raise AssertionError(f"{exc}; the replicas' logs: {logs}") from None
 
         # A request offered to all ten (one wave of 20).
         async with sessions() as session:

@@ -73,3 +73,76 @@ async def test_jobs_are_wrapped_on_postgresql_only(pg_url: str, sqlite_url: str)
             assert wrapped is not None and (wrapped.func is job) == (expected == 0)
         finally:
             await engine.dispose()
+
+
+async def test_replicas_starting_together_on_a_new_database_all_start(pg_url: str) -> None:
+    """A deploy starts every replica at once on a new database: each would migrate and insert
+    the shipped territories and tips; the start-up lock makes them take turns (one of two
+    replicas never became ready in CI before it)."""
+    from sqlalchemy import func, select
+
+    from bot.app import create_app
+    from bot.clock import FakeClock
+    from bot.config import Settings
+    from models import SafetyTip, Territory
+
+    settings = Settings(
+        _env_file=None,
+        bot_token="1:x",
+        telegram_api_url="http://127.0.0.1:9",
+        database_url=pg_url,
+        default_timezone="Asia/Novokuznetsk",
+        database_pool_size=1,  # the lock's own connection is outside the pool: no deadlock
+        database_max_overflow=0,
+    )
+    apps = await asyncio.wait_for(
+        asyncio.gather(*(create_app(settings, clock=FakeClock()) for _ in range(3))), 120
+    )
+    try:
+        async with apps[0].sessionmaker() as session:
+            territories = await session.scalar(select(func.count()).select_from(Territory))
+            tips = await session.scalar(select(func.count()).select_from(SafetyTip))
+            codes = await session.scalar(select(func.count(func.distinct(SafetyTip.code))))
+        assert territories and territories > 10
+        assert tips and tips == codes  # each shipped tip once
+    finally:
+        for app in apps:
+            await app.close()
+
+
+async def test_the_start_up_lock_makes_processes_take_turns(pg_url: str) -> None:
+    from models.db import one_process_at_a_time
+
+    first, second = create_engine(pg_url), create_engine(pg_url)
+    order: list[str] = []
+    try:
+        inside = asyncio.Event()
+        release = asyncio.Event()
+
+        async def starting(engine: object, name: str, hold: bool) -> None:
+            async with one_process_at_a_time(first if engine is first else second, "start-up"):
+                order.append(f"{name} in")
+                if hold:
+                    inside.set()
+                    await release.wait()
+                order.append(f"{name} out")
+
+        one = asyncio.create_task(starting(first, "one", True))
+        await inside.wait()
+        two = asyncio.create_task(starting(second, "two", False))
+        waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        async with first.connect() as probe:
+            for _ in range(300):  # the second process waiting on the lock is the event
+                if await probe.scalar(waiting):
+                    break
+                await probe.commit()
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the second process never waited for the lock")
+        assert order == ["one in"]
+        release.set()
+        await asyncio.wait_for(asyncio.gather(one, two), 30)
+        assert order == ["one in", "one out", "two in", "two out"]
+    finally:
+        await first.dispose()
+        await second.dispose()
