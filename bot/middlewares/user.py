@@ -12,7 +12,7 @@ from aiogram.types import User as TgUser
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.services.users import Profile, Roles, get_user, roles_for, touch_user
+from bot.services.users import Profile, Roles, load_person, roles_for, touch_user
 
 
 class UserMiddleware(BaseMiddleware):
@@ -33,9 +33,11 @@ class UserMiddleware(BaseMiddleware):
             data["roles"] = Roles()
             return await handler(event, data)
         db: AsyncSession = data["db"]
+        # One statement for the person and their roles; touch_user then finds them loaded.
+        loaded = await load_person(db, tg_user.id, self.admin_ids)
         if chat is not None and chat.type != ChatType.PRIVATE:
             # People met only in groups are not our users: read, never store them.
-            user = await get_user(db, tg_user.id)
+            user = loaded[0] if loaded else None
         else:
             profile = Profile(
                 id=tg_user.id,
@@ -48,7 +50,10 @@ class UserMiddleware(BaseMiddleware):
                 event.message is not None or event.callback_query is not None
             )
             user, _ = await touch_user(db, profile, self.clock.now(), wrote_to_bot=wrote)
-        roles = await roles_for(db, user, self.admin_ids) if user else Roles()
+        if loaded is not None:
+            roles = loaded[1]
+        else:  # met just now (touch_user added them): nothing granted yet but ADMIN_IDS
+            roles = await roles_for(db, user, self.admin_ids) if user else Roles()
         data["user"] = user
         data["roles"] = roles
         return await handler(event, data)
