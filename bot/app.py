@@ -38,6 +38,7 @@ from bot.delivery.worker import DeliveryWorker, WorkerConfig
 from bot.fsm_storage import DbStorage
 from bot.i18n import DbLocaleManager, Translator
 from bot.inline_filters import inline_sync_filters
+from bot.keyboards import care as care_kb
 from bot.keyboards import escalation as escalation_kb
 from bot.keyboards.requests import take_data
 from bot.middlewares.db import CommitMiddleware, DbSessionMiddleware
@@ -45,7 +46,7 @@ from bot.middlewares.logging import UpdateLogMiddleware, update_started
 from bot.middlewares.requests import CommitBeforeSendMiddleware, RetryAfterMiddleware
 from bot.middlewares.throttle import ThrottleMemoryMiddleware
 from bot.middlewares.user import UserMiddleware
-from bot.services import escalation_rules, series
+from bot.services import care, escalation_rules, series
 from bot.services.help_requests import WAVE_SIZE_INFO
 from bot.services.language import negotiate_locale
 from bot.services.territories import default_territories, load_from_file
@@ -376,6 +377,7 @@ async def create_app(
             series.ACCEPT_INFO: settings.series_accept_hours,
             escalation_rules.POLICY_INFO: escalation_rules.Policy.from_settings(settings),
             escalation_rules.LINKS_INFO: escalation_kb.LINKS,
+            care.LINKS_INFO: care_kb.LINKS,
         }
     )
     try:

@@ -27,6 +27,7 @@ CITIZEN_COMMANDS = (
     "calls",
     "visits",
     "events",
+    "myteams",
     "tips",
     "help",
     "language",
@@ -44,11 +45,12 @@ COORDINATOR_COMMANDS = (
     "newtip",
     "calendar",
     "series",
+    "teams",
 )
 HQ_COMMANDS = ("appoint", "coordinators", "audit", "stats", "delivery", "scheduler")
 
 
-VOLUNTEER_ONLY = ("profile", "tasks", "calls", "visits", "events")
+VOLUNTEER_ONLY = ("profile", "tasks", "calls", "visits", "events", "myteams")
 
 
 def commands_of(roles: Roles) -> list[str]:

@@ -33,12 +33,14 @@ from handlers.coordinator import (
     volunteers,
 )
 from handlers.coordinator import campaigns as campaign_admin
+from handlers.coordinator import care as care_admin
 from handlers.coordinator import console as request_console
 from handlers.coordinator import escalation as request_escalation
 from handlers.coordinator import events as event_admin
 from handlers.coordinator import series as series_admin
 from handlers.coordinator import tips as tip_admin
 from handlers.volunteer import calls, profile, signup, task_reminders, tasks, visits
+from handlers.volunteer import care as care_member
 from handlers.volunteer import events as volunteer_events
 
 
@@ -94,6 +96,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(campaign_admin.router),
         _detached(event_admin.router),
         _detached(series_admin.router),  # /series, /repeat N: recurring help (issue 19)
+        _detached(care_admin.router),  # /teams: standing care for a senior (issue 19)
         hq,
     )
 
@@ -120,6 +123,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(task_reminders.router),  # «still doing it» (issue 19)
         _detached(calls.router),
         _detached(visits.router),
+        _detached(care_member.router),  # /myteams: a care team member's side (issue 19)
         # A volunteer's «Участвую» under a campaign's invitation (issue 16).
         _detached(campaign_admin.join_router),
         # The volunteer calendar: /events, sign-ups, cancellations (issue 18).

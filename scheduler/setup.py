@@ -19,6 +19,7 @@ from bot.services import campaign_import
 from bot.services.timing import QuietHours
 from scheduler.jobs import (
     campaigns,
+    care,
     erasures,
     events,
     reminders,
@@ -80,6 +81,15 @@ def add_jobs(
 
     # Recurring help: occurrences on schedule, first offers to the previous volunteer.
     series_job.add_job(
+        scheduler,
+        clock=clock,
+        sessionmaker=sessionmaker,
+        default_locale=default_locale,
+        admin_ids=admin_ids,
+    )
+
+    # Standing care for a senior: visits on schedule, missed ones escalated (issue 19).
+    care.add_job(
         scheduler,
         clock=clock,
         sessionmaker=sessionmaker,

@@ -281,3 +281,20 @@ class SeriesCb(CallbackData, prefix="srs"):
     action: str
     id: RecordId
     at: RecordIdOrNone = 0
+
+
+class CareCb(CallbackData, prefix="ct"):
+    """Standing care for a senior (issue 19). A coordinator's, on team ``id``: "open" its card,
+    "add" (``v``: 1 a social worker, 2 a volunteer: the candidates from ``o``), "pick" (user
+    ``v`` joins as role ``f``), "sched" its schedule form, "end"/"end!" (asked, confirmed),
+    "erase"/"erase!", "rl" the list to replace member ``f`` from ``o``, "rp" user ``v``
+    replaces member ``f``; on visit ``id``: "ra" hand it to member ``v`` from member ``f``.
+    A member's: "my" the team's card, "rec" record visit ``id`` («out»: outcome ``v``),
+    "still" / "cannot" answer a missed visit's question."""
+
+    a: str
+    id: RecordIdOrNone = 0
+    v: RecordIdOrNone = 0
+    f: RecordIdOrNone = 0
+    o: Offset = 0
+

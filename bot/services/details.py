@@ -55,13 +55,23 @@ async def begin(
     if still_theirs is None:
         return None
     key = details_key(request_id, user_id)
+    await record(session, key, f"req:{request_id}", user_id, now)
+    return key
+
+
+async def record(
+    session: AsyncSession, key: str, subject: str, user_id: int, now: datetime
+) -> None:
+    """The record of a message with personal data about to be sent to ``user_id`` (its
+    content is not kept); ``hide_recorded`` finds it by ``subject`` and the key's prefix.
+    Standing care's person cards (bot/services/care.py) are recorded the same way."""
     await session.execute(
         insert_ignore(
             session,
             OutboxMessage,
             {
                 "idempotency_key": key,
-                "subject": f"req:{request_id}",
+                "subject": subject,
                 "chat_id": user_id,
                 "priority": int(Priority.URGENT),  # its hiding inherits this: no waiting
                 "payload": PURGED,
@@ -79,7 +89,6 @@ async def begin(
             },
         )
     )
-    return key
 
 
 async def shown(session: AsyncSession, key: str, telegram_message_id: int) -> None:
@@ -111,9 +120,30 @@ async def hide(
     """Edit every details message of a request (a volunteer's, or everyone's) down to ``text``
     (by default one line without the person's data); returns how many hidings were enqueued.
     A message already hidden is not hidden twice."""
+    return await hide_recorded(
+        session,
+        f"req:{request_id}",
+        _prefix(request_id),
+        now,
+        user_id=user_id,
+        text=text or Text(key="task-details-hidden", args={"id": request_id}),
+    )
+
+
+async def hide_recorded(
+    session: AsyncSession,
+    subject: str,
+    prefix: str,
+    now: datetime,
+    *,
+    user_id: int | None,
+    text: Text,
+) -> int:
+    """Edit every recorded message of ``subject`` whose key starts with ``prefix`` (of one
+    chat, or every chat) down to ``text``; returns how many hidings were enqueued."""
     conditions: list[Any] = [
-        OutboxMessage.subject == f"req:{request_id}",  # indexed; the LIKE only narrows it
-        OutboxMessage.idempotency_key.like(f"{_prefix(request_id)}%"),
+        OutboxMessage.subject == subject,  # indexed; the LIKE only narrows it
+        OutboxMessage.idempotency_key.like(f"{prefix}%"),
         OutboxMessage.edit_key.is_(None),  # the details themselves, not earlier hidings
         OutboxMessage.status == OutboxStatus.SENT,
     ]
@@ -124,9 +154,7 @@ async def hide(
             select(OutboxMessage.idempotency_key, OutboxMessage.chat_id).where(*conditions)
         )
     ).all()
-    message = OutgoingMessage(
-        text or Text(key="task-details-hidden", args={"id": request_id}), hide=True
-    )
+    message = OutgoingMessage(text, hide=True)
     await enqueue_many(
         session,
         [

@@ -39,7 +39,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import Select
 
 from bot.clock import Clock
-from bot.services import call_backs, consultations, help_requests, safety, series, volunteers
+from bot.services import (
+    call_backs,
+    care,
+    consultations,
+    help_requests,
+    safety,
+    series,
+    volunteers,
+)
 from bot.services.outbox import PURGED, OutgoingMessage, Text, enqueue
 from bot.services.sql import insert_ignore
 from models import AuditEntry, Erasure, OutboxMessage, Volunteer
@@ -48,6 +56,7 @@ CHUNK_ROWS = 500  # rows a step reads or changes at most; about that many per tr
 
 PERSON = "person"  # target: a user id
 REQUEST = "request"  # target: a help request id
+CARE = "care"  # target: a standing-care team: its person's card (issue 19)
 
 # The steps, in order. A request: REQ_FIELDS, REQ_OUTBOX, REQ_AUDIT (``item`` is the
 # request). A person: those for each request they made (REQUESTS picks the next one), then
@@ -63,6 +72,11 @@ PERSON_ROW = "person"
 VOLUNTEERS = "volunteers"
 VOL_OUTBOX = "vol_outbox"
 VOL_AUDIT = "vol_audit"
+# A standing-care team's person: the card and visits, then what the outbox and the audit log
+# hold about ``care:<id>``.
+CARE_FIELDS = "care_fields"
+CARE_OUTBOX = "care_outbox"
+CARE_AUDIT = "care_audit"
 FINISHED = "finished"
 
 
@@ -84,9 +98,10 @@ async def begin(
 ) -> int:
     """Record an erasure in the caller's transaction; returns its id. One per thing: an
     erasure of it that is already under way is returned and carried on."""
-    first = REQUESTS if kind == PERSON else REQ_FIELDS
+    first = {PERSON: REQUESTS, CARE: CARE_FIELDS}.get(kind, REQ_FIELDS)
     if kind == PERSON:  # a series whose requester erased their data ends at once
         await series.end_for_person(session, target_id, now)
+        await care.leave_all(session, target_id, now)  # and they leave their care teams
     await session.execute(
         insert_ignore(
             session,
@@ -96,7 +111,7 @@ async def begin(
                 "target_id": target_id,
                 "actor_id": actor_id,
                 "step": first,
-                "item": target_id if kind == REQUEST else 0,
+                "item": target_id if kind in (REQUEST, CARE) else 0,
                 "cursor": 0,
                 "created_at": now,
                 "updated_at": now,
@@ -201,11 +216,21 @@ async def erase_request_now(session: AsyncSession, request_id: int, now: datetim
         pass
 
 
+async def erase_care_now(session: AsyncSession, team_id: int, actor_id: int, now: datetime) -> None:
+    """All of a care team's person's erasure in the caller's transaction (a card and a few
+    dozen visits a year: small data, one call)."""
+    erasure_id = await begin(session, CARE, team_id, actor_id, now)
+    while await run_some(session, erasure_id, now) is Outcome.MORE:
+        pass
+
+
 async def _announce(
     session: AsyncSession, erasure_id: int, kind: str, target_id: int, actor_id: int, now: datetime
 ) -> None:
     if kind == PERSON:  # with the menu they have now, no longer a volunteer's
         message = OutgoingMessage(Text(key="forget-done"), main_menu=True)
+    elif kind == CARE:
+        message = OutgoingMessage(Text(key="care-erased", args={"team": target_id}))
     else:
         message = OutgoingMessage(Text(key="coord-request-erased", args={"id": target_id}))
     await enqueue(
@@ -254,6 +279,15 @@ async def _step(
     if step == VOL_AUDIT:  # reasons written about them
         done, last = await _scrub_audit(session, f"volunteer:{item}", cursor)
         return done + 1, _State(VOL_AUDIT, item, last) if last else _State(VOLUNTEERS, item)
+    if step == CARE_FIELDS:
+        await care.erase_person(session, item, now)
+        return 10, _State(CARE_OUTBOX, item)
+    if step == CARE_OUTBOX:  # outcomes' notes and alerts about the person
+        done, last = await _purge_outbox(session, f"care:{item}", cursor, personal_only=True)
+        return done + 1, _State(CARE_OUTBOX, item, last) if last else _State(CARE_AUDIT, item)
+    if step == CARE_AUDIT:
+        done, last = await _scrub_audit(session, f"care:{item}", cursor)
+        return done + 1, _State(CARE_AUDIT, item, last) if last else _State(FINISHED)
     raise ValueError(f"unknown erasure step {step!r}")
 
 
