@@ -42,6 +42,8 @@ COORDINATOR_COMMANDS = (
     "volunteers",
     "territories",
     "campaigns",
+    "export",
+    "report",
     "newtip",
     "calendar",
     "series",

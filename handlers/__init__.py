@@ -37,6 +37,8 @@ from handlers.coordinator import care as care_admin
 from handlers.coordinator import console as request_console
 from handlers.coordinator import escalation as request_escalation
 from handlers.coordinator import events as event_admin
+from handlers.coordinator import exports as hq_exports
+from handlers.coordinator import reports as hq_reports
 from handlers.coordinator import series as series_admin
 from handlers.coordinator import tips as tip_admin
 from handlers.volunteer import calls, profile, signup, task_reminders, tasks, visits
@@ -93,6 +95,8 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(campaign_links.router),
         _detached(campaign_visits.router),
         _detached(campaign_stats.router),
+        _detached(hq_exports.router),  # /export: requests, volunteers, hours (issue 20)
+        _detached(hq_reports.router),  # /report: statistics, the yearly report (issue 20)
         _detached(campaign_admin.router),
         _detached(event_admin.router),
         _detached(series_admin.router),  # /series, /repeat N: recurring help (issue 19)

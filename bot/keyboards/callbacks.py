@@ -298,3 +298,28 @@ class CareCb(CallbackData, prefix="ct"):
     f: RecordIdOrNone = 0
     o: Offset = 0
 
+
+class ExportCb(CallbackData, prefix="xpo"):
+    """/export (issue 20), all of the choice in every button (``go``: run it): ``k`` kind
+    (``r`` requests, ``v`` volunteers, ``h`` hours; ``""``: the kind menu), ``f`` format (``x``
+    XLSX, ``c`` CSV), ``s`` status filter, ``t`` territory (0: all in scope), ``p`` period,
+    ``pd`` personal columns wanted, ``tp`` the page of territory buttons shown."""
+
+    k: str = ""
+    f: str = "x"
+    s: str = "all"
+    t: TerritoryId = 0
+    p: str = "month"
+    pd: bool = True
+    tp: Offset = 0
+    go: bool = False
+
+
+class ReportCb(CallbackData, prefix="rpo"):
+    """/report (issue 20): ``a`` "p" statistics for period ``p``, "c" custom dates asked,
+    "y" the yearly report of ``y``, "m" the period menu again."""
+
+    a: str
+    p: str = ""
+    y: Annotated[int, Field(ge=0, le=9999)] = 0
+

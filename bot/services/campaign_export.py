@@ -27,8 +27,6 @@ clinics: one file). Nothing here imports aiogram; no phone or name is logged.
 from __future__ import annotations
 
 import asyncio
-import csv
-import re
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
@@ -36,23 +34,38 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import audit
+from bot.services.spreadsheets import (
+    DATE_FORMAT,
+    DATETIME_FORMAT,
+    SHEET_NAME_MAX,
+    CsvWriter,
+    XlsxWriter,
+    csv_value,
+    file_name,
+    sheet_names,
+)
 from bot.services.users import Roles
 from models import CampaignContact, CampaignPerson, Territory
 from models.campaign import Outcome, PersonStatus
 
+__all__ = [
+    "DATETIME_FORMAT",
+    "DATE_FORMAT",
+    "SHEET_NAME_MAX",
+    "CsvWriter",
+    "XlsxWriter",
+    "sheet_names",
+]
+
 CHUNK = 2000
 MAX_CSV_FILES = 10
-SHEET_NAME_MAX = 31
-_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
-DATE_FORMAT = "DD.MM.YYYY"
 
 
 class Format(StrEnum):
@@ -406,142 +419,9 @@ async def iter_rows(
         yield chunk
 
 
-# --- writers -----------------------------------------------------------------------------------
-def sheet_names(clinic_names: Sequence[str | None], no_clinic: str) -> list[str]:
-    """Excel sheet names: ≤ 31 characters, none of []:*?/\\, unique (case ignored)."""
-    used: set[str] = set()
-    names = []
-    for clinic in clinic_names:
-        base = _BAD_SHEET_CHARS.sub(" ", clinic or no_clinic).strip().strip("'") or "-"
-        base = base[:SHEET_NAME_MAX]
-        name, n = base, 1
-        while name.casefold() in used:
-            n += 1
-            suffix = f" ({n})"
-            name = base[: SHEET_NAME_MAX - len(suffix)] + suffix
-        used.add(name.casefold())
-        names.append(name)
-    return names
-
-
-def _file_name(text: str) -> str:
-    cleaned = re.sub(r"[^\w\- ]+", " ", text, flags=re.UNICODE).strip()
-    return re.sub(r"\s+", "_", cleaned)[:60] or "clinic"
-
-
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_EPOCH = datetime(1899, 12, 30)  # Excel's day 0 (with its 1900 leap-year quirk)
-
-
-class XlsxWriter:
-    """A streaming XLSX writer on the XlsxWriter library in constant-memory mode: one sheet
-    per clinic (or one), the header bold and frozen, column widths, an autofilter, dates as
-    real dates. Each sheet's rows go to a temporary file as they come, so memory stays
-    bounded (openpyxl's write-only mode spent ~13 s on 100,000 rows of this export)."""
-
-    def __init__(
-        self,
-        headers: Sequence[str],
-        sheets: Sequence[str],
-        keys: Sequence[str | None],
-        widths: Sequence[int] | None = None,
-    ) -> None:
-        import xlsxwriter  # only when an export is asked for
-
-        self.directory = Path(tempfile.mkdtemp(prefix="campaign-xlsx-"))
-        self.out = self.directory / "export.xlsx"
-        self.book = xlsxwriter.Workbook(
-            str(self.out),
-            {"constant_memory": True, "tmpdir": str(self.directory), "strings_to_numbers": False,
-             "strings_to_formulas": False, "strings_to_urls": False},
-        )  # fmt: skip
-        bold = self.book.add_format({"bold": True})
-        self.formats = {
-            "datetime": self.book.add_format({"num_format": DATETIME_FORMAT}),
-            "date": self.book.add_format({"num_format": DATE_FORMAT}),
-        }
-        self.width = len(headers)
-        self.sheets: dict[str | None, Any] = {}
-        self.counts: dict[str | None, int] = {}
-        for key, title in zip(keys, sheets, strict=True):
-            sheet = self.book.add_worksheet(title)
-            for n, width in enumerate(widths or [WIDTHS[c] for c in COLUMNS]):
-                sheet.set_column(n, n, width)
-            sheet.freeze_panes(1, 0)
-            sheet.write_row(0, 0, list(headers), bold)
-            self.sheets[key], self.counts[key] = sheet, 1
-
-    def write(self, chunk: Sequence[tuple[str | None, list[Any]]]) -> None:
-        first = next(iter(self.sheets))
-        for clinic, row in chunk:
-            key = clinic if clinic in self.sheets else first
-            sheet, r = self.sheets[key], self.counts[key]
-            self.counts[key] = r + 1
-            for c, value in enumerate(row):
-                if value is None or value == "":
-                    continue
-                if isinstance(value, datetime):
-                    sheet.write_datetime(r, c, value, self.formats["datetime"])
-                elif isinstance(value, date):
-                    sheet.write_datetime(r, c, value, self.formats["date"])
-                elif isinstance(value, int | float) and not isinstance(value, bool):
-                    sheet.write_number(r, c, value)
-                else:
-                    sheet.write_string(r, c, str(value))
-
-    def close(self, path: Path) -> None:
-        try:
-            for key, sheet in self.sheets.items():
-                sheet.autofilter(0, 0, self.counts[key] - 1, self.width - 1)
-            self.book.close()
-            shutil.move(str(self.out), path)
-        finally:
-            self.discard()
-
-    def discard(self) -> None:
-        shutil.rmtree(self.directory, ignore_errors=True)
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.strftime("%d.%m.%Y %H:%M")
-    if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PHONE.match(value):
-        # A typed note or an imported cell must not run as a formula when Excel opens it.
-        return "'" + value
-    return "" if value is None else value
-
-
-_PHONE = re.compile(r"^\+\d{7,15}$")
-
-
-class CsvWriter:
-    """UTF-8 with BOM, «;»-separated (Excel in ru/kk locales): one file per clinic or one."""
-
-    def __init__(self, headers: Sequence[str], paths: dict[str | None, Path]) -> None:
-        self.files: dict[str | None, TextIO] = {}
-        self.writers: dict[str | None, Any] = {}
-        for key, path in paths.items():
-            handle = path.open("w", encoding="utf-8-sig", newline="")
-            self.files[key] = handle
-            writer = csv.writer(handle, delimiter=";")
-            writer.writerow(headers)
-            self.writers[key] = writer
-        self.single = len(paths) == 1
-
-    def write(self, chunk: Sequence[tuple[str | None, list[Any]]]) -> None:
-        only = next(iter(self.writers.values()))
-        for clinic, row in chunk:
-            writer = only if self.single else self.writers.get(clinic, only)
-            writer.writerow([_csv_value(v) for v in row])
-
-    def close(self) -> None:
-        for handle in self.files.values():
-            handle.close()
+# --- writers: moved to bot/services/spreadsheets.py (re-exported here for their users) ----
+_file_name = file_name
+_csv_value = csv_value
 
 
 # --- the export ------------------------------------------------------------------------------
@@ -568,7 +448,9 @@ async def export(
     try:
         if fmt == Format.XLSX:
             titles = sheet_names(keys, labels.no_clinic) if per_clinic else [labels.sheet]
-            xlsx = await asyncio.to_thread(XlsxWriter, labels.headers, titles, keys)
+            xlsx = await asyncio.to_thread(
+                XlsxWriter, labels.headers, titles, keys, [WIDTHS[c] for c in COLUMNS]
+            )
             try:
                 async for chunk in iter_rows(session, campaign_id, scope, filters, labels, locale):
                     await asyncio.to_thread(xlsx.write, chunk)
