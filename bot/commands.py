@@ -27,6 +27,7 @@ CITIZEN_COMMANDS = (
     "calls",
     "visits",
     "events",
+    "mystats",
     "myteams",
     "tips",
     "help",
@@ -46,13 +47,14 @@ COORDINATOR_COMMANDS = (
     "report",
     "newtip",
     "calendar",
+    "dobro",
     "series",
     "teams",
 )
 HQ_COMMANDS = ("appoint", "coordinators", "audit", "stats", "delivery", "scheduler")
 
 
-VOLUNTEER_ONLY = ("profile", "tasks", "calls", "visits", "events", "myteams")
+VOLUNTEER_ONLY = ("profile", "tasks", "calls", "visits", "events", "mystats", "myteams")
 
 
 def commands_of(roles: Roles) -> list[str]:

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
         default=None, description="kuzbass, kazakhstan, or the path of a territories file"
     )
     hq_phone: str | None = Field(default=None, max_length=64)
+    # The HQ's name: the organisation on certificates and in the DOBRO.RF hours export;
+    # empty: the words «Штаб взаимопомощи» / «Өзара көмек штабы» in the reader's language.
+    hq_name: str = Field(default="", max_length=200)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     polling_timeout: int = Field(default=30, ge=1, le=50)
     max_concurrent_updates: int = Field(default=100, ge=1, le=10_000)

@@ -38,12 +38,14 @@ from handlers.coordinator import console as request_console
 from handlers.coordinator import escalation as request_escalation
 from handlers.coordinator import events as event_admin
 from handlers.coordinator import exports as hq_exports
+from handlers.coordinator import recognition as recognition_admin
 from handlers.coordinator import reports as hq_reports
 from handlers.coordinator import series as series_admin
 from handlers.coordinator import tips as tip_admin
 from handlers.volunteer import calls, profile, signup, task_reminders, tasks, visits
 from handlers.volunteer import care as care_member
 from handlers.volunteer import events as volunteer_events
+from handlers.volunteer import recognition as volunteer_recognition
 
 
 def _detached(router: Router) -> Router:
@@ -100,6 +102,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(campaign_admin.router),
         _detached(event_admin.router),
         _detached(series_admin.router),  # /series, /repeat N: recurring help (issue 19)
+        _detached(recognition_admin.router),  # «Лучший доброволец», /dobro (issue 20)
         _detached(care_admin.router),  # /teams: standing care for a senior (issue 19)
         hq,
     )
@@ -132,6 +135,7 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(campaign_admin.join_router),
         # The volunteer calendar: /events, sign-ups, cancellations (issue 18).
         _detached(volunteer_events.router),
+        _detached(volunteer_recognition.router),  # /mystats: record, certificate (issue 20)
         *(_detached(r) for r in feature_routers),
     )
     # Catch-alls last: they answer whatever no feature understood.

@@ -40,6 +40,7 @@ from models.event import (
 from models.fsm import FsmRecord
 from models.help_request import HelpRequest, RequestKind, RequestPush, RequestStatus
 from models.outbox import OutboxMessage, OutboxStatus, Priority
+from models.recognition import AwardProposal, VolunteerAward
 from models.reminder import Reminder, ReminderState
 from models.request_event import EventKind, RequestEvent
 from models.safety import SafetyTip, TipRound, TipSubscription
@@ -51,6 +52,7 @@ from models.volunteer import Volunteer, VolunteerStatus
 __all__ = [
     "AlertStatus",
     "AuditEntry",
+    "AwardProposal",
     "Base",
     "CallbackRequest",
     "CallbackStatus",
@@ -106,6 +108,7 @@ __all__ = [
     "User",
     "VisitStatus",
     "Volunteer",
+    "VolunteerAward",
     "VolunteerEvent",
     "VolunteerMode",
     "VolunteerStatus",

@@ -247,6 +247,8 @@ class CampaignContact(Base):
         Index("ix_campaign_contacts_campaign", "campaign_id", "created_at"),
         # The card's "reached" count, read from the index alone.
         Index("ix_campaign_contacts_outcome", "campaign_id", "outcome", "person_id"),
+        # A volunteer's calls (their record, issue 20).
+        Index("ix_campaign_contacts_by_user", "by_user_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

@@ -51,6 +51,11 @@ class HelpRequest(Base):
         # The HQ's lists: open ones oldest first, everything newest-first by date.
         Index("ix_help_requests_status_created", "status", "created_at", "id"),
         Index("ix_help_requests_created", "created_at", "id"),
+        # Recognition (issue 20): the month's tasks done, volunteer, hours and rating read
+        # from the index alone.
+        Index(
+            "ix_help_requests_status_done", "status", "done_at", "volunteer_id", "hours", "rating"
+        ),
         # The escalation sweep (bot/services/escalation.py): due steps of searching requests,
         # due reminders of taken ones, open requests whose window has passed.
         Index("ix_help_requests_status_escalate", "status", "escalate_at"),

@@ -30,6 +30,7 @@ from scheduler.jobs import (
 from scheduler.jobs import consultations as consultation_jobs
 from scheduler.jobs import daily_summary as daily_summary_job
 from scheduler.jobs import escalation as escalation_job
+from scheduler.jobs import recognition as recognition_job
 from scheduler.jobs import series as series_job
 from scheduler.jobs import tips as tips_job
 
@@ -66,6 +67,15 @@ def add_jobs(
         sessionmaker=sessionmaker,
         at=daily_summary_at,
         quiet=quiet,
+        admin_ids=admin_ids,
+        default_locale=default_locale,
+    )
+
+    # «Лучший доброволец»: the month's top proposed on the 1st, local time (issue 20).
+    recognition_job.add_job(
+        scheduler,
+        clock=clock,
+        sessionmaker=sessionmaker,
         admin_ids=admin_ids,
         default_locale=default_locale,
     )

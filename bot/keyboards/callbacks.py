@@ -20,6 +20,21 @@ AnyId = Annotated[int, Field(ge=-INT64_MAX, le=INT64_MAX)]
 Star = Annotated[int, Field(ge=0, le=5)]
 
 
+class AwardCb(CallbackData, prefix="aw"):
+    """«🏅 Лучший доброволец» under a month's proposal (issue 20): proposal id, volunteer id."""
+
+    p: RecordId
+    v: RecordId
+
+
+class MyStatsCb(CallbackData, prefix="ms"):
+    """/mystats buttons: "cert" the certificate of ``period`` ("year" or "all"), "book" the
+    hours for DOBRO.RF."""
+
+    action: str
+    period: str = "all"
+
+
 class LanguageCb(CallbackData, prefix="lang"):
     code: str
 

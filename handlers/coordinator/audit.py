@@ -45,6 +45,7 @@ ACTIONS = frozenset(
         "series_start", "series_pause", "series_resume", "series_skip", "series_end",
         "request_note", "request_cancelled", "request_reassigned", "request_asked",
         "request_replaced",
+        "volunteer_award", "dobro_export",
         "care_team_create", "care_schedule", "care_member_add", "care_member_replace",
         "care_visit_hand_over", "care_team_end", "care_person_erase",
     }

@@ -23,7 +23,7 @@ from bot.filters import ANSWER, SPOKEN, Button
 from bot.forms import engine
 from bot.i18n import Translator
 from bot.keyboards import events as event_keyboards
-from bot.keyboards.callbacks import ProfileCb
+from bot.keyboards.callbacks import MyStatsCb, ProfileCb
 from bot.keyboards.menus import cancel_menu, main_menu
 from bot.keyboards.requests import take_data
 from bot.presenters import profile_card
@@ -87,6 +87,8 @@ async def cmd_profile(
     else:
         status = i18n.get("profile-active")
         rows.append([_button(i18n.get("btn-pause"), "pause")])
+    stats = MyStatsCb(action="show").pack()  # /mystats (issue 20)
+    rows.append([InlineKeyboardButton(text=i18n.get("btn-my-stats"), callback_data=stats)])
     rows.append([_button(i18n.get("btn-edit-profile"), "edit")])
     rows.append([_button(i18n.get("btn-leave"), "leave")])
     await message.answer(
