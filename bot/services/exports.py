@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -187,6 +187,29 @@ def scope_zone(territories: Sequence[Territory], default: str) -> ZoneInfo:
 
 
 # --- bounded reading ---------------------------------------------------------------------------
+def keyset_query(
+    columns: Sequence[Any],
+    model_id: InstrumentedAttribute[int],
+    created: InstrumentedAttribute[datetime],
+    where: Sequence[Any],
+    after_at: datetime,
+    after_id: int,
+    until: datetime,
+) -> Select[Any]:
+    """One chunk: the rows after (``after_at``, ``after_id``) before ``until``, in order."""
+    return (
+        select(*columns, created.label("_at"), model_id.label("_id"))
+        .where(
+            *where,
+            created >= after_at,
+            created < until,
+            or_(created > after_at, model_id > after_id),
+        )
+        .order_by(created, model_id)
+        .limit(CHUNK)
+    )
+
+
 async def keyset(
     session: AsyncSession,
     columns: Sequence[Any],
@@ -204,19 +227,8 @@ async def keyset(
     after_at, after_id = since or EPOCH, 0
     top = until or FOREVER
     while True:
-        rows = (
-            await session.execute(
-                select(*columns, created.label("_at"), model_id.label("_id"))
-                .where(
-                    *where,
-                    created >= after_at,
-                    created < top,
-                    or_(created > after_at, model_id > after_id),
-                )
-                .order_by(created, model_id)
-                .limit(CHUNK)
-            )
-        ).all()
+        query = keyset_query(columns, model_id, created, where, after_at, after_id, top)
+        rows = (await session.execute(query)).all()
         if release:
             await session.rollback()
         if not rows:

@@ -11,13 +11,16 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
+    BigInteger,
     Integer,
     Select,
+    Table,
     and_,
     bindparam,
+    case,
     delete,
     event,
     exists,
@@ -632,6 +635,39 @@ async def _finish(
     return personal is not None
 
 
+def _mark_sent_statement() -> Any:
+    """``_finish`` of a sent row as one Core statement built once (the worker runs it for every
+    message; building the ORM statement and its purge apart cost more than running them):
+    the lease closed, the outcome written and a personal payload purged together."""
+    table = cast(Table, OutboxMessage.__table__)
+    c = table.c
+    return (
+        update(table)
+        .where(
+            c.id == bindparam("row_id"),
+            c.status == OutboxStatus.SENDING.value,
+            c.lease_owner == bindparam("lease"),
+        )
+        .values(
+            status=OutboxStatus.SENT.value,
+            telegram_message_id=bindparam("message_id", type_=BigInteger()),
+            sent_at=bindparam("now", type_=UTCDateTime()),
+            last_error=None,
+            leased_until=None,
+            lease_owner=None,
+            worker_id=None,
+            payload=case(
+                (c.personal == true(), bindparam("purged", PURGED, type_=c.payload.type)),
+                else_=c.payload,
+            ),
+        )
+        .returning(c.personal)
+    )
+
+
+_MARK_SENT = _mark_sent_statement()
+
+
 async def mark_sent(
     session: AsyncSession,
     row_id: int,
@@ -639,13 +675,15 @@ async def mark_sent(
     telegram_message_id: int | None,
     now: datetime,
 ) -> bool:
-    values = {
-        "status": OutboxStatus.SENT,
-        "telegram_message_id": telegram_message_id,
-        "sent_at": now,
-        "last_error": None,
-    }
-    return await _finish(session, row_id, lease, values, purge=True)
+    """The row was delivered as ``telegram_message_id``; False when this claim no longer held
+    it (its lease lapsed and another worker's outcome stands). Commits."""
+    result = await session.execute(
+        _MARK_SENT,
+        {"row_id": row_id, "lease": lease, "message_id": telegram_message_id, "now": now},
+    )
+    held = result.first() is not None
+    await session.commit()
+    return held
 
 
 async def retry_later(
