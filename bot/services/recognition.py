@@ -29,6 +29,7 @@ month's events by ``(status, starts_at)`` (tests/unit/test_recognition.py checks
 from __future__ import annotations
 
 import asyncio
+import html
 import tempfile
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
-from bot.services.outbox import Button, OutgoingMessage, Text, enqueue
+from bot.services.outbox import Button, OutgoingMessage, Text, enqueue, subject_of
 from bot.services.sql import insert_ignore
 from bot.services.users import Roles, locale_of
 from models import (
@@ -55,6 +56,7 @@ from models import (
     EventAttendance,
     EventStatus,
     HelpRequest,
+    OutboxMessage,
     Priority,
     RequestStatus,
     Territory,
@@ -352,7 +354,6 @@ class Candidate:
         return {
             "volunteer_id": self.volunteer_id,
             "user_id": self.user_id,
-            "name": self.name,
             "score": self.score,
             "tasks": self.tasks,
             "hours": self.hours,
@@ -448,15 +449,13 @@ def hours_text(hours: float) -> str:
     return str(int(hours)) if float(hours).is_integer() else f"{hours:.1f}"
 
 
-def candidate_line(n: int, candidate: dict[str, Any]) -> str:
+def candidate_line(n: int, candidate: Candidate) -> str:
     """Language-neutral: «1. Name — 46 (✅ 3 · ⏱ 12 · ★ 4.7)»; the legend is in the text."""
-    rating = candidate.get("rating")
-    parts = [f"✅ {candidate['tasks']}", f"⏱ {hours_text(float(candidate['hours']))}"]
-    if rating is not None:
-        parts.append(f"★ {rating}")
-    return (
-        f"{n}. {candidate['name']} — {hours_text(float(candidate['score']))} ({' · '.join(parts)})"
-    )
+    parts = [f"✅ {candidate.tasks}", f"⏱ {hours_text(candidate.hours)}"]
+    if candidate.average is not None:
+        parts.append(f"★ {candidate.average}")
+    name = html.escape(candidate.name, quote=False)
+    return f"{n}. {name} — {hours_text(candidate.score)} ({' · '.join(parts)})"
 
 
 def proposal_key(proposal_id: int, user_id: int) -> str:
@@ -546,6 +545,7 @@ async def propose_due(
         )
         for territory in waiting:
             best = tops.get(territory.id, [])
+            # Ids and figures only: names stay in the volunteers' rows (erasure reaches them).
             candidates = [c.as_json() for c in best]
             inserted = await session.execute(
                 insert_ignore(
@@ -582,24 +582,25 @@ async def propose_due(
                                 "territory": territory.name(locale),
                                 "month": month.strftime("%m.%Y"),
                                 "candidates": "\n".join(
-                                    candidate_line(n, c) for n, c in enumerate(candidates, 1)
+                                    candidate_line(n, c) for n, c in enumerate(best, 1)
                                 ),
                             },
                         ),
                         buttons=[
                             [
                                 Button(
-                                    Text(key="rec-btn-award", args={"name": c["name"]}),
-                                    callback_data=award_data(proposal_id, int(c["volunteer_id"])),
+                                    Text(key="rec-btn-award", args={"name": c.name}),
+                                    callback_data=award_data(proposal_id, c.volunteer_id),
                                 )
                             ]
-                            for c in candidates
+                            for c in best
                         ],
                         locale=locale,
                     ),
                     key=proposal_key(proposal_id, user_id),
                     now=now,
                     priority=Priority.NORMAL,
+                    personal=True,  # volunteers' names: purged once delivered
                 )
     return proposed
 
@@ -690,8 +691,38 @@ async def award(
             "score": candidate.get("score"),
         },
     )
-    locale = await locale_of(session, volunteer.user_id, default_locale)
     territory = await session.get(Territory, proposal.territory_id)
+    # The other coordinators' copies of the proposal lose their buttons and say who has it.
+    copies = (
+        await session.execute(
+            select(OutboxMessage.chat_id, OutboxMessage.idempotency_key).where(
+                OutboxMessage.subject == subject_of(proposal_key(proposal.id, 0))
+            )
+        )
+    ).all()
+    sent_to = {chat_id for chat_id, key in copies if key == proposal_key(proposal.id, chat_id)}
+    for chat_id in sorted(sent_to - {actor_id}):
+        reader = await locale_of(session, chat_id, default_locale)
+        await enqueue(
+            session,
+            chat_id=chat_id,
+            message=OutgoingMessage(
+                Text(
+                    key="rec-top-awarded",
+                    args={
+                        "territory": territory.name(reader) if territory else "—",
+                        "month": proposal.month.strftime("%m.%Y"),
+                        "name": html.escape(given.name, quote=False),
+                    },
+                ),
+                locale=reader,
+            ),
+            key=f"award:p{proposal.id}:given:{chat_id}",
+            edit_key=proposal_key(proposal.id, chat_id),
+            now=now,
+            personal=True,
+        )
+    locale = await locale_of(session, volunteer.user_id, default_locale)
     await enqueue(
         session,
         chat_id=volunteer.user_id,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from aiogram import Bot, Router, html
+from aiogram import Bot, F, Router, html
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, FSInputFile, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.keyboards.callbacks import AwardCb
+from bot.keyboards.callbacks import AwardCb, VolunteerCb
 from bot.services import recognition
 from bot.services.recognition import AwardOutcome, Period, hours_text
 from bot.services.users import Roles
 from bot.telegram import edit_text
-from handlers.volunteer.recognition import book_labels
+from handlers.coordinator.scope import volunteer_in_scope
+from handlers.volunteer.recognition import book_labels, record_text
 
 router = Router(name=__name__)
 
@@ -67,6 +68,32 @@ async def cb_award(
     # The proposal keeps its words; the buttons go, and the outcome is written under it.
     if isinstance(query.message, Message):
         await edit_text(query.message, f"{query.message.html_text}\n\n{text}", reply_markup=None)
+
+
+@router.callback_query(VolunteerCb.filter(F.action == "record"))
+async def cb_record(
+    query: CallbackQuery,
+    callback_data: VolunteerCb,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    i18n: I18nContext,
+    db: AsyncSession,
+    roles: Roles,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    """«🏅 Итоги» on a volunteer's card (/volunteers): their record, this month and all time,
+    for a coordinator of their territory (the card's own scope check)."""
+    volunteer = await volunteer_in_scope(db, callback_data.id, roles, callback_answer, i18n)
+    if volunteer is None:
+        return
+    zone = await recognition.zone_of(db, volunteer.territory_id, settings.tz)
+    first = recognition.month_start(clock.now().astimezone(zone).date())
+    record = await recognition.record_of(
+        db, volunteer, recognition.month_period(first, zone), settings.tz
+    )
+    text = await record_text(i18n, db, record, first.strftime("%m.%Y"), "rec-record-head")
+    await bot.send_message(query.from_user.id, text)
 
 
 _MONTH = re.compile(r"^(\d{1,2})\.(\d{4})$")

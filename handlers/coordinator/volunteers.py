@@ -122,7 +122,13 @@ async def cb_open(
     await bot.send_message(
         query.from_user.id,
         f"{card}\n{status}",
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]),
+        reply_markup=InlineKeyboardMarkup(
+            # «🏅 Итоги»: the volunteer's record (handlers/coordinator/recognition.py, issue 20)
+            inline_keyboard=[
+                [button],
+                [_button(i18n.get("btn-rec-record"), volunteer.id, "record")],
+            ]
+        ),
     )
 
 

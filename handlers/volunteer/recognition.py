@@ -78,10 +78,17 @@ def _block(i18n: I18nContext, figures: Figures) -> list[str]:
     return lines
 
 
-async def _text(i18n: I18nContext, db: AsyncSession, record: recognition.Record, month: str) -> str:
+async def record_text(
+    i18n: I18nContext,
+    db: AsyncSession,
+    record: recognition.Record,
+    month: str,
+    head: str = "rec-mystats-head",
+) -> str:
+    """The record as text: the volunteer's own (/mystats) or a coordinator's view of it."""
     _ = i18n.get
     volunteer = record.volunteer
-    lines = [_("rec-mystats-head", name=html.quote(volunteer.name))]
+    lines = [_(head, name=html.quote(volunteer.name), id=volunteer.id)]
     if record.since is not None:
         lines.append(_("rec-since", date=record.since.astimezone(record.zone).strftime("%d.%m.%Y")))
     lines += ["", _("rec-period-month", month=month), *_block(i18n, record.period)]
@@ -100,7 +107,7 @@ async def _text(i18n: I18nContext, db: AsyncSession, record: recognition.Record,
         ]
         lines += ["", _("rec-awards", list="; ".join(items))]
     lines += ["", _("rec-thanks-explained")]
-    if not volunteer.dobro_id:
+    if not volunteer.dobro_id and head == "rec-mystats-head":
         lines.append(_("rec-no-dobro-hint"))
     return "\n".join(lines)
 
@@ -144,7 +151,7 @@ async def show(
     record = await recognition.record_of(
         db, volunteer, recognition.month_period(first, zone), settings.tz
     )
-    text = await _text(i18n, db, record, first.strftime("%m.%Y"))
+    text = await record_text(i18n, db, record, first.strftime("%m.%Y"))
     await bot.send_message(chat_id, text, reply_markup=_keyboard(i18n, today.year))
 
 

@@ -8,6 +8,8 @@ btn-my-stats = 🏅 Менің нәтижелерім
 rec-hq-default = Өзара көмек штабы
 rec-not-volunteer = 🏅 Нәтижелер штаб еріктілерінде болады. Ерікті болу: /volunteer
 rec-mystats-head = 🏅 <b>{ $name }: менің нәтижелерім</b>
+rec-record-head = 🏅 <b>№ { $id } ерікті нәтижелері: { $name }</b>
+btn-rec-record = 🏅 Нәтижелер
 rec-since = Штаб еріктісі болған күн: { $date }
 rec-period-month = <b>Осы ай ({ $month })</b>
 rec-period-all = <b>Барлық уақыт</b>
@@ -67,6 +69,7 @@ rec-btn-award = 🏅 { $name }
 rec-awarded = 🏅 { $month } үшін «Үздік ерікті» марапаты берілді: { $name }. Алғыс жіберілді.
 rec-award-already = Бұл аумақта { $month } үшін «Үздік ерікті» марапаты берілген: { $name }. Екінші марапат берілмейді.
 rec-award-gone = Бұл ұсыныс ескірген немесе сіздің аумағыңызға қатысы жоқ.
+rec-top-awarded = 🏆 «Үздік ерікті» — { $territory }, { $month }: марапат берілді — { $name }.
 rec-award-thanks =
     🏆 <b>Сіз — { $month } айының «Үздік еріктісісіз»!</b>
     { $territory }: орындалған тапсырма — { $tasks }, адамдарға көмек сағаты — { $hours }.

@@ -8,6 +8,8 @@ btn-my-stats = 🏅 Мои итоги
 rec-hq-default = Штаб взаимопомощи
 rec-not-volunteer = 🏅 Итоги есть у волонтёров штаба. Стать волонтёром: /volunteer
 rec-mystats-head = 🏅 <b>{ $name }: мои итоги</b>
+rec-record-head = 🏅 <b>Итоги волонтёра № { $id }: { $name }</b>
+btn-rec-record = 🏅 Итоги
 rec-since = В волонтёрах штаба с { $date }
 rec-period-month = <b>Этот месяц ({ $month })</b>
 rec-period-all = <b>За всё время</b>
@@ -67,6 +69,7 @@ rec-btn-award = 🏅 { $name }
 rec-awarded = 🏅 Награда «Лучший доброволец» за { $month } вручена: { $name }. Благодарность отправлена.
 rec-award-already = Награда «Лучший доброволец» за { $month } по этой территории уже вручена: { $name }. Вторая не вручается.
 rec-award-gone = Это предложение устарело или относится не к вашим территориям.
+rec-top-awarded = 🏆 «Лучший доброволец» — { $territory }, { $month }: награда вручена — { $name }.
 rec-award-thanks =
     🏆 <b>Вы — «Лучший доброволец» за { $month }!</b>
     { $territory }: выполнено задач — { $tasks }, часов помощи людям — { $hours }.

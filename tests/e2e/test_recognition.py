@@ -25,7 +25,14 @@ from bot.sandbox import Emulator, Person
 from bot.sandbox.files import image_size
 from bot.sandbox.world import StoredMessage
 from bot.services import coordinators
-from models import AuditEntry, Coordinator, CoordinatorTerritory, OutboxMessage, VolunteerAward
+from models import (
+    AuditEntry,
+    Coordinator,
+    CoordinatorTerritory,
+    OutboxMessage,
+    Volunteer,
+    VolunteerAward,
+)
 from scheduler.jobs import recognition as recognition_job
 from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot, drained
 from tests.unit.test_recognition import NOVOKUZNETSK, YURGA_COORDINATOR, A, B, C, local, seed
@@ -192,6 +199,20 @@ async def test_dobro_export_for_a_territory_coordinator(
         ).all()
         assert entry.actor_id == YURGA_COORDINATOR and entry.scope == "yurga"
         assert entry.details["rows"] == 8
+    # Her volunteer's record from the card in /volunteers: «🏅 Итоги».
+    async with runner.app.sessionmaker() as session:
+        maria_id = await session.scalar(select(Volunteer.id).where(Volunteer.user_id == A))
+    await irina.send_text("/volunteers")
+    await irina.wait_messages(1)
+    await irina.press(f"Мария Иванова (№ {maria_id})")
+    [card] = await irina.wait_messages(1)
+    assert card.buttons[-1] == ["🏅 Итоги"]
+    await irina.press("🏅 Итоги")
+    [record] = await irina.wait_messages(1)
+    assert record.body.startswith(f"🏅 Итоги волонтёра № {maria_id}: Мария Иванова\n")
+    assert "Этот месяц (12.2026)\n✅ Задач выполнено: 0" in record.body
+    assert "✅ Задач выполнено: 4\n⏱ Часов: 11.5" in record.body
+    assert "ID DOBRO.RF" not in record.body
     # A volunteer cannot export: /dobro is not theirs (the catch-all answers).
     maria = await _person(emulator, A, "Мария", "ru")
     await maria.send_text("/dobro")
@@ -273,8 +294,18 @@ async def test_kazakh_mystats_and_the_monthly_award(
     alerts = [a.text for a in answers if a is not None and a.text]
     assert alerts == ["Бұл аумақта 11.2026 үшін «Үздік ерікті» марапаты берілген: Светлана Ким. "
                       "Екінші марапат берілмейді."]  # fmt: skip
-    # The other coordinator presses «Мария Иванова» on their copy: refused, told who has it.
-    answer = await second.press("🏅 Мария Иванова", timeout=10)
+    # The other coordinator's copy loses its buttons and says who has it (through the
+    # outbox); their press on the stale copy is refused and told who has it.
+    maria_data = proposal_ru.button_data[0][0]
+    assert maria_data is not None
+    await drained(runner)
+    copy = next(m for m in second.messages if m.message_id == proposal_ru.message_id)
+    assert copy.body == (
+        "🏆 «Лучший доброволец» — Юргинский городской округ, 11.2026: награда вручена — "
+        "Светлана Ким."
+    )
+    assert copy.buttons == []
+    answer = await second.press_data(maria_data, timeout=10, message_id=proposal_ru.message_id)
     assert answer is not None and answer.text == (
         "Награда «Лучший доброволец» за 11.2026 по этой территории уже вручена: Светлана Ким. "
         "Вторая не вручается."

@@ -99,10 +99,11 @@ def test_months_and_the_moment_of_the_proposal() -> None:
     assert recognition.due_month(local(2026, 12, 4, 9, 59), NOVOKUZNETSK) == date(2026, 11, 1)
     assert recognition.due_month(local(2026, 12, 4, 10, 0), NOVOKUZNETSK) is None
     assert recognition.due_month(local(2026, 12, 15, 10, 0), NOVOKUZNETSK) is None
-    line = recognition.candidate_line(
-        1, {"name": "Мария", "score": 55.0, "tasks": 3, "hours": 9.5, "rating": 4.5}
+    maria = Candidate(1, 701, "Мария <Маша>", 1, tasks=3, hours=9.5, ratings=2, stars=9)
+    assert (
+        recognition.candidate_line(1, maria) == "1. Мария &lt;Маша&gt; — 55 (✅ 3 · ⏱ 9.5 · ★ 4.5)"
     )
-    assert line == "1. Мария — 55 (✅ 3 · ⏱ 9.5 · ★ 4.5)"
+    assert "name" not in maria.as_json()  # names stay in the volunteers' rows
 
 
 # --- seeded data ------------------------------------------------------------------------------
