@@ -9,11 +9,13 @@ assembled, each such filter is wrapped in a coroutine that calls it directly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.dispatcher.event.handler import FilterObject
+from aiogram.filters import Command
+from aiogram.types import Message
 
 
 def _inline(check: Callable[..., Any]) -> Callable[..., Any]:
@@ -31,11 +33,34 @@ def _filters(router: Router) -> Iterator[FilterObject]:
                 yield from handler.filters or ()
 
 
+def _command_first(command: Command) -> Callable[..., Awaitable[Any]]:
+    """``command`` behind a check of the text's first character: a text that does not start
+    with the command's prefix can never match, and most updates are not commands. Every
+    message handler's Command filter met each plain text or button (issue 15: a tenth of the
+    bot's CPU on an unknown text went into this cascade, most of it parsing the text as a
+    command and raising). Same outcome: Command splits the text on whitespace first."""
+    prefixes = command.prefix
+
+    async def run(message: Message, bot: Bot) -> bool | dict[str, Any]:
+        if isinstance(message, Message):
+            text = (message.text or message.caption or "").lstrip()
+            if not text or text[0] not in prefixes:
+                return False
+        return await command(message, bot)
+
+    return run
+
+
 def inline_sync_filters(root: Router) -> int:
-    """Make every synchronous filter under ``root`` run inline; how many were changed."""
+    """Make every synchronous filter under ``root`` run inline, and every Command filter
+    skip texts that are not commands at a glance; how many were changed."""
     changed = 0
     for item in _filters(root):
-        if not item.awaitable:
+        if isinstance(item.callback, Command):
+            # ``params`` stay the original's (message, bot): it gets the same arguments.
+            item.callback = _command_first(item.callback)
+            changed += 1
+        elif not item.awaitable:
             # ``params``/``varkw`` stay those of the original: it gets the same arguments.
             item.callback = _inline(item.callback)
             item.awaitable = True

@@ -58,3 +58,50 @@ def test_the_app_leaves_no_filter_to_a_thread() -> None:
         SimpleEventIsolation(),
     )
     assert [item for item in _filters(dispatcher) if not item.awaitable] == []
+
+
+def test_command_filters_skip_texts_that_are_not_commands_with_the_same_verdicts() -> None:
+    from datetime import datetime
+
+    from aiogram import Bot
+    from aiogram.filters import Command
+    from aiogram.types import Chat, Message, User
+
+    router = Router()
+
+    @router.message(Command("help"))
+    async def handler() -> None:
+        return None
+
+    [item] = router.message.handlers[0].filters or []
+    original = item.callback
+    assert isinstance(original, Command)
+    assert inline_sync_filters(router) == 1
+    assert item.callback is not original and item.awaitable
+    bot = Bot("123456:abc")
+    parsed: list[str] = []
+    parse = original.parse_command
+
+    async def counting(text: str, bot: Bot) -> object:
+        parsed.append(text)
+        return await parse(text=text, bot=bot)
+
+    object.__setattr__(original, "parse_command", counting)
+
+    def message(text: str | None = None, caption: str | None = None) -> Message:
+        return Message(
+            message_id=1, date=datetime(2026, 12, 1), chat=Chat(id=1, type="private"),
+            from_user=User(id=1, is_bot=False, first_name="A"), text=text, caption=caption,
+        )  # fmt: skip
+
+    async def verdicts() -> list[bool]:
+        texts = [
+            message("/help"), message("  /help me"), message(caption="/help"),
+            message("help"), message("Здравствуйте /help"), message(""), message("   "),
+            message("/start"),
+        ]  # fmt: skip
+        return [bool(await item.call(m, bot=bot)) for m in texts]
+
+    assert asyncio.run(verdicts()) == [True, True, True, False, False, False, False, False]
+    # Only the texts that start with "/" were parsed as commands.
+    assert parsed == ["/help", "  /help me", "/help", "/start"]
