@@ -17,7 +17,7 @@ rec-line-tasks = ✅ Орындалған тапсырма: { $count }
 rec-line-hours = ⏱ Сағат: { $hours } (тапсырмалар — { $tasks }, іс-шаралар — { $events })
 rec-line-events = 📅 Қатысқан іс-шара: { $count }
 rec-line-calls = 📞 Шалынған қоңырау: { $count }
-rec-line-consultations = 🩺 Берілген кеңес: { $count }
+rec-line-consultations = 🩺 Өткізілген консультация: { $count }
 rec-line-rating = ⭐ Орташа баға: { $average } (баға саны: { $count })
 rec-line-no-rating = ⭐ Әзірге баға жоқ
 rec-line-thanks = 💐 Алғыс: { $count }
@@ -71,9 +71,9 @@ rec-award-already = Бұл аумақта { $month } үшін «Үздік ер�
 rec-award-gone = Бұл ұсыныс ескірген немесе сіздің аумағыңызға қатысы жоқ.
 rec-top-awarded = 🏆 «Үздік ерікті» — { $territory }, { $month }: марапат берілді — { $name }.
 rec-award-thanks =
-    🏆 <b>Сіз — { $month } айының «Үздік еріктісісіз»!</b>
+    🏆 <b>Сіз { $month } айының «Үздік еріктісі» атандыңыз!</b>
     { $territory }: орындалған тапсырма — { $tasks }, адамдарға көмек сағаты — { $hours }.
-    Игі ісіңізге рақмет! — { $hq }
+    Игі ісіңізге рахмет! — { $hq }
 
 ## /dobro: a coordinator's export of their territories' hours.
 rec-dobro-usage = /dobro — өткен ай; /dobro 11.2026 — ай; /dobro 2026 — жыл; /dobro 01.11.2026-15.11.2026 — кезең.
