@@ -116,11 +116,16 @@ def my_teams(_: Gettext, teams: Sequence[CareTeam]) -> InlineKeyboardMarkup:
     )
 
 
-def member_card(_: Gettext, visits: Sequence[CareVisit]) -> InlineKeyboardMarkup | None:
+def member_card(_: Gettext, team_id: int, visits: Sequence[CareVisit]) -> InlineKeyboardMarkup:
     rows = [
         [_b(_("btn-care-record-on", date=v.due_on.strftime("%d.%m")), "rec", v.id)] for v in visits
     ]
-    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+    rows.append([_b(_("btn-care-quit"), "quit", team_id)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def quit_confirm(_: Gettext, team_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[_b(_("btn-care-yes-quit"), "quit!", team_id)]])
 
 
 def outcomes(_: Gettext, visit_id: int) -> InlineKeyboardMarkup:

@@ -450,26 +450,102 @@ async def hide_cards(
     )
 
 
-async def leave_all(session: AsyncSession, user_id: int, now: datetime) -> int:
-    """A member erased their data: they leave every team (their name goes too) and their
-    cards are hidden; the coordinators replace them from the team's card."""
+async def withdraw(
+    session: AsyncSession,
+    user_id: int,
+    now: datetime,
+    *,
+    admin_ids: Collection[int] = (),
+    team_id: int | None = None,
+    erase_name: bool = False,
+) -> int:
+    """A member leaves a team (their own «leave», or every team: they stop volunteering, are
+    blocked, or erase their data (``erase_name``)). Their cards are hidden, their open visits
+    go to the next member in turn (reminded), and the team's coordinators are told, with the
+    team's card where the free seat is filled. Returns how many teams they left."""
+    conditions = [CareMember.user_id == user_id, CareMember.left_at.is_(None)]
+    if team_id is not None:
+        conditions.append(CareMember.team_id == team_id)
     rows = (
         await session.execute(
             update(CareMember)
-            .where(CareMember.user_id == user_id, CareMember.left_at.is_(None))
-            .values(left_at=now, name=ERASED)
-            .returning(CareMember.team_id),
+            .where(*conditions)
+            .values(left_at=now)
+            .returning(CareMember.id, CareMember.team_id, CareMember.name),
             execution_options={"synchronize_session": False},
         )
     ).all()
-    for (team_id,) in rows:
-        await hide_cards(session, team_id, now, user_id=user_id)
-    await session.execute(
-        update(CareMember)
-        .where(CareMember.user_id == user_id)
-        .values(name=ERASED)
-        .execution_options(synchronize_session=False)
-    )
+    links = links_of(session)
+    for member_id, left_team, name in rows:
+        await hide_cards(session, left_team, now, user_id=user_id)
+        team = await session.get(CareTeam, left_team)
+        if team is None or team.status != TeamStatus.ACTIVE:
+            continue
+        following = await _next_member(session, left_team)
+        open_ids = list(
+            (
+                await session.scalars(
+                    select(CareVisit.id).where(
+                        CareVisit.member_id == member_id, CareVisit.status.in_(OPEN_VISITS)
+                    )
+                )
+            ).all()
+        )
+        if open_ids:
+            await session.execute(
+                update(CareVisit)
+                .where(CareVisit.id.in_(open_ids))
+                .values(
+                    member_id=following.id if following else None,
+                    status=VisitStatus.PLANNED,
+                    escalation=NOT_ASKED,
+                    step_at=now + HANDED_OVER_FOR,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if following is not None:
+                tz = await zone(session, team.territory_id)
+                for visit_id in open_ids:
+                    visit = await session.get(CareVisit, visit_id, populate_existing=True)
+                    assert visit is not None
+                    await _remind(session, team, visit, following, now, tz)
+        recipients = await volunteers.coordinators_of(session, team.territory_id, admin_ids)
+        await enqueue_many(
+            session,
+            [
+                Outgoing(
+                    chat_id=chat_id,
+                    message=OutgoingMessage(
+                        Text(
+                            key="care-coord-member-left",
+                            args={
+                                "team": team.id,
+                                "name": quote_html(ERASED if erase_name else name),
+                            },
+                        ),
+                        buttons=[
+                            [
+                                Button(
+                                    Text(key="btn-care-team", args={"team": team.id}),
+                                    links.coordinator_card(team.id),
+                                )
+                            ]
+                        ],
+                    ),
+                    key=f"care:{team.id}:member-left:{member_id}:{chat_id}",
+                    priority=Priority.URGENT,
+                )
+                for chat_id in recipients
+            ],
+            now,
+        )
+    if erase_name:
+        await session.execute(
+            update(CareMember)
+            .where(CareMember.user_id == user_id)
+            .values(name=ERASED)
+            .execution_options(synchronize_session=False)
+        )
     return len(rows)
 
 

@@ -101,7 +101,7 @@ async def begin(
     first = {PERSON: REQUESTS, CARE: CARE_FIELDS}.get(kind, REQ_FIELDS)
     if kind == PERSON:  # a series whose requester erased their data ends at once
         await series.end_for_person(session, target_id, now)
-        await care.leave_all(session, target_id, now)  # and they leave their care teams
+        await care.withdraw(session, target_id, now, erase_name=True)  # and their care teams
     await session.execute(
         insert_ignore(
             session,

@@ -19,7 +19,7 @@ from bot.keyboards.callbacks import VolunteerCb
 from bot.keyboards.menus import cancel_menu, main_menu
 from bot.keyboards.requests import take_data
 from bot.presenters import profile_card
-from bot.services import audit, consultations, help_requests, outbox, volunteers
+from bot.services import audit, care, consultations, help_requests, outbox, volunteers
 from bot.services.outbox import OutgoingMessage, Text
 from bot.services.users import Roles
 from handlers.coordinator.rescope import still_in_scope
@@ -214,6 +214,7 @@ async def _set_blocked(
         return False
     if blocked:  # whatever they held goes to the others
         await consultations.release_medic(db, volunteer.user_id, now)
+        await care.withdraw(db, volunteer.user_id, now, admin_ids=settings.admin_ids)
         await help_requests.release_tasks(
             db,
             volunteer,

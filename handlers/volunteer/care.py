@@ -80,11 +80,51 @@ async def cb_my_team(
         callback_answer.show_alert = True
         return
     text = await _card_text(i18n, db, team, clock)
-    markup = kb.member_card(i18n.get, await care.open_visits(db, team.id, clock.now()))
+    markup = kb.member_card(i18n.get, team.id, await care.open_visits(db, team.id, clock.now()))
     # The record is committed before the send (the commit-before-send middleware); then the
     # message's id, so that leaving the team hides it.
     sent = await bot.send_message(user_id, text, reply_markup=markup)
     await details.shown(db, key, sent.message_id)
+
+
+@router.callback_query(CareCb.filter(F.a == "quit"))
+async def cb_quit(
+    query: CallbackQuery,
+    callback_data: CareCb,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    db: AsyncSession,
+    bot: Bot,
+) -> None:
+    if await care.membership(db, callback_data.id, query.from_user.id) is None:
+        callback_answer.text = i18n.get("care-not-member")
+        callback_answer.show_alert = True
+        return
+    await bot.send_message(
+        query.from_user.id,
+        i18n.get("care-ask-quit", team=callback_data.id),
+        reply_markup=kb.quit_confirm(i18n.get, callback_data.id),
+    )
+
+
+@router.callback_query(CareCb.filter(F.a == "quit!"))
+async def cb_quit_confirmed(
+    query: CallbackQuery,
+    callback_data: CareCb,
+    callback_answer: CallbackAnswer,
+    i18n: I18nContext,
+    db: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    """A member leaves the team: their card is hidden, the coordinators fill the seat."""
+    left = await care.withdraw(
+        db, query.from_user.id, clock.now(), admin_ids=settings.admin_ids, team_id=callback_data.id
+    )
+    text = i18n.get("care-quit-done", team=callback_data.id) if left else i18n.get("care-stale")
+    callback_answer.text = text
+    if isinstance(query.message, Message):  # the answered button leaves the screen
+        await edit_text(query.message, text)
 
 
 @router.callback_query(CareCb.filter(F.a == "rec"))

@@ -27,7 +27,7 @@ from bot.keyboards.callbacks import MyStatsCb, ProfileCb
 from bot.keyboards.menus import cancel_menu, main_menu
 from bot.keyboards.requests import take_data
 from bot.presenters import profile_card
-from bot.services import consultations, erasure, events, help_requests, volunteers
+from bot.services import care, consultations, erasure, events, help_requests, volunteers
 from bot.services.users import Roles
 from bot.telegram import edit_text
 from handlers.volunteer import signup
@@ -240,6 +240,8 @@ async def cb_leave(
         return
     await hand_back_tasks(db, volunteer, "left", clock, settings)
     await volunteers.leave(db, volunteer, clock.now())
+    # Their standing-care teams hear of it and fill the seat (issue 19).
+    await care.withdraw(db, volunteer.user_id, clock.now(), admin_ids=settings.admin_ids)
     # No longer a volunteer, still whatever else they are: keyboard and command menu follow.
     remaining = replace(roles, is_volunteer=False)
     if isinstance(query.message, Message):

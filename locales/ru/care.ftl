@@ -188,6 +188,12 @@ care-recorded = ✅ Отмечено: { $outcome ->
    *[refused] человек отказался
 }. Спасибо!
 
+btn-care-quit = 🚪 Выйти из команды
+btn-care-yes-quit = 🚪 Да, выйти
+care-ask-quit = Выйти из команды опеки № { $team }? Координатор найдёт вам замену, а карточка подопечного станет вам недоступна.
+care-quit-done = Вы вышли из команды опеки № { $team }. Спасибо за помощь!
+care-coord-member-left = 👥 Команда опеки № { $team }: { $name } больше не участвует. Добавьте замену в карточке команды.
+
 audit-action-care-team-create = создание команды опеки
 audit-action-care-schedule = расписание команды опеки
 audit-action-care-member-add = участник команды опеки

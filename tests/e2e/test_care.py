@@ -273,6 +273,21 @@ async def test_a_standing_team_with_a_missed_visit(
         "care_member_replace",
     } <= actions
 
+    # Пётр leaves the team himself: his card is hidden, the coordinator hears of it.
+    petr.mark_read()
+    await petr.press(_(code, "btn-care-open", team=1))
+    [petr_card] = await petr.wait_messages(1)
+    assert "Анна Петровна" in petr_card.body
+    await petr.press(_(code, "btn-care-quit"))
+    await petr.wait_messages(1)
+    anna.mark_read()
+    answer = await petr.press(_(code, "btn-care-yes-quit"))
+    assert answer is not None and answer.text == _(code, "care-quit-done", team=1)
+    await drained(runner)
+    [left] = await anna.wait_messages(1)
+    assert left.body == _(code, "care-coord-member-left", team=1, name="Пётр В.")
+    assert all("Анна Петровна" not in b for b in _bodies(petr))
+
     # Erasing the person: confirmed, every member's card hidden, the team ends.
     anna.mark_read()
     await anna.send_text("/teams")

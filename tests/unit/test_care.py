@@ -308,3 +308,31 @@ async def test_a_member_who_erases_their_data_leaves_the_team(world: World) -> N
         assert await care.membership(session, team_id, FIRST) is None
         left = await session.scalar(select(CareMember).where(CareMember.user_id == FIRST))
         assert left is not None and left.name == care.ERASED
+
+
+async def test_a_member_who_leaves_hands_the_open_visit_on_and_the_coordinators_hear(
+    world: World,
+) -> None:
+    sessions, team_id = world
+    await _tick(sessions, local(2026, 12, 3, 8))
+    [visit] = await _visits(sessions)
+    assert visit.member_id == await _member_id(sessions, FIRST)
+    async with sessions() as session:
+        await care.card_begin(session, team_id, FIRST, local(2026, 12, 3, 8, 30))
+        assert await care.withdraw(session, FIRST, local(2026, 12, 3, 9), admin_ids=ADMINS) == 1
+        assert await care.withdraw(session, FIRST, local(2026, 12, 3, 9), admin_ids=ADMINS) == 0
+        await session.commit()
+    [visit] = await _visits(sessions)
+    assert visit.member_id == await _member_id(sessions, SECOND)  # the next in turn
+    assert await _to(sessions, SECOND, "remind")
+    assert await _to(sessions, FIRST, ":card:")  # the card's hiding
+    assert await _to(sessions, 1, ":member-left:")
+    async with sessions() as session:
+        team = await session.get(CareTeam, team_id)
+        assert team is not None
+        assert await care.free_seats(session, team_id, MemberRole.VOLUNTEER) == 1
+        # The seat is filled from the team's card.
+        await care.add_member(
+            session, team, care.Candidate(SPARE, "Запасной"), MemberRole.VOLUNTEER, START
+        )
+        await session.commit()
