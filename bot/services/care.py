@@ -475,7 +475,6 @@ async def withdraw(
             execution_options={"synchronize_session": False},
         )
     ).all()
-    links = links_of(session)
     for member_id, left_team, name in rows:
         await hide_cards(session, left_team, now, user_id=user_id)
         team = await session.get(CareTeam, left_team)
@@ -509,35 +508,16 @@ async def withdraw(
                     visit = await session.get(CareVisit, visit_id, populate_existing=True)
                     assert visit is not None
                     await _remind(session, team, visit, following, now, tz)
-        recipients = await volunteers.coordinators_of(session, team.territory_id, admin_ids)
-        await enqueue_many(
+        await tell_coordinators(
             session,
-            [
-                Outgoing(
-                    chat_id=chat_id,
-                    message=OutgoingMessage(
-                        Text(
-                            key="care-coord-member-left",
-                            args={
-                                "team": team.id,
-                                "name": quote_html(ERASED if erase_name else name),
-                            },
-                        ),
-                        buttons=[
-                            [
-                                Button(
-                                    Text(key="btn-care-team", args={"team": team.id}),
-                                    links.coordinator_card(team.id),
-                                )
-                            ]
-                        ],
-                    ),
-                    key=f"care:{team.id}:member-left:{member_id}:{chat_id}",
-                    priority=Priority.URGENT,
-                )
-                for chat_id in recipients
-            ],
+            team,
+            Text(
+                key="care-coord-member-left",
+                args={"team": team.id, "name": quote_html(ERASED if erase_name else name)},
+            ),
+            f"care:{team.id}:member-left:{member_id}",
             now,
+            admin_ids=admin_ids,
         )
     if erase_name:
         await session.execute(
@@ -809,6 +789,40 @@ async def _claim(
     return won is not None
 
 
+async def tell_coordinators(
+    session: AsyncSession,
+    team: CareTeam,
+    text: Text,
+    key: str,
+    now: datetime,
+    *,
+    admin_ids: Collection[int],
+    personal: bool = False,
+) -> list[int]:
+    """The team's territory's coordinators (and the HQ) hear of it, with the team's card a tap
+    away; ``personal``: the text says something about the person (purged after delivery)."""
+    recipients = await volunteers.coordinators_of(session, team.territory_id, admin_ids)
+    card = Button(
+        Text(key="btn-care-team", args={"team": team.id}),
+        links_of(session).coordinator_card(team.id),
+    )
+    await enqueue_many(
+        session,
+        [
+            Outgoing(
+                chat_id=chat_id,
+                message=OutgoingMessage(text, buttons=[[card]]),
+                key=f"{key}:{chat_id}",
+                priority=Priority.URGENT,
+                personal=personal,
+            )
+            for chat_id in recipients
+        ],
+        now,
+    )
+    return recipients
+
+
 async def alert(
     session: AsyncSession,
     team: CareTeam,
@@ -1035,38 +1049,22 @@ async def record(
     if outcome == NEEDS_HELP:
         team = await session.get(CareTeam, visit.team_id)
         assert team is not None
-        recipients = await volunteers.coordinators_of(session, team.territory_id, admin_ids)
-        await enqueue_many(
+        await tell_coordinators(
             session,
-            [
-                Outgoing(
-                    chat_id=chat_id,
-                    message=OutgoingMessage(
-                        Text(
-                            key="care-coord-needs-help",
-                            args={
-                                "team": team.id,
-                                "member": quote_html(member.name),
-                                "date": visit.due_on.strftime("%d.%m.%Y"),
-                                "note": quote_html(note or "-"),
-                            },
-                        ),
-                        buttons=[
-                            [
-                                Button(
-                                    Text(key="btn-care-team", args={"team": team.id}),
-                                    links_of(session).coordinator_card(team.id),
-                                )
-                            ]
-                        ],
-                    ),
-                    key=f"care:{team.id}:visit:{visit.id}:help:{chat_id}",
-                    priority=Priority.URGENT,
-                    personal=True,
-                )
-                for chat_id in recipients
-            ],
+            team,
+            Text(
+                key="care-coord-needs-help",
+                args={
+                    "team": team.id,
+                    "member": quote_html(member.name),
+                    "date": visit.due_on.strftime("%d.%m.%Y"),
+                    "note": quote_html(note or "-"),
+                },
+            ),
+            f"care:{team.id}:visit:{visit.id}:help",
             now,
+            admin_ids=admin_ids,
+            personal=True,
         )
     return visit
 

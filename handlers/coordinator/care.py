@@ -84,22 +84,26 @@ def visit_lines(i18n: I18nContext, visits: list[CareVisit], tz: Any) -> str:
     )
 
 
-async def team_text(i18n: I18nContext, db: AsyncSession, team: CareTeam, clock: Clock) -> str:
+async def card_args(i18n: I18nContext, db: AsyncSession, team: CareTeam) -> dict[str, Any]:
+    """What the person's card shows, the coordinator's and a member's alike."""
     tz = await care.zone(db, team.territory_id)
     upcoming = care.upcoming(team, tz)
-    return i18n.get(
-        "care-team-card",
-        team=team.id,
-        status=team.status,
-        name=html.quote(team.person_name),
-        phone=team.person_phone or "-",
-        address=html.quote(team.address),
-        notes=html.quote(team.notes or "-"),
-        members=member_lines(i18n, await care.members(db, team.id)),
-        schedule=schedule_words(i18n, team, tz),
-        upcoming=", ".join(m.strftime("%d.%m %H:%M") for m in upcoming) or "-",
-        visits=visit_lines(i18n, await care.recent_visits(db, team.id), tz),
-    )
+    return {
+        "team": team.id,
+        "status": team.status,
+        "name": html.quote(team.person_name),
+        "phone": team.person_phone or "-",
+        "address": html.quote(team.address),
+        "notes": html.quote(team.notes or "-"),
+        "members": member_lines(i18n, await care.members(db, team.id)),
+        "schedule": schedule_words(i18n, team, tz),
+        "upcoming": ", ".join(m.strftime("%d.%m %H:%M") for m in upcoming) or "-",
+        "visits": visit_lines(i18n, await care.recent_visits(db, team.id), tz),
+    }
+
+
+async def team_text(i18n: I18nContext, db: AsyncSession, team: CareTeam, clock: Clock) -> str:
+    return i18n.get("care-team-card", **await card_args(i18n, db, team))
 
 
 async def send_team_card(

@@ -7,7 +7,7 @@ Anyone may reach these handlers: access is membership, checked by bot/services/c
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router, html
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -25,7 +25,7 @@ from bot.services import care, details
 from bot.services.cleaning import clean_bounded
 from bot.services.users import Roles
 from bot.telegram import edit_text
-from handlers.coordinator.care import member_lines, schedule_words, visit_lines
+from handlers.coordinator.care import card_args
 from models import CareTeam
 
 router = Router(name=__name__)
@@ -45,23 +45,6 @@ async def cmd_my_teams(message: Message, i18n: I18nContext, db: AsyncSession) ->
     await message.answer(i18n.get("care-my-title"), reply_markup=kb.my_teams(i18n.get, teams))
 
 
-async def _card_text(i18n: I18nContext, db: AsyncSession, team: CareTeam, clock: Clock) -> str:
-    tz = await care.zone(db, team.territory_id)
-    upcoming = care.upcoming(team, tz)
-    return i18n.get(
-        "care-member-card",
-        team=team.id,
-        name=html.quote(team.person_name),
-        phone=team.person_phone or "-",
-        address=html.quote(team.address),
-        notes=html.quote(team.notes or "-"),
-        members=member_lines(i18n, await care.members(db, team.id)),
-        schedule=schedule_words(i18n, team, tz),
-        upcoming=", ".join(m.strftime("%d.%m %H:%M") for m in upcoming) or "-",
-        visits=visit_lines(i18n, await care.recent_visits(db, team.id), tz),
-    )
-
-
 @router.callback_query(CareCb.filter(F.a == "my"))
 async def cb_my_team(
     query: CallbackQuery,
@@ -79,7 +62,7 @@ async def cb_my_team(
         callback_answer.text = i18n.get("care-not-member")
         callback_answer.show_alert = True
         return
-    text = await _card_text(i18n, db, team, clock)
+    text = i18n.get("care-member-card", **await card_args(i18n, db, team))
     markup = kb.member_card(i18n.get, team.id, await care.open_visits(db, team.id, clock.now()))
     # The record is committed before the send (the commit-before-send middleware); then the
     # message's id, so that leaving the team hides it.
