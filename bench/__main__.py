@@ -16,7 +16,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import campaigns, escalation, memory, region, reminders, replicas, requests, tips
+from bench import (
+    campaigns,
+    escalation,
+    exports,
+    memory,
+    region,
+    reminders,
+    replicas,
+    requests,
+    tips,
+)
 from bench import console as request_console
 
 Benchmark = Callable[[], Awaitable[dict[str, Any]]]
@@ -31,6 +41,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "escalation": escalation.run,
     "console": request_console.run,
     "replicas": replicas.run,
+    "exports": exports.run,
 }
 
 RESULTS = Path(__file__).with_name("results.json")

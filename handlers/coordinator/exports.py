@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine
@@ -102,6 +103,9 @@ class Deps:
 
 
 def labels(translator: Translator, locale: str) -> ex.Labels:
+    """The export's texts; each (key, value) rendered once, not once a row."""
+
+    @functools.cache
     def _(key: str, **kwargs: Any) -> str:
         return translator.get(locale, key, **kwargs)
 

@@ -85,15 +85,17 @@ async def _zone(db: AsyncSession, roles: Roles, settings: Settings) -> ZoneInfo:
     return ex.scope_zone(await ex.territories_of(db, scope), settings.default_timezone)
 
 
-@router.message(Command("report", ignore_case=True), StateFilter(None))
+@router.message(Command("report", ignore_case=True), StateFilter(None, ReportForm.dates))
 async def cmd_report(
     message: Message,
+    state: FSMContext,
     i18n: I18nContext,
     db: AsyncSession,
     roles: Roles,
     clock: Clock,
     settings: Settings,
 ) -> None:
+    await state.clear()  # asked for dates and then for the menu again: the menu wins
     zone = await _zone(db, roles, settings)
     year = clock.now().astimezone(zone).year
     await message.answer(i18n.get("rep-menu"), reply_markup=menu(i18n.get, year))
@@ -206,7 +208,8 @@ def _hours(seconds: float | None) -> str:
 
 
 def _number(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+    """1 decimal at most, with a decimal comma (as both languages write it)."""
+    return f"{value:.1f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
 @dataclass

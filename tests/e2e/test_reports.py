@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox import Emulator, Person
 from bot.sandbox.files import image_size
@@ -88,8 +89,15 @@ EVENTS: list[tuple[str, str, str, str, list[tuple[int, float]]]] = [
 async def _seed(runner: BotRunner) -> dict[str, int]:
     assert runner.app is not None
     ids = await _territory_ids(runner)
-    now = runner.clock.now()
-    async with runner.app.sessionmaker() as s:
+    await seed(runner.app.sessionmaker, ids, runner.clock.now())
+    return ids
+
+
+async def seed(
+    sessionmaker: async_sessionmaker[AsyncSession], ids: dict[str, int], now: datetime
+) -> None:
+    """The dataset above, for the territories' ``ids`` by code."""
+    async with sessionmaker() as s:
         volunteer_ids: dict[int, int] = {}
         for user_id, (name, code, age, status) in VOLUNTEERS.items():
             await touch_user(
@@ -140,7 +148,6 @@ async def _seed(runner: BotRunner) -> dict[str, int]:
                     )
                 )
         await s.commit()
-    return ids
 
 
 async def _tayga_coordinator(emulator: Emulator, runner: BotRunner, ids: dict[str, int]) -> Person:
@@ -333,7 +340,7 @@ async def test_statistics_with_chart(
     for line in (
         "Заявок: 6", "Ждут волонтёра: 1", "Просрочены: 1",
         "Медиана до отклика волонтёра: 0:45 (ч:мин)", "Медиана до выполнения: 3:00 (ч:мин)",
-        "Активных волонтёров: 3", "Часы по заявкам: 6.5; на мероприятиях: 2 (мероприятий: 1)",
+        "Активных волонтёров: 3", "Часы по заявкам: 6,5; на мероприятиях: 2 (мероприятий: 1)",
         "Оценок: 3, средняя: 4", "Продукты: 2", "Лекарства: 2", "Доставка угля: 1",
         "выполнена: 3", "ищем волонтёра: 1", "Юргинский городской округ: 3",
         "Тайгинский городской округ: 3",
@@ -350,7 +357,7 @@ async def test_statistics_with_chart(
     assert text.startswith("📊 Статистика (кезең: 01.01.2026 – 31.12.2026)")
     for line in (
         "👁 Тек сіздің аумақтарыңыз.", "Өтінімдер: 3", "Белсенді еріктілер: 2",
-        "Өтінімдер бойынша сағат: 3; іс-шараларда: 5.5 (іс-шаралар: 1)", "Азық-түлік: 1",
+        "Өтінімдер бойынша сағат: 3; іс-шараларда: 5,5 (іс-шаралар: 1)", "Азық-түлік: 1",
         "Көлікпен апару немесе сүйемелдеу: 1",
     ):  # fmt: skip
         assert line in text, line

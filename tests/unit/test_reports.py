@@ -67,8 +67,9 @@ def test_writers(tmp_path: Path) -> None:
     xlsx.add_sheet("a", "Таблица", ["Аумақ", "Сағат", "Күні"], [30, 10, 17])
     xlsx.write_row("a", ["Юрга", 1.5, datetime(2026, 12, 1, 10, 0)])
     xlsx.write_row("a", ["Итого", 1.5, None], bold=True)
-    xlsx.add_sheet("b", "Другая", ["x"])
+    xlsx.add_sheet("b", "Д'ругая", ["x", "y", "z"])
     xlsx.write([("b", [1]), ("missing", [2])])  # an unknown key goes to the first sheet
+    xlsx.write_row("b", ["<a & b>", " x\x01", True])
     path = tmp_path / "out.xlsx"
     xlsx.close(path)
     book = load_workbook(io.BytesIO(path.read_bytes()))
@@ -77,7 +78,8 @@ def test_writers(tmp_path: Path) -> None:
     assert sheet["A1"].font.bold and sheet["A3"].font.bold and not sheet["A2"].font.bold
     assert sheet["C2"].is_date and sheet["B3"].value == 1.5
     assert sheet.column_dimensions["A"].width > 29
-    assert book["Другая"]["A2"].value == 1 and sheet["A4"].value == 2
+    assert book["Д'ругая"]["A2"].value == 1 and sheet["A4"].value == 2
+    assert [c.value for c in book["Д'ругая"][3]] == ["<a & b>", " x", "True"]
 
     assert csv_value(1.5) == "1,5" and csv_value(2.0) == "2" and csv_value(3) == 3
     assert csv_value("=1+1") == "'=1+1" and csv_value("+79031110001") == "+79031110001"
@@ -160,5 +162,50 @@ async def test_chunk_queries_walk_one_index_range_on_sqlite(sqlite_url: str) -> 
         assert "SCAN" not in attendance, attendance
         by_id = await _plan(engine, select(Volunteer.name).where(Volunteer.id.in_([1, 2, 3])))
         assert "SCAN" not in by_id, by_id
+    finally:
+        await engine.dispose()
+
+
+async def test_statistics_and_yearly_figures_on_both_databases(database_url: str) -> None:
+    """The e2e dataset (tests/e2e/test_reports.py) counted by the services themselves, on
+    SQLite and PostgreSQL: the same figures."""
+    from bot.services import reports
+    from bot.services.territories import load_from_file
+    from models import Territory
+    from models.db import create_sessionmaker
+    from tests.e2e.test_reports import seed
+
+    now = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+    engine = create_engine(database_url)
+    try:
+        await migrate.upgrade(engine)
+        sessions = create_sessionmaker(engine)
+        async with sessions() as session:
+            await load_from_file(session, "kuzbass", now)
+            await session.commit()
+            found = (await session.execute(select(Territory.code, Territory.id))).all()
+            ids = {code: tid for code, tid in found}
+        await seed(sessions, ids, now)
+        pair = [ids["tayga"], ids["yurga"]]
+        async with sessions() as session:
+            since, until = ex.period_bounds(ex.Period.MONTH, now, ZONE)
+            stats = await reports.collect(session, pair, since, until, now)
+        assert (stats.total, stats.untaken, stats.overdue, stats.active_volunteers) == (6, 1, 1, 3)
+        assert stats.take_median_s == 45 * 60 and stats.close_median_s == 3 * 3600
+        assert stats.by_kind == {"groceries": 2, "medicine": 2, "coal": 1, "ride": 1}
+        assert stats.by_territory == {ids["yurga"]: 3, ids["tayga"]: 3}
+        assert (stats.request_hours, stats.event_hours, stats.events_held) == (6.5, 2.0, 1)
+        assert stats.rating_avg == 4.0
+
+        async with sessions() as session:
+            places = list(
+                (await session.scalars(select(Territory).where(Territory.id.in_(pair)))).all()
+            )
+            year = await reports.yearly(session, places, 2026, ZONE, "ru", lambda e: e.title or "—")
+        assert sum(sum(c.values()) for c in year.requests.values()) == 9
+        assert year.people_total == 3 and year.people == {ids["yurga"]: 2, ids["tayga"]: 1}
+        assert (year.ages["55plus"].involved, year.ages["55plus"].tasks) == (1, 2)
+        assert year.ages["55plus"].hours == 7.0 and year.ages["under18"].registered == 0
+        assert [e.title for e in year.events] == ["Субботник в Тайге", "Акция «Тёплый дом»"]
     finally:
         await engine.dispose()
