@@ -8,7 +8,17 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigIntPK, UTCDateTime
@@ -61,6 +71,15 @@ class CareMember(Base):
     __table_args__ = (
         Index("ix_care_team_members_team", "team_id", "left_at"),
         Index("ix_care_team_members_user", "user_id", "left_at"),
+        # One live membership of a person in a team (a double tap adds them once).
+        Index(
+            "uq_care_team_members_live",
+            "team_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("left_at IS NULL"),
+            postgresql_where=text("left_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

@@ -253,20 +253,40 @@ async def add_member(
         raise CareError("ended")
     if await free_seats(session, team.id, role) <= 0:
         raise CareError("full")
-    if await membership(session, team.id, candidate.user_id) is not None:
+    member = await _join(session, team.id, candidate, role, now)
+    if member is None:
         raise CareError("member")
-    member = CareMember(
-        team_id=team.id,
-        user_id=candidate.user_id,
-        name=candidate.name[:100],
-        role=role,
-        joined_at=now,
-        left_at=None,
-    )
-    session.add(member)
-    await session.flush()
     await _tell_joined(session, team, member, now)
     return member
+
+
+async def _join(
+    session: AsyncSession, team_id: int, candidate: Candidate, role: str, now: datetime
+) -> CareMember | None:
+    """The membership row; None: they are a member already (the partial unique index)."""
+    added = await session.execute(
+        insert_ignore(
+            session,
+            CareMember,
+            {
+                "team_id": team_id,
+                "user_id": candidate.user_id,
+                "name": candidate.name[:100],
+                "role": str(role),
+                "joined_at": now,
+                "left_at": None,
+            },
+        )
+    )
+    if not getattr(added, "rowcount", 0):
+        return None
+    return await session.scalar(
+        select(CareMember).where(
+            CareMember.team_id == team_id,
+            CareMember.user_id == candidate.user_id,
+            CareMember.left_at.is_(None),
+        )
+    )
 
 
 async def _tell_joined(
@@ -321,16 +341,15 @@ async def replace_member(
     if left is None:
         return None
     await session.refresh(former)
-    member = CareMember(
-        team_id=team.id,
-        user_id=candidate.user_id,
-        name=candidate.name[:100],
-        role=former.role,
-        joined_at=now,
-        left_at=None,
-    )
-    session.add(member)
-    await session.flush()
+    member = await _join(session, team.id, candidate, former.role, now)
+    if member is None:  # joined meanwhile by another tap: the former one stays
+        await session.execute(
+            update(CareMember)
+            .where(CareMember.id == former_id)
+            .values(left_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        raise CareError("member")
     await session.execute(
         update(CareVisit)
         .where(CareVisit.member_id == former_id, CareVisit.status.in_(OPEN_VISITS))

@@ -74,6 +74,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_care_team_members_team", "care_team_members", ["team_id", "left_at"])
     op.create_index("ix_care_team_members_user", "care_team_members", ["user_id", "left_at"])
+    op.create_index(
+        "uq_care_team_members_live",
+        "care_team_members",
+        ["team_id", "user_id"],
+        unique=True,
+        sqlite_where=sa.text("left_at IS NULL"),
+        postgresql_where=sa.text("left_at IS NULL"),
+    )
     op.create_table(
         "care_visits",
         sa.Column("id", BigIntPK, autoincrement=True, nullable=False),
@@ -113,6 +121,7 @@ def downgrade() -> None:
     op.drop_index("ix_care_visits_member", table_name="care_visits")
     op.drop_index("ix_care_visits_status_step", table_name="care_visits")
     op.drop_table("care_visits")
+    op.drop_index("uq_care_team_members_live", table_name="care_team_members")
     op.drop_index("ix_care_team_members_user", table_name="care_team_members")
     op.drop_index("ix_care_team_members_team", table_name="care_team_members")
     op.drop_table("care_team_members")
