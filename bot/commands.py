@@ -49,9 +49,11 @@ COORDINATOR_COMMANDS = (
     "calendar",
     "dobro",
     "series",
+    "broadcast",
+    "delivery",
     "teams",
 )
-HQ_COMMANDS = ("appoint", "coordinators", "audit", "stats", "delivery", "scheduler")
+HQ_COMMANDS = ("appoint", "coordinators", "audit", "stats", "scheduler")
 
 
 VOLUNTEER_ONLY = ("profile", "tasks", "calls", "visits", "events", "mystats", "myteams")

@@ -32,6 +32,7 @@ from handlers.coordinator import (
     territories,
     volunteers,
 )
+from handlers.coordinator import broadcasts as broadcast_admin
 from handlers.coordinator import campaigns as campaign_admin
 from handlers.coordinator import care as care_admin
 from handlers.coordinator import console as request_console
@@ -104,7 +105,11 @@ def get_routers(feature_routers: Iterable[Router] = ()) -> list[Router]:
         _detached(series_admin.router),  # /series, /repeat N: recurring help (issue 19)
         _detached(recognition_admin.router),  # «Лучший доброволец», /dobro (issue 20)
         _detached(care_admin.router),  # /teams: standing care for a senior (issue 19)
+        _detached(broadcast_admin.router),  # /broadcast (issue 20)
         hq,
+        # /delivery of a territory coordinator: what did not reach them or their broadcasts
+        # (the HQ's /delivery, in hq above, shows everything).
+        _detached(delivery.mine_router),
     )
 
     private.include_routers(

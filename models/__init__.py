@@ -2,6 +2,7 @@
 
 from models.audit import AuditEntry
 from models.base import Base
+from models.broadcast import Broadcast, BroadcastStatus
 from models.callback_request import CallbackRequest, CallbackStatus
 from models.campaign import (
     AlertStatus,
@@ -54,6 +55,8 @@ __all__ = [
     "AuditEntry",
     "AwardProposal",
     "Base",
+    "Broadcast",
+    "BroadcastStatus",
     "CallbackRequest",
     "CallbackStatus",
     "Campaign",

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.services import campaign_import
 from bot.services.timing import QuietHours
+from scheduler.jobs import broadcasts as broadcasts_job
 from scheduler.jobs import (
     campaigns,
     care,
@@ -115,6 +116,15 @@ def add_jobs(
         escalate_after=consult_escalate,
         keep=consult_keep,
         admin_ids=admin_ids,
+    )
+
+    # Broadcasts: recipients enqueued in chunks, the author's progress and report (issue 20).
+    broadcasts_job.add_job(
+        scheduler,
+        clock=clock,
+        sessionmaker=sessionmaker,
+        quiet=quiet,
+        default_locale=default_locale,
     )
 
     # The safety library: seasonal rounds and weekly tips (issue 18).

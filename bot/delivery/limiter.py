@@ -7,6 +7,10 @@ several chats at once (then it is the bot, not one chat, that is too fast).
 Direct replies go through the same limiter without waiting for it (someone is looking at the
 chat): ``book_direct`` takes their place in the pace, so the outbox steps back for them
 instead of spending the whole budget and leaving the replies to 429s.
+
+Bulk messages (broadcasts, tips) step back too: a bulk send does not take the pace's next
+slot while a personal message (a push, task details, an escalation) already claimed is
+waiting and ready for it, so a broadcast's sends in flight never hold a personal one back.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ class RateLimiter:
         self._chat_ready: dict[int, float] = {}
         self._group_sends: dict[int, deque[float]] = {}
         self._recent_429: deque[tuple[float, int]] = deque()
+        self._first: dict[int, int] = {}  # chats with a waiting message that goes before bulk
 
     def delay(self, chat_id: int, now: float | None = None) -> float:
         """Seconds until a message to this chat may go."""
@@ -56,15 +61,33 @@ class RateLimiter:
                     waits.append(sends[0] + 60.0 - at)
         return max(0.0, *waits)
 
-    async def acquire(self, chat_id: int) -> None:
-        """Wait for this chat's turn and book it (no await between check and booking)."""
-        while True:
-            now = self._now()
-            wait = self.delay(chat_id, now)
-            if wait <= 0:
-                self._book(chat_id, now)
-                return
-            await self._sleep(wait)
+    async def acquire(self, chat_id: int, *, bulk: bool = False) -> None:
+        """Wait for this chat's turn and book it (no await between check and booking).
+        ``bulk``: give way to waiting messages that are not bulk and could go now."""
+        if not bulk:
+            self._first[chat_id] = self._first.get(chat_id, 0) + 1
+        try:
+            while True:
+                now = self._now()
+                wait = self.delay(chat_id, now)
+                if wait <= 0 and bulk and self._personal_ready(now):
+                    wait = 1.0 / self.config.per_second  # after them
+                if wait <= 0:
+                    self._book(chat_id, now)
+                    return
+                await self._sleep(wait)
+        finally:
+            if not bulk:
+                left = self._first[chat_id] - 1
+                if left:
+                    self._first[chat_id] = left
+                else:
+                    del self._first[chat_id]
+
+    def _personal_ready(self, now: float) -> bool:
+        """A message ahead of bulk waits only for the overall pace (its chat is free)."""
+        overall = max(0.0, self._global_next - now)
+        return any(self.delay(chat, now) <= overall for chat in self._first)
 
     def book_direct(self, chat_id: int) -> None:
         """A direct reply goes now: the queued messages after it wait their pace."""

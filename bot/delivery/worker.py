@@ -37,7 +37,7 @@ from bot.services import outbox
 from bot.services.language import negotiate_locale
 from bot.services.outbox import on_messages_committed
 from bot.services.users import Roles, get_user, roles_for
-from models import OutboxStatus
+from models import OutboxStatus, Priority
 
 logger = logging.getLogger(__name__)
 
@@ -324,7 +324,7 @@ class DeliveryWorker:
                     session, row.id, row.lease, at, "rate limit", count_attempt=False
                 )
             return False
-        await self.limiter.acquire(row.chat_id)
+        await self.limiter.acquire(row.chat_id, bulk=row.priority >= Priority.BULK)
         still_ours = self._lease_surely_ours(row)
         if not still_ours:  # a long wait, or our heartbeat lapsed: ask the database, and extend
             async with self.sessionmaker() as session:

@@ -266,6 +266,20 @@ class SafetyCb(CallbackData, prefix="sf"):
     v: str = ""
 
 
+class BroadcastCb(CallbackData, prefix="bc"):
+    """Broadcasts (issue 20): "x" cancels broadcast ``id`` (under its progress message;
+    bot/services/broadcasts.cancel_data builds the same data)."""
+
+    a: str
+    id: RecordId
+
+
+class DeliveryCb(CallbackData, prefix="dlv"):
+    """/delivery (issue 20): "xlsx" or "csv" exports what could not be delivered."""
+
+    a: str
+
+
 # The console's filters as small indexes (bot/services/console.py STATUSES, KINDS, URGENCIES).
 SmallIndex = Annotated[int, Field(ge=0, le=15)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, true
@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.language import negotiate_locale
 from bot.services.sql import insert_ignore
 from models import Coordinator, CoordinatorTerritory, User, Volunteer, VolunteerStatus
+
+SEEN_EVERY = timedelta(hours=12)  # last_seen_at is written at most this often (N days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +164,7 @@ async def touch_user(
     user = await session.get(User, profile.id)
     if user is None:
         # Insert-or-ignore: two first updates of one person may race on PostgreSQL.
-        values = {**fresh, "id": profile.id, "blocked_bot": False}
+        values = {**fresh, "id": profile.id, "blocked_bot": False, "last_seen_at": now}
         await session.execute(
             insert_ignore(session, User, {**values, "created_at": now, "updated_at": now})
         )
@@ -179,6 +181,9 @@ async def touch_user(
         changed = True
     if changed:
         user.updated_at = now
+    if user.last_seen_at is None or now - user.last_seen_at >= SEEN_EVERY:
+        user.last_seen_at = now  # «active in the last N days» (broadcasts)
+        changed = True
     return user, changed
 
 
