@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from bot.clock import FakeClock
 from bot.i18n import Translator
+from bot.keyboards.callbacks import CareCb
 from bot.sandbox import Emulator, Person
 from bot.services import coordinators, volunteers
 from models import AuditEntry, CareTeam, CareVisit, Territory
@@ -180,6 +181,23 @@ async def test_a_standing_team_with_a_missed_visit(
     await olga.press(_(code, "btn-care-open", team=1))
     [olga_card] = await olga.wait_messages(1)
     assert "Анна Петровна" in olga_card.body and "+79131234567" in olga_card.body
+
+    # A stranger's forged press opens no card; a coordinator of another territory sees no team.
+    stranger = await _person(emulator, 7506, "Чужой", code)
+    forged = await stranger.press_data(CareCb(a="my", id=1).pack())
+    assert forged is not None and forged.text == _(code, "care-not-member")
+    other = await _person(emulator, 7507, "Другой", code)
+    assert runner.app is not None
+    async with runner.app.sessionmaker() as session:
+        elsewhere = await session.scalar(select(Territory.id).where(Territory.code != "yurga"))
+        assert elsewhere is not None
+        await coordinators.appoint(
+            session, user_id=other.id, territory_ids=[elsewhere], hq=False,
+            actor_id=ADMIN_ID, now=runner.clock.now(),
+        )  # fmt: skip
+        await session.commit()
+    refused = await other.press_data(CareCb(a="open", id=1).pack())
+    assert refused is not None and refused.text == _(code, "care-not-allowed")
 
     # Week 1: made two hours ahead, Пётр reminded, recorded «all fine».
     petr.mark_read()
