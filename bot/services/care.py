@@ -1088,5 +1088,15 @@ async def record(
     return visit
 
 
+def was_late(visit: CareVisit, tz: ZoneInfo) -> bool:
+    """Recorded after it was missed (asked about, or on a later day: handed over, replaced)."""
+    if visit.status != VisitStatus.DONE:
+        return False
+    later_day = (
+        visit.recorded_at is not None and visit.recorded_at.astimezone(tz).date() > visit.due_on
+    )
+    return visit.escalation != NOT_ASKED or later_day
+
+
 def local_moment(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")

@@ -79,6 +79,7 @@ def visit_lines(i18n: I18nContext, visits: list[CareVisit], tz: Any) -> str:
             kind=v.kind,
             status=v.status,
             outcome=v.outcome or "none",
+            late="yes" if care.was_late(v, tz) else "no",
         )
         for v in visits
     )

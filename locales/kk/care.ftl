@@ -110,6 +110,9 @@ care-visit-line = • { $when }, { $kind ->
         [not_home] үйден таппады
         [refused] адам бас тартты
        *[none] белгіленді
+    }{ $late ->
+        [yes] {" "}(⚠️ кешігіп)
+       *[no] {""}
     }
     [missed] ⚠️ өткізіп алынды
    *[planned] жоспарланған

@@ -110,6 +110,9 @@ care-visit-line = • { $when }, { $kind ->
         [not_home] не застали дома
         [refused] человек отказался
        *[none] отмечен
+    }{ $late ->
+        [yes] {" "}(⚠️ с опозданием)
+       *[no] {""}
     }
     [missed] ⚠️ пропущен
    *[planned] запланирован

@@ -274,6 +274,14 @@ async def test_a_standing_team_with_a_missed_visit(
     assert "Нужны лекарства от давления" in help_alert.body
     missed = (await _visits(runner))[1]
     assert missed.status == "done" and missed.outcome == "help"
+    ivan.mark_read()
+    await ivan.press(_(code, "btn-care-open", team=1))
+    [history] = await ivan.wait_messages(1)
+    late_line = _(
+        code, "care-visit-line", when="10.12.2026 10:00", kind="visit", status="done",
+        outcome="help", late="yes",
+    )  # fmt: skip
+    assert late_line in history.body
 
     assert runner.app is not None
     async with runner.app.sessionmaker() as session:
