@@ -31,6 +31,7 @@ import random
 import shutil
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -317,6 +318,60 @@ def _person_id(card: Any) -> int:
     raise AssertionError(f"no outcome buttons on {card.body[:80]!r}")
 
 
+async def while_watching(
+    watched: psutil.Process,
+    bystander: Person,
+    person: Person,
+    act: Callable[[], Awaitable[object]],
+    arrived: Callable[[], bool],
+) -> dict[str, Any]:
+    """Time ``act`` until ``arrived()`` (checked as ``person``'s chat changes), sampling the
+    bot's RSS every 50 ms and timing a bystander's /help every 0.5 s meanwhile."""
+    await asyncio.sleep(1.0)
+    rss_before = watched.memory_info().rss
+    peak = rss_before
+    done = asyncio.Event()
+
+    async def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, watched.memory_info().rss)
+            await asyncio.sleep(0.05)
+
+    latencies: list[float] = []
+
+    async def bystand() -> None:
+        while not done.is_set():
+            latencies.append(await _answered(bystander, "/help"))
+            await asyncio.sleep(0.5)
+
+    tasks = [asyncio.create_task(sample()), asyncio.create_task(bystand())]
+    started = time.perf_counter()
+    try:
+        await act()
+        notifier = person.state.notifier
+        while not arrived():
+            left = 600 - (time.perf_counter() - started)
+            if left <= 0:
+                raise TimeoutError("nothing arrived")
+            await notifier.wait(notifier.version, left)
+        seconds = time.perf_counter() - started
+    finally:
+        done.set()
+        await asyncio.gather(*tasks)
+    mb = 1024 * 1024
+    return {
+        "seconds": round(seconds, 2),
+        "rss_before_mb": round(rss_before / mb, 1),
+        "rss_peak_mb": round(peak / mb, 1),
+        "rss_added_mb": round((peak - rss_before) / mb, 1),
+        "bystander_answers": len(latencies),
+        "bystander": _percentiles(latencies) if len(latencies) >= 2 else {},
+        "bystander_max_s": round(max(latencies, default=0.0), 3),
+        "bystander_target_s": BYSTANDER_TARGET_S,
+    }
+
+
 async def measure_export(
     emulator: Emulator,
     url: str,
@@ -347,36 +402,17 @@ async def measure_export(
             await _answered(bystander, "/help")
         await _answered(admin, "/campaigns")
         await admin.press_data(CampaignCb(action="export", id=campaign_id).pack(), timeout=WAIT)
-        await asyncio.sleep(1.0)
-        rss_before = watched.memory_info().rss
-        peak = rss_before
-        done = asyncio.Event()
 
-        async def sample() -> None:
-            nonlocal peak
-            while not done.is_set():
-                peak = max(peak, watched.memory_info().rss)
-                await asyncio.sleep(0.05)
+        async def press() -> None:
+            await admin.press_data(CampaignExportCb(id=campaign_id, go=True).pack(), timeout=WAIT)
 
-        latencies: list[float] = []
-
-        async def bystand() -> None:
-            while not done.is_set():
-                latencies.append(await _answered(bystander, "/help"))
-                await asyncio.sleep(0.5)
-
-        tasks = [asyncio.create_task(sample()), asyncio.create_task(bystand())]
-        started = time.perf_counter()
-        await admin.press_data(CampaignExportCb(id=campaign_id, go=True).pack(), timeout=WAIT)
-        notifier = admin.state.notifier
-        while not any(m.from_bot and m.document for m in admin.messages):
-            left = 600 - (time.perf_counter() - started)
-            if left <= 0:
-                raise TimeoutError("no export document")
-            await notifier.wait(notifier.version, left)
-        seconds = time.perf_counter() - started
-        done.set()
-        await asyncio.gather(*tasks)
+        figures = await while_watching(
+            watched,
+            bystander,
+            admin,
+            press,
+            lambda: any(m.from_bot and m.document for m in admin.messages),
+        )
         document = next(m.document for m in admin.messages if m.from_bot and m.document)
         stored = admin.state.files.get(document["file_id"])
         size = len(stored.data) if stored is not None else 0
@@ -387,16 +423,10 @@ async def measure_export(
         "rows": CAMPAIGN_ROWS,
         "clinics": EXPORT_CLINICS,
         "file_mb": round(size / mb, 1),
-        "export_s": round(seconds, 2),
+        "export_s": figures.pop("seconds"),
         "export_target_s": EXPORT_TARGET_S,
-        "rss_before_mb": round(rss_before / mb, 1),
-        "rss_peak_mb": round(peak / mb, 1),
-        "rss_added_mb": round((peak - rss_before) / mb, 1),
+        **figures,
         "rss_added_target_mb": EXPORT_RSS_TARGET_MB,
-        "bystander_answers": len(latencies),
-        "bystander": _percentiles(latencies) if len(latencies) >= 2 else {},
-        "bystander_max_s": round(max(latencies, default=0.0), 3),
-        "bystander_target_s": BYSTANDER_TARGET_S,
         "bot_log_lines": [line for line in log.splitlines() if line.strip()][-10:],
     }
 

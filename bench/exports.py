@@ -17,13 +17,11 @@ last 300 days, most done with hours and a rating), inserted in bulk.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import random
 import shutil
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,14 +31,13 @@ from openpyxl import load_workbook
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bench.campaigns import BYSTANDER_TARGET_S, QUICK, _answered
+from bench.campaigns import BYSTANDER_TARGET_S, QUICK, _answered, while_watching
 from bench.requests import (
     ADMIN_ID,
     TOKEN,
     WAIT,
     _add_volunteers,
     _bot_env,
-    _percentiles,
     _prepare,
     _spawn,
 )
@@ -107,56 +104,6 @@ async def _fill(sessions: async_sessionmaker[AsyncSession], now: datetime) -> No
         await session.commit()
 
 
-async def _measure(
-    emulator: Emulator,
-    watched: psutil.Process,
-    bystander: Person,
-    act: Callable[[], Awaitable[None]],
-    arrived: Callable[[], bool],
-) -> dict[str, Any]:
-    """Time ``act`` until ``arrived``; the bot's RSS peak and a bystander's answers meanwhile."""
-    await asyncio.sleep(1.0)
-    rss_before = watched.memory_info().rss
-    peak = rss_before
-    done = asyncio.Event()
-
-    async def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, watched.memory_info().rss)
-            await asyncio.sleep(0.05)
-
-    latencies: list[float] = []
-
-    async def bystand() -> None:
-        while not done.is_set():
-            latencies.append(await _answered(bystander, "/help"))
-            await asyncio.sleep(0.5)
-
-    tasks = [asyncio.create_task(sample()), asyncio.create_task(bystand())]
-    started = time.perf_counter()
-    try:
-        await act()
-        while not arrived():
-            if time.perf_counter() - started > 600:
-                raise TimeoutError("nothing arrived")
-            await asyncio.sleep(0.01)
-        seconds = time.perf_counter() - started
-    finally:
-        done.set()
-        await asyncio.gather(*tasks)
-    mb = 1024 * 1024
-    return {
-        "seconds": round(seconds, 2),
-        "rss_before_mb": round(rss_before / mb, 1),
-        "rss_peak_mb": round(peak / mb, 1),
-        "rss_added_mb": round((peak - rss_before) / mb, 1),
-        "bystander_answers": len(latencies),
-        "bystander": _percentiles(latencies) if len(latencies) >= 2 else {},
-        "bystander_max_s": round(max(latencies, default=0.0), 3),
-    }
-
-
 def _documents(person: Person) -> list[Any]:
     return [m.document for m in person.messages if m.from_bot and m.document]
 
@@ -180,8 +127,8 @@ async def measure(emulator: Emulator, url: str, workdir: Path) -> dict[str, Any]
             await _answered(admin, "/export")
             await admin.press_data(ExportCb(k="r", f=fmt, p="all", go=True).pack(), timeout=WAIT)
 
-        xlsx = await _measure(
-            emulator, watched, bystander, lambda: export("x"), lambda: len(_documents(admin)) >= 1
+        xlsx = await while_watching(
+            watched, bystander, admin, lambda: export("x"), lambda: len(_documents(admin)) >= 1
         )
         stored = admin.state.files.get(_documents(admin)[0]["file_id"])
         data = stored.data if stored is not None else b""
@@ -190,15 +137,15 @@ async def measure(emulator: Emulator, url: str, workdir: Path) -> dict[str, Any]
         book.close()
         xlsx.update({"file_mb": round(len(data) / 1024 / 1024, 1), "rows_in_file": rows})
 
-        csv = await _measure(
-            emulator, watched, bystander, lambda: export("c"), lambda: len(_documents(admin)) >= 2
+        csv = await while_watching(
+            watched, bystander, admin, lambda: export("c"), lambda: len(_documents(admin)) >= 2
         )
 
         async def report() -> None:
             await _answered(admin, "/report")
             await admin.press_data(ReportCb(a="p", p="year").pack(), timeout=WAIT)
 
-        stats = await _measure(emulator, watched, bystander, report, lambda: _photos(admin) >= 1)
+        stats = await while_watching(watched, bystander, admin, report, lambda: _photos(admin) >= 1)
         text = next(
             (m.body for m in reversed(admin.messages) if m.from_bot and "Заявок:" in m.body), ""
         )
@@ -209,8 +156,8 @@ async def measure(emulator: Emulator, url: str, workdir: Path) -> dict[str, Any]
             year = datetime.now(UTC).year
             await admin.press_data(ReportCb(a="y", y=year).pack(), timeout=WAIT)
 
-        year = await _measure(
-            emulator, watched, bystander, yearly, lambda: len(_documents(admin)) >= 3
+        year = await while_watching(
+            watched, bystander, admin, yearly, lambda: len(_documents(admin)) >= 3
         )
     finally:
         log = await process.stop()

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.users import Roles
 from models import AuditEntry, Territory
@@ -48,6 +48,26 @@ async def record(
     session.add(entry)
     await session.flush()
     return entry
+
+
+async def record_apart(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    actor_id: int,
+    action: str,
+    now: datetime,
+    roles: Roles | None = None,
+    target: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """An entry in a transaction of its own, for work that runs outside any update (an
+    export in the background)."""
+    async with sessionmaker() as session:
+        await record(
+            session, actor_id=actor_id, action=action, now=now, roles=roles, target=target,
+            details=details,
+        )  # fmt: skip
+        await session.commit()
 
 
 @dataclass(frozen=True, slots=True)

@@ -499,25 +499,8 @@ async def record(
 ) -> None:
     """The export on the audit record (who, when, which filter, how many rows), in a
     transaction of its own: the export runs outside any update."""
-    async with sessionmaker() as session:
-        await _audit(session, campaign_id=campaign_id, user_id=user_id, roles=roles,
-                     filters=filters, fmt=fmt, rows=rows, now=now)  # fmt: skip
-        await session.commit()
-
-
-async def _audit(
-    session: AsyncSession,
-    *,
-    campaign_id: int,
-    user_id: int,
-    roles: Roles,
-    filters: Filters,
-    fmt: Format,
-    rows: int,
-    now: datetime,
-) -> None:
-    await audit.record(
-        session,
+    await audit.record_apart(
+        sessionmaker,
         actor_id=user_id,
         action="campaign_export",
         now=now,

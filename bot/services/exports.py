@@ -695,17 +695,15 @@ async def record(
 ) -> None:
     """The export on the audit record (who, when, which filter, how many rows), in a
     transaction of its own: the export runs outside any update."""
-    async with sessionmaker() as session:
-        await audit.record(
-            session,
-            actor_id=user_id,
-            action="export",
-            now=now,
-            roles=roles,
-            target=f"export:{kind.value}",
-            details={**filters.details(), "kind": kind.value, "format": fmt.value, "rows": rows},
-        )
-        await session.commit()
+    await audit.record_apart(
+        sessionmaker,
+        actor_id=user_id,
+        action="export",
+        now=now,
+        roles=roles,
+        target=f"export:{kind.value}",
+        details={**filters.details(), "kind": kind.value, "format": fmt.value, "rows": rows},
+    )
 
 
 def open_statuses() -> tuple[str, ...]:

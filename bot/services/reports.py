@@ -409,14 +409,12 @@ async def record_yearly(
 ) -> None:
     """The yearly report on the audit record, in a transaction of its own (it runs outside
     any update)."""
-    async with sessionmaker() as session:
-        await audit.record(
-            session,
-            actor_id=user_id,
-            action="export",
-            now=now,
-            roles=roles,
-            target="export:yearly",
-            details={"kind": "yearly", "year": year, "format": "xlsx"},
-        )
-        await session.commit()
+    await audit.record_apart(
+        sessionmaker,
+        actor_id=user_id,
+        action="export",
+        now=now,
+        roles=roles,
+        target="export:yearly",
+        details={"kind": "yearly", "year": year, "format": "xlsx"},
+    )

@@ -5,7 +5,8 @@ inline buttons, edited in place: format (XLSX / CSV), status, territory (those o
 campaign's people within the coordinator's scope), period (all time, 7 or 30 days); every
 button carries the whole choice (``CampaignExportCb``), so nothing is kept between presses.
 «Выгрузить» checks the access again and runs the export as a background task (one per
-coordinator at a time, referenced in ``_tasks``) with sessions of its own: the message shows
+coordinator at a time, with /export's and /report's: handlers/coordinator/background.py) with
+sessions of its own: the message shows
 its progress on big exports, then the file(s) go straight to the coordinator who asked (they
 hold personal data), the export goes on the audit record (who, filter, rows) and the
 temporary files are deleted. Its errors are logged once, without personal data.
@@ -14,7 +15,6 @@ temporary files are deleted. Its errors are logged once, without personal data.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 import traceback
 from dataclasses import dataclass
@@ -22,7 +22,6 @@ from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, F, Router, html
-from aiogram.exceptions import TelegramAPIError
 from aiogram.types import (
     CallbackQuery,
     FSInputFile,
@@ -35,13 +34,13 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.i18n import Translator
 from bot.keyboards.callbacks import CampaignCb, CampaignExportCb
 from bot.services import campaign_export as cx
 from bot.services import campaigns
 from bot.services.users import Roles
 from bot.telegram import edit_text
+from handlers.coordinator.background import busy, edit_message, spawn, watch
 
 logger = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -49,12 +48,6 @@ router = Router(name=__name__)
 FORMATS = {"x": cx.Format.XLSX, "c": cx.Format.CSV}
 PERIODS = (0, 7, 30)
 MAX_TERRITORY_BUTTONS = 12
-# Progress edits: at most every EDIT_SECONDS and after EDIT_ROWS more rows.
-EDIT_SECONDS = 2.0
-EDIT_ROWS = 5000
-
-# Running exports by coordinator, kept referenced so they are not garbage-collected.
-_running: dict[int, asyncio.Task[None]] = {}
 
 
 def _valid(data: CampaignExportCb) -> bool:
@@ -200,19 +193,6 @@ async def cb_choice(
     await _choice(query, callback_data, callback_answer, i18n, db, roles, deps)
 
 
-@router.shutdown()
-async def finish_exports(settings: Settings) -> None:
-    """Running exports finish before the engine closes, up to the shutdown timeout."""
-    tasks = set(_running.values())
-    if not tasks:
-        return
-    _, pending = await asyncio.wait(tasks, timeout=settings.shutdown_timeout)
-    for task in pending:
-        task.cancel()
-    if pending:
-        await asyncio.gather(*pending, return_exceptions=True)
-
-
 async def _run(
     query: CallbackQuery,
     data: CampaignExportCb,
@@ -224,8 +204,7 @@ async def _run(
     deps: _Deps,
 ) -> None:
     user_id = query.from_user.id
-    running = _running.get(user_id)
-    if running is not None and not running.done():
+    if busy(user_id):
         callback_answer.text = i18n.get("cexp-busy")
         callback_answer.show_alert = True
         return
@@ -253,14 +232,7 @@ async def _run(
         filters=filters,
         fmt=FORMATS[data.fmt],
     )
-    task = asyncio.create_task(job.run(), context=contextvars.Context())
-    _running[user_id] = task
-    task.add_done_callback(lambda done: _forget(user_id, done))
-
-
-def _forget(user_id: int, task: asyncio.Task[None]) -> None:
-    if _running.get(user_id) is task:
-        del _running[user_id]
+    spawn(user_id, job.run())
 
 
 @dataclass
@@ -325,7 +297,11 @@ class _Job:
                     progress=progress,
                 )
             )
-            result = await self._watch(work, progress)
+            result: cx.Result = await watch(
+                work,
+                lambda: progress.rows,
+                lambda rows: self._edit(self._("cexp-progress", rows=rows)),
+            )
         try:
             await cx.record(
                 self.sessionmaker,
@@ -356,27 +332,5 @@ class _Job:
         finally:
             await asyncio.to_thread(result.cleanup)
 
-    async def _watch(self, work: asyncio.Future[cx.Result], progress: cx.Progress) -> cx.Result:
-        loop = asyncio.get_running_loop()
-        edited_at, edited_rows = loop.time(), 0
-        try:
-            while True:
-                done, _ = await asyncio.wait({work}, timeout=EDIT_SECONDS)
-                if done:
-                    return work.result()
-                rows = progress.rows
-                if rows - edited_rows >= EDIT_ROWS and loop.time() - edited_at >= EDIT_SECONDS:
-                    await self._edit(self._("cexp-progress", rows=rows))
-                    edited_at, edited_rows = loop.time(), rows
-        except BaseException:
-            # Cancelled (shutdown) or failed here: the export stops too and removes its
-            # files before its session closes.
-            work.cancel()
-            await asyncio.gather(work, return_exceptions=True)
-            raise
-
     async def _edit(self, text: str) -> None:
-        try:
-            await self.bot.edit_message_text(text, chat_id=self.chat_id, message_id=self.message_id)
-        except TelegramAPIError as exc:  # not modified, too old, rate-limited: go on
-            logger.info("campaign export: progress not edited: %s", type(exc).__name__)
+        await edit_message(self.bot, self.chat_id, self.message_id, text)

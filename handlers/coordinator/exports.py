@@ -14,18 +14,15 @@ audit record (who, when, which filter, rows) and the temporary file is deleted.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import functools
 import logging
 import traceback
-from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.types import (
     CallbackQuery,
@@ -46,60 +43,16 @@ from bot.services import events
 from bot.services import exports as ex
 from bot.services.users import Roles
 from bot.telegram import edit_text
+from handlers.coordinator.background import Deps, busy, edit_message, finish, spawn, watch
 
 logger = logging.getLogger(__name__)
 router = Router(name=__name__)
+router.shutdown.register(finish)  # every coordinator's background work (background.py)
 
 KINDS = {"r": ex.Kind.REQUESTS, "v": ex.Kind.VOLUNTEERS, "h": ex.Kind.HOURS}
 FORMATS = {"x": ex.Format.XLSX, "c": ex.Format.CSV}
 PERIODS = (ex.Period.WEEK, ex.Period.MONTH, ex.Period.LAST_MONTH, ex.Period.YEAR, ex.Period.ALL)
 TERRITORY_PAGE = 10
-EDIT_SECONDS = 2.0  # progress edits: at most this often and after EDIT_ROWS more rows
-EDIT_ROWS = 5000
-
-# Running exports and reports by coordinator, kept referenced so they are not collected.
-_running: dict[int, asyncio.Task[None]] = {}
-
-
-def busy(user_id: int) -> bool:
-    task = _running.get(user_id)
-    return task is not None and not task.done()
-
-
-def spawn(user_id: int, work: Coroutine[Any, Any, None]) -> None:
-    """Run ``work`` outside the update (its own context), one per coordinator."""
-    task = asyncio.create_task(work, context=contextvars.Context())
-    _running[user_id] = task
-
-    def forget(done: asyncio.Task[None]) -> None:
-        if _running.get(user_id) is done:
-            del _running[user_id]
-
-    task.add_done_callback(forget)
-
-
-@router.shutdown()
-async def finish_running(settings: Settings) -> None:
-    """Running exports finish before the engine closes, up to the shutdown timeout."""
-    tasks = set(_running.values())
-    if not tasks:
-        return
-    _, pending = await asyncio.wait(tasks, timeout=settings.shutdown_timeout)
-    for task in pending:
-        task.cancel()
-    if pending:
-        await asyncio.gather(*pending, return_exceptions=True)
-
-
-@dataclass(frozen=True, slots=True)
-class Deps:
-    """What a background task needs from the dispatcher."""
-
-    bot: Bot
-    sessionmaker: async_sessionmaker[AsyncSession]
-    translator: Translator
-    clock: Clock
-    settings: Settings
 
 
 def labels(translator: Translator, locale: str) -> ex.Labels:
@@ -291,30 +244,6 @@ async def cb_choice(
     spawn(query.from_user.id, job.run())
 
 
-async def watch(
-    work: asyncio.Future[Any],
-    progress: Callable[[], int],
-    edit: Callable[[int], Awaitable[None]],
-) -> Any:
-    """Wait for ``work``, calling ``edit(rows)`` now and then on a big one; cancelled or
-    failed here, the work stops too (and removes its files)."""
-    loop = asyncio.get_running_loop()
-    edited_at, edited_rows = loop.time(), 0
-    try:
-        while True:
-            done, _ = await asyncio.wait({work}, timeout=EDIT_SECONDS)
-            if done:
-                return work.result()
-            rows = progress()
-            if rows - edited_rows >= EDIT_ROWS and loop.time() - edited_at >= EDIT_SECONDS:
-                await edit(rows)
-                edited_at, edited_rows = loop.time(), rows
-    except BaseException:
-        work.cancel()
-        await asyncio.gather(work, return_exceptions=True)
-        raise
-
-
 @dataclass
 class _Job:
     deps: Deps
@@ -389,21 +318,6 @@ class _Job:
 
     async def _edit(self, text: str) -> None:
         await edit_message(self.deps.bot, self.chat_id, self.message_id, text)
-
-
-async def edit_message(
-    bot: Bot,
-    chat_id: int,
-    message_id: int,
-    text: str,
-    reply_markup: InlineKeyboardMarkup | None = None,
-) -> None:
-    try:
-        await bot.edit_message_text(
-            text, chat_id=chat_id, message_id=message_id, reply_markup=reply_markup
-        )
-    except TelegramAPIError as exc:  # not modified, too old, rate-limited: go on
-        logger.info("report: message not edited: %s", type(exc).__name__)
 
 
 def period_text(

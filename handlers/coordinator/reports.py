@@ -46,7 +46,8 @@ from bot.keyboards.callbacks import ReportCb
 from bot.services import events, report_chart, reports
 from bot.services import exports as ex
 from bot.services.users import Roles
-from handlers.coordinator.exports import Deps, busy, edit_message, period_text, spawn
+from handlers.coordinator.background import Deps, busy, edit_message, spawn
+from handlers.coordinator.exports import period_text
 
 logger = logging.getLogger(__name__)
 router = Router(name=__name__)
