@@ -287,3 +287,32 @@ async def test_an_erasure_cut_short_is_finished_by_the_job_and_told(world: World
     message = OutgoingMessage.from_payload(told.payload)
     assert (message.text, message.main_menu) == (Text(key="forget-done"), True)
     assert name == "—" and all(payload == {"purged": True} for payload in personal)
+
+
+async def test_a_chunk_ends_after_its_time_whatever_its_rows(world: World) -> None:
+    """CHUNK_SECONDS bounds how long one chunk holds the connection: with no time at all each
+    chunk is one step (still at least one, so the erasure always moves on and ends)."""
+    async with world.sessions() as session:
+        erasure_id = await erasure.begin(
+            session, erasure.PERSON, CITIZEN, CITIZEN, world.clock.now()
+        )
+        await session.commit()
+    steps: list[str] = []
+    while True:
+        async with world.sessions() as session:
+            before = await session.scalar(select(Erasure.step).where(Erasure.id == erasure_id))
+            outcome = await erasure.run_some(session, erasure_id, world.clock.now(), seconds=0.0)
+            after = await session.scalar(select(Erasure.step).where(Erasure.id == erasure_id))
+            await session.commit()
+        steps.append(f"{before}->{after}")
+        if outcome is not erasure.Outcome.MORE:
+            break
+        assert len(steps) < 10_000
+    assert outcome is erasure.Outcome.FINISHED
+    # One step a chunk: a request's fields, its outbox and its audit entries are separate.
+    assert len(steps) > 8
+    assert all(s.split("->")[0] != "None" for s in steps)
+    async with world.sessions() as session:
+        user = await session.get(User, CITIZEN)
+        left = await session.scalar(select(func.count()).select_from(Erasure))
+    assert user is not None and user.first_name == "—" and left == 0
