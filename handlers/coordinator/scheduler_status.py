@@ -23,6 +23,7 @@ JOB_TITLES = {
     "erasures": "scheduler-job-erasures",
     "campaign_calls": "scheduler-job-campaign-calls",
     "request_series": "scheduler-job-series",
+    "care_teams": "scheduler-job-care",
     "recognition": "scheduler-job-recognition",
 }
 

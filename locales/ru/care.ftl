@@ -197,6 +197,8 @@ care-ask-quit = Выйти из команды опеки № { $team }? Коо�
 care-quit-done = Вы вышли из команды опеки № { $team }. Спасибо за помощь!
 care-coord-member-left = 👥 Команда опеки № { $team }: { $name } больше не участвует. Добавьте замену в карточке команды.
 
+scheduler-job-care = Команды опеки: визиты и звонки по расписанию, пропущенные — участнику и координаторам
+
 audit-action-care-team-create = создание команды опеки
 audit-action-care-schedule = расписание команды опеки
 audit-action-care-member-add = участник команды опеки
