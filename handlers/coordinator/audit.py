@@ -42,6 +42,7 @@ ACTIONS = frozenset(
         "consultation_taken", "consultation_closed",
         "event_create", "event_attendance", "event_call_off",
         "tip_saved",
+        "export",
         "broadcast", "broadcast_cancelled", "delivery_export",
         "series_start", "series_pause", "series_resume", "series_skip", "series_end",
         "request_note", "request_cancelled", "request_reassigned", "request_asked",

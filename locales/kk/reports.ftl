@@ -149,3 +149,5 @@ yr-col-event-hours = Іс-шаралардағы сағат
 yr-col-date = Күні
 yr-col-event = Іс-шара
 yr-col-participants = Қатысушылар
+
+audit-action-export = Экспорттау (өтінімдер, еріктілер, сағаттар немесе жылдық есеп)

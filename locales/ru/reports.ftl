@@ -153,3 +153,5 @@ yr-col-event-hours = Часы на мероприятиях
 yr-col-date = Дата
 yr-col-event = Мероприятие
 yr-col-participants = Участников
+
+audit-action-export = Выгрузка (заявки, волонтёры, часы или годовой отчёт)

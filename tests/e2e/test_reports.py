@@ -13,6 +13,7 @@ Yurga and Tayga (the clock: 05.12.2026 16:00 in Novokuznetsk):
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections import Counter, defaultdict
@@ -24,11 +25,13 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.keyboards.callbacks import ExportCb
 from bot.sandbox import Emulator, Person
 from bot.sandbox.files import image_size
 from bot.services import coordinators, report_chart
 from bot.services.reports import person_key
 from bot.services.users import Profile, touch_user
+from handlers.coordinator import background
 from models import (
     AuditEntry,
     EventAttendance,
@@ -176,7 +179,13 @@ async def _export(person: Person, kind: str, *presses: str, run: str) -> bytes:
     person.mark_read()
     await person.press(run)
     [document] = await person.wait_messages(1, timeout=30)
+    await _settled()
     return _file(person, document)
+
+
+async def _settled() -> None:
+    """The background work the bot runs in this process has ended (its files removed)."""
+    await asyncio.gather(*list(background._running.values()), return_exceptions=True)
 
 
 async def _audit(runner: BotRunner) -> list[AuditEntry]:
@@ -293,12 +302,25 @@ async def test_territory_coordinator_in_kazakh(emulator: Emulator, start_bot: St
     header = [c.value for c in sheet[1]]
     assert "Кімге көмек" not in header and "Телефон нөмірі" not in header and len(header) == 12
 
+    # A forged button naming Yurga exports Tayga's rows only; a forged status is stale.
+    coordinator.mark_read()
+    forged = ExportCb(k="r", t=ids["yurga"], p="year", go=True).pack()
+    answer = await coordinator.press_data(forged)
+    assert answer is None or not answer.show_alert, answer
+    [document] = await coordinator.wait_messages(1, timeout=30)
+    sheet = load_workbook(io.BytesIO(_file(coordinator, document))).active
+    assert sheet is not None and sheet.max_row == 4
+    assert {sheet.cell(r, 6).value for r in range(2, 5)} == {"Тайга қалалық округі"}
+    answer = await coordinator.press_data(ExportCb(k="r", s="bogus", go=True).pack())
+    assert answer is not None and answer.show_alert
+
     entries = await _audit(runner)
     assert [(e.actor_id, e.details["kind"], e.details["rows"]) for e in entries] == [
         (TAYGA_COORDINATOR, "requests", 3), (TAYGA_COORDINATOR, "hours", 3),
-        (TAYGA_COORDINATOR, "requests", 3),
+        (TAYGA_COORDINATOR, "requests", 3), (TAYGA_COORDINATOR, "requests", 3),
     ]  # fmt: skip
     assert entries[0].scope == "tayga" and entries[2].details["personal"] is False
+    assert entries[3].details["territory_id"] is None  # Yurga was not theirs: all of theirs
 
 
 @pytest.fixture
@@ -321,6 +343,7 @@ async def _report(person: Person, period: str) -> tuple[str, bytes]:
     person.mark_read()
     await person.press(period)
     [photo] = await person.wait_messages(1, timeout=30)
+    await _settled()
     assert photo.photo is not None
     stored = person.state.files.get(photo.photo[-1]["file_id"])
     assert stored is not None
