@@ -209,3 +209,36 @@ async def test_statistics_and_yearly_figures_on_both_databases(database_url: str
         assert [e.title for e in year.events] == ["Субботник в Тайге", "Акция «Тёплый дом»"]
     finally:
         await engine.dispose()
+
+
+async def test_background_work_shows_progress_and_stops_with_its_watcher(
+    monkeypatch: Any,
+) -> None:
+    import asyncio
+
+    from handlers.coordinator import background
+
+    monkeypatch.setattr(background, "EDIT_SECONDS", 0.01)
+    monkeypatch.setattr(background, "EDIT_ROWS", 100)
+    rows = [0]
+    edits: list[int] = []
+
+    async def work() -> str:
+        for _ in range(5):
+            rows[0] += 100
+            await asyncio.sleep(0.03)
+        return "done"
+
+    async def edit(n: int) -> None:
+        edits.append(n)
+
+    assert await background.watch(asyncio.ensure_future(work()), lambda: rows[0], edit) == "done"
+    assert edits and edits == sorted(edits) and all(n % 100 == 0 for n in edits)
+
+    # The watcher cancelled (shutdown): the work is cancelled too.
+    stalled = asyncio.ensure_future(asyncio.sleep(60))
+    watcher = asyncio.ensure_future(background.watch(stalled, lambda: 0, edit))
+    await asyncio.sleep(0.02)
+    watcher.cancel()
+    await asyncio.gather(watcher, return_exceptions=True)
+    assert stalled.cancelled()
