@@ -351,4 +351,3 @@ class ReportCb(CallbackData, prefix="rpo"):
     a: str
     p: str = ""
     y: Annotated[int, Field(ge=0, le=9999)] = 0
-
