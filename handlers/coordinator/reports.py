@@ -266,7 +266,7 @@ class _Stats(_Task):
             self.text(stats, names, period),
             reply_markup=menu_for(self.deps.translator, self.locale, year),
         )
-        if not stats.total and not stats.events_held:
+        if not stats.total:  # the chart is of requests: none, no chart
             return
         title, panels = self.chart(stats, names, period)
         png = await asyncio.to_thread(report_chart.render, title, panels)
