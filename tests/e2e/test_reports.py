@@ -254,6 +254,13 @@ async def test_hq_exports_in_russian(emulator: Emulator, start_bot: StartBot) ->
     assert table[1][4:6] == ["на проверке", "до 18 лет"]
     assert table[1][7] == "01.10.2026 10:00"
 
+    # Campaign results: the way to the campaigns, whose cards export them.
+    await hq.send_text("/export")
+    await hq.wait_messages(1)
+    await hq.press("📣 Итоги кампаний")
+    shown = hq.last_bot_message
+    assert shown is not None and shown.body.startswith("Кампаний пока нет")
+
     entries = await _audit(runner)
     assert [(e.actor_id, e.target, e.details["rows"]) for e in entries] == [
         (ADMIN_ID, "export:requests", 9), (ADMIN_ID, "export:volunteers", 1)
