@@ -18,6 +18,7 @@ from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.services.users import PREFETCHED, person_and_form
 from models import FsmRecord
 from models.fsm import FSM_CACHE as _CACHE
 
@@ -49,7 +50,12 @@ class DbStorage(BaseStorage):
         cache: dict[str, FsmRecord | None] = session.info.setdefault(_CACHE, {})
         name = self._key(key)
         if name not in cache:
-            cache[name] = await session.get(FsmRecord, name)
+            if session is current_session.get() and not session.info.get(PREFETCHED):
+                # An update's first read (aiogram's FSM middleware, inside the person's
+                # lock): the person and their roles come in the same statement.
+                cache[name] = await person_and_form(session, key.user_id, name)
+            else:
+                cache[name] = await session.get(FsmRecord, name)
         return cache[name]
 
     @staticmethod
