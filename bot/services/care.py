@@ -39,7 +39,7 @@ __all__ = ["ERASED"]  # the mark of an erased person, as on requests
 from bot.services.outbox import Button, Outgoing, OutgoingMessage, Text, enqueue_many
 from bot.services.series import first_at
 from bot.services.sql import insert_ignore
-from bot.services.timing import RepeatRule
+from bot.services.timing import QuietHours, RepeatRule
 from bot.services.users import locales_of
 from models import (
     CareMember,
@@ -67,7 +67,9 @@ SEATS = {MemberRole.SOCIAL_WORKER: 1, MemberRole.VOLUNTEER: 2}
 REMIND_AHEAD = timedelta(hours=2)  # an occurrence is made (and its member reminded) this early
 MISSED_AFTER = timedelta(hours=2)  # a visit later than the day's end is missed this long after
 HANDED_OVER_FOR = timedelta(hours=24)  # a visit handed to another member: their time for it
-MAX_LATENESS = timedelta(hours=12)  # an occurrence later than this (the bot was down) is skipped
+# an occurrence made later than this (the bot was down) is made missed at once: escalated, on
+# the card
+MAX_LATENESS = timedelta(hours=12)
 DUE_PER_TICK = 100
 # ``CareVisit.escalation``
 NOT_ASKED, ASKED, ALERTED, STILL = 0, 1, 2, 3
@@ -633,8 +635,7 @@ async def occur(session: AsyncSession, team_id: int, now: datetime) -> str:
     )
     if not getattr(claimed, "rowcount", 0):
         return "none"
-    if now - moment > MAX_LATENESS:
-        return "missed"
+    too_late = now - moment > MAX_LATENESS
     member = await _next_member(session, team_id)
     day = moment.astimezone(tz).date()
     made = await session.execute(
@@ -647,15 +648,19 @@ async def occur(session: AsyncSession, team_id: int, now: datetime) -> str:
                 "due_on": day,
                 "kind": team.visit_kind,
                 "member_id": member.id if member else None,
-                "status": VisitStatus.PLANNED.value,
+                "status": (VisitStatus.MISSED if too_late else VisitStatus.PLANNED).value,
                 "escalation": NOT_ASKED,
-                "step_at": _missed_at(moment, tz),
+                # too late to remind: the next step (the member asked, the coordinators
+                # alerted) comes at once
+                "step_at": now if too_late else _missed_at(moment, tz),
                 "created_at": now,
             },
         )
     )
     if not getattr(made, "rowcount", 0):
         return "none"
+    if too_late:
+        return "missed"
     visit = await session.scalar(
         select(CareVisit).where(CareVisit.team_id == team_id, CareVisit.due_on == day)
     )
@@ -786,13 +791,21 @@ async def step(
             now,
         )
         return "missed"
-    if visit.escalation in (NOT_ASKED, ASKED):
+    if visit.escalation in (NOT_ASKED, ASKED, STILL):  # no answer, or «still» and not recorded
         if not await _claim(
             session, guard, status=VisitStatus.MISSED, escalation=ALERTED, step_at=None
         ):
             return None
         await alert(
-            session, team, visit, member, now, default_locale=default_locale, admin_ids=admin_ids
+            session,
+            team,
+            visit,
+            member,
+            now,
+            default_locale=default_locale,
+            admin_ids=admin_ids,
+            # not in the night (a visit with no member is alerted at its day's end)
+            not_before=rules.policy_of(session).quiet.defer(now, tz),
         )
         return "alerted"
     return None
@@ -851,6 +864,7 @@ async def alert(
     *,
     default_locale: str,
     admin_ids: Collection[int],
+    not_before: datetime | None = None,
 ) -> list[int]:
     """The territory's coordinators hear of a missed visit: one tap hands it to another
     member, or opens the list to replace the member."""
@@ -897,6 +911,7 @@ async def alert(
                 ),
                 key=f"care:{team.id}:visit:{visit.id}:alert:{int(now.timestamp())}:{user_id}",
                 priority=Priority.URGENT,
+                not_before=not_before,
             )
             for user_id in recipients
         ],
@@ -905,15 +920,27 @@ async def alert(
     return recipients
 
 
+def still_until(now: datetime, tz: ZoneInfo, quiet: QuietHours) -> datetime:
+    """A visit answered «still doing it» and not recorded by then alerts the coordinators: the
+    end of the next day (21:00 local), not in the quiet hours."""
+    tomorrow = now.astimezone(tz).date() + timedelta(days=1)
+    return quiet.defer(rules.window_end(tomorrow, None, tz), tz)
+
+
 async def still_doing(session: AsyncSession, visit_id: int, user_id: int, now: datetime) -> bool:
-    """The member answers: still doing it (they will record it). False: not theirs or not
-    asked (an old button)."""
+    """The member answers: still doing it (they will record it; not recorded by the end of
+    the next day, the coordinators are alerted). False: not theirs or not asked (an old
+    button)."""
     visit = await session.get(CareVisit, visit_id)
     if visit is None or visit.member_id is None:
         return False
     member = await session.get(CareMember, visit.member_id)
     if member is None or member.user_id != user_id or member.left_at is not None:
         return False
+    team = await session.get(CareTeam, visit.team_id)
+    if team is None or team.status != TeamStatus.ACTIVE:
+        return False
+    tz = await zone(session, team.territory_id)
     return await _claim(
         session,
         [
@@ -923,7 +950,7 @@ async def still_doing(session: AsyncSession, visit_id: int, user_id: int, now: d
             CareVisit.escalation.in_((ASKED, ALERTED)),
         ],
         escalation=STILL,
-        step_at=None,
+        step_at=still_until(now, tz, rules.policy_of(session).quiet),
     )
 
 
@@ -972,8 +999,11 @@ async def hand_over(
     recorded meanwhile, or handed over already."""
     visit = await session.get(CareVisit, visit_id)
     member = await session.get(CareMember, member_id)
+    team = await session.get(CareTeam, visit.team_id) if visit is not None else None
     if (
         visit is None
+        or team is None
+        or team.status != TeamStatus.ACTIVE  # ended meanwhile: nobody is reminded
         or member is None
         or member.team_id != visit.team_id
         or member.left_at is not None
@@ -990,8 +1020,6 @@ async def hand_over(
         step_at=now + HANDED_OVER_FOR,
     ):
         return None
-    team = await session.get(CareTeam, visit.team_id)
-    assert team is not None
     handed = await session.get(CareVisit, visit_id, populate_existing=True)
     assert handed is not None
     await _remind(session, team, handed, member, now, await zone(session, team.territory_id))

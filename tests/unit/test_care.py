@@ -232,7 +232,7 @@ async def test_a_missed_visit_is_escalated_handed_over_and_the_member_replaced(
         assert await care.card_begin(session, team_id, FIRST, local(2026, 12, 4, 11)) is None
         assert await care.membership(session, team_id, SPARE) is not None
         await session.commit()
-    assert await _to(sessions, FIRST, ":card:")  # their card's hiding was enqueued
+    assert await _to(sessions, FIRST, ":card:%:hidden")  # their card's hiding was enqueued
     assert await _to(sessions, FIRST, ":left:")
 
 
@@ -325,7 +325,7 @@ async def test_a_member_who_leaves_hands_the_open_visit_on_and_the_coordinators_
     [visit] = await _visits(sessions)
     assert visit.member_id == await _member_id(sessions, SECOND)  # the next in turn
     assert await _to(sessions, SECOND, "remind")
-    assert await _to(sessions, FIRST, ":card:")  # the card's hiding
+    assert await _to(sessions, FIRST, ":card:%:hidden")  # the card's hiding
     assert await _to(sessions, 1, ":member-left:")
     async with sessions() as session:
         team = await session.get(CareTeam, team_id)
@@ -336,3 +336,76 @@ async def test_a_member_who_leaves_hands_the_open_visit_on_and_the_coordinators_
             session, team, care.Candidate(SPARE, "Запасной"), MemberRole.VOLUNTEER, START
         )
         await session.commit()
+
+
+async def test_still_doing_and_not_recorded_alerts_at_the_next_days_end(world: World) -> None:
+    sessions, _team_id = world
+    await _tick(sessions, local(2026, 12, 3, 8))
+    await _tick(sessions, local(2026, 12, 3, 21))
+    [visit] = await _visits(sessions)
+    async with sessions() as session:
+        assert await care.still_doing(session, visit.id, FIRST, local(2026, 12, 3, 21, 5))
+        await session.commit()
+    [visit] = await _visits(sessions)
+    assert visit.escalation == care.STILL and visit.step_at == local(2026, 12, 4, 21)
+    assert (await _tick(sessions, local(2026, 12, 4, 20, 59))).alerted == 0
+    assert (await _tick(sessions, local(2026, 12, 4, 21))).alerted == 1
+    assert await _to(sessions, 1, f"visit:{visit.id}:alert")
+    [visit] = await _visits(sessions)
+    assert visit.escalation == care.ALERTED and visit.step_at is None
+    assert (await _tick(sessions, local(2026, 12, 5, 21))).alerted == 0  # once
+
+
+async def test_a_visit_made_too_late_is_missed_and_escalated(world: World) -> None:
+    sessions, _team_id = world
+    # The bot was down: the 10:00 visit's tick comes 12.5 h late.
+    await _tick(sessions, local(2026, 12, 3, 22, 30))
+    [visit] = await _visits(sessions)
+    assert visit.status == VisitStatus.MISSED and visit.step_at == local(2026, 12, 3, 22, 30)
+    assert not await _to(sessions, FIRST, "remind")
+    assert (await _tick(sessions, local(2026, 12, 3, 22, 31))).missed == 1
+    assert await _to(sessions, FIRST, f"visit:{visit.id}:ask:")
+    async with sessions() as session:
+        team = await session.get(CareTeam, _team_id)
+        assert team is not None and team.next_at == local(2026, 12, 10, 10)
+
+
+async def test_an_alert_of_a_visit_with_no_member_waits_for_the_morning(world: World) -> None:
+    sessions, team_id = world
+    async with sessions() as session:
+        team = await session.get(CareTeam, team_id)
+        assert team is not None
+        await care.set_schedule(
+            session, team, rule="weekly thu 21:30", at=time(21, 30), kind=care.VISIT, now=START
+        )
+        for user_id in (SOCIAL, FIRST, SECOND):
+            await care.withdraw(session, user_id, START, admin_ids=ADMINS)
+        await session.commit()
+    await _tick(sessions, local(2026, 12, 3, 19, 30))
+    [visit] = await _visits(sessions)
+    assert visit.member_id is None
+    assert (await _tick(sessions, local(2026, 12, 3, 23, 30))).alerted == 1
+    async with sessions() as session:
+        not_before = (
+            await session.scalars(
+                select(OutboxMessage.not_before).where(
+                    OutboxMessage.idempotency_key.like(f"%visit:{visit.id}:alert:%")
+                )
+            )
+        ).all()
+    assert not_before and all(moment == local(2026, 12, 4, 8) for moment in not_before)
+
+
+async def test_no_hand_over_in_an_ended_team(world: World) -> None:
+    sessions, team_id = world
+    await _tick(sessions, local(2026, 12, 3, 8))
+    await _tick(sessions, local(2026, 12, 3, 21))
+    [visit] = await _visits(sessions)
+    first, second = await _member_id(sessions, FIRST), await _member_id(sessions, SECOND)
+    async with sessions() as session:
+        assert await care.end_team(session, team_id, local(2026, 12, 3, 22))
+        await session.commit()
+    async with sessions() as session:
+        assert await care.hand_over(session, visit.id, second, first, local(2026, 12, 4, 9)) is None
+        await session.commit()
+    assert not await _to(sessions, SECOND, "remind")
