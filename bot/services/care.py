@@ -251,7 +251,16 @@ async def add_member(
 ) -> CareMember:
     """A member joins (a free seat of that role, not a member already); they are told and
     their card opens from the message's button."""
-    if team.status != TeamStatus.ACTIVE:
+    # The team's row first: a second coordinator filling the last seat at once waits here for
+    # this transaction (PostgreSQL's row lock; SQLite has one writer), then counts this member.
+    locked = await session.scalar(
+        update(CareTeam)
+        .where(CareTeam.id == team.id, CareTeam.status == TeamStatus.ACTIVE)
+        .values(updated_at=now)
+        .returning(CareTeam.id),
+        execution_options={"synchronize_session": False},
+    )
+    if locked is None:
         raise CareError("ended")
     if await free_seats(session, team.id, role) <= 0:
         raise CareError("full")

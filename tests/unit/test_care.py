@@ -409,3 +409,30 @@ async def test_no_hand_over_in_an_ended_team(world: World) -> None:
         assert await care.hand_over(session, visit.id, second, first, local(2026, 12, 4, 9)) is None
         await session.commit()
     assert not await _to(sessions, SECOND, "remind")
+
+
+async def test_two_coordinators_filling_the_last_seat_at_once(world: World) -> None:
+    sessions, team_id = world
+    async with sessions() as session:
+        await care.withdraw(session, SECOND, START, admin_ids=ADMINS)
+        await session.commit()
+
+    async def add(user_id: int) -> str:
+        async with sessions() as session:
+            team = await session.get(CareTeam, team_id)
+            assert team is not None
+            try:
+                await care.add_member(
+                    session, team, care.Candidate(user_id, f"V{user_id}"),
+                    MemberRole.VOLUNTEER, START,
+                )  # fmt: skip
+            except care.CareError as error:
+                return str(error)
+            await asyncio.sleep(0.2)  # the other one counts the seats meanwhile
+            await session.commit()
+            return "added"
+
+    results = await asyncio.gather(add(SPARE), add(SECOND))
+    assert sorted(results) == ["added", "full"]
+    async with sessions() as session:
+        assert await care.free_seats(session, team_id, MemberRole.VOLUNTEER) == 0
