@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -100,14 +101,22 @@ class _State:
 
 
 async def begin(
-    session: AsyncSession, kind: str, target_id: int, actor_id: int, now: datetime
+    session: AsyncSession,
+    kind: str,
+    target_id: int,
+    actor_id: int,
+    now: datetime,
+    *,
+    admin_ids: Collection[int] = (),
 ) -> int:
     """Record an erasure in the caller's transaction; returns its id. One per thing: an
-    erasure of it that is already under way is returned and carried on."""
+    erasure of it that is already under way is returned and carried on. ``admin_ids``: the
+    HQ, told with the territory's coordinators of a care team's seat the person leaves."""
     first = {PERSON: REQUESTS, CARE: CARE_FIELDS}.get(kind, REQ_FIELDS)
     if kind == PERSON:  # a series whose requester erased their data ends at once
         await series.end_for_person(session, target_id, now)
-        await care.withdraw(session, target_id, now, erase_name=True)  # and their care teams
+        # and their care teams (the coordinators and the HQ hear the seat is free)
+        await care.withdraw(session, target_id, now, admin_ids=admin_ids, erase_name=True)
     await session.execute(
         insert_ignore(
             session,

@@ -312,7 +312,9 @@ async def cb_forget(
     # record of the erasure; if more remains, the button is answered now (which commits this
     # update's transaction), then each further chunk is a transaction of its own.
     user_id = query.from_user.id
-    erasure_id = await erasure.begin(db, erasure.PERSON, user_id, user_id, now)
+    erasure_id = await erasure.begin(
+        db, erasure.PERSON, user_id, user_id, now, admin_ids=settings.admin_ids
+    )
     if await erasure.run_some(db, erasure_id, now) is not erasure.Outcome.FINISHED:
         callback_answer.disable()
         await query.answer(i18n.get("forget-erasing"))

@@ -303,11 +303,14 @@ async def test_erasure_of_the_person(world: World) -> None:
 async def test_a_member_who_erases_their_data_leaves_the_team(world: World) -> None:
     sessions, team_id = world
     async with sessions() as session:
-        await erasure.begin(session, erasure.PERSON, FIRST, FIRST, START + timedelta(hours=1))
+        await erasure.begin(
+            session, erasure.PERSON, FIRST, FIRST, START + timedelta(hours=1), admin_ids=ADMINS
+        )
         await session.commit()
         assert await care.membership(session, team_id, FIRST) is None
         left = await session.scalar(select(CareMember).where(CareMember.user_id == FIRST))
         assert left is not None and left.name == care.ERASED
+    assert await _to(sessions, 1, ":member-left:")  # the HQ hears the seat is free
 
 
 async def test_a_member_who_leaves_hands_the_open_visit_on_and_the_coordinators_hear(
