@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    broadcast,
     campaigns,
     escalation,
     exports,
@@ -38,6 +39,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "region": region.run,
     "campaigns": campaigns.run,
     "tips": tips.run,
+    "broadcast": broadcast.run,
     "escalation": escalation.run,
     "console": request_console.run,
     "replicas": replicas.run,
