@@ -5,7 +5,7 @@ A proposal is made once per territory and month (unique): the job that inserts i
 one that tells the coordinators, so two replicas or a restart never propose twice; its
 ``candidates`` are the volunteer ids proposed, and only they can be awarded from its
 buttons. An award is one per territory and month (unique): a double tap or a second
-coordinator finds it already given.
+coordinator finds it already given; /forget detaches it from the person (``user_id`` NULL).
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ class AwardProposal(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id", ondelete="CASCADE"))
     month: Mapped[date] = mapped_column(Date)  # the first day of the month it is about
-    # [{"volunteer_id", "user_id", "score", "tasks", "hours", "rating"}, ...] best first
+    # [{"volunteer_id", "score", "tasks", "hours", "rating"}, ...] best first: no Telegram
+    # ids (the volunteer's row has theirs, and /forget reaches it there)
     candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -46,6 +47,9 @@ class VolunteerAward(Base):
     volunteer_id: Mapped[int] = mapped_column(
         BigIntPK, ForeignKey("volunteers.id", ondelete="CASCADE")
     )
-    user_id: Mapped[int] = mapped_column(BigInteger)
+    # The person's Telegram id, for their /mystats; NULL once they erased their data
+    # (/forget): the award stays in the territory's months (one a month, its volunteer row
+    # anonymised), but is no longer theirs if they come back.
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
     awarded_by: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -46,6 +46,7 @@ from bot.services import (
     care,
     consultations,
     help_requests,
+    recognition,
     safety,
     series,
     volunteers,
@@ -289,6 +290,7 @@ async def _step(
     if step == PERSON_ROW:
         await safety.forget(session, target_id)  # tip subscriptions
         await volunteers.forget_person(session, target_id, now)
+        await recognition.forget(session, target_id)  # their awards, no longer theirs
         return 10, _State(VOLUNTEERS)
     if step == VOLUNTEERS:
         following = await session.scalar(next_volunteer(target_id, item))

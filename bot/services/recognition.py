@@ -13,8 +13,9 @@ What counts (the same everywhere, the README says it in words):
 - **calls**: follow-up calls they made in campaigns (every call, whatever its outcome);
 - **consultations**: medic consultations they took that are closed;
 - **ratings**: the stars requesters gave their tasks and citizens their consultations;
-- **thanks received**: a task rated 5 stars or rated with words of thanks (a comment), and a
-  consultation rated 5 stars; each task or consultation counts once;
+- **thanks received**: a task rated 5 stars, or rated 4 stars with words (a comment: a
+  comment under a low rating is a complaint, not thanks), and a consultation rated 5 stars;
+  each task or consultation counts once;
 - **score** (the month's top): ``10 × tasks + 2 × hours + 2 × Σ(stars − 3)`` over the month's
   tasks: a five-star rating adds 4, a one-star one takes 4. Ties go to more hours, then to
   more tasks, then to the earlier volunteer record. Nobody with a score of 0 or less is
@@ -39,8 +40,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.services import audit
 from bot.services.outbox import Button, OutgoingMessage, Text, enqueue, subject_of
@@ -161,14 +163,26 @@ def _done_of(volunteer_ids: Collection[int]) -> list[Any]:
     ]
 
 
+THANKS_WITH_WORDS_FROM = 4  # stars: below that, a comment is a complaint, not thanks
+
+
 def _thanks_condition() -> Any:
     return or_(
         HelpRequest.rating == 5,
         and_(
-            HelpRequest.rating.is_not(None),
+            HelpRequest.rating >= THANKS_WITH_WORDS_FROM,
             HelpRequest.rating_comment.is_not(None),
             HelpRequest.rating_comment != "",
         ),
+    )
+
+
+async def forget(session: AsyncSession, user_id: int) -> None:
+    """Erasure (/forget): the person's awards are no longer theirs (``user_id`` NULL, by its
+    index). The rows stay: a territory's month was awarded, to a record now anonymised, and
+    is not awarded again; a person who comes back starts without them."""
+    await session.execute(
+        update(VolunteerAward).where(VolunteerAward.user_id == user_id).values(user_id=None)
     )
 
 
@@ -274,17 +288,26 @@ async def zone_of(session: AsyncSession, territory_id: int, default: ZoneInfo) -
         return default
 
 
-async def territory_zones(session: AsyncSession, default: ZoneInfo) -> dict[int, ZoneInfo]:
-    """Every territory's zone (a few hundred rows at most): the local dates of a book."""
-    zones = {}
-    for territory_id, name in (
-        await session.execute(select(Territory.id, Territory.timezone))
-    ).all():
-        try:
-            zones[territory_id] = ZoneInfo(name)
-        except (KeyError, ValueError):
-            zones[territory_id] = default
-    return zones
+async def book_zone(
+    session: AsyncSession, territory_ids: Collection[int] | None, default: ZoneInfo
+) -> ZoneInfo:
+    """The one zone a DOBRO.RF book's period and dates are in: its territories' zone when
+    they share one; otherwise (the HQ, territories in several zones) ``default``, the HQ's."""
+    if not territory_ids:
+        return default
+    names = set(
+        (
+            await session.scalars(
+                select(Territory.timezone).where(Territory.id.in_(sorted(territory_ids)))
+            )
+        ).all()
+    )
+    if len(names) != 1:
+        return default
+    try:
+        return ZoneInfo(names.pop())
+    except (KeyError, ValueError):
+        return default
 
 
 async def territory_names(
@@ -353,7 +376,6 @@ class Candidate:
     def as_json(self) -> dict[str, Any]:
         return {
             "volunteer_id": self.volunteer_id,
-            "user_id": self.user_id,
             "score": self.score,
             "tasks": self.tasks,
             "hours": self.hours,
@@ -643,7 +665,8 @@ async def award(
         (c for c in proposal.candidates if int(c.get("volunteer_id", 0)) == volunteer_id), None
     )
     volunteer = await session.get(Volunteer, volunteer_id)
-    if candidate is None or volunteer is None:
+    # Who left (/forget included) or was blocked since the proposal is not awarded.
+    if candidate is None or volunteer is None or volunteer.status != VolunteerStatus.APPROVED:
         return AwardResult(AwardOutcome.GONE)
     inserted = await session.execute(
         insert_ignore(
@@ -768,7 +791,10 @@ class Activity:
 
 BATCH = 2000
 EVENT_BATCH = 200
-IN_LIMIT = 500  # a scope with more volunteers filters the period's tasks in Python
+IN_LIMIT = 500  # a scope with more volunteers filters the period's tasks by a subquery
+# The records whose work is in a book: an application pending or rejected did none (and a
+# person rejected in one territory may be a volunteer in another: their rows are not its).
+IN_BOOK = (VolunteerStatus.APPROVED, VolunteerStatus.BLOCKED, VolunteerStatus.LEFT)
 
 
 async def activities(
@@ -778,18 +804,29 @@ async def activities(
     territory_ids: Collection[int] | None = None,
     user_id: int | None = None,
 ) -> AsyncIterator[list[Activity]]:
-    """The rows in batches, tasks first then events, each by time: a coordinator's (the
-    volunteers of ``territory_ids``; None: every territory) or one person's (``user_id``).
-    The volunteer's name and DOBRO.RF id are their current record's (the newest)."""
+    """The rows in batches, tasks first then events, each by time: a coordinator's
+    (``territory_ids``; None: every territory) or one person's (``user_id``).
+
+    Whose rows a territory's book has, so that no row is in two territories' books:
+    - a task: in the book of its volunteer record's territory (approved, blocked or left
+      since: an application pending or rejected did no task);
+    - an event's attendance: in the book of the event's territory, whoever came (a
+      volunteer of a territory under it included).
+    The volunteer's name and DOBRO.RF id are their newest such record's (in the scope for a
+    task; anywhere for an event)."""
     people = select(
         Volunteer.id, Volunteer.user_id, Volunteer.name, Volunteer.dobro_id, Volunteer.territory_id
     )
+    scope = sorted(territory_ids) if territory_ids is not None else None
+    in_scope: ColumnElement[bool] = Volunteer.status.in_(IN_BOOK)
+    if scope is not None:
+        in_scope = and_(in_scope, Volunteer.territory_id.in_(scope))
     if user_id is not None:
         people = people.where(Volunteer.user_id == user_id)
-    elif territory_ids is not None:
-        people = people.where(Volunteer.territory_id.in_(sorted(territory_ids)))
+    else:
+        people = people.where(in_scope)
     rows = (await session.execute(people.order_by(Volunteer.id))).all()
-    if not rows:
+    if not rows and user_id is not None:
         return
     by_id = {r.id: r for r in rows}
     newest: dict[int, Any] = {}
@@ -803,6 +840,8 @@ async def activities(
         task_where.append(HelpRequest.status == RequestStatus.DONE)
         if len(by_id) <= IN_LIMIT:
             task_where.append(HelpRequest.volunteer_id.in_(sorted(by_id)))
+        elif scope is not None:  # many: the same set, asked of the database (no long list)
+            task_where.append(HelpRequest.volunteer_id.in_(select(Volunteer.id).where(in_scope)))
     after: tuple[datetime, int] | None = None
     while True:
         query = select(
@@ -864,6 +903,7 @@ async def activities(
                     VolunteerEvent.starts_at,
                     VolunteerEvent.template,
                     VolunteerEvent.title,
+                    VolunteerEvent.territory_id,
                 )
                 .join(VolunteerEvent, VolunteerEvent.id == EventAttendance.event_id)
                 .where(
@@ -889,7 +929,7 @@ async def activities(
                     volunteer_id=person.id,
                     name=person.name,
                     dobro_id=person.dobro_id,
-                    territory_id=person.territory_id,
+                    territory_id=a.territory_id,
                 )
                 for a in mine
             ]
@@ -898,10 +938,13 @@ async def activities(
     while True:
         events_query = select(
             VolunteerEvent.id,
+            VolunteerEvent.territory_id,
             VolunteerEvent.starts_at,
             VolunteerEvent.template,
             VolunteerEvent.title,
         ).where(VolunteerEvent.status == EventStatus.DONE, *period.where(VolunteerEvent.starts_at))
+        if scope is not None:  # the scope's own events (one territory each: one book each)
+            events_query = events_query.where(VolunteerEvent.territory_id.in_(scope))
         if event_after is not None:
             events_query = events_query.where(
                 or_(
@@ -929,6 +972,23 @@ async def activities(
         if user_id is not None:
             attendance = attendance.where(EventAttendance.user_id == user_id)
         came = (await session.execute(attendance)).all()
+        # Who came from a territory under the event's: their newest record, wherever it is.
+        strangers = sorted({a.user_id for a in came} - newest.keys())
+        if strangers:
+            for r in (
+                await session.execute(
+                    select(
+                        Volunteer.id,
+                        Volunteer.user_id,
+                        Volunteer.name,
+                        Volunteer.dobro_id,
+                        Volunteer.territory_id,
+                    )
+                    .where(Volunteer.user_id.in_(strangers), Volunteer.status.in_(IN_BOOK))
+                    .order_by(Volunteer.id)
+                )
+            ).all():
+                newest[r.user_id] = r
         rows_out = []
         for a in sorted(
             came, key=lambda a: (by_event[a.event_id].starts_at, a.event_id, a.user_id)
@@ -949,7 +1009,7 @@ async def activities(
                     volunteer_id=person.id,
                     name=person.name,
                     dobro_id=person.dobro_id,
-                    territory_id=person.territory_id,
+                    territory_id=event.territory_id,
                 )
             )
         if rows_out:
@@ -995,14 +1055,16 @@ async def hours_book(
     period: Period,
     *,
     labels: BookLabels,
-    zones: Callable[[int], ZoneInfo],
+    zone: ZoneInfo,
     base_name: str,
     territory_ids: Collection[int] | None = None,
     user_id: int | None = None,
 ) -> Book:
     """The volunteer book's rows as XLSX and CSV (temporary files; the caller sends them and
-    calls ``cleanup``): one row per activity, its local date, hours, the organisation, what
-    it was, the DOBRO.RF id and the name. Files are written in a worker thread."""
+    calls ``cleanup``): one row per activity, its date, hours, the organisation, what it was,
+    the DOBRO.RF id and the name. Every date is in ``zone``, the zone the period's edges
+    were drawn in (``book_zone``): a row near midnight is dated inside the period it was
+    counted in. Files are written in a worker thread."""
     # Imported here: xlsxwriter loads only when a book is asked for.
     from bot.services.spreadsheets import CsvWriter, XlsxWriter
 
@@ -1019,7 +1081,7 @@ async def hours_book(
         ):
             chunk: list[tuple[str | None, list[Any]]] = []
             for a in batch:
-                local_day = a.moment.astimezone(zones(a.territory_id)).date()
+                local_day = a.moment.astimezone(zone).date()
                 chunk.append(
                     (
                         None,

@@ -18,14 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.keyboards.callbacks import AwardCb, VolunteerCb
-from bot.services import recognition
+from bot.services import audit, recognition
 from bot.services.recognition import AwardOutcome, Period, hours_text
 from bot.services.users import Roles
 from bot.telegram import edit_text
 from handlers.coordinator.scope import volunteer_in_scope
 from handlers.volunteer.recognition import book_labels, record_text
+from models import VolunteerStatus
 
 router = Router(name=__name__)
+
+LIVE = (VolunteerStatus.APPROVED, VolunteerStatus.BLOCKED)  # a person's current record
+YEARS = (2000, 2100)  # a /dobro period's years, every form (datetime ends at 9999)
 
 
 @router.callback_query(AwardCb.filter())
@@ -83,10 +87,26 @@ async def cb_record(
     settings: Settings,
 ) -> None:
     """«🏅 Итоги» on a volunteer's card (/volunteers): their record, this month and all time,
-    for a coordinator of their territory (the card's own scope check)."""
+    for a coordinator of their territory (the card's own scope check). Only the person's live
+    record (approved or blocked) opens it: the record counts all their history by person, so
+    an old record of theirs (rejected, left) in this territory must not show the work they
+    do now in another one. Audited as the card is."""
     volunteer = await volunteer_in_scope(db, callback_data.id, roles, callback_answer, i18n)
     if volunteer is None:
         return
+    if volunteer.status not in LIVE:
+        callback_answer.text = i18n.get("stale-button")
+        callback_answer.show_alert = True
+        return
+    await audit.record(
+        db,
+        actor_id=query.from_user.id,
+        action="view_volunteer",
+        now=clock.now(),
+        roles=roles,
+        target=f"volunteer:{volunteer.id}",
+        details={"record": True},
+    )
     zone = await recognition.zone_of(db, volunteer.territory_id, settings.tz)
     first = recognition.month_start(clock.now().astimezone(zone).date())
     record = await recognition.record_of(
@@ -103,18 +123,28 @@ _RANGE = re.compile(r"^(\d{2}\.\d{2}\.\d{4})\s*(?:-|–|\.\.)\s*(\d{2}\.\d{2}\.\
 
 def parse_period(text: str, today: date) -> tuple[date, date] | None:
     """The local days [since, until] a /dobro argument names: nothing — the previous month;
-    «11.2026» a month; «2026» a year; «01.11.2026-15.11.2026» a range (at most 3 years)."""
+    «11.2026» a month; «2026» a year; «01.11.2026-15.11.2026» a range (at most 3 years).
+    Years outside 2000–2100 name nothing (None), in every form."""
+    days = _parse_period(text, today)
+    if days is None or not all(YEARS[0] <= d.year <= YEARS[1] for d in days):
+        return None
+    return days
+
+
+def _parse_period(text: str, today: date) -> tuple[date, date] | None:
     text = text.strip()
     if not text:
         first = recognition.previous_month(today)
         return first, recognition.next_month(first) - date.resolution
     try:
         if m := _MONTH.match(text):
+            if not YEARS[0] <= int(m.group(2)) <= YEARS[1]:
+                return None  # before next_month: 12.9999 would overflow
             first = date(int(m.group(2)), int(m.group(1)), 1)
             return first, recognition.next_month(first) - date.resolution
         if m := _YEAR.match(text):
             year = int(m.group(1))
-            if not 2000 <= year <= 2100:
+            if not YEARS[0] <= year <= YEARS[1]:
                 return None
             return date(year, 1, 1), date(year, 12, 31)
         if m := _RANGE.match(text):
@@ -144,23 +174,25 @@ async def cmd_dobro(
     settings: Settings,
 ) -> None:
     now = clock.now()
-    days = parse_period(command.args or "", now.astimezone(settings.tz).date())
+    # One zone for the period's edges and every row's date: the territories' own when they
+    # share one, else the HQ's (recognition.book_zone).
+    scope = None if roles.is_hq else roles.territory_ids
+    zone = await recognition.book_zone(db, scope, settings.tz)
+    days = parse_period(command.args or "", now.astimezone(zone).date())
     if days is None:
         await message.answer(i18n.get("rec-dobro-bad", text=html.quote(command.args or "")))
         return
     since, until = days
     words = _period_words(since, until)
-    # The HQ's zone bounds the period; each row's date is in its territory's zone.
-    period: Period = recognition.days_period(since, until, settings.tz)
+    period: Period = recognition.days_period(since, until, zone)
     await message.answer(i18n.get("rec-dobro-preparing", period=words))
-    zones = await recognition.territory_zones(db, settings.tz)
     book = await recognition.hours_book(
         db,
         period,
         labels=book_labels(i18n, settings),
-        zones=lambda t: zones.get(t, settings.tz),
+        zone=zone,
         base_name=f"dobro-hours-{since:%Y%m%d}-{until:%Y%m%d}",
-        territory_ids=None if roles.is_hq else roles.territory_ids,
+        territory_ids=scope,
     )
     try:
         await recognition.record_export(

@@ -261,13 +261,14 @@ async def cb_book(
         return
     callback_answer.disable()
     await query.answer()  # before the file is written
-    zones = await recognition.territory_zones(db, settings.tz)
+    # Their own rows: dated in their territory's zone, as their /mystats.
+    zone = await recognition.zone_of(db, volunteer.territory_id, settings.tz)
     stamp = clock.now().strftime("%Y%m%d")
     book = await recognition.hours_book(
         db,
         Period(),
         labels=book_labels(i18n, settings),
-        zones=lambda t: zones.get(t, settings.tz),
+        zone=zone,
         base_name=f"dobro-hours-{stamp}",
         user_id=volunteer.user_id,
     )

@@ -103,7 +103,8 @@ def test_months_and_the_moment_of_the_proposal() -> None:
     assert (
         recognition.candidate_line(1, maria) == "1. Мария &lt;Маша&gt; — 55 (✅ 3 · ⏱ 9.5 · ★ 4.5)"
     )
-    assert "name" not in maria.as_json()  # names stay in the volunteers' rows
+    # Names stay in the volunteers' rows, Telegram ids too (erasure reaches them there).
+    assert "name" not in maria.as_json() and "user_id" not in maria.as_json()
 
 
 # --- seeded data ------------------------------------------------------------------------------
@@ -437,7 +438,7 @@ async def test_the_dobro_book_has_one_row_per_activity(world: World) -> None:
     november = recognition.month_period(date(2026, 11, 1), NOVOKUZNETSK)
     async with world.sessions() as session:
         book = await recognition.hours_book(
-            session, november, labels=_labels(), zones=lambda _: NOVOKUZNETSK,
+            session, november, labels=_labels(), zone=NOVOKUZNETSK,
             base_name="dobro", territory_ids=[world.territory["yurga"]],
         )  # fmt: skip
     try:
@@ -466,11 +467,11 @@ async def test_the_dobro_book_has_one_row_per_activity(world: World) -> None:
     # A volunteer's own book: their rows only, all time; Belovo's rows stay out of Yurga's.
     async with world.sessions() as session:
         own = await recognition.hours_book(
-            session, Period(), labels=_labels(), zones=lambda _: NOVOKUZNETSK, base_name="own",
+            session, Period(), labels=_labels(), zone=NOVOKUZNETSK, base_name="own",
             user_id=A,
         )  # fmt: skip
         belovo = await recognition.hours_book(
-            session, november, labels=_labels(), zones=lambda _: NOVOKUZNETSK, base_name="b",
+            session, november, labels=_labels(), zone=NOVOKUZNETSK, base_name="b",
             territory_ids=[world.territory["belovo"]],
         )  # fmt: skip
     try:
@@ -534,3 +535,241 @@ async def test_the_queries_use_indexes(sqlite_url: str) -> None:
     assert "ix_help_requests_status_done" in joined
     assert "ix_campaign_contacts_by_user" in joined
     assert "ix_consultations_medic_status" in joined
+
+
+# --- the review's findings (each failed before its fix) ----------------------------------------
+F = 706  # rejected in Tayga, then a volunteer in Yurga
+
+
+async def _apply(
+    session: AsyncSession, user_id: int, territory_id: int, now: datetime, *, approve: bool
+) -> int:
+    application = volunteers.Application(
+        name="Фёдор Лисицын", phone="+79031234000", territory_id=territory_id,
+        skills=("delivery",), age_group="18-34", availability=("weekends",), dobro_id="D-7060",
+    )  # fmt: skip
+    made = await volunteers.submit(session, user_id, application, now)
+    await volunteers.decide(
+        session, made.id, approve=approve, actor_id=HQ, reason=None if approve else "нет", now=now
+    )
+    return made.id
+
+
+async def _book_rows(
+    session: AsyncSession, period: Period, territory_ids: list[int] | None, zone: ZoneInfo
+) -> list[tuple[date, float, str]]:
+    book = await recognition.hours_book(
+        session, period, labels=_labels(), zone=zone, base_name="t", territory_ids=territory_ids
+    )
+    try:
+        sheet = load_workbook(io.BytesIO(book.paths[recognition.Format.XLSX].read_bytes())).active
+        assert sheet is not None
+        return [(r[0].value.date(), r[1].value, r[5].value) for r in sheet.iter_rows(min_row=2)]
+    finally:
+        book.cleanup()
+
+
+async def test_a_territorys_book_has_its_records_and_its_events_only(world: World) -> None:
+    """An application rejected in Tayga does not bring the person's Yurga event into Tayga's
+    book; an event's rows are in its territory's book, whoever came: never in two books."""
+    yurga, tayga = world.territory["yurga"], world.territory["tayga"]
+    joined = local(2026, 10, 1, 12, 0)
+    async with world.sessions() as session:
+        await touch_user(session, Profile(F, "Фёдор"), joined, wrote_to_bot=True)
+        await _apply(session, F, tayga, joined, approve=False)
+        vf = await _apply(session, F, yurga, joined + timedelta(days=1), approve=True)
+        session.add(task(vf, yurga, local(2026, 11, 12, 12, 0), 2))
+        yurga_event = await session.scalar(
+            select(VolunteerEvent.id).where(VolunteerEvent.territory_id == yurga)
+        )
+        tayga_event = VolunteerEvent(
+            template=None, title="Субботник", starts_at=local(2026, 11, 21, 10, 0),
+            duration_hours=2, place="Парк", territory_id=tayga, slots=10, slots_taken=1,
+            kinds=[], status="done", created_by=TAYGA_COORDINATOR,
+            attendance_at=local(2026, 11, 21, 13, 0), attendance_by=TAYGA_COORDINATOR,
+            created_at=joined, updated_at=joined,
+        )  # fmt: skip
+        session.add(tayga_event)
+        await session.flush()
+        for event_id, user_id, hours in ((yurga_event, F, 3), (tayga_event.id, A, 2)):
+            session.add(
+                EventAttendance(
+                    event_id=event_id, user_id=user_id, hours=hours, marked_by=HQ,
+                    marked_at=local(2026, 11, 21, 13, 0),
+                )
+            )  # fmt: skip
+        await session.commit()
+    november = recognition.month_period(date(2026, 11, 1), NOVOKUZNETSK)
+    async with world.sessions() as session:
+        tayga_rows = await _book_rows(session, november, [tayga], NOVOKUZNETSK)
+        yurga_rows = await _book_rows(session, november, [yurga], NOVOKUZNETSK)
+        everyone = await _book_rows(session, november, None, NOVOKUZNETSK)
+    # Tayga: its own event (Мария of Yurga came), nothing of Фёдор's Yurga work.
+    assert tayga_rows == [(date(2026, 11, 21), 2, "Мария Иванова")]
+    # Yurga: Фёдор's task and event, not Tayga's event.
+    assert (date(2026, 11, 12), 2, "Фёдор Лисицын") in yurga_rows
+    assert (date(2026, 11, 14), 3, "Фёдор Лисицын") in yurga_rows
+    assert (date(2026, 11, 21), 2, "Мария Иванова") not in yurga_rows
+    assert len(yurga_rows) == 10
+    # The HQ's book is the territories' books together, each row once.
+    assert sorted(everyone) == sorted(
+        [*tayga_rows, *yurga_rows, (date(2026, 11, 7), 2, "Айгүл Серікова")]
+    )
+
+
+async def test_thanks_are_five_stars_or_words_with_four_at_least(world: World) -> None:
+    yurga = world.territory["yurga"]
+    async with world.sessions() as session:
+        vd = world.volunteer[D]
+        session.add_all(
+            [
+                task(vd, yurga, local(2026, 11, 2, 12, 0), 1, rating=1, comment="Опоздал"),
+                task(vd, yurga, local(2026, 11, 3, 12, 0), 1, rating=3, comment="Так себе"),
+                task(vd, yurga, local(2026, 11, 4, 12, 0), 1, rating=4, comment="Спасибо!"),
+                task(vd, yurga, local(2026, 11, 5, 12, 0), 1, rating=4, comment=""),
+            ]
+        )  # fmt: skip
+        await session.commit()
+        d = await recognition.figures(session, D, Period())
+    assert (d.tasks, d.ratings, d.thanks) == (4, 4, 1)
+
+
+async def _yurga_proposal(world: World) -> int:
+    world.clock.advance(timedelta(minutes=5))
+    await _propose(world)
+    async with world.sessions() as session:
+        proposal = await session.scalar(
+            select(AwardProposal).where(AwardProposal.territory_id == world.territory["yurga"])
+        )
+    assert proposal is not None
+    # Ids and figures: no Telegram ids in the proposal.
+    assert all("user_id" not in c for c in proposal.candidates) and proposal.candidates
+    return proposal.id
+
+
+async def test_who_left_or_was_blocked_is_not_awarded(world: World) -> None:
+    proposal_id = await _yurga_proposal(world)
+    roles = Roles(is_coordinator=True, is_hq=True)
+    async with world.sessions() as session:
+        await volunteers.forget_person(session, C, world.clock.now())  # C left (/forget)
+        a = await volunteers.profile_of(session, A)
+        assert a is not None
+        a.status = "blocked"
+        await session.commit()
+    for user_id in (C, A):
+        async with world.sessions() as session:
+            result = await recognition.award(
+                session, proposal_id, world.volunteer[user_id], actor_id=HQ, roles=roles,
+                now=world.clock.now(), default_locale="ru", hq_name="Штаб",
+            )  # fmt: skip
+            await session.commit()
+        assert result.outcome is AwardOutcome.GONE
+    async with world.sessions() as session:
+        assert await session.scalar(select(func.count(VolunteerAward.id))) == 0
+    assert await _outbox(world, C) == []
+
+
+async def test_forget_detaches_the_persons_awards(world: World) -> None:
+    from bot.services import erasure
+
+    proposal_id = await _yurga_proposal(world)
+    now = world.clock.now()
+    async with world.sessions() as session:
+        given = await recognition.award(
+            session, proposal_id, world.volunteer[C], actor_id=HQ,
+            roles=Roles(is_coordinator=True, is_hq=True), now=now, default_locale="ru",
+            hq_name="Штаб",
+        )  # fmt: skip
+        assert given.outcome is AwardOutcome.AWARDED
+        erasure_id = await erasure.begin(session, erasure.PERSON, C, C, now)
+        while await erasure.run_some(session, erasure_id, now) is erasure.Outcome.MORE:
+            pass
+        await session.commit()
+    async with world.sessions() as session:
+        # The territory's month stays awarded (to an anonymised record), not to the person.
+        [row] = (await session.scalars(select(VolunteerAward))).all()
+        assert (row.user_id, row.volunteer_id) == (None, world.volunteer[C])
+        # They come back: their record starts without the award.
+        again = await _apply(session, C, world.territory["yurga"], now, approve=True)
+        await session.commit()
+        volunteer = await volunteers.profile_of(session, C)
+        assert volunteer is not None and volunteer.id == again
+        record = await recognition.record_of(session, volunteer, Period(), NOVOKUZNETSK)
+        assert record.awards == []
+
+
+def test_dobro_periods_outside_2000_2100_are_refused() -> None:
+    from handlers.coordinator.recognition import parse_period
+
+    today = date(2026, 12, 2)
+    for text_ in ("12.9999", "01.0001", "01.01.0001-02.01.0001", "31.12.9999-31.12.9999",
+                  "1999", "12.1999", "31.12.1999-01.01.2000", "01.01.2101"):  # fmt: skip
+        assert parse_period(text_, today) is None, text_
+    assert parse_period("12.2100", today) == (date(2100, 12, 1), date(2100, 12, 31))
+    assert parse_period("01.01.2000-02.01.2000", today) == (date(2000, 1, 1), date(2000, 1, 2))
+    assert parse_period("", today) == (date(2026, 11, 1), date(2026, 11, 30))
+
+
+async def test_a_books_period_and_dates_are_in_one_zone(world: World) -> None:
+    """The period's edges and every row's date in the same zone: the territories' own when
+    they share one (else the HQ's), so no row is dated outside the period it was counted in."""
+    yekaterinburg = ZoneInfo("Asia/Yekaterinburg")  # UTC+5, two hours behind the HQ
+    yurga, belovo = world.territory["yurga"], world.territory["belovo"]
+    async with world.sessions() as session:
+        territory = await session.get(Territory, yurga)
+        assert territory is not None
+        territory.timezone = "Asia/Yekaterinburg"
+        await session.commit()
+        assert await recognition.book_zone(session, [yurga], NOVOKUZNETSK) == yekaterinburg
+        assert await recognition.book_zone(session, [yurga, belovo], NOVOKUZNETSK) == NOVOKUZNETSK
+        assert await recognition.book_zone(session, None, NOVOKUZNETSK) == NOVOKUZNETSK
+        zone = await recognition.book_zone(session, [yurga], NOVOKUZNETSK)
+        period = recognition.days_period(date(2026, 11, 1), date(2026, 11, 30), zone)
+        rows = await _book_rows(session, period, [yurga], zone)
+    assert all(date(2026, 11, 1) <= day <= date(2026, 11, 30) for day, _, _ in rows), rows
+    # B's task at 01:00 on 1 November in Novokuznetsk is 23:00 on 31 October here: out;
+    # C's at 01:00 on 1 December is 23:00 on 30 November: in, dated the 30th.
+    assert (date(2026, 11, 30), 4, "Светлана Ким") in rows
+    assert "Борис Кузнецов" not in {name for day, _, name in rows if day != date(2026, 11, 14)}
+
+
+async def test_a_big_territorys_tasks_are_filtered_in_sql(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More than IN_LIMIT volunteers: the period's tasks are those of the territory's
+    volunteers by a subquery, not every done task of the HQ; by indexes, no table scan."""
+    engine = create_engine(sqlite_url)
+    await migrate.upgrade(engine)
+    sessions = create_sessionmaker(engine)
+    captured: list[str] = []
+    from sqlalchemy import event
+
+    def capture(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM help_requests" in statement:
+            captured.append(statement)
+
+    november = recognition.month_period(date(2026, 11, 1), NOVOKUZNETSK)
+    try:
+        async with sessions() as session:
+            seeded = await seed(session, local(2026, 12, 1, 10, 0))
+            await session.commit()
+            belovo = [seeded["territory"]["belovo"]]
+            small = await _book_rows(session, november, belovo, NOVOKUZNETSK)
+            monkeypatch.setattr(recognition, "IN_LIMIT", 0)
+            event.listen(engine.sync_engine, "before_cursor_execute", capture)
+            big = await _book_rows(session, november, belovo, NOVOKUZNETSK)
+            event.remove(engine.sync_engine, "before_cursor_execute", capture)
+            assert big == small == [(date(2026, 11, 7), 2, "Айгүл Серікова")]
+            [statement] = captured
+            assert "IN (SELECT volunteers.id" in statement, statement
+            sql = statement.replace("?", "NULL")
+            plan = "\n".join(
+                str(row[-1])
+                for row in (await session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))).all()
+            )
+    finally:
+        await engine.dispose()
+    assert "SCAN help_requests\n" not in plan + "\n" and "SCAN volunteers\n" not in plan + "\n", (
+        plan
+    )
+    assert "ix_help_requests_status_done" in plan or "ix_help_requests_volunteer" in plan, plan

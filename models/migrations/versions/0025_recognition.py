@@ -44,7 +44,7 @@ def upgrade() -> None:
         sa.Column("territory_id", sa.Integer(), nullable=False),
         sa.Column("month", sa.Date(), nullable=False),
         sa.Column("volunteer_id", BigIntPK, nullable=False),
-        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=True),  # NULL: erased (/forget)
         sa.Column("awarded_by", sa.BigInteger(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
