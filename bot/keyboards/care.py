@@ -118,7 +118,8 @@ def my_teams(_: Gettext, teams: Sequence[CareTeam]) -> InlineKeyboardMarkup:
 
 def member_card(_: Gettext, team_id: int, visits: Sequence[CareVisit]) -> InlineKeyboardMarkup:
     rows = [
-        [_b(_("btn-care-record-on", date=v.due_on.strftime("%d.%m")), "rec", v.id)] for v in visits
+        [_b(_("btn-care-record-on", date=v.due_on.strftime("%d.%m"), kind=v.kind), "rec", v.id)]
+        for v in visits
     ]
     rows.append([_b(_("btn-care-quit"), "quit", team_id)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -128,10 +129,11 @@ def quit_confirm(_: Gettext, team_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[_b(_("btn-care-yes-quit"), "quit!", team_id)]])
 
 
-def outcomes(_: Gettext, visit_id: int) -> InlineKeyboardMarkup:
+def outcomes(_: Gettext, visit_id: int, kind: str) -> InlineKeyboardMarkup:
+    """The outcomes, worded for a visit or a call (``kind``)."""
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_b(_("btn-care-outcome", outcome=o), "out", visit_id, v=i)]
+            [_b(_("btn-care-outcome", outcome=o, kind=kind), "out", visit_id, v=i)]
             for i, o in enumerate(care.OUTCOMES)
         ]
     )

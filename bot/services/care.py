@@ -710,7 +710,12 @@ async def _remind(
                                 links.open_team(team.id),
                             )
                         ],
-                        [Button(Text(key="btn-care-record"), links.record(visit.id))],
+                        [
+                            Button(
+                                Text(key="btn-care-record", args={"kind": visit.kind}),
+                                links.record(visit.id),
+                            )
+                        ],
                     ],
                 ),
                 key=f"care:{team.id}:visit:{visit.id}:remind:{member.id}",
@@ -1113,6 +1118,7 @@ async def record(
                 args={
                     "team": team.id,
                     "member": quote_html(member.name),
+                    "kind": visit.kind,
                     "date": visit.due_on.strftime("%d.%m.%Y"),
                     "note": quote_html(note or "-"),
                 },

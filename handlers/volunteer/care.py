@@ -128,7 +128,7 @@ async def cb_record(
     await bot.send_message(
         query.from_user.id,
         i18n.get("care-ask-outcome", date=visit.due_on.strftime("%d.%m.%Y"), kind=visit.kind),
-        reply_markup=kb.outcomes(i18n.get, visit.id),
+        reply_markup=kb.outcomes(i18n.get, visit.id, visit.kind),
     )
 
 
@@ -167,7 +167,11 @@ async def cb_outcome(
         db, callback_data.id, query.from_user.id, outcome, None, clock.now(),
         default_locale=settings.default_locale, admin_ids=settings.admin_ids,
     )  # fmt: skip
-    text = i18n.get("care-recorded", outcome=outcome) if visit else i18n.get("care-visit-stale")
+    text = (
+        i18n.get("care-recorded", outcome=outcome, kind=visit.kind)
+        if visit
+        else i18n.get("care-visit-stale")
+    )
     callback_answer.show_alert = False
     callback_answer.text = text
     if isinstance(query.message, Message):  # the answered buttons leave the screen
@@ -196,7 +200,7 @@ async def process_help_needed(
         default_locale=settings.default_locale, admin_ids=settings.admin_ids,
     )  # fmt: skip
     text = (
-        i18n.get("care-recorded", outcome=care.NEEDS_HELP)
+        i18n.get("care-recorded", outcome=care.NEEDS_HELP, kind=visit.kind)
         if visit
         else i18n.get("care-visit-stale")
     )

@@ -17,13 +17,27 @@ btn-care-erase = 🗑 Адамның деректерін жою
 btn-care-yes-end = ⏹ Иә, аяқтау
 btn-care-yes-erase = 🗑 Иә, жою
 btn-care-no = ↩️ Жоқ, карточкаға оралу
-btn-care-record = ✍️ Баруды белгілеу
-btn-care-record-on = ✍️ { $date } баруды белгілеу
-btn-care-outcome = { $outcome ->
-    [fine] ✅ Бардым, бәрі жақсы
-    [help] 🆘 Бардым, көмек керек
-    [not_home] 🚪 Үйден таппадым
-   *[refused] 🙅 Адам бас тартты
+btn-care-record = { $kind ->
+    [call] ✍️ Қоңырауды белгілеу
+   *[visit] ✍️ Баруды белгілеу
+}
+btn-care-record-on = { $kind ->
+    [call] ✍️ { $date } қоңырауды белгілеу
+   *[visit] ✍️ { $date } баруды белгілеу
+}
+btn-care-outcome = { $kind ->
+    [call] { $outcome ->
+        [fine] ✅ Сөйлестім, бәрі жақсы
+        [help] 🆘 Сөйлестім, көмек керек
+        [not_home] 📵 Хабарласа алмадым
+       *[refused] 🙅 Адам бас тартты
+    }
+   *[visit] { $outcome ->
+        [fine] ✅ Бардым, бәрі жақсы
+        [help] 🆘 Бардым, көмек керек
+        [not_home] 🚪 Үйден таппадым
+       *[refused] 🙅 Адам бас тартты
+    }
 }
 btn-care-still = ⏳ Әлі орындаймын
 btn-care-cannot = ❌ Орындай алмаймын
@@ -107,7 +121,10 @@ care-visit-line = • { $when }, { $kind ->
     [done] { $outcome ->
         [fine] бәрі жақсы
         [help] көмек керек
-        [not_home] үйден таппады
+        [not_home] { $kind ->
+            [call] хабарласа алмады
+           *[visit] үйден таппады
+        }
         [refused] адам бас тартты
        *[none] белгіленді
     }{ $late ->
@@ -171,7 +188,10 @@ care-coord-missed = ⚠️ № { $team } қамқорлық тобы: { $date } 
     [call] қоңырау
    *[visit] бару
 } өткізіп алынды (қатысушы: { $member }). Оны басқа қатысушыға тапсырыңыз немесе қатысушыны ауыстырыңыз.
-care-coord-needs-help = 🆘 № { $team } қамқорлық тобы: { $date } барғаннан кейін { $member } көмек керек екенін хабарлайды:
+care-coord-needs-help = 🆘 № { $team } қамқорлық тобы: { $date } { $kind ->
+    [call] қоңыраудан
+   *[visit] барғаннан
+} кейін { $member } көмек керек екенін хабарлайды:
     { $note }
 
 care-my-none = Сіз әзірге қамқорлық топтарында жоқсыз.
@@ -187,7 +207,10 @@ care-bad-help = Көмекті сөзбен сипаттаңыз (2-ден 1000 
 care-recorded = ✅ Белгіленді: { $outcome ->
     [fine] бәрі жақсы
     [help] көмек керек (үйлестіруші біледі)
-    [not_home] үйден таппады
+    [not_home] { $kind ->
+        [call] хабарласа алмады
+       *[visit] үйден таппады
+    }
    *[refused] адам бас тартты
 }. Рахмет!
 

@@ -17,13 +17,27 @@ btn-care-erase = 🗑 Удалить данные человека
 btn-care-yes-end = ⏹ Да, завершить
 btn-care-yes-erase = 🗑 Да, удалить
 btn-care-no = ↩️ Нет, к карточке
-btn-care-record = ✍️ Отметить визит
-btn-care-record-on = ✍️ Отметить визит { $date }
-btn-care-outcome = { $outcome ->
-    [fine] ✅ Был(а), всё хорошо
-    [help] 🆘 Был(а), нужна помощь
-    [not_home] 🚪 Не застал(а) дома
-   *[refused] 🙅 Человек отказался
+btn-care-record = { $kind ->
+    [call] ✍️ Отметить звонок
+   *[visit] ✍️ Отметить визит
+}
+btn-care-record-on = { $kind ->
+    [call] ✍️ Отметить звонок { $date }
+   *[visit] ✍️ Отметить визит { $date }
+}
+btn-care-outcome = { $kind ->
+    [call] { $outcome ->
+        [fine] ✅ Поговорил(а), всё хорошо
+        [help] 🆘 Поговорил(а), нужна помощь
+        [not_home] 📵 Не дозвонился(-ась)
+       *[refused] 🙅 Человек отказался
+    }
+   *[visit] { $outcome ->
+        [fine] ✅ Был(а), всё хорошо
+        [help] 🆘 Был(а), нужна помощь
+        [not_home] 🚪 Не застал(а) дома
+       *[refused] 🙅 Человек отказался
+    }
 }
 btn-care-still = ⏳ Ещё сделаю
 btn-care-cannot = ❌ Не смогу
@@ -107,7 +121,10 @@ care-visit-line = • { $when }, { $kind ->
     [done] { $outcome ->
         [fine] всё хорошо
         [help] нужна помощь
-        [not_home] не застали дома
+        [not_home] { $kind ->
+            [call] не дозвонились
+           *[visit] не застали дома
+        }
         [refused] человек отказался
        *[none] отмечен
     }{ $late ->
@@ -171,7 +188,10 @@ care-coord-missed = ⚠️ Команда опеки № { $team }: { $kind ->
     [call] звонок
    *[visit] визит
 } за { $date } пропущен (участник: { $member }). Передайте его другому участнику или замените участника.
-care-coord-needs-help = 🆘 Команда опеки № { $team }: после визита { $date } { $member } сообщает, что нужна помощь:
+care-coord-needs-help = 🆘 Команда опеки № { $team }: после { $kind ->
+    [call] звонка
+   *[visit] визита
+} { $date } { $member } сообщает, что нужна помощь:
     { $note }
 
 care-my-none = Вы пока не состоите в командах опеки.
@@ -187,7 +207,10 @@ care-bad-help = Опишите помощь словами (от 2 до 1000 с�
 care-recorded = ✅ Отмечено: { $outcome ->
     [fine] всё хорошо
     [help] нужна помощь (координатор уже знает)
-    [not_home] не застали дома
+    [not_home] { $kind ->
+        [call] не дозвонились
+       *[visit] не застали дома
+    }
    *[refused] человек отказался
 }. Спасибо!
 

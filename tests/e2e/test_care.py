@@ -207,11 +207,13 @@ async def test_a_standing_team_with_a_missed_visit(
         code, "care-visit-reminder", team=1, kind="visit", when="03.12.2026 10:00"
     )
     assert "Анна Петровна" not in reminder.body  # no personal data in a lasting reminder
-    await petr.press(_(code, "btn-care-record"))
+    await petr.press(_(code, "btn-care-record", kind="visit"))
     [question] = await petr.wait_messages(1)
     assert question.body == _(code, "care-ask-outcome", date="03.12.2026", kind="visit")
-    answer = await petr.press(_(code, "btn-care-outcome", outcome="fine"))
-    assert answer is not None and answer.text == _(code, "care-recorded", outcome="fine")
+    answer = await petr.press(_(code, "btn-care-outcome", outcome="fine", kind="visit"))
+    assert answer is not None and answer.text == _(
+        code, "care-recorded", outcome="fine", kind="visit"
+    )
     assert (await _tick(runner, clock, local(12, 3, 21))).missed == 0
 
     # Week 2: Ольга's turn; nothing recorded by 21:00: missed, she is asked; no answer.
@@ -263,12 +265,12 @@ async def test_a_standing_team_with_a_missed_visit(
     await ivan.press(_(code, "btn-care-open", team=1))
     [ivan_card] = await ivan.wait_messages(1)
     assert "Анна Петровна" in ivan_card.body
-    await ivan.press(_(code, "btn-care-record-on", date="10.12"))
+    await ivan.press(_(code, "btn-care-record-on", date="10.12", kind="visit"))
     await ivan.wait_messages(1)
-    await ivan.press(_(code, "btn-care-outcome", outcome="help"))
+    await ivan.press(_(code, "btn-care-outcome", outcome="help", kind="visit"))
     anna.mark_read()
     recorded = await _say(ivan, "Нужны лекарства от давления")
-    assert recorded == _(code, "care-recorded", outcome="help")
+    assert recorded == _(code, "care-recorded", outcome="help", kind="visit")
     await drained(runner)
     [help_alert] = await anna.wait_messages(1)
     assert "Нужны лекарства от давления" in help_alert.body

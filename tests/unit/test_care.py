@@ -15,6 +15,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.i18n import Translator
+from bot.keyboards import care as care_kb
 from bot.services import care, erasure, volunteers
 from bot.services.territories import load_from_file
 from bot.services.users import Profile, touch_user
@@ -439,3 +441,25 @@ async def test_two_coordinators_filling_the_last_seat_at_once(world: World) -> N
     assert sorted(results) == ["added", "full"]
     async with sessions() as session:
         assert await care.free_seats(session, team_id, MemberRole.VOLUNTEER) == 0
+
+
+@pytest.mark.parametrize("code", ["ru", "kk"])
+def test_a_calls_outcomes_are_worded_for_a_call(code: str) -> None:
+    translator = Translator("ru")
+
+    def _(key: str, **args: object) -> str:
+        return translator.get(code, key, **args)
+
+    def labels(kind: str) -> list[str]:
+        markup = care_kb.outcomes(_, 1, kind)
+        return [button.text for row in markup.inline_keyboard for button in row]
+
+    call, visit = labels(care.CALL), labels(care.VISIT)
+    assert call[0] == _("btn-care-outcome", outcome=care.FINE, kind=care.CALL)
+    assert call[:3] != visit[:3]  # «talked», «could not reach»: not «was there», «not at home»
+    if code == "ru":
+        assert call[0] == "✅ Поговорил(а), всё хорошо" and call[2] == "📵 Не дозвонился(-ась)"
+    assert _("btn-care-record", kind=care.CALL) != _("btn-care-record", kind=care.VISIT)
+    assert _("care-coord-needs-help", team=1, kind=care.CALL, member="A", date="1", note="n") != (
+        _("care-coord-needs-help", team=1, kind=care.VISIT, member="A", date="1", note="n")
+    )
