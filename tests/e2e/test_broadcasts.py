@@ -2,7 +2,9 @@
 broadcast to 500 people with 429s and people who blocked the bot (each delivered once, a
 personal message overtaking the bulk, the progress message edited in place, the final
 report), a territory coordinator's broadcast in Kazakh (their territory only, a missing
-Russian text refused, quiet hours waited out), cancelling midway, and /delivery."""
+Russian text refused, quiet hours waited out), cancelling midway, a photo broadcast (the
+caption's limit, a forged other territory refused, an empty audience refused), and /delivery
+(what did not reach a coordinator, explained; the HQ's XLSX export opened with openpyxl)."""
 
 from __future__ import annotations
 
@@ -395,3 +397,124 @@ async def test_cancel_midway(emulator: Emulator, start_bot: StartBot, clock: Fak
     async with runner.app.sessionmaker() as session:
         actions = (await session.scalars(select(AuditEntry.action))).all()
     assert "broadcast_cancelled" in actions
+
+
+async def test_photo_broadcast_scope_and_what_did_not_reach_a_coordinator(
+    emulator: Emulator, start_bot: StartBot, clock: FakeClock
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.forms.engine import FormCb
+
+    runner = await _bot(start_bot)
+    assert runner.app is not None
+    bauyr = await _started(emulator, 8901, "Бауыржан", "ru")
+    async with runner.app.sessionmaker() as session:
+        codes = dict((await session.execute(select(Territory.code, Territory.id))).all())
+        await coordinators.appoint(
+            session, user_id=bauyr.id, territory_ids=[codes["tayga"]], hq=False,
+            actor_id=ADMIN_ID, now=clock.now(),
+        )  # fmt: skip
+        await session.commit()
+    await drained(runner)
+    # A message to the coordinator Telegram refuses: /delivery shows it to him, in words.
+    emulator.fail_next(
+        "sendMessage", 1, chat_id=bauyr.id, code=400, description="Bad Request: chat not found"
+    )
+    async with runner.app.sessionmaker() as session:
+        await enqueue(
+            session,
+            chat_id=bauyr.id,
+            message=OutgoingMessage(Text(literal="Новая заявка в Тайге")),
+            key="notice:test:1",
+            now=clock.now(),
+        )
+        await session.commit()
+    await drained(runner)
+    bauyr.mark_read()
+    await bauyr.send_text("/delivery")
+    [mine] = await bauyr.wait_messages(1)
+    assert mine.body.startswith("📭 Вам не удалось доставить:")
+    assert "Чат не найден" in mine.body and "chat not found" in mine.body
+
+    # A photo broadcast to his territory: one choice, or a forged other territory refused.
+    await bauyr.send_text("/broadcast")
+    await bauyr.wait_messages(2)
+    for label in ("👥 Всем", "📍 В одной территории"):
+        await bauyr.press(label)
+    offered = bauyr.last_bot_message
+    assert offered is not None and offered.buttons[0] == ["Тайгинский городской округ"]
+    forged = FormCb(form="bcf", step="territory", value=str(codes["yurga"])).pack()
+    answer = await bauyr.press_data(forged)
+    assert answer is not None and "только в своих территориях" in (answer.text or "")
+    await bauyr.press("Тайгинский городской округ")
+    for label in ("Только читающим по-русски", "Все, без ограничения"):
+        await bauyr.press(label)
+    bauyr.mark_read()
+    await bauyr.send_photo(b"\x89PNG\r\n\x1a\nfake", caption=None)
+    await bauyr.wait_messages(1)
+    bauyr.mark_read()
+    await bauyr.send_text("x" * 1100)  # too long for a caption
+    [refused] = await bauyr.wait_messages(1)
+    assert refused.body.startswith("Нужен текст от 1 до 1024 символов")
+    bauyr.mark_read()
+    await bauyr.send_text("Субботник в Тайге")
+    shown = await bauyr.wait_messages(3)
+    assert shown[1].photo is not None and shown[1].caption == "Субботник в Тайге"
+    assert "Где: Тайгинский городской округ" in shown[2].body
+    assert "В этой аудитории нет никого" in shown[2].body  # nobody in Tayga yet
+    async with runner.app.sessionmaker() as session:
+        await session.execute(
+            insert(User),
+            [{"id": 8950 + n, "first_name": f"T{n}", "language_code": "ru",
+              "blocked_bot": False, "created_at": clock.now(), "updated_at": clock.now()}
+             for n in range(2)],
+        )  # fmt: skip
+        await session.commit()
+    for n in range(2):
+        emulator.user(8950 + n, first_name=f"T{n}", language_code="ru", started=True)
+        async with runner.app.sessionmaker() as session:
+            application = volunteers.Application(
+                name=f"T{n}", phone="+79031234567", territory_id=codes["tayga"],
+                skills=("delivery",), age_group="18-34", availability=("weekends",),
+                dobro_id=None,
+            )  # fmt: skip
+            volunteer = await volunteers.submit(session, 8950 + n, application, clock.now())
+            await volunteers.decide(
+                session, volunteer.id, approve=True, actor_id=ADMIN_ID, reason=None,
+                now=clock.now(),
+            )  # fmt: skip
+            await session.commit()
+    await drained(runner)
+    # The confirm counts afresh: the two volunteers are there now, and it goes.
+    bauyr.mark_read()
+    await bauyr.press("📣 Отправить")
+    [started] = await bauyr.wait_messages(1)
+    assert started.body.startswith("✅ Рассылка № ")
+    await _run_until_finished(runner, clock)
+    for n in range(2):
+        photos = [c for c in emulator.calls_to(8950 + n, "sendPhoto") if c.ok]
+        assert len(photos) == 1 and photos[0].params.get("caption") == "Субботник в Тайге"
+
+    # The HQ's export of everything undelivered, opened with openpyxl.
+    hq = await _started(emulator, ADMIN_ID, "Штаб", "ru")
+    await hq.send_text("/delivery")
+    [health] = await hq.wait_messages(1)
+    assert "Чат не найден: человек удалил аккаунт" in health.body
+    await hq.press("📥 Выгрузить XLSX")
+    [document] = await hq.wait_messages(1, timeout=20)
+    assert document.document is not None
+    stored = hq.state.files.get(document.document["file_id"])
+    assert stored is not None
+    sheet = load_workbook(io.BytesIO(stored.data)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Что", "Когда", "Чат")
+    [failed] = [r for r in rows[1:] if r[2] == bauyr.id]
+    assert failed[5] == "failed" and failed[8] == "400: Bad Request: chat not found"
+    assert failed[9].startswith("Чат не найден")
+    async with runner.app.sessionmaker() as session:
+        actions = (await session.scalars(select(AuditEntry.action))).all()
+    assert "delivery_export" in actions
