@@ -5,7 +5,9 @@ consultation; the month in Yurga's time, UTC+7).
 In Russian: a volunteer's /mystats (from the command and from their profile) with this
 month's and all time's figures, the year's certificate (a PNG of 1200×850) and their own
 hours for DOBRO.RF (XLSX checked cell by cell, and CSV); a territory coordinator's /dobro for
-November (only their territory's rows; audited), a bad period refused. In Kazakh: /mystats
+November (only their territory's rows; audited), a bad period and years out of 2000–2100
+refused (also in Kazakh); «🏅 Итоги» audited, and refused when forged with an old record of a
+person now in another territory. In Kazakh: /mystats
 and the all-time certificate; the monthly «Лучший доброволец» proposal reaching Yurga's
 coordinator at 10:00 local on the 1st (not at 09:55, once though the job runs twice), the
 award in one tap (a double tap and the second coordinator told who has it), the volunteer
@@ -21,6 +23,7 @@ from datetime import date, datetime, timedelta
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from bot.keyboards.callbacks import VolunteerCb
 from bot.sandbox import Emulator, Person
 from bot.sandbox.files import image_size
 from bot.sandbox.world import StoredMessage
@@ -30,8 +33,10 @@ from models import (
     Coordinator,
     CoordinatorTerritory,
     OutboxMessage,
+    Territory,
     Volunteer,
     VolunteerAward,
+    VolunteerStatus,
 )
 from scheduler.jobs import recognition as recognition_job
 from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot, drained
@@ -168,9 +173,11 @@ async def test_dobro_export_for_a_territory_coordinator(
 ) -> None:
     runner = await _bot(start_bot, local(2026, 12, 2, 12, 0))
     irina = await _person(emulator, YURGA_COORDINATOR, "Ирина", "ru")
-    await irina.send_text("/dobro 13.2026")
-    [bad] = await irina.wait_messages(1)
-    assert bad.body.startswith("Не понял период «13.2026».\n/dobro — прошлый месяц")
+    # A bad period, and years a date cannot reach (they raised OverflowError): the usage.
+    for bad_period in ("13.2026", "12.9999", "01.0001", "01.01.0001-02.01.0001"):
+        await irina.send_text(f"/dobro {bad_period}")
+        [bad] = await irina.wait_messages(1)
+        assert bad.body.startswith(f"Не понял период «{bad_period}».\n/dobro — прошлый месяц")
     await irina.send_text("/dobro")  # the previous month: November
     busy, xlsx, csv_file = await irina.wait_messages(3, timeout=30)
     assert busy.body == "⏳ Готовлю часы за 01.11.2026–30.11.2026…"
@@ -213,6 +220,41 @@ async def test_dobro_export_for_a_territory_coordinator(
     assert "Этот месяц (12.2026)\n✅ Задач выполнено: 0" in record.body
     assert "✅ Задач выполнено: 4\n⏱ Часов: 11.5" in record.body
     assert "ID DOBRO.RF" not in record.body
+    async with runner.app.sessionmaker() as session:  # audited as the card is
+        views = (
+            await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "view_volunteer")
+                .order_by(AuditEntry.id)
+            )
+        ).all()
+        assert [(e.target, e.details) for e in views][-1] == (
+            f"volunteer:{maria_id}",
+            {"record": True},
+        )
+        # Светлана leaves Yurga and is a volunteer in Belovo now: her old Yurga record is not
+        # her live one, and «🏅 Итоги» forged with its id shows Irina nothing of Belovo's.
+        old = await session.scalar(select(Volunteer).where(Volunteer.user_id == C))
+        assert old is not None
+        old.status = VolunteerStatus.LEFT
+        belovo = await session.scalar(select(Territory.id).where(Territory.code == "belovo"))
+        assert belovo is not None
+        session.add(
+            Volunteer(
+                user_id=C, status=VolunteerStatus.APPROVED, name=old.name, phone=old.phone,
+                territory_id=belovo, skills=old.skills, age_group=old.age_group,
+                availability=old.availability, consent_at=old.consent_at,
+                consent_version=old.consent_version, created_at=old.created_at,
+                updated_at=old.updated_at, decided_at=old.decided_at,
+            )
+        )  # fmt: skip
+        await session.commit()
+        old_id = old.id
+    sent = len(irina.chat.bot_messages)
+    forged = VolunteerCb(id=old_id, action="record").pack()
+    answer = await irina.press_data(forged, message_id=card.message_id)
+    assert answer is not None and (answer.text or "").startswith("Эта кнопка устарела")
+    assert len(irina.chat.bot_messages) == sent  # the answer comes after the handler: nothing
     # A volunteer cannot export: /dobro is not theirs (the catch-all answers).
     maria = await _person(emulator, A, "Мария", "ru")
     await maria.send_text("/dobro")
@@ -243,6 +285,9 @@ async def test_kazakh_mystats_and_the_monthly_award(
     # Yurga's coordinators: Ирина reads Kazakh, a second one Russian.
     irina = await _person(emulator, YURGA_COORDINATOR, "Ирина", "kk")
     second = await _person(emulator, SECOND_COORDINATOR, "Олег", "ru")
+    await irina.send_text("/dobro 12.9999")  # raised OverflowError: the usage, in Kazakh
+    [bad] = await irina.wait_messages(1)
+    assert bad.body.startswith("«12.9999» кезеңін түсінбедім.\n/dobro — өткен ай")
     async with runner.app.sessionmaker() as session:
         yurga = await session.scalar(
             select(CoordinatorTerritory.territory_id).where(
