@@ -46,7 +46,7 @@ CITIZEN = 900  # asks for help, and is a volunteer too
 OTHERS = list(range(1001, 1007))
 TAKE = "tk:1"
 GROWING = ("outbox", "audit_log", "reminders", "help_requests", "request_pushes",
-           "callback_requests", "volunteers", "users")  # fmt: skip
+           "callback_requests", "volunteers", "users", "volunteer_awards")  # fmt: skip
 SCAN = re.compile(rf"\bSCAN ({'|'.join(GROWING)})\b")  # SQLite
 SEQ_SCAN = re.compile(rf"\bSeq Scan on ({'|'.join(GROWING)})\b")  # PostgreSQL
 
