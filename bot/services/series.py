@@ -93,7 +93,10 @@ def first_at(rule: RepeatRule, at: time, now: datetime, tz: ZoneInfo) -> datetim
         return rule.next_after(now, now, tz)
     local = now.astimezone(tz)
     moment = datetime.combine(local.date(), at, tzinfo=tz).astimezone(UTC)
-    return moment if moment > now else moment + timedelta(days=1)
+    if moment > now:
+        return moment
+    # tomorrow at ``at`` local (not 24 h on: a DST change would move the hour)
+    return datetime.combine(local.date() + timedelta(days=1), at, tzinfo=tz).astimezone(UTC)
 
 
 async def _zone(session: AsyncSession, territory_id: int) -> ZoneInfo:

@@ -36,6 +36,9 @@ class RepeatRule:
     at: time | None = None
     weekdays: frozenset[int] = frozenset()
     day_of_month: int | None = None
+    # ``every 3d``: local days, at the previous occurrence's local time (across a DST change
+    # too: not 72 h, which would move the hour and could put two on one local day)
+    local_days: bool = False
 
     @classmethod
     def parse(cls, text: str) -> RepeatRule:
@@ -44,7 +47,8 @@ class RepeatRule:
             count = int(m.group(1))
             if count == 0:
                 raise RuleError(f"interval must be positive: {text!r}")
-            return cls(rule, interval=count * _UNITS[m.group(2)])
+            unit = m.group(2)
+            return cls(rule, interval=count * _UNITS[unit], local_days=unit == "d")
         if m := _DAILY.match(rule):
             return cls(rule, at=_clock(m.group(1), m.group(2), text))
         if m := _WEEKLY.match(rule):
@@ -64,6 +68,12 @@ class RepeatRule:
             if previous > after:
                 return previous
             steps = (after - previous) // self.interval + 1
+            if self.local_days:  # the estimate is off by one at most, across a DST change
+                while steps > 1 and self._step(previous, steps - 1, tz) > after:
+                    steps -= 1
+                while self._step(previous, steps, tz) <= after:
+                    steps += 1
+                return self._step(previous, steps, tz)
             return previous + steps * self.interval
         assert self.at is not None
         day = max(previous, after).astimezone(tz).date()
@@ -85,6 +95,12 @@ class RepeatRule:
             return previous, 0
         if self.interval is not None:
             steps = (moment - previous) // self.interval
+            if self.local_days:
+                while steps > 0 and self._step(previous, steps, tz) > moment:
+                    steps -= 1
+                while self._step(previous, steps + 1, tz) <= moment:
+                    steps += 1
+                return self._step(previous, steps, tz), steps
             return previous + steps * self.interval, steps
         latest, skipped = previous, 0
         for _ in range(10_000):  # a daily rule over 27 years; beyond that, give up skipping
@@ -93,6 +109,12 @@ class RepeatRule:
                 break
             latest, skipped = following, skipped + 1
         return latest, skipped
+
+    def _step(self, previous: datetime, steps: int, tz: ZoneInfo) -> datetime:
+        """``previous`` moved ``steps`` intervals of local days on, at its local time."""
+        assert self.interval is not None
+        local = previous.astimezone(tz)
+        return _local(local.date() + steps * self.interval, local.time(), tz)
 
     def _matches(self, day: date) -> bool:
         if self.weekdays:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.i18n import Translator
 from bot.keyboards import care as care_kb
 from bot.services import care, erasure, volunteers
+from bot.services.series import first_at
 from bot.services.territories import load_from_file
+from bot.services.timing import RepeatRule
 from bot.services.users import Profile, touch_user
 from models import (
     AuditEntry,
@@ -463,3 +466,32 @@ def test_a_calls_outcomes_are_worded_for_a_call(code: str) -> None:
     assert _("care-coord-needs-help", team=1, kind=care.CALL, member="A", date="1", note="n") != (
         _("care-coord-needs-help", team=1, kind=care.VISIT, member="A", date="1", note="n")
     )
+
+
+@pytest.mark.parametrize(
+    ("rule", "first", "days"),
+    [
+        ("every 1d", datetime(2027, 10, 29, 12, tzinfo=UTC), 1),  # autumn: 25-hour day
+        ("every 2d", datetime(2027, 3, 25, 12, tzinfo=UTC), 2),  # spring: 23-hour day
+    ],
+)
+def test_every_n_days_keeps_the_local_time_across_a_dst_change(
+    rule: str, first: datetime, days: int
+) -> None:
+    """A schedule of visits (and a series of requests) every N days: one a local day, at the
+    same local time, though the zone's offset changes (the care team's own zone may have DST)."""
+    berlin = ZoneInfo("Europe/Berlin")
+    parsed = RepeatRule.parse(rule)
+    moment = first_at(parsed, time(0, 30), first, berlin)
+    moments = [moment]
+    for _ in range(5):
+        moment = parsed.next_after(moment, moment, berlin)
+        moments.append(moment)
+    local_moments = [m.astimezone(berlin) for m in moments]
+    assert all(m.time() == time(0, 30) for m in local_moments)
+    dates = [m.date() for m in local_moments]
+    assert all((b - a).days == days for a, b in pairwise(dates))
+    latest, skipped = parsed.latest_until(moments[0], moments[4] + timedelta(hours=1), berlin)
+    assert (latest, skipped) == (moments[4], 4)
+    # After downtime the next one is still at the local time.
+    assert parsed.next_after(moments[0], moments[3] + timedelta(minutes=1), berlin) == moments[4]
