@@ -35,6 +35,18 @@ from models import CareMember, CareTeam, CareVisit, MemberRole, TeamStatus
 router = Router(name=__name__)
 PAGE = 8
 ASK_KEYS = {"end": "care-ask-end", "erase": "care-ask-erase"}
+POPUP_LIMIT = 200  # Telegram's limit on a callback answer's text
+POPUP_NAME = 60  # a name in a popup is cut to this
+
+
+def _clip(name: str, limit: int = POPUP_NAME) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def replaced_popup(i18n: I18nContext, former: str, name: str) -> str:
+    """The «replaced» popup: two long names (up to 100 each) would pass Telegram's 200."""
+    text: str = i18n.get("care-replaced", former=_clip(former), name=_clip(name))
+    return text[:POPUP_LIMIT]
 
 
 def _scope(ctx: Ctx) -> list[int] | None:
@@ -533,8 +545,7 @@ async def cb_replace(
         target=f"care:{team.id}", details={"user": member.user_id, "former": former.user_id},
     )  # fmt: skip
     callback_answer.show_alert = False
-    text = i18n.get("care-replaced", former=former.name, name=member.name)
-    callback_answer.text = text
+    callback_answer.text = replaced_popup(i18n, former.name, member.name)
     if isinstance(query.message, Message):
         await edit_text(
             query.message,
@@ -571,7 +582,7 @@ async def cb_hand_over(
         target=f"care:{team.id}", details={"visit": visit.id, "member": callback_data.v},
     )  # fmt: skip
     callback_answer.show_alert = False
-    callback_answer.text = i18n.get("care-handed-over", name=name)
+    callback_answer.text = i18n.get("care-handed-over", name=_clip(name))
     if isinstance(query.message, Message):  # the answered buttons leave the screen
         await edit_text(query.message, i18n.get("care-handed-over", name=html.quote(name)))
 

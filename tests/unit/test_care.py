@@ -23,6 +23,7 @@ from bot.services.series import first_at
 from bot.services.territories import load_from_file
 from bot.services.timing import RepeatRule
 from bot.services.users import Profile, touch_user
+from handlers.coordinator import care as coordinator_care
 from models import (
     AuditEntry,
     CareMember,
@@ -495,3 +496,19 @@ def test_every_n_days_keeps_the_local_time_across_a_dst_change(
     assert (latest, skipped) == (moments[4], 4)
     # After downtime the next one is still at the local time.
     assert parsed.next_after(moments[0], moments[3] + timedelta(minutes=1), berlin) == moments[4]
+
+
+@pytest.mark.parametrize("code", ["ru", "kk"])
+def test_the_replaced_popup_fits_telegrams_limit_with_long_names(code: str) -> None:
+    translator = Translator("ru")
+
+    class I18n:
+        def get(self, key: str, **args: object) -> str:
+            return translator.get(code, key, **args)
+
+    long_former, long_name = "Ф" * 100, "И" * 100  # a member's name is kept to 100
+    assert len(I18n().get("care-replaced", former=long_former, name=long_name)) > 200
+    popup = coordinator_care.replaced_popup(I18n(), long_former, long_name)
+    assert len(popup) <= 200 and "ФФФ" in popup and "ИИИ" in popup
+    short = coordinator_care.replaced_popup(I18n(), "Ольга В.", "Иван В.")
+    assert short == I18n().get("care-replaced", former="Ольга В.", name="Иван В.")
