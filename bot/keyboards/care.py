@@ -33,8 +33,23 @@ def _b(text: str, a: str, id: int = 0, v: int = 0, f: int = 0, o: int = 0) -> In
     return InlineKeyboardButton(text=text, callback_data=CareCb(a=a, id=id, v=v, f=f, o=o).pack())
 
 
-def listing(_: Gettext, teams: Sequence[CareTeam]) -> InlineKeyboardMarkup:
+def listing(
+    _: Gettext,
+    teams: Sequence[CareTeam],
+    *,
+    offset: int = 0,
+    total: int = 0,
+    page_size: int = care.TEAMS_PAGE,
+) -> InlineKeyboardMarkup:
+    """/teams: a page of teams (◀️ ▶️ to the others: "teams" from ``o``), and a new one."""
     rows = [[_b(_("btn-care-team", team=t.id), "open", t.id)] for t in teams]
+    nav = []
+    if offset > 0:
+        nav.append(_b("◀️", "teams", o=max(0, offset - page_size)))
+    if offset + page_size < total:
+        nav.append(_b("▶️", "teams", o=offset + page_size))
+    if nav:
+        rows.append(nav)
     rows.append([_b(_("btn-care-new"), "new")])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 

@@ -71,6 +71,7 @@ HANDED_OVER_FOR = timedelta(hours=24)  # a visit handed to another member: their
 # the card
 MAX_LATENESS = timedelta(hours=12)
 DUE_PER_TICK = 100
+TEAMS_PAGE = 20  # /teams, a page at a time
 # ``CareVisit.escalation``
 NOT_ASKED, ASKED, ALERTED, STILL = 0, 1, 2, 3
 OPEN_VISITS = (VisitStatus.PLANNED, VisitStatus.MISSED)
@@ -150,15 +151,34 @@ async def create_team(
     return team
 
 
-async def teams_in_scope(
-    session: AsyncSession, territory_ids: frozenset[int] | None, *, limit: int = 30
-) -> list[CareTeam]:
-    """Active teams of these territories (None: every one), newest first."""
-    query = select(CareTeam).where(CareTeam.status == TeamStatus.ACTIVE)
+def _in_scope(territory_ids: frozenset[int] | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [CareTeam.status == TeamStatus.ACTIVE]
     if territory_ids is not None:
-        query = query.where(CareTeam.territory_id.in_(territory_ids))
-    rows = await session.scalars(query.order_by(CareTeam.id.desc()).limit(limit))
+        conditions.append(CareTeam.territory_id.in_(territory_ids))
+    return conditions
+
+
+async def teams_in_scope(
+    session: AsyncSession,
+    territory_ids: frozenset[int] | None,
+    *,
+    offset: int = 0,
+    limit: int = TEAMS_PAGE,
+) -> list[CareTeam]:
+    """A page of the active teams of these territories (None: every one), newest first."""
+    rows = await session.scalars(
+        select(CareTeam)
+        .where(*_in_scope(territory_ids))
+        .order_by(CareTeam.id.desc())
+        .offset(max(0, offset))
+        .limit(limit)
+    )
     return list(rows.all())
+
+
+async def count_in_scope(session: AsyncSession, territory_ids: frozenset[int] | None) -> int:
+    total = await session.scalar(select(func.count(CareTeam.id)).where(*_in_scope(territory_ids)))
+    return int(total or 0)
 
 
 async def members(session: AsyncSession, team_id: int) -> list[CareMember]:

@@ -13,7 +13,7 @@ from typing import Any
 from aiogram import Bot, F, Router, html
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -132,9 +132,13 @@ async def send_team_card(
 
 
 # --- /teams and the team form --------------------------------------------------------------------
-@router.message(Command("teams", ignore_case=True), StateFilter(None))
-async def cmd_teams(message: Message, i18n: I18nContext, db: AsyncSession, roles: Roles) -> None:
-    teams = await care.teams_in_scope(db, None if roles.is_hq else roles.territory_ids)
+async def _teams_page(
+    db: AsyncSession, i18n: I18nContext, roles: Roles, offset: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    scope = None if roles.is_hq else roles.territory_ids
+    total = await care.count_in_scope(db, scope)
+    offset = max(0, min(offset, (max(total, 1) - 1) // care.TEAMS_PAGE * care.TEAMS_PAGE))
+    teams = await care.teams_in_scope(db, scope, offset=offset)
     lines = [i18n.get("care-list-title") if teams else i18n.get("care-list-empty")]
     for team in teams:
         lines.append(
@@ -145,7 +149,27 @@ async def cmd_teams(message: Message, i18n: I18nContext, db: AsyncSession, roles
                 members=len(await care.members(db, team.id)),
             )
         )
-    await message.answer("\n".join(lines), reply_markup=kb.listing(i18n.get, teams))
+    return "\n".join(lines), kb.listing(i18n.get, teams, offset=offset, total=total)
+
+
+@router.message(Command("teams", ignore_case=True), StateFilter(None))
+async def cmd_teams(message: Message, i18n: I18nContext, db: AsyncSession, roles: Roles) -> None:
+    text, markup = await _teams_page(db, i18n, roles, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(CareCb.filter(F.a == "teams"))
+async def cb_teams(
+    query: CallbackQuery,
+    callback_data: CareCb,
+    i18n: I18nContext,
+    db: AsyncSession,
+    roles: Roles,
+) -> None:
+    """/teams' ◀️ ▶️: another page, in place."""
+    text, markup = await _teams_page(db, i18n, roles, callback_data.o)
+    if isinstance(query.message, Message):
+        await edit_text(query.message, text, reply_markup=markup)
 
 
 def _name(text: str | None) -> str | None:

@@ -18,7 +18,7 @@ from bot.clock import FakeClock
 from bot.i18n import Translator
 from bot.keyboards.callbacks import CareCb
 from bot.sandbox import Emulator, Person
-from bot.services import coordinators, volunteers
+from bot.services import care, coordinators, volunteers
 from models import AuditEntry, CareTeam, CareVisit, Territory
 from scheduler.jobs import care as care_job
 from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot, drained
@@ -334,3 +334,37 @@ async def test_a_standing_team_with_a_missed_visit(
         team = await session.get(CareTeam, 1)
         assert team is not None and team.status == "ended" and "Анна" not in team.person_name
     assert (await _tick(runner, clock, local(12, 17, 8))).created == 0
+
+
+@pytest.mark.parametrize("code", ["ru", "kk"])
+async def test_teams_page_by_page(
+    emulator: Emulator, start_bot: StartBot, clock: FakeClock, code: str
+) -> None:
+    clock.set(local(12, 1, 12))
+    runner = await start_bot(overrides={"territories": "kuzbass"})
+    anna = await _person(emulator, 7501, "Анна", code)
+    await _world(runner, anna, [])
+    assert runner.app is not None
+    async with runner.app.sessionmaker() as session:
+        yurga = await session.scalar(select(Territory.id).where(Territory.code == "yurga"))
+        assert yurga is not None
+        for number in range(1, care.TEAMS_PAGE + 2):
+            await care.create_team(
+                session, person_name=f"Человек {number}", person_phone=None, address="ул. 1",
+                notes=None, territory_id=yurga, actor_id=anna.id, now=runner.clock.now(),
+            )  # fmt: skip
+        await session.commit()
+    newest = care.TEAMS_PAGE + 1
+    line = _(code, "care-list-line", team=newest, name=f"Человек {newest}", members=0)
+    oldest = _(code, "care-list-line", team=1, name="Человек 1", members=0)
+    await anna.send_text("/teams")
+    [listing] = await anna.wait_messages(1)
+    assert line in listing.body and oldest not in listing.body
+    await anna.press("▶️")  # the same message, the next page
+    page = anna.last_bot_message
+    assert page is not None and page.message_id == listing.message_id
+    assert oldest in page.body and line not in page.body
+    assert _(code, "btn-care-new") in [label for row in page.buttons for label in row]
+    await anna.press("◀️")
+    back = anna.last_bot_message
+    assert back is not None and line in back.body

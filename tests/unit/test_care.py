@@ -512,3 +512,31 @@ def test_the_replaced_popup_fits_telegrams_limit_with_long_names(code: str) -> N
     assert len(popup) <= 200 and "ФФФ" in popup and "ИИИ" in popup
     short = coordinator_care.replaced_popup(I18n(), "Ольга В.", "Иван В.")
     assert short == I18n().get("care-replaced", former="Ольга В.", name="Иван В.")
+
+
+async def test_teams_come_a_page_at_a_time(world: World) -> None:
+    sessions, team_id = world
+    async with sessions() as session:
+        team = await session.get(CareTeam, team_id)
+        assert team is not None
+        for number in range(care.TEAMS_PAGE):
+            await care.create_team(
+                session, person_name=f"Человек {number}", person_phone=None, address="ул. 1",
+                notes=None, territory_id=team.territory_id, actor_id=1, now=START,
+            )  # fmt: skip
+        await session.commit()
+        total = await care.count_in_scope(session, None)
+        assert total == care.TEAMS_PAGE + 1
+        assert await care.count_in_scope(session, frozenset({team.territory_id + 10_000})) == 0
+        first = await care.teams_in_scope(session, None)
+        second = await care.teams_in_scope(session, None, offset=care.TEAMS_PAGE)
+    assert len(first) == care.TEAMS_PAGE and [t.id for t in second] == [team_id]  # the oldest
+
+    def _(key: str, **args: object) -> str:
+        return key
+
+    def navigation(offset: int) -> list[str]:
+        markup = care_kb.listing(_, first, offset=offset, total=total)
+        return [b.text for row in markup.inline_keyboard for b in row if b.text in ("◀️", "▶️")]
+
+    assert navigation(0) == ["▶️"] and navigation(care.TEAMS_PAGE) == ["◀️"]
