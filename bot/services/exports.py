@@ -181,9 +181,15 @@ async def territories_of(session: AsyncSession, scope: Collection[int] | None) -
     return list((await session.scalars(query)).all())
 
 
-def scope_zone(territories: Sequence[Territory], default: str) -> ZoneInfo:
-    """The calendar a period is counted in: the scope's first territory's zone."""
-    return ZoneInfo(territories[0].timezone if territories else default)
+def scope_zone(
+    territories: Sequence[Territory], default: str, territory_id: int | None = None
+) -> ZoneInfo:
+    """The calendar a period is counted in: the chosen territory's zone; for several (or
+    none chosen), their zone if they all share one, else the HQ's (``default``, the bot's
+    DEFAULT_TIMEZONE). Not per territory: one period, one pair of bounds for every row."""
+    chosen = [t for t in territories if territory_id in (None, t.id)] or list(territories)
+    zones = {t.timezone for t in chosen}
+    return ZoneInfo(zones.pop() if len(zones) == 1 else default)
 
 
 # --- bounded reading ---------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import re
 import statistics
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -390,13 +389,6 @@ def write_yearly(report: Yearly, labels: YearlyLabels, path: Path) -> None:
         xlsx.discard()
         raise
     xlsx.close(path)
-
-
-def yearly_file(report: Yearly, labels: YearlyLabels, base_name: str) -> Path:
-    directory = Path(tempfile.mkdtemp(prefix="yearly-"))
-    path = directory / f"{base_name}.xlsx"
-    write_yearly(report, labels, path)
-    return path
 
 
 async def record_yearly(

@@ -70,13 +70,26 @@ class Deps:
     settings: Settings
 
 
+def discard(work: asyncio.Future[Any] | None) -> None:
+    """Remove what a finished ``work`` wrote (its result's ``cleanup()``, if it has one): for a
+    ``finally`` that runs whether the work finished, failed or was cancelled. Synchronous on
+    purpose: it may run while the task is being cancelled, where an ``await`` could be cut
+    short and leave a file of personal data on disk."""
+    if work is None or not work.done() or work.cancelled() or work.exception() is not None:
+        return  # unfinished work removes its own files when it stops (it is cancelled)
+    cleanup = getattr(work.result(), "cleanup", None)
+    if callable(cleanup):
+        cleanup()
+
+
 async def watch(
     work: asyncio.Future[Any],
     progress: Callable[[], int],
     edit: Callable[[int], Awaitable[None]],
 ) -> Any:
     """Wait for ``work``, calling ``edit(rows)`` now and then on a big one; cancelled or
-    failed here, the work stops too (and removes its files)."""
+    failed here, the work stops too (and removes its files), and a result it had already
+    returned is discarded (``discard``): nobody else would see it."""
     loop = asyncio.get_running_loop()
     edited_at, edited_rows = loop.time(), 0
     try:
@@ -90,7 +103,10 @@ async def watch(
                 edited_at, edited_rows = loop.time(), rows
     except BaseException:
         work.cancel()
-        await asyncio.gather(work, return_exceptions=True)
+        try:
+            await asyncio.gather(work, return_exceptions=True)
+        finally:
+            discard(work)
         raise
 
 

@@ -43,7 +43,15 @@ from bot.services import events
 from bot.services import exports as ex
 from bot.services.users import Roles
 from bot.telegram import edit_text
-from handlers.coordinator.background import Deps, busy, edit_message, finish, spawn, watch
+from handlers.coordinator.background import (
+    Deps,
+    busy,
+    discard,
+    edit_message,
+    finish,
+    spawn,
+    watch,
+)
 
 logger = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -208,9 +216,9 @@ async def cb_choice(
     territories = sorted(
         ((t.id, t.name(i18n.locale)) for t in found), key=lambda item: item[1].casefold()
     )
-    zone = ex.scope_zone(found, settings.default_timezone)
     if data.t and data.t not in {tid for tid, _ in territories}:
         data = data.model_copy(update={"t": 0})
+    zone = ex.scope_zone(found, settings.default_timezone, data.t or None)
     if not isinstance(query.message, Message):
         return
     if not data.go:
@@ -276,27 +284,28 @@ class _Job:
         now = self.deps.clock.now()
         progress = ex.Progress()
         base = f"{self.kind.value}-{now:%Y%m%d-%H%M}"
-        async with self.deps.sessionmaker() as session:
-            work = asyncio.ensure_future(
-                ex.export(
-                    session,
-                    kind=self.kind,
-                    scope=self.scope,
-                    filters=self.filters,
-                    fmt=self.fmt,
-                    labels=labels(self.deps.translator, self.locale),
-                    locale=self.locale,
-                    base_name=base,
-                    now=now,
-                    progress=progress,
+        work: asyncio.Future[ex.Result] | None = None
+        try:  # the file holds personal data: removed whatever happens, a finished one too
+            async with self.deps.sessionmaker() as session:
+                work = asyncio.ensure_future(
+                    ex.export(
+                        session,
+                        kind=self.kind,
+                        scope=self.scope,
+                        filters=self.filters,
+                        fmt=self.fmt,
+                        labels=labels(self.deps.translator, self.locale),
+                        locale=self.locale,
+                        base_name=base,
+                        now=now,
+                        progress=progress,
+                    )
                 )
-            )
-            result: ex.Result = await watch(
-                work,
-                lambda: progress.rows,
-                lambda rows: self._edit(self._("exp-progress", rows=rows)),
-            )
-        try:
+                result: ex.Result = await watch(
+                    work,
+                    lambda: progress.rows,
+                    lambda rows: self._edit(self._("exp-progress", rows=rows)),
+                )
             await ex.record(
                 self.deps.sessionmaker, kind=self.kind, user_id=self.chat_id, roles=self.roles,
                 filters=self.filters, fmt=self.fmt, rows=result.rows, now=now,
@@ -314,7 +323,7 @@ class _Job:
                                                   self.zone)),
             )  # fmt: skip
         finally:
-            await asyncio.to_thread(result.cleanup)
+            discard(work)
 
     async def _edit(self, text: str) -> None:
         await edit_message(self.deps.bot, self.chat_id, self.message_id, text)

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import re
 import shutil
+import tempfile
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F, Router, html
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -56,6 +57,7 @@ PERIODS = (ex.Period.WEEK, ex.Period.MONTH, ex.Period.LAST_MONTH, ex.Period.YEAR
 CUSTOM = "custom"
 TOP = 12  # territories listed and charted
 MAX_DAYS = 3 * 366
+FIRST_YEAR = 2000  # custom dates: this year up to the next one
 _DATE = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
 
 
@@ -102,14 +104,17 @@ async def cmd_report(
     await message.answer(i18n.get("rep-menu"), reply_markup=menu(i18n.get, year))
 
 
-def parse_dates(text: str) -> tuple[date, date] | None:
-    """Two dates «dd.mm.yyyy», first not after last, at most MAX_DAYS apart."""
+def parse_dates(text: str, last_year: int) -> tuple[date, date] | None:
+    """Two dates «dd.mm.yyyy» of years FIRST_YEAR..``last_year`` (so a period's bounds stay
+    computable), first not after last, at most MAX_DAYS apart."""
     found = _DATE.findall(text)
     if len(found) != 2:
         return None
     try:
         first, last = (date(int(y), int(m), int(d)) for d, m, y in found)
     except ValueError:
+        return None
+    if first.year < FIRST_YEAR or last.year > last_year:
         return None
     if first > last or (last - first).days > MAX_DAYS:
         return None
@@ -129,14 +134,14 @@ async def process_dates(
     clock: Clock,
     settings: Settings,
 ) -> None:
-    parsed = parse_dates(message.text or "")
+    parsed = parse_dates(message.text or "", clock.now().year + 1)
     if parsed is None:
         await message.answer(i18n.get("rep-dates-bad"))
         return
-    await state.clear()
-    if busy(message.chat.id):
+    if busy(message.chat.id):  # still asking: the dates can be sent again once it is done
         await message.answer(i18n.get("exp-busy"))
         return
+    await state.clear()
     zone = await _zone(db, roles, settings)
     first, last = parsed
     since = ex.day_start(first, zone)
@@ -310,7 +315,7 @@ class _Stats(_Task):
             parts.append(_("rep-by-status") + "\n" + "\n".join(statuses))
         if len(stats.by_territory) > 1:
             shown = stats.by_territory.most_common(TOP)
-            lines = [_("rep-item", name=names.get(t, "?"), count=n) for t, n in shown]
+            lines = [_("rep-item", name=html.quote(names.get(t, "?")), count=n) for t, n in shown]
             rest = sum(stats.by_territory.values()) - sum(n for _t, n in shown)
             if rest:
                 lines.append(_("rep-item", name=_("rep-others"), count=rest))
@@ -389,9 +394,10 @@ class _Yearly(_Task):
                 self.locale,
                 lambda e: events.title_of(e, self.locale),
             )
-        base = f"yearly-report-{self.year}"
-        path = await asyncio.to_thread(reports.yearly_file, report, self.labels(), base)
-        try:
+        directory = Path(tempfile.mkdtemp(prefix="yearly-"))
+        try:  # removed whatever happens (cancelled mid-write, the move into it then fails)
+            path = directory / f"yearly-report-{self.year}.xlsx"
+            await asyncio.to_thread(reports.write_yearly, report, self.labels(), path)
             await reports.record_yearly(
                 self.deps.sessionmaker, user_id=self.chat_id, roles=self.roles, year=self.year,
                 now=now,
@@ -408,8 +414,4 @@ class _Yearly(_Task):
                 caption=self._("rep-yearly-caption", year=self.year),
             )
         finally:
-            await asyncio.to_thread(_remove, path)
-
-
-def _remove(path: Path) -> None:
-    shutil.rmtree(path.parent, ignore_errors=True)
+            shutil.rmtree(directory, ignore_errors=True)

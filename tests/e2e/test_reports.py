@@ -36,6 +36,7 @@ from models import (
     AuditEntry,
     EventAttendance,
     HelpRequest,
+    Territory,
     Volunteer,
     VolunteerEvent,
 )
@@ -428,6 +429,51 @@ async def test_statistics_with_chart(
     await _settled()
     assert "Өтінімдер: 0" in counted.body and "(іс-шаралар: 1)" in counted.body
     assert counted.photo is None  # no requests: no chart
+
+
+async def test_statistics_quote_names_and_refuse_extreme_dates(
+    emulator: Emulator, start_bot: StartBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A territory named with «<» and «&» shows as written (the message is HTML); dates of
+    year 9999 are asked again (they overflowed the bounds); dates sent while an export runs
+    are kept: sent again once it is done, they are counted (review of issue 20)."""
+    runner = await start_bot(overrides={"territories": "kuzbass"})
+    hq = await _person(emulator, ADMIN_ID, "ru")
+    ids = await _seed(runner)
+    assert runner.app is not None
+    async with runner.app.sessionmaker() as s:
+        tayga = await s.get(Territory, ids["tayga"])
+        assert tayga is not None
+        tayga.name_ru = "Тайга <b>& Ко</b>"
+        await s.commit()
+
+    text, _png = await _report(hq, "Этот месяц")
+    assert "Тайга <b>& Ко</b>: 3" in text
+
+    await hq.send_text("/report")
+    await hq.wait_messages(1)
+    hq.mark_read()
+    await hq.press("📅 Свои даты")
+    await hq.wait_messages(1)
+    hq.mark_read()
+    for dates in ("01.01.9999 31.12.9999", "01.01.0001 02.01.0001"):
+        await hq.send_text(dates)
+        [bad] = await hq.wait_messages(1)
+        assert bad.body.startswith("Не понял даты"), bad.body
+        hq.mark_read()
+
+    monkeypatch.setattr("handlers.coordinator.reports.busy", lambda user_id: True)
+    await hq.send_text("01.11.2026 30.11.2026")
+    [wait] = await hq.wait_messages(1)
+    assert wait.body.startswith("Ваша предыдущая выгрузка или отчёт ещё готовится")
+    hq.mark_read()
+    monkeypatch.undo()
+    await hq.send_text("01.11.2026 30.11.2026")  # still asked for: no need to press again
+    [counting] = await hq.wait_messages(1, timeout=30)
+    assert counting.body == "⏳ Считаю…", counting.body
+    counted = await _edited(hq, "📊 Статистика: 01.11.2026 – 30.11.2026")
+    await _settled()
+    assert "Заявок: 2" in counted.body
 
 
 def _sheet_rows(sheet: Any) -> list[list[Any]]:

@@ -43,13 +43,13 @@ def test_periods_in_the_local_calendar() -> None:
 
 
 def test_custom_dates() -> None:
-    assert parse_dates("01.11.2026 30.11.2026") == (date(2026, 11, 1), date(2026, 11, 30))
-    assert parse_dates("с 1.11.2026 по 3/11/2026") == (date(2026, 11, 1), date(2026, 11, 3))
-    assert parse_dates("30.11.2026 01.11.2026") is None  # the wrong way round
-    assert parse_dates("31.02.2026 01.03.2026") is None  # no such day
-    assert parse_dates("01.01.2020 01.01.2026") is None  # more than three years
-    assert parse_dates("01.11.2026") is None
-    assert parse_dates("вчера") is None
+    assert parse_dates("01.11.2026 30.11.2026", 2027) == (date(2026, 11, 1), date(2026, 11, 30))
+    assert parse_dates("с 1.11.2026 по 3/11/2026", 2027) == (date(2026, 11, 1), date(2026, 11, 3))
+    assert parse_dates("30.11.2026 01.11.2026", 2027) is None  # the wrong way round
+    assert parse_dates("31.02.2026 01.03.2026", 2027) is None  # no such day
+    assert parse_dates("01.01.2020 01.01.2026", 2027) is None  # more than three years
+    assert parse_dates("01.11.2026", 2027) is None
+    assert parse_dates("вчера", 2027) is None
 
 
 def test_one_person_helped_however_the_phone_is_written() -> None:
@@ -242,3 +242,68 @@ async def test_background_work_shows_progress_and_stops_with_its_watcher(
     watcher.cancel()
     await asyncio.gather(watcher, return_exceptions=True)
     assert stalled.cancelled()
+
+
+async def test_a_finished_export_is_removed_when_its_watcher_is_cancelled(
+    monkeypatch: Any, tmp_path: Path
+) -> None:
+    """Shutdown cancels the job while a progress edit is slow and the work has just finished:
+    the file of personal data it wrote is removed all the same (review of issue 20)."""
+    import asyncio
+
+    from handlers.coordinator import background
+
+    monkeypatch.setattr(background, "EDIT_SECONDS", 0.01)
+    monkeypatch.setattr(background, "EDIT_ROWS", 0)
+    directory = tmp_path / "export"
+    directory.mkdir()
+    (directory / "x.xlsx").write_text("personal")
+
+    async def work() -> ex.Result:
+        await asyncio.sleep(0.05)
+        return ex.Result(path=directory / "x.xlsx", rows=1, directory=directory)
+
+    async def slow_edit(rows: int) -> None:
+        await asyncio.sleep(0.3)
+
+    done = asyncio.ensure_future(work())
+    watcher = asyncio.ensure_future(background.watch(done, lambda: 1, slow_edit))
+    await asyncio.sleep(0.15)  # the work is done, the watcher inside the edit
+    assert done.done() and directory.exists()
+    watcher.cancel()
+    await asyncio.gather(watcher, return_exceptions=True)
+    assert not directory.exists()
+
+    # discard: only a finished work's result, and a result without cleanup is left alone.
+    background.discard(None)
+    background.discard(asyncio.ensure_future(asyncio.sleep(0, result="text")))
+    failed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    failed.set_exception(ValueError())
+    background.discard(failed)
+    failed.exception()
+
+
+def test_the_period_zone_is_the_chosen_territorys() -> None:
+    """Not the first territory by name: the chosen one's; several zones → the HQ's."""
+    from models import Territory
+
+    a = Territory(id=1, code="a", name_ru="А", name_kk="А", timezone="Asia/Almaty")
+    b = Territory(id=2, code="b", name_ru="Б", name_kk="Б", timezone="Asia/Aqtobe")
+    c = Territory(id=3, code="c", name_ru="В", name_kk="В", timezone="Asia/Aqtobe")
+    hq = "Asia/Novokuznetsk"
+    assert ex.scope_zone([a, b, c], hq, 2) == ZoneInfo("Asia/Aqtobe")
+    assert ex.scope_zone([a, b, c], hq, 1) == ZoneInfo("Asia/Almaty")
+    assert ex.scope_zone([a, b, c], hq) == ZoneInfo(hq)  # all, zones differ: the HQ's
+    assert ex.scope_zone([b, c], hq) == ZoneInfo("Asia/Aqtobe")  # all in one zone
+    assert ex.scope_zone([a, b], hq, 99) == ZoneInfo(hq)  # not in scope: as for all
+    assert ex.scope_zone([], hq) == ZoneInfo(hq)
+
+
+def test_custom_dates_of_extreme_years_are_refused() -> None:
+    """Years 2000..next year only: 9999 (or 0001) made the bounds overflow."""
+    assert parse_dates("01.01.9999 31.12.9999", 2027) is None
+    assert parse_dates("01.01.0001 02.01.0001", 2027) is None
+    assert parse_dates("31.12.1999 02.01.2000", 2027) is None
+    assert parse_dates("01.01.2000 02.01.2000", 2027) == (date(2000, 1, 1), date(2000, 1, 2))
+    assert parse_dates("01.12.2027 31.12.2027", 2027) == (date(2027, 12, 1), date(2027, 12, 31))
+    assert parse_dates("01.12.2027 01.01.2028", 2027) is None
