@@ -147,8 +147,9 @@ async def test_a_standing_team_with_a_missed_visit(
     await _add(anna, code, "social_worker", "Сауле В.")
     await _add(anna, code, "volunteer", "Пётр В.")
     await _add(anna, code, "volunteer", "Ольга В.")
-    card = anna.last_bot_message
-    assert card is not None
+    shown = anna.last_bot_message
+    assert shown is not None
+    card = shown
     labels = [label for row in card.buttons for label in row]
     assert _(code, "btn-care-add", role="volunteer") not in labels
     assert _(code, "btn-care-replace", name="Ольга В.") in labels

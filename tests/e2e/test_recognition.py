@@ -258,8 +258,8 @@ async def test_dobro_export_for_a_territory_coordinator(
     # A volunteer cannot export: /dobro is not theirs (the catch-all answers).
     maria = await _person(emulator, A, "Мария", "ru")
     await maria.send_text("/dobro")
-    [answer] = await maria.wait_messages(1)
-    assert answer.document is None and "DOBRO.RF за" not in answer.body
+    [reply] = await maria.wait_messages(1)
+    assert reply.document is None and "DOBRO.RF за" not in reply.body
 
 
 async def test_kazakh_mystats_and_the_monthly_award(

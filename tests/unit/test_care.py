@@ -10,9 +10,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from itertools import pairwise
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiogram_i18n import I18nContext
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -508,9 +510,9 @@ def test_the_replaced_popup_fits_telegrams_limit_with_long_names(code: str) -> N
 
     long_former, long_name = "Ф" * 100, "И" * 100  # a member's name is kept to 100
     assert len(I18n().get("care-replaced", former=long_former, name=long_name)) > 200
-    popup = coordinator_care.replaced_popup(I18n(), long_former, long_name)
+    popup = coordinator_care.replaced_popup(cast(I18nContext, I18n()), long_former, long_name)
     assert len(popup) <= 200 and "ФФФ" in popup and "ИИИ" in popup
-    short = coordinator_care.replaced_popup(I18n(), "Ольга В.", "Иван В.")
+    short = coordinator_care.replaced_popup(cast(I18nContext, I18n()), "Ольга В.", "Иван В.")
     assert short == I18n().get("care-replaced", former="Ольга В.", name="Иван В.")
 
 

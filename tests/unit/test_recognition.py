@@ -51,8 +51,8 @@ TAYGA_COORDINATOR = 801
 A, B, C, D, E = 701, 702, 703, 704, 705  # A-D in Yurga, E in Belovo
 
 
-def local(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=NOVOKUZNETSK).astimezone(UTC)  # type: ignore[misc]
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=NOVOKUZNETSK).astimezone(UTC)
 
 
 # --- pure -------------------------------------------------------------------------------------
