@@ -7,7 +7,11 @@ hours, the yearly report). No aiogram, no database here.
   zone's wall time) as real Excel dates. About four times faster than the XlsxWriter library's
   constant-memory mode and ten times openpyxl's write-only mode on 100,000 rows; memory
   bounded alike. ``add_sheet`` adds a sheet with headers of its own (the yearly report's
-  tables); ``write_row(..., bold=True)`` writes a totals row.
+  tables); ``write_row(..., bold=True)`` writes a totals row. What Excel would refuse is
+  mended, not written: control characters dropped (names too), a text cut at 32,767
+  characters, NaN and infinities left empty, Decimal written as a number and bool as a
+  boolean cell; a sheet that reaches Excel's 1,048,576 rows goes on in a new sheet «Name (2)»
+  with the same headers.
 - ``CsvWriter``: UTF-8 with BOM, «;»-separated (Excel in ru/kk locales), a file per key or
   one; a text that would run as a formula in Excel is quoted with «'».
 
@@ -17,17 +21,21 @@ The writers are synchronous: callers run them in ``asyncio.to_thread`` chunk by 
 from __future__ import annotations
 
 import csv
+import math
 import re
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 from xml.sax.saxutils import escape
 
 SHEET_NAME_MAX = 31
+TEXT_MAX = 32_767  # characters in a cell
+MAX_ROWS = 1_048_576  # rows in a sheet, its header included
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
 DATE_FORMAT = "DD.MM.YYYY"
@@ -36,12 +44,13 @@ NUMBER_FORMAT = "0.##"
 
 
 def sheet_names(names: Sequence[str | None], fallback: str) -> list[str]:
-    """Excel sheet names: ≤ 31 characters, none of []:*?/\\, unique (case ignored)."""
-    used: set[str] = set()
+    """Excel sheet names: ≤ 31 characters, none of []:*?/\\ nor control characters, no «'»
+    at either end, not «History» (Excel's own), unique (case ignored)."""
+    used: set[str] = {"history"}
     result = []
     for wanted in names:
-        base = _BAD_SHEET_CHARS.sub(" ", wanted or fallback).strip().strip("'") or "-"
-        base = base[:SHEET_NAME_MAX]
+        base = _XML_BAD.sub("", _BAD_SHEET_CHARS.sub(" ", wanted or fallback))
+        base = base.strip().strip("'")[:SHEET_NAME_MAX].strip().strip("'") or "-"
         name, n = base, 1
         while name.casefold() in used:
             n += 1
@@ -101,17 +110,23 @@ def column_letter(index: int) -> str:
 
 
 def _text(value: str) -> str:
-    value = _XML_BAD.sub("", value).translate(_XML_ESCAPES)
+    value = _XML_BAD.sub("", value)
+    if len(value) > TEXT_MAX // 2:  # Excel counts UTF-16 units: an emoji is two
+        value = value[:TEXT_MAX]
+        while (excess := len(value.encode("utf-16-le")) // 2 - TEXT_MAX) > 0:
+            value = value[: len(value) - (excess + 1) // 2]
+    value = value.translate(_XML_ESCAPES)
     space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
     return f"<t{space}>{value}</t>"
 
 
 class _Sheet:
-    def __init__(self, number: int, title: str, width: int, path: Path) -> None:
-        self.number, self.title, self.width, self.path = number, title, width, path
+    def __init__(self, number: int, title: str, headers: Sequence[str], path: Path) -> None:
+        self.number, self.title, self.headers, self.path = number, title, headers, path
+        self.width = len(headers)
         self.rows = 0
         self.handle = path.open("w", encoding="utf-8", newline="")
-        self.letters = [column_letter(c) for c in range(width)]
+        self.letters = [column_letter(c) for c in range(self.width)]
         self.widths: Sequence[int] = ()
 
 
@@ -129,7 +144,8 @@ class XlsxWriter:
         widths: Sequence[int] | None = None,
     ) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="export-xlsx-"))
-        self.sheets: dict[str | None, _Sheet] = {}
+        self.sheets: dict[str | None, _Sheet] = {}  # by key: the sheet its rows go to now
+        self.all: list[_Sheet] = []  # every sheet, continuations of a full one too
         for key, title in zip(keys, sheets, strict=True):
             self.add_sheet(key, title, headers, widths)
 
@@ -140,19 +156,36 @@ class XlsxWriter:
         headers: Sequence[str],
         widths: Sequence[int] | None = None,
     ) -> None:
-        number = len(self.sheets) + 1
-        sheet = _Sheet(number, title, len(headers), self.directory / f"sheet{number}.rows")
+        number = len(self.all) + 1
+        sheet = _Sheet(number, title, list(headers), self.directory / f"sheet{number}.rows")
         sheet.widths = list(widths or [DEFAULT_WIDTH] * len(headers))
         self.sheets[key] = sheet
+        self.all.append(sheet)
         self._row(sheet, headers, bold=True)
+
+    def _room(self, key: str | None) -> _Sheet:
+        """The key's sheet, or a new one «Name (2)» with its headers once it is full."""
+        sheet = self.sheets[key]
+        if sheet.rows < MAX_ROWS:
+            return sheet
+        sheet.handle.close()
+        base = re.sub(r" \(\d+\)$", "", sheet.title)
+        part = 2
+        while True:
+            wanted = f"{base[: SHEET_NAME_MAX - len(f' ({part})')]} ({part})"
+            if wanted.casefold() not in {s.title.casefold() for s in self.all}:
+                break
+            part += 1
+        self.add_sheet(key, wanted, sheet.headers, sheet.widths)
+        return self.sheets[key]
 
     def write(self, chunk: Sequence[tuple[str | None, Sequence[Any]]]) -> None:
         first = next(iter(self.sheets))
         for key, row in chunk:
-            self._row(self.sheets[key if key in self.sheets else first], row)
+            self._row(self._room(key if key in self.sheets else first), row)
 
     def write_row(self, key: str | None, row: Sequence[Any], *, bold: bool = False) -> None:
-        self._row(self.sheets[key], row, bold=bold)
+        self._row(self._room(key), row, bold=bold)
 
     def _row(self, sheet: _Sheet, row: Sequence[Any], *, bold: bool = False) -> None:
         sheet.rows += 1
@@ -167,12 +200,20 @@ class XlsxWriter:
             kind = type(value)
             if kind is str:
                 if value:
-                    text = _text(value) if _NEEDS_CARE.search(value) else f"<t>{value}</t>"
+                    if len(value) > TEXT_MAX // 2 or _NEEDS_CARE.search(value):
+                        text = _text(value)
+                    else:
+                        text = f"<t>{value}</t>"
                     add(f'<c r="{letters[c]}{r}"{style} t="inlineStr"><is>{text}</is></c>')
-            elif kind is int or kind is float:
-                add(f'<c r="{letters[c]}{r}"{style}><v>{value!r}</v></c>')
+            elif kind is int:
+                add(f'<c r="{letters[c]}{r}"{style}><v>{value}</v></c>')
+            elif kind is float:
+                if math.isfinite(value):  # NaN and infinities: an empty cell
+                    add(f'<c r="{letters[c]}{r}"{style}><v>{value!r}</v></c>')
             elif value is None:
                 continue
+            elif kind is bool:
+                add(f'<c r="{letters[c]}{r}"{style} t="b"><v>{int(value)}</v></c>')
             elif kind is datetime:
                 serial = (value.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
                 number = _BOLD_DATETIME if bold else _DATETIME
@@ -181,8 +222,10 @@ class XlsxWriter:
                 serial = (value - _EPOCH.date()).days
                 number = _BOLD_DATE if bold else _DATE
                 add(f'<c r="{letters[c]}{r}" s="{number}"><v>{serial}</v></c>')
-            elif isinstance(value, int | float) and not isinstance(value, bool):
-                add(f'<c r="{letters[c]}{r}"{style}><v>{value!r}</v></c>')
+            elif isinstance(value, int | float | Decimal):
+                real = float(value)
+                if math.isfinite(real):
+                    add(f'<c r="{letters[c]}{r}"{style}><v>{real!r}</v></c>')
             else:
                 text = _text(str(value))
                 add(f'<c r="{letters[c]}{r}"{style} t="inlineStr"><is>{text}</is></c>')
@@ -209,7 +252,7 @@ class XlsxWriter:
         return head, tail
 
     def _workbook_parts(self) -> dict[str, str]:
-        sheets = list(self.sheets.values())
+        sheets = self.all
         overrides = "".join(
             f'<Override PartName="/xl/worksheets/sheet{s.number}.xml" ContentType="application/'
             'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
@@ -267,13 +310,13 @@ class XlsxWriter:
 
     def close(self, path: Path) -> None:
         try:
-            for sheet in self.sheets.values():
+            for sheet in self.all:
                 sheet.handle.close()
             out = self.directory / "export.xlsx"
             with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
                 for name, text in self._workbook_parts().items():
                     book.writestr(name, text)
-                for sheet in self.sheets.values():
+                for sheet in self.all:
                     head, tail = self._sheet_xml(sheet)
                     with (
                         book.open(f"xl/worksheets/sheet{sheet.number}.xml", "w") as part,
@@ -287,7 +330,7 @@ class XlsxWriter:
             self.discard()
 
     def discard(self) -> None:
-        for sheet in self.sheets.values():
+        for sheet in self.all:
             sheet.handle.close()
         shutil.rmtree(self.directory, ignore_errors=True)
 

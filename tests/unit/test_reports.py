@@ -79,7 +79,7 @@ def test_writers(tmp_path: Path) -> None:
     assert sheet["C2"].is_date and sheet["B3"].value == 1.5
     assert sheet.column_dimensions["A"].width > 29
     assert book["Д'ругая"]["A2"].value == 1 and sheet["A4"].value == 2
-    assert [c.value for c in book["Д'ругая"][3]] == ["<a & b>", " x", "True"]
+    assert [c.value for c in book["Д'ругая"][3]] == ["<a & b>", " x", True]
 
     assert csv_value(1.5) == "1,5" and csv_value(2.0) == "2" and csv_value(3) == 3
     assert csv_value("=1+1") == "'=1+1" and csv_value("+79031110001") == "+79031110001"
@@ -307,3 +307,59 @@ def test_custom_dates_of_extreme_years_are_refused() -> None:
     assert parse_dates("01.01.2000 02.01.2000", 2027) == (date(2000, 1, 1), date(2000, 1, 2))
     assert parse_dates("01.12.2027 31.12.2027", 2027) == (date(2027, 12, 1), date(2027, 12, 31))
     assert parse_dates("01.12.2027 01.01.2028", 2027) is None
+
+
+def _strict_parts(path: Path) -> list[str]:
+    """Every part of the zip parsed as XML (strictly: a bad character fails it)."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        for name in book.namelist():
+            ET.fromstring(book.read(name))
+        return book.namelist()
+
+
+def test_writer_mends_what_excel_refuses(tmp_path: Path, monkeypatch: Any) -> None:
+    """Control characters in sheet names, a «'» left at the end by the cut, NaN and
+    infinities, a text over 32,767 characters, Decimal and bool, and a sheet over the row
+    limit (going on in «Name (2)»): opened by openpyxl, every part strict XML."""
+    import math
+    from decimal import Decimal
+
+    from bot.services import spreadsheets
+    from bot.services.spreadsheets import TEXT_MAX, sheet_names
+
+    names = sheet_names(["Юрга\x01\x0b\x1f", "A" * 30 + "'B", "History", "'цитата'"], "-")
+    assert names == ["Юрга", "A" * 30, "History (2)", "цитата"]
+
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 4)  # the header and three rows a sheet
+    xlsx = XlsxWriter(["Текст", "Число", "Флаг"], names[:2], ["a", "b"], [20, 10, 8])
+    rows: list[tuple[str | None, list[Any]]] = [
+        ("a", ["L" * 40_000, math.nan, True]),
+        ("a", ["😀" * 20_000, math.inf, False]),
+        ("a", ["x\x02y", -math.inf, None]),
+        ("a", ["4", Decimal("1.25"), None]),
+        ("a", ["5", Decimal("NaN"), None]),
+        ("b", ["b1", Decimal("10"), None]),
+    ]
+    xlsx.write(rows)
+    xlsx.write_row("a", ["Итого", 3, None], bold=True)
+    path = tmp_path / "mended.xlsx"
+    xlsx.close(path)
+    parts = _strict_parts(path)
+    assert "xl/worksheets/sheet3.xml" in parts
+    book = load_workbook(io.BytesIO(path.read_bytes()))
+    assert book.sheetnames == ["Юрга", "A" * 30, "Юрга (2)"]
+    first = [[c.value for c in row] for row in book["Юрга"].iter_rows()]
+    assert first[0] == ["Текст", "Число", "Флаг"]
+    assert len(first) == 4 and first[1][0] == "L" * TEXT_MAX
+    assert len(first[2][0].encode("utf-16-le")) <= 2 * TEXT_MAX  # Excel counts UTF-16 units
+    assert [r[1:] for r in first[1:]] == [[None, True], [None, False], [None, None]]
+    assert first[3][0] == "xy"
+    more = [[c.value for c in row] for row in book["Юрга (2)"].iter_rows()]
+    assert more == [["Текст", "Число", "Флаг"], ["4", 1.25, None], ["5", None, None],
+                    ["Итого", 3, None]]  # fmt: skip
+    assert book["Юрга (2)"]["A4"].font.bold and book["Юрга (2)"]["A1"].font.bold
+    assert book["Юрга (2)"].freeze_panes == "A2"
+    assert [c.value for c in book["A" * 30][2]] == ["b1", 10, None]
