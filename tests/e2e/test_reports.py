@@ -273,6 +273,32 @@ async def test_hq_exports_in_russian(emulator: Emulator, start_bot: StartBot) ->
     assert entries[1].details["format"] == "csv" and entries[1].details["personal"] is True
 
 
+async def test_export_period_in_the_chosen_territorys_zone(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    """Tayga (first by name) moved to Moscow time: a Yurga export counts the month in
+    Novokuznetsk's calendar, a Tayga one in Moscow's, all of them (two zones) in the HQ's
+    DEFAULT_TIMEZONE: not in the first territory's by name (review of issue 20)."""
+    runner = await start_bot(overrides={"territories": "kuzbass"})
+    hq = await _person(emulator, ADMIN_ID, "ru")
+    ids = await _seed(runner)
+    assert runner.app is not None
+    async with runner.app.sessionmaker() as s:
+        tayga = await s.get(Territory, ids["tayga"])
+        assert tayga is not None
+        tayga.timezone = "Europe/Moscow"
+        await s.commit()
+    await _export(hq, "📋 Заявки", "CSV", "Юргинский городской округ", run="📤 Выгрузить")
+    await _export(hq, "📋 Заявки", "CSV", "Тайгинский городской округ", run="📤 Выгрузить")
+    await _export(hq, "📋 Заявки", "CSV", run="📤 Выгрузить")
+    entries = await _audit(runner)
+    assert [(e.details["territory_id"], e.details["since"]) for e in entries] == [
+        (ids["yurga"], "2026-11-30T17:00:00+00:00"),  # 01.12 00:00 in Novokuznetsk
+        (ids["tayga"], "2026-11-30T21:00:00+00:00"),  # 01.12 00:00 in Moscow
+        (None, "2026-11-30T17:00:00+00:00"),  # two zones: the HQ's
+    ]
+
+
 async def test_territory_coordinator_in_kazakh(emulator: Emulator, start_bot: StartBot) -> None:
     runner = await start_bot(overrides={"territories": "kuzbass"})
     ids = await _seed(runner)
