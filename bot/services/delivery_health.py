@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, true
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.services.broadcasts import CANCELLED_REASON
 from models import Broadcast, OutboxMessage, OutboxStatus, User
 
 UNDELIVERED = (OutboxStatus.FAILED.value, OutboxStatus.BLOCKED.value, OutboxStatus.SKIPPED.value)
@@ -82,6 +83,11 @@ async def to_person(session: AsyncSession, chat_id: int, *, limit: int = 10) -> 
         .where(
             OutboxMessage.chat_id == chat_id,
             OutboxMessage.status.in_([OutboxStatus.FAILED.value, OutboxStatus.SKIPPED.value]),
+            # A cancelled broadcast's message was withdrawn, not lost on the way.
+            or_(
+                OutboxMessage.last_error.is_(None),
+                OutboxMessage.last_error != CANCELLED_REASON,
+            ),
         )
         .order_by(OutboxMessage.id.desc())
         .limit(limit)
@@ -160,20 +166,23 @@ WIDTHS = (10, 17, 14, 22, 18, 10, 16, 9, 50, 50)
 
 
 async def export_rows(
-    session: AsyncSession, *, chunk: int = CHUNK
+    sessionmaker: async_sessionmaker[AsyncSession], *, chunk: int = CHUNK
 ) -> AsyncIterator[list[ExportRow]]:
-    """Every undelivered outbox row, then everyone who blocked the bot, in chunks by id."""
+    """Every undelivered outbox row, then everyone who blocked the bot, in chunks by id, each
+    read in a short session of its own: between chunks (while the file is written) SQLite's
+    only connection serves everyone else."""
     after = 0
     while True:
-        rows = (
-            await session.execute(
-                select(*_COLUMNS, User.first_name, User.username)
-                .outerjoin(User, User.id == OutboxMessage.chat_id)
-                .where(OutboxMessage.status.in_(UNDELIVERED), OutboxMessage.id > after)
-                .order_by(OutboxMessage.id)
-                .limit(chunk)
-            )
-        ).all()
+        async with sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(*_COLUMNS, User.first_name, User.username)
+                    .outerjoin(User, User.id == OutboxMessage.chat_id)
+                    .where(OutboxMessage.status.in_(UNDELIVERED), OutboxMessage.id > after)
+                    .order_by(OutboxMessage.id)
+                    .limit(chunk)
+                )
+            ).all()
         if not rows:
             break
         after = rows[-1].id
@@ -194,14 +203,15 @@ async def export_rows(
         ]
     after_user = -(2**63)
     while True:
-        people = (
-            await session.execute(
-                select(User.id, User.first_name, User.username, User.updated_at)
-                .where(User.blocked_bot == true(), User.id > after_user)
-                .order_by(User.id)
-                .limit(chunk)
-            )
-        ).all()
+        async with sessionmaker() as session:
+            people = (
+                await session.execute(
+                    select(User.id, User.first_name, User.username, User.updated_at)
+                    .where(User.blocked_bot == true(), User.id > after_user)
+                    .order_by(User.id)
+                    .limit(chunk)
+                )
+            ).all()
         if not people:
             break
         after_user = people[-1].id

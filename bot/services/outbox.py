@@ -789,13 +789,17 @@ async def edit_target(session: AsyncSession, chat_id: int, key: str) -> EditTarg
 async def late_answer(
     session: AsyncSession, row_id: int, telegram_message_id: int, now: datetime
 ) -> str:
-    """Telegram accepted a send whose claim had lost the row (its lease expired or its worker
-    was taken for dead). The message exists all the same: if nobody has sent the row again
-    it counts as the row's message; otherwise it is remembered as a copy, and the row's latest
-    edit runs again so that it reaches this copy too. Returns "sent" or "copy". Commits."""
+    """Telegram accepted a send whose claim had lost the row (its lease expired, its worker
+    was taken for dead, or it was skipped while in flight: a cancelled broadcast). The message
+    exists all the same: if nobody has sent the row again it counts as the row's message;
+    otherwise it is remembered as a copy, and the row's latest edit runs again so that it
+    reaches this copy too. Returns "sent" or "copy". Commits."""
     taken = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .where(
+            OutboxMessage.id == row_id,
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SKIPPED]),
+        )
         .values(
             _RELEASED
             | {

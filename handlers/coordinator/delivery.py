@@ -24,7 +24,7 @@ from aiogram.types import (
 )
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram_i18n import I18nContext
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -165,6 +165,7 @@ async def cb_delivery_export(
     clock: Clock,
     roles: Roles,
     settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     """Everything undelivered and everyone who blocked the bot, as a file (HQ only: names)."""
     callback_answer.disable()  # answered here, before the slow part
@@ -184,7 +185,7 @@ async def cb_delivery_export(
         else:
             writer = CsvWriter(headers, {None: path})
         try:
-            async for chunk in delivery_health.export_rows(db):
+            async for chunk in delivery_health.export_rows(sessionmaker):
                 cells: list[tuple[str | None, list[object]]] = []
                 for row in chunk:
                     values = row.cells(i18n.get(row.why))

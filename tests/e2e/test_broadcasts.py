@@ -73,9 +73,9 @@ async def _people(runner: BotRunner, emulator: Emulator, first: int, count: int)
         await session.execute(insert(User), rows)
         await session.commit()
     return [
-        emulator.user(r["id"], first_name=r["first_name"], language_code=r["language_code"],
+        emulator.user(first + n, first_name=f"P{n}", language_code="kk" if n % 2 else "ru",
                       started=True)
-        for r in rows
+        for n in range(count)
     ]  # fmt: skip
 
 

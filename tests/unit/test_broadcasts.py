@@ -262,3 +262,162 @@ async def test_a_late_wake_up_does_not_slow_the_pace() -> None:
     for chat in range(1, 102):
         await limiter.acquire(chat, bulk=True)
     assert clock[0] - start == pytest.approx(100 / 25, abs=0.02)
+
+
+async def test_a_row_in_flight_at_cancel_is_never_sent_after_it(sessions: Sessions) -> None:
+    """A send under way when the broadcast is cancelled that then meets a 429 must not go back
+    to the queue and out minutes after «Рассылка остановлена» (a stranger's review found it
+    did)."""
+    from bot.services import outbox
+
+    await _world(sessions)
+    async with sessions() as s:
+        made, _ = await broadcasts.create(
+            s, author_id=1000, audience=Audience(), texts={"ru": "Привет", "kk": "Сәлем"},
+            photo_file_id=None, urgent=True, rate=25.0, now=NOW, form_token="t-cancel",
+        )  # fmt: skip
+        await s.commit()
+    async with sessions() as s:
+        broadcast = await s.get(Broadcast, made.id)
+        assert broadcast is not None
+        await broadcasts.enqueue_chunk(
+            s, broadcast, NOW, quiet=QuietHours(), default_locale="ru", default_zone=HQ
+        )
+        await s.commit()
+    async with sessions() as s:
+        claimed = await outbox.claim_due(s, NOW, limit=3, lease=timedelta(seconds=60), owner="w")
+    in_flight = [c for c in claimed if c.key.startswith(f"bc:{made.id}:")]
+    assert in_flight
+    async with sessions() as s:
+        assert await broadcasts.cancel(s, made.id, 1000, NOW)
+        await s.commit()
+    async with sessions() as s:  # the send in flight meets a 429: retry in 3 s, it asks
+        assert not await outbox.retry_later(
+            s, in_flight[0].id, in_flight[0].lease, NOW + timedelta(seconds=3), "429",
+            count_attempt=False,
+        )  # fmt: skip
+    later = NOW + timedelta(seconds=4)
+    async with sessions() as s:
+        again = await outbox.claim_due(s, later, limit=50, lease=timedelta(seconds=60), owner="w2")
+        statuses = set(
+            (
+                await s.scalars(
+                    select(OutboxMessage.status).where(
+                        OutboxMessage.subject == broadcasts.subject(made.id)
+                    )
+                )
+            ).all()
+        )
+    assert not [c for c in again if c.key.startswith(f"bc:{made.id}:")]
+    assert statuses == {OutboxStatus.SKIPPED}
+
+
+async def test_a_broadcast_waiting_for_the_morning_is_not_recounted_every_tick(
+    sessions: Sessions,
+) -> None:
+    """Each count reads every row of the broadcast: while all that is left waits for the
+    morning and nothing changes, the job counts again only after WAITING_RECHECK; a cancel
+    reports at the next tick all the same."""
+    from sqlalchemy import event
+
+    async with sessions() as s:
+        made, _ = await broadcasts.create(
+            s, author_id=1000, audience=Audience(), texts={"ru": "x"}, photo_file_id=None,
+            urgent=False, rate=25.0, now=NOW, form_token="t-night",
+        )  # fmt: skip
+        await s.commit()
+    morning = NOW + timedelta(hours=8)
+    async with sessions() as s:
+        await s.execute(
+            insert(OutboxMessage),
+            [
+                {
+                    "idempotency_key": f"bc:{made.id}:{i}",
+                    "subject": broadcasts.subject(made.id),
+                    "chat_id": i,
+                    "status": "pending",
+                    "priority": 2,
+                    "payload": {"text": {"literal": "x"}},
+                    "attempts": 0,
+                    "next_attempt_at": morning,
+                    "not_before": morning,
+                    "created_at": NOW,
+                    "personal": False,
+                }
+                for i in range(1, 51)
+            ],
+        )
+        broadcast = await s.get(Broadcast, made.id)
+        assert broadcast is not None
+        broadcast.status = "sending"
+        await s.commit()
+    counts: list[int] = []
+
+    async def tick(at: datetime) -> bool:
+        async with sessions() as s:
+            seen: list[str] = []
+            bind = s.sync_session.get_bind()
+            listener = lambda *a: seen.append(str(a[2]))  # noqa: E731
+            event.listen(bind, "before_cursor_execute", listener)
+            try:
+                current = await s.get(Broadcast, made.id)
+                assert current is not None
+                shown = await broadcasts.report_progress(s, current, at)
+                await s.commit()
+            finally:
+                event.remove(bind, "before_cursor_execute", listener)
+            counts.append(sum("count(" in q.lower() for q in seen))
+            return shown is not None
+
+    assert await tick(NOW + timedelta(seconds=10))  # the first progress is shown
+    assert not await tick(NOW + timedelta(seconds=20))  # unchanged: counted, not shown
+    assert not await tick(NOW + timedelta(seconds=30))  # backing off: not even counted
+    assert not await tick(NOW + timedelta(minutes=4))
+    assert counts[2:] == [0, 0] and counts[0] > 0 and counts[1] > 0
+    assert not await tick(NOW + timedelta(minutes=6))  # counted again after the back-off
+    assert counts[-1] > 0
+    async with sessions() as s:
+        assert await broadcasts.cancel(s, made.id, 1000, NOW + timedelta(minutes=6, seconds=1))
+        await s.commit()
+    assert await tick(NOW + timedelta(minutes=6, seconds=3))  # the cancel shows at once
+
+
+async def test_a_cancelled_broadcast_is_not_listed_as_undelivered_to_a_coordinator(
+    sessions: Sessions,
+) -> None:
+    from bot.services import delivery_health
+
+    await _world(sessions)
+    async with sessions() as s:
+        made, _ = await broadcasts.create(
+            s, author_id=1000, audience=Audience(), texts={"ru": "Привет", "kk": "Сәлем"},
+            photo_file_id=None, urgent=True, rate=25.0, now=NOW, form_token="t-undelivered",
+        )  # fmt: skip
+        await s.commit()
+    async with sessions() as s:
+        broadcast = await s.get(Broadcast, made.id)
+        assert broadcast is not None
+        await broadcasts.enqueue_chunk(
+            s, broadcast, NOW, quiet=QuietHours(), default_locale="ru", default_zone=HQ
+        )
+        assert await broadcasts.cancel(s, made.id, 1000, NOW)
+        await s.commit()
+    async with sessions() as s:
+        chats = (
+            await s.scalars(
+                select(OutboxMessage.chat_id).where(
+                    OutboxMessage.subject == broadcasts.subject(made.id)
+                )
+            )
+        ).all()
+        assert chats
+        assert await delivery_health.to_person(s, chats[0]) == []
+        # A message that really failed is still shown.
+        failed = await s.scalar(
+            select(OutboxMessage).where(OutboxMessage.chat_id == chats[0]).limit(1)
+        )
+        assert failed is not None
+        failed.status, failed.last_error = OutboxStatus.FAILED, "400: Bad Request: chat not found"
+        await s.commit()
+    async with sessions() as s:
+        assert len(await delivery_health.to_person(s, chats[0])) == 1

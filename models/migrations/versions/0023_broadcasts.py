@@ -55,6 +55,9 @@ def upgrade() -> None:
     op.create_index("ix_broadcasts_author", "broadcasts", ["author_id", "created_at"])
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("last_seen_at", UTCDateTime(), nullable=True))
+    # People who do not write after the upgrade would otherwise fall out of every «active in
+    # the last N days» audience: their last known moment is the last change of their record.
+    op.execute("UPDATE users SET last_seen_at = updated_at WHERE last_seen_at IS NULL")
 
 
 def downgrade() -> None:
