@@ -23,7 +23,9 @@ Services never import aiogram: the cancel button's data is built here as
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -207,8 +209,18 @@ def missing_language(found: Composition, texts: Mapping[str, str | None]) -> tup
     return "", 0
 
 
+_TAG = re.compile(r"<[^>]+>")
+
+
+def visible_length(text: str) -> int:
+    """The length Telegram checks against its limits: of the text as shown (the HTML tags
+    and entities of the stored text not counted), in UTF-16 code units, as Telegram counts."""
+    shown = html.unescape(_TAG.sub("", text))
+    return len(shown.encode("utf-16-le")) // 2
+
+
 def too_long(text: str | None, *, photo: bool) -> bool:
-    return text is not None and len(text) > (CAPTION_MAX if photo else TEXT_MAX)
+    return text is not None and visible_length(text) > (CAPTION_MAX if photo else TEXT_MAX)
 
 
 def message_of(text: str, locale: str, photo_file_id: str | None) -> OutgoingMessage:

@@ -70,7 +70,8 @@ def _text_step(locale: str) -> Step:
     async def on_message(ctx: Ctx, message: Message) -> Done | engine.Say | None:
         if message.text is None:
             return None
-        if not message.text.strip() or len(message.text) > _limit(ctx):
+        shown = len(message.text.encode("utf-16-le")) // 2  # as Telegram counts
+        if not message.text.strip() or shown > _limit(ctx):
             return engine.Say(ctx._("broadcast-bad-text", max=_limit(ctx)))
         # As Telegram gave it, bold and links included: the recipients see what was typed.
         return Done({fills: message.html_text})
@@ -194,7 +195,9 @@ def _refusal(ctx: Ctx, audience: Audience, found: Composition) -> str | None:
     if not any(texts.values()):
         return ctx._("broadcast-no-text")
     if any(broadcasts.too_long(t, photo=photo) for t in texts.values()):
-        return ctx._("broadcast-too-long", max=broadcasts.CAPTION_MAX)
+        if photo:
+            return ctx._("broadcast-too-long", max=broadcasts.CAPTION_MAX)
+        return ctx._("broadcast-too-long-text", max=broadcasts.TEXT_MAX)
     lang, readers = broadcasts.missing_language(found, texts)
     if lang:
         return ctx._("broadcast-missing-language", locale=lang, count=readers)

@@ -421,3 +421,16 @@ async def test_a_cancelled_broadcast_is_not_listed_as_undelivered_to_a_coordinat
         await s.commit()
     async with sessions() as s:
         assert len(await delivery_health.to_person(s, chats[0])) == 1
+
+
+def test_length_limits_count_the_text_as_shown_not_its_markup() -> None:
+    """The stored text is Telegram's HTML of what was typed; the limits are of what is shown
+    (a stranger's review: a 1,000-character caption with a link, 1,053 in HTML, was refused)."""
+    caption = "а" * 990 + '<a href="https://example.org/x">ссылка</a>'  # 996 shown
+    assert not broadcasts.too_long(caption, photo=True)
+    text = "&amp;&lt;" * 2000  # 4,000 shown, 18,000 stored
+    assert not broadcasts.too_long(text, photo=False)
+    assert broadcasts.too_long("б" * 4097, photo=False)
+    assert broadcasts.too_long("🙂" * 513, photo=True)  # 1,026 UTF-16 units, as Telegram counts
+    assert not broadcasts.too_long("🙂" * 512, photo=True)
+    assert broadcasts.visible_length("<b>Привет</b> &amp; пока") == len("Привет & пока")
