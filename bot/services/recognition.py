@@ -1065,7 +1065,7 @@ async def hours_book(
     the DOBRO.RF id and the name. Every date is in ``zone``, the zone the period's edges
     were drawn in (``book_zone``): a row near midnight is dated inside the period it was
     counted in. Files are written in a worker thread."""
-    # Imported here: xlsxwriter loads only when a book is asked for.
+    # Imported here: the spreadsheet writer loads only when a book is asked for.
     from bot.services.spreadsheets import CsvWriter, XlsxWriter
 
     directory = Path(tempfile.mkdtemp(prefix="dobro-"))
