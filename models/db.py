@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from sqlalchemy import event, text
@@ -116,7 +116,10 @@ async def one_process_at_a_time(engine: AsyncEngine, name: str) -> AsyncIterator
             try:
                 yield
             finally:
-                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                await connection.commit()
+                # A lost connection released the lock already; its error must not hide the
+                # block's own.
+                with suppress(Exception):
+                    await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                    await connection.commit()
     finally:
         await side.dispose()

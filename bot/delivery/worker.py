@@ -291,7 +291,9 @@ class DeliveryWorker:
         if not marked and message_id is not None:
             # Our claim was lost while Telegram answered: the message exists all the same.
             async with self.sessionmaker() as session:
-                kept_as = await outbox.late_answer(session, row.id, message_id, self.clock.now())
+                kept_as = await outbox.late_answer(
+                    session, row.id, message_id, self.clock.now(), lease=row.lease
+                )
             logger.warning(
                 "delivery: row %s answered after its lease was lost: %s", row.id, kept_as
             )

@@ -547,7 +547,11 @@ async def report_progress(
         # left waits for the morning, for a few minutes (each count reads every row: 0.1 s of
         # SQLite's connection for 100,000 people, every tick of the night before).
         idle = current.due == 0 and current.waiting > 0
-        broadcast.progress_at = now + (WAITING_RECHECK - PROGRESS_EVERY if idle else timedelta(0))
+        await session.execute(  # unless a cancel came meanwhile: it must report at once
+            update(Broadcast)
+            .where(Broadcast.id == broadcast.id, Broadcast.status == status)
+            .values(progress_at=now + (WAITING_RECHECK - PROGRESS_EVERY if idle else timedelta(0)))
+        )
         return None
     n = broadcast.progress_edits + 1
     claimed = await session.execute(

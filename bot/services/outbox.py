@@ -787,18 +787,32 @@ async def edit_target(session: AsyncSession, chat_id: int, key: str) -> EditTarg
 
 
 async def late_answer(
-    session: AsyncSession, row_id: int, telegram_message_id: int, now: datetime
+    session: AsyncSession,
+    row_id: int,
+    telegram_message_id: int,
+    now: datetime,
+    *,
+    lease: str | None = None,
 ) -> str:
     """Telegram accepted a send whose claim had lost the row (its lease expired, its worker
-    was taken for dead, or it was skipped while in flight: a cancelled broadcast). The message
-    exists all the same: if nobody has sent the row again it counts as the row's message;
-    otherwise it is remembered as a copy, and the row's latest edit runs again so that it
-    reaches this copy too. Returns "sent" or "copy". Commits."""
+    was taken for dead, or a cancelled broadcast skipped it while this claim, ``lease``, was
+    sending it). The message exists all the same: if nobody has sent the row again it counts
+    as the row's message; otherwise it is remembered as a copy, and the row's latest edit runs
+    again so that it reaches this copy too. Returns "sent" or "copy". Commits.
+
+    A skipped row counts as sent only while it still holds this very claim: a row withdrawn
+    after its lease lapsed (hidden before it was sent) has no owner and stays withdrawn."""
+    skipped_in_flight = and_(
+        OutboxMessage.status == OutboxStatus.SKIPPED,
+        OutboxMessage.lease_owner == lease,
+    )
     taken = await session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id == row_id,
-            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SKIPPED]),
+            or_(OutboxMessage.status == OutboxStatus.PENDING, skipped_in_flight)
+            if lease is not None
+            else OutboxMessage.status == OutboxStatus.PENDING,
         )
         .values(
             _RELEASED

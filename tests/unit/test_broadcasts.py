@@ -434,3 +434,49 @@ def test_length_limits_count_the_text_as_shown_not_its_markup() -> None:
     assert broadcasts.too_long("🙂" * 513, photo=True)  # 1,026 UTF-16 units, as Telegram counts
     assert not broadcasts.too_long("🙂" * 512, photo=True)
     assert broadcasts.visible_length("<b>Привет</b> &amp; пока") == len("Привет & пока")
+
+
+async def test_a_late_answer_makes_only_its_own_skipped_claim_sent(sessions: Sessions) -> None:
+    """outbox.late_answer turns a skipped row into "sent" only while it holds the answering
+    claim (a cancelled broadcast skipped it in flight); a row withdrawn after its lease lapsed
+    (hidden before it was sent) stays withdrawn, the message kept as a copy."""
+    from bot.services import outbox
+
+    await _world(sessions)
+    rows = [
+        {
+            "idempotency_key": f"t:{n}",
+            "subject": "t",
+            "chat_id": 1000 + n,
+            "status": "skipped",
+            "priority": 1,
+            "payload": {"text": {"literal": "x"}},
+            "attempts": 0,
+            "next_attempt_at": NOW,
+            "not_before": NOW,
+            "created_at": NOW,
+            "personal": True,
+            "lease_owner": owner,
+            "last_error": reason,
+        }
+        for n, (owner, reason) in enumerate(
+            [("claim-1", broadcasts.CANCELLED_REASON), (None, "withdrawn: hidden before sent")]
+        )
+    ]
+    async with sessions() as s:
+        await s.execute(insert(OutboxMessage), rows)
+        await s.commit()
+        ids = (await s.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id))).all()
+    async with sessions() as s:
+        assert await outbox.late_answer(s, ids[0], 501, NOW, lease="claim-1") == "sent"
+    async with sessions() as s:
+        assert await outbox.late_answer(s, ids[1], 502, NOW, lease="claim-2") == "copy"
+    async with sessions() as s:
+        got = (
+            await s.execute(
+                select(OutboxMessage.status, OutboxMessage.telegram_message_id).order_by(
+                    OutboxMessage.id
+                )
+            )
+        ).all()
+    assert [tuple(r) for r in got] == [(OutboxStatus.SENT, 501), (OutboxStatus.SKIPPED, None)]
