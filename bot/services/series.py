@@ -15,9 +15,10 @@ goes through the outbox with an idempotency key.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
@@ -84,6 +85,20 @@ def rule_text(
     else:
         raise SeriesError(f"unknown repeat {repeat!r}")
     return RepeatRule.parse(text).text
+
+
+def rule_of_answers(answers: Mapping[str, Any]) -> tuple[str, time]:
+    """The rule and the time of day a schedule form's answers describe (``repeat``, ``days``,
+    ``every``, ``mday``, ``at``): recurring help and a care team's visits ask the same."""
+    at = time.fromisoformat(answers["at"])
+    rule = rule_text(
+        answers["repeat"],
+        at,
+        days=answers.get("days") or (),
+        every=int(answers.get("every") or 0),
+        day=int(answers.get("mday") or 0),
+    )
+    return rule, at
 
 
 def first_at(rule: RepeatRule, at: time, now: datetime, tz: ZoneInfo) -> datetime:

@@ -5,7 +5,7 @@ the previous volunteer's «❌ Cannot» under an occurrence offered to them firs
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -132,18 +132,6 @@ async def _until_step(ctx: Ctx, message: Message) -> Done | engine.Say | None:
     return Done({"until": until.isoformat()})
 
 
-def _rule_of(data: dict[str, Any]) -> tuple[str, time]:
-    at = time.fromisoformat(data["at"])
-    rule = series.rule_text(
-        data["repeat"],
-        at,
-        days=data.get("days") or (),
-        every=int(data.get("every") or 0),
-        day=int(data.get("mday") or 0),
-    )
-    return rule, at
-
-
 def _until_of(data: dict[str, Any]) -> date | None:
     return (
         date.fromisoformat(data["until"])
@@ -153,7 +141,7 @@ def _until_of(data: dict[str, Any]) -> date | None:
 
 
 async def _summary(ctx: Ctx) -> str:
-    rule, _at = _rule_of(ctx.data)
+    rule, _at = series.rule_of_answers(ctx.data)
     return ctx._(
         "series-summary",
         request=int(ctx.data["request_id"]),
@@ -185,7 +173,7 @@ async def _confirm(ctx: Ctx) -> bool:
                 reply_markup=main_menu(ctx._, roles),
             )
             return True
-        rule, at = _rule_of(ctx.data)
+        rule, at = series.rule_of_answers(ctx.data)
         made = await series.start(
             db, request, rule=rule, at=at, until=_until_of(ctx.data),
             actor_id=ctx.chat_id, now=now, form_token=token,

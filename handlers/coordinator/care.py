@@ -7,7 +7,6 @@ visit's alert hands it to another member in one tap. Every action is audited as
 
 from __future__ import annotations
 
-from datetime import time
 from typing import Any
 
 from aiogram import Bot, F, Router, html
@@ -282,25 +281,13 @@ async def cb_new_team(
 
 # --- the schedule form (the recurring help's steps) ---------------------------------------------
 async def _schedule_summary(ctx: Ctx) -> str:
-    rule, at = _rule_of(ctx.data)
+    rule, at = series.rule_of_answers(ctx.data)
     return ctx._(
         "care-schedule-summary",
         team=int(ctx.data["team_id"]),
         kind=ctx.data["kind"],
         rule=describe(ctx.i18n, rule, at.strftime("%H:%M")),
     )
-
-
-def _rule_of(data: dict[str, Any]) -> tuple[str, time]:
-    at = time.fromisoformat(data["at"])
-    rule = series.rule_text(
-        data["repeat"],
-        at,
-        days=data.get("days") or (),
-        every=int(data.get("every") or 0),
-        day=int(data.get("mday") or 0),
-    )
-    return rule, at
 
 
 async def _schedule_confirm(ctx: Ctx) -> bool:
@@ -312,7 +299,7 @@ async def _schedule_confirm(ctx: Ctx) -> bool:
             ctx.chat_id, ctx._("care-not-allowed"), reply_markup=main_menu(ctx._, roles)
         )
         return True
-    rule, at = _rule_of(ctx.data)
+    rule, at = series.rule_of_answers(ctx.data)
     following = await care.set_schedule(db, team, rule=rule, at=at, kind=ctx.data["kind"], now=now)
     await audit.record(
         db, actor_id=ctx.chat_id, action="care_schedule", now=now, roles=roles,
