@@ -13,7 +13,10 @@ from typing import Any
 from aiogram.types import User as TgUser
 from aiogram_i18n.cores import FluentRuntimeCore
 from aiogram_i18n.managers import BaseManager
+from fluent.runtime import FluentBundle
 from fluent.runtime.types import fluent_number
+from fluent.syntax import FluentParser
+from fluent.syntax import ast as ftl
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -46,6 +49,46 @@ class _FluentCore(FluentRuntimeCore):
     def _extract_locales(path: Path) -> list[str]:
         # Only folders holding .ftl files: a __pycache__ beside them is not a language.
         return sorted(p.name for p in path.iterdir() if p.is_dir() and any(p.glob("*.ftl")))
+
+    def find_locales(self) -> dict[str, FluentBundle]:
+        """Every message compiled once, keeping only what rendering needs.
+
+        aiogram-i18n's loader keeps each file's syntax tree (with source spans and comments)
+        next to the compiled messages: about 12 MB of the bot's idle memory for our ~380 KB
+        of .ftl. The tree is parsed without spans, comments are dropped, and once compiled
+        the tree is let go (``has_message`` only needs the ids)."""
+        parser = FluentParser(with_spans=False)
+        bundles: dict[str, FluentBundle] = {}
+        found = self._find_locales(self.path, self._extract_locales(self.path), ".ftl")
+        for locale, paths in found.items():
+            bundle = FluentBundle(
+                locales=[locale], use_isolating=self.use_isolating, functions=self.functions
+            )
+            for path in sorted(paths):
+                resource = parser.parse(path.read_text(encoding="utf8"))
+                for entry in resource.body:
+                    if isinstance(entry, ftl.Message | ftl.Term):
+                        entry.comment = None
+                bundle.add_resource(resource)
+            _compile_all(bundle)
+            bundles[locale] = bundle
+        return bundles
+
+
+def _compile_all(bundle: FluentBundle) -> None:
+    """Compile every message and term, then forget their syntax trees: lookups read the
+    compiled ones first, so a tree is only read again for an id that was never compiled."""
+    compiled = bundle._compiled
+    for key, message in bundle._messages.items():
+        compiled.setdefault(key, bundle._compiler(message))
+    for key, term in bundle._terms.items():
+        compiled.setdefault(f"-{key}", bundle._compiler(term))
+    bundle._messages = {key: _COMPILED for key in bundle._messages}
+    bundle._terms = {key: _COMPILED for key in bundle._terms}
+
+
+# Stands for a syntax tree that was compiled and let go (FluentBundle wants a value per id).
+_COMPILED = ftl.Message(ftl.Identifier("compiled"))
 
 
 class Translator:
