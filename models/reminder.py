@@ -10,7 +10,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, SmallInteger, String
+from sqlalchemy import JSON, BigInteger, Index, Integer, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigIntPK, UTCDateTime
@@ -23,12 +23,24 @@ class ReminderState(enum.StrEnum):
     MISSED = "missed"  # became due while the bot was down, and too long ago to send now
 
 
+# Missed now, or missed once and repeating since (what /scheduler lists as missed).
+MISSED_WHERE = "state = 'missed' OR missed_count > 0"
+
+
 class Reminder(Base):
     __tablename__ = "reminders"
     __table_args__ = (
         Index("ix_reminders_due", "state", "due_at"),
         Index("ix_reminders_subject", "subject"),
         Index("ix_reminders_chat_state", "chat_id", "state"),
+        # /scheduler's missed reminders: few rows among every reminder ever written.
+        Index(
+            "ix_reminders_missed",
+            "last_missed_at",
+            "id",
+            sqlite_where=text(MISSED_WHERE),
+            postgresql_where=text(MISSED_WHERE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
