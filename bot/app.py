@@ -35,6 +35,7 @@ from bot.config import Settings
 from bot.delivery.limiter import LimiterConfig, RateLimiter
 from bot.delivery.retry import RetryPolicy
 from bot.delivery.worker import DeliveryWorker, WorkerConfig
+from bot.dispatch_index import index_routers
 from bot.fsm_storage import DbStorage
 from bot.i18n import DbLocaleManager, Translator
 from bot.inline_filters import inline_sync_filters
@@ -283,6 +284,7 @@ def build_dispatcher(
         dp.update.outer_middleware(ThrottleMemoryMiddleware(throttle))
     dp.callback_query.middleware(CallbackAnswerMiddleware())
     dp.include_routers(*get_routers(feature_routers))
+    index_routers(dp)  # reads the filters as written: before inline_sync_filters wraps them
     inline_sync_filters(dp)
 
     async def drain_updates() -> None:
