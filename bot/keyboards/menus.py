@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from aiogram.types import (
     InlineKeyboardButton,
@@ -20,20 +21,37 @@ Gettext = Callable[..., str]
 
 def main_menu(_: Gettext, roles: Roles) -> ReplyKeyboardMarkup:
     """Only buttons that work today; features add theirs as they land."""
-    rows = [[KeyboardButton(text=_("btn-ask-help"))], [KeyboardButton(text=_("btn-call-me"))]]
-    rows.append([KeyboardButton(text=_("btn-ask-medic"))])  # issue 18
-    mine = [KeyboardButton(text=_("btn-my-requests"))]
-    if roles.is_volunteer:
-        mine.append(KeyboardButton(text=_("btn-my-tasks")))
-    rows.append(mine)
-    if roles.is_volunteer:
-        rows.append(
-            [KeyboardButton(text=_("btn-my-profile")), KeyboardButton(text=_("btn-events"))]
-        )
-    else:
-        rows.append([KeyboardButton(text=_("btn-become-volunteer"))])
-    rows.append([KeyboardButton(text=_("btn-tips"))])  # the safety library (issue 18)
-    rows.append([KeyboardButton(text=_("btn-help")), KeyboardButton(text=_("btn-language"))])
+    keys = VOLUNTEER_MENU if roles.is_volunteer else CITIZEN_MENU
+    return _menu(tuple(tuple(_(key) for key in row) for row in keys))
+
+
+# The rows of the main menu, by message id.
+CITIZEN_MENU = (
+    ("btn-ask-help",),
+    ("btn-call-me",),
+    ("btn-ask-medic",),  # issue 18
+    ("btn-my-requests",),
+    ("btn-become-volunteer",),
+    ("btn-tips",),  # the safety library (issue 18)
+    ("btn-help", "btn-language"),
+)
+VOLUNTEER_MENU = (
+    ("btn-ask-help",),
+    ("btn-call-me",),
+    ("btn-ask-medic",),
+    ("btn-my-requests", "btn-my-tasks"),
+    ("btn-my-profile", "btn-events"),
+    ("btn-tips",),
+    ("btn-help", "btn-language"),
+)
+
+
+@lru_cache(maxsize=64)
+def _menu(labels: tuple[tuple[str, ...], ...]) -> ReplyKeyboardMarkup:
+    """One keyboard object per set of labels (a language and a role): most answers carry the
+    main menu, and building its ten pydantic models each time was a sixth of the plain case's
+    CPU (issue 15). Shared, so never changed after it is built."""
+    rows = [[KeyboardButton(text=label) for label in row] for row in labels]
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
 
 
