@@ -12,8 +12,8 @@ delivery-report =
     Кезекте: { $pending }
     Қазір жіберілуде: { $sending }
     Соңғы тәулікте жеткізілді: { $sent }
-    Жеткізілмеді: { $failed }
-    Жіберілмеді, бот бұғатталған: { $blocked }
+    Соңғы тәулікте жеткізілмеді: { $failed }
+    Соңғы тәулікте жіберілмеді, бот бұғатталған: { $blocked }
 delivery-failed-title = <b>Соңғы жеткізілмегендер</b> (себебі — Telegram жауабы):
 delivery-failed-row = № { $id } · { $chat } чаты · { $when } · { $reason }
 delivery-nothing-failed = Жеткізілмеген хабарлама жоқ.
