@@ -39,6 +39,17 @@ class OutboxStatus(enum.StrEnum):
     SKIPPED = "skipped"  # an edit whose original message was never delivered
 
 
+# Hidings that failed for good (personal data a chat still holds), and rows refused for good:
+# /delivery lists the newest of each and counts the first. Few among millions, so each has
+# a partial index; queries use the same SQL (PostgreSQL's generic plans for bound parameters
+# could not prove that they imply the index's condition). Per dialect: booleans differ.
+UNHIDDEN_WHERE = {
+    "sqlite": "hide = 1 AND status IN ('failed', 'blocked')",
+    "postgresql": "hide AND status IN ('failed', 'blocked')",
+}
+REFUSED_WHERE = "status IN ('failed', 'skipped')"
+
+
 class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
@@ -69,6 +80,18 @@ class OutboxMessage(Base):
         # never by LIKE on the key (SQLite's LIKE is case-insensitive and skips the index).
         Index("ix_outbox_subject", "subject"),
         Index("ix_outbox_hide_status", "hide", "status"),
+        Index(
+            "ix_outbox_unhidden",
+            "id",
+            sqlite_where=text(UNHIDDEN_WHERE["sqlite"]),
+            postgresql_where=text(UNHIDDEN_WHERE["postgresql"]),
+        ),
+        Index(
+            "ix_outbox_refused",
+            "id",
+            sqlite_where=text(REFUSED_WHERE),
+            postgresql_where=text(REFUSED_WHERE),
+        ),
         # Sent rows by age: the retention job deletes the old ones, /delivery counts recent ones.
         # sent_at is set exactly when a row is sent: sent rows are found by it alone.
         Index(

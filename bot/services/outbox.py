@@ -28,16 +28,18 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
     true,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import TextClause
 
 from bot.services.sql import insert_ignore
 from models import OutboxMessage, OutboxStatus, Priority, User
 from models.base import UTCDateTime
-from models.outbox import DeliveryWorkerRow, OutboxCopy
+from models.outbox import REFUSED_WHERE, UNHIDDEN_WHERE, DeliveryWorkerRow, OutboxCopy
 
 logger = logging.getLogger(__name__)
 ArgValue = str | int | float
@@ -910,10 +912,9 @@ class UnhiddenRow:
     reason: str
 
 
-_UNHIDDEN = (
-    OutboxMessage.hide.is_(True),
-    OutboxMessage.status.in_([OutboxStatus.FAILED, OutboxStatus.BLOCKED]),
-)
+def _unhidden(session: AsyncSession) -> TextClause:
+    """The condition of ix_outbox_unhidden, in the session's dialect."""
+    return text(UNHIDDEN_WHERE[session.get_bind().dialect.name])
 
 
 async def unhidden(session: AsyncSession, *, limit: int) -> list[UnhiddenRow]:
@@ -926,7 +927,7 @@ async def unhidden(session: AsyncSession, *, limit: int) -> list[UnhiddenRow]:
             OutboxMessage.created_at,
             OutboxMessage.last_error,
         )
-        .where(*_UNHIDDEN)
+        .where(_unhidden(session))
         .order_by(OutboxMessage.id.desc())
         .limit(limit)
     )
@@ -934,7 +935,8 @@ async def unhidden(session: AsyncSession, *, limit: int) -> list[UnhiddenRow]:
 
 
 async def unhidden_count(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count()).where(*_UNHIDDEN)) or 0)
+    query = select(func.count()).select_from(OutboxMessage).where(_unhidden(session))
+    return int(await session.scalar(query) or 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -995,7 +997,7 @@ async def delivery_report(
     )
     failed_rows = await session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.status.in_([OutboxStatus.FAILED, OutboxStatus.SKIPPED]))
+        .where(text(REFUSED_WHERE))  # ix_outbox_refused
         .order_by(OutboxMessage.id.desc())
         .limit(limit)
     )
