@@ -967,6 +967,7 @@ class DeliveryReport:
 
 
 SENT_COUNTED_FOR = timedelta(days=1)
+SENT_COUNT_CAP = 10_000  # a higher count is shown as "more than" this
 
 
 async def delivery_report(
@@ -988,10 +989,13 @@ async def delivery_report(
             query = query.where(OutboxMessage.next_attempt_at >= window)
         for status, count in await session.execute(query.group_by(OutboxMessage.status)):
             counts[status] = count
+    # sent_at is set exactly when a row is sent (see the index ix_outbox_sent_at). A busy day
+    # is counted up to SENT_COUNT_CAP + 1 only: "more than 10,000" says as much to the HQ as
+    # 220,000 did, which took ~80 ms to count on PostgreSQL (issue 23).
+    recent = select(OutboxMessage.id).where(OutboxMessage.sent_at >= since)
     counts[OutboxStatus.SENT] = (
         await session.scalar(
-            # sent_at is set exactly when a row is sent (see the index ix_outbox_sent_at).
-            select(func.count()).where(OutboxMessage.sent_at >= since)
+            select(func.count()).select_from(recent.limit(SENT_COUNT_CAP + 1).subquery())
         )
         or 0
     )

@@ -32,7 +32,7 @@ from bot.formatting import format_datetime
 from bot.keyboards.callbacks import DeliveryCb
 from bot.services import audit, delivery_health
 from bot.services.campaign_export import CsvWriter, XlsxWriter
-from bot.services.outbox import delivery_report, unhidden, unhidden_count
+from bot.services.outbox import SENT_COUNT_CAP, delivery_report, unhidden, unhidden_count
 from bot.services.users import Roles
 from models import OutboxStatus
 
@@ -55,7 +55,11 @@ async def cmd_delivery(
             "delivery-report",
             pending=counts.get(OutboxStatus.PENDING, 0),
             sending=counts.get(OutboxStatus.SENDING, 0),
-            sent=counts.get(OutboxStatus.SENT, 0),
+            sent=(
+                i18n.get("delivery-sent-over", count=SENT_COUNT_CAP)
+                if counts.get(OutboxStatus.SENT, 0) > SENT_COUNT_CAP
+                else counts.get(OutboxStatus.SENT, 0)
+            ),
             failed=counts.get(OutboxStatus.FAILED, 0) + counts.get(OutboxStatus.SKIPPED, 0),
             blocked=counts.get(OutboxStatus.BLOCKED, 0),
         )

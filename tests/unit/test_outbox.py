@@ -339,3 +339,22 @@ async def test_the_delivery_report_counts_ended_rows_of_the_last_day_only(
         report = await outbox.delivery_report(session, clock.now())
     assert report.counts == {"failed": 1, "pending": 1, "sent": 0}
     assert len(report.failed) == 2  # the list of the newest refusals still shows both
+
+
+async def test_a_busy_days_sent_count_stops_past_its_cap(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting stops at SENT_COUNT_CAP + 1 (shown as "more than"), so a busy day costs no
+    more to report than a quiet one."""
+    monkeypatch.setattr(outbox, "SENT_COUNT_CAP", 2)
+    clock = FakeClock()
+    for chat in (1, 2):
+        await put(sessions, clock, chat, f"m{chat}")
+    await sent(sessions, clock, await claim(sessions, clock))
+    async with sessions() as session:
+        assert (await outbox.delivery_report(session, clock.now())).counts["sent"] == 2
+    for chat in (3, 4, 5):
+        await put(sessions, clock, chat, f"m{chat}")
+    await sent(sessions, clock, await claim(sessions, clock))
+    async with sessions() as session:
+        assert (await outbox.delivery_report(session, clock.now())).counts["sent"] == 3
