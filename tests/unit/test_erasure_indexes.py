@@ -149,21 +149,31 @@ def recorded(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
         event.remove(engine.sync_engine, "before_cursor_execute", note)
 
 
-async def _scans(engine: AsyncEngine, seen: list[tuple[str, Any]]) -> list[str]:
-    """The statements whose plan scans a growing table, with their plans."""
-    found = []
+async def plans_of(engine: AsyncEngine, seen: list[tuple[str, Any]]) -> list[str]:
+    """Each recorded statement's plan, one line: on SQLite EXPLAIN QUERY PLAN; on PostgreSQL
+    EXPLAIN with sequential scans priced out (its planner rightly prefers them on tables this
+    small), so the plan shows whether an index can serve the statement."""
     sqlite = engine.dialect.name == "sqlite"
+    plans = []
     async with engine.connect() as conn:
         if not sqlite:
             await conn.exec_driver_sql("SET enable_seqscan = off")
         for statement, parameters in seen:
             explain = "EXPLAIN QUERY PLAN" if sqlite else "EXPLAIN"
             rows = await conn.exec_driver_sql(f"{explain} {statement}", parameters)
-            plan = " | ".join(str(row[-1]) for row in rows.all())
-            if (SCAN if sqlite else SEQ_SCAN).search(plan):
-                found.append(f"{plan}\n    {' '.join(statement.split())}")
+            plans.append(" | ".join(str(row[-1]) for row in rows.all()))
         await conn.rollback()
-    return found
+    return plans
+
+
+async def _scans(engine: AsyncEngine, seen: list[tuple[str, Any]]) -> list[str]:
+    """The statements whose plan scans a growing table, with their plans."""
+    scan = SCAN if engine.dialect.name == "sqlite" else SEQ_SCAN
+    return [
+        f"{plan}\n    {' '.join(statement.split())}"
+        for (statement, _), plan in zip(seen, await plans_of(engine, seen), strict=True)
+        if scan.search(plan)
+    ]
 
 
 async def _forget(world: World) -> None:

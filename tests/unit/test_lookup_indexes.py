@@ -89,7 +89,7 @@ async def test_scheduler_status_reads_missed_reminders_through_their_index(
     never by reading every reminder ever written (issue 23: ~30 ms with 100,000 pending)."""
     from bot.services.reminders import reminder_status
     from models.db import create_sessionmaker
-    from tests.unit.test_erasure_indexes import recorded
+    from tests.unit.test_erasure_indexes import plans_of, recorded
 
     engine = create_engine(database_url)
     try:
@@ -99,16 +99,9 @@ async def test_scheduler_status_reads_missed_reminders_through_their_index(
                 await reminder_status(session)
         missed = [(sql, params) for sql, params in seen if "missed_count > 0" in sql]
         assert len(missed) == 2, seen
-        sqlite = engine.dialect.name == "sqlite"
-        async with engine.connect() as conn:
-            if not sqlite:
-                await conn.exec_driver_sql("SET enable_seqscan = off")
-            for sql, params in missed:
-                explain = "EXPLAIN QUERY PLAN" if sqlite else "EXPLAIN"
-                rows = (await conn.exec_driver_sql(f"{explain} {sql}", params)).all()
-                plan = " | ".join(str(row[-1]) for row in rows)
-                assert "ix_reminders_missed" in plan, plan
-                assert "Seq Scan" not in plan and "TEMP B-TREE" not in plan, plan
+        for plan in await plans_of(engine, missed):
+            assert "ix_reminders_missed" in plan, plan
+            assert "Seq Scan" not in plan and "TEMP B-TREE" not in plan, plan
     finally:
         await engine.dispose()
 
@@ -121,7 +114,7 @@ async def test_delivery_report_reads_the_outbox_through_indexes(database_url: st
 
     from bot.services.outbox import delivery_report, unhidden, unhidden_count
     from models.db import create_sessionmaker
-    from tests.unit.test_erasure_indexes import recorded
+    from tests.unit.test_erasure_indexes import plans_of, recorded
 
     engine = create_engine(database_url)
     try:
@@ -133,18 +126,10 @@ async def test_delivery_report_reads_the_outbox_through_indexes(database_url: st
                 await unhidden_count(session)
         outbox = [(sql, params) for sql, params in seen if re.search(r"\bFROM outbox\b", sql)]
         assert len(outbox) == 6, seen
-        sqlite = engine.dialect.name == "sqlite"
-        plans = []
-        async with engine.connect() as conn:
-            if not sqlite:
-                await conn.exec_driver_sql("SET enable_seqscan = off")
-            for sql, params in outbox:
-                explain = "EXPLAIN QUERY PLAN" if sqlite else "EXPLAIN"
-                rows = (await conn.exec_driver_sql(f"{explain} {sql}", params)).all()
-                plan = " | ".join(str(row[-1]) for row in rows)
-                assert not re.search(r"SCAN outbox(?! USING)|Seq Scan on outbox", plan), plan
-                plans.append(plan)
-        if not sqlite:  # SQLite picks among the usable indexes by its statistics
+        plans = await plans_of(engine, outbox)
+        for plan in plans:
+            assert not re.search(r"SCAN outbox(?! USING)|Seq Scan on outbox", plan), plan
+        if engine.dialect.name != "sqlite":  # SQLite picks among usable indexes by statistics
             joined = "\n".join(plans)
             assert joined.count("ix_outbox_unhidden") == 2, joined
             assert "ix_outbox_refused" in joined, joined
