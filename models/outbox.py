@@ -92,6 +92,15 @@ class OutboxMessage(Base):
             sqlite_where=text(REFUSED_WHERE),
             postgresql_where=text(REFUSED_WHERE),
         ),
+        # One person's refusals (/delivery «Вам не удалось доставить»): without it PostgreSQL
+        # walked every refusal backwards for the HQ's (~90 ms with 25,000 of them).
+        Index(
+            "ix_outbox_refused_chat",
+            "chat_id",
+            "id",
+            sqlite_where=text(REFUSED_WHERE),
+            postgresql_where=text(REFUSED_WHERE),
+        ),
         # Sent rows by age: the retention job deletes the old ones, /delivery counts recent ones.
         # sent_at is set exactly when a row is sent: sent rows are found by it alone.
         Index(

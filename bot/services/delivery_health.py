@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, true
+from sqlalchemy import or_, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.broadcasts import CANCELLED_REASON
 from models import Broadcast, OutboxMessage, OutboxStatus, User
+from models.outbox import REFUSED_WHERE
 
 UNDELIVERED = (OutboxStatus.FAILED.value, OutboxStatus.BLOCKED.value, OutboxStatus.SKIPPED.value)
 CHUNK = 2000
@@ -82,7 +83,7 @@ async def to_person(session: AsyncSession, chat_id: int, *, limit: int = 10) -> 
         select(*_COLUMNS)
         .where(
             OutboxMessage.chat_id == chat_id,
-            OutboxMessage.status.in_([OutboxStatus.FAILED.value, OutboxStatus.SKIPPED.value]),
+            text(REFUSED_WHERE),  # failed or skipped: ix_outbox_refused_chat's own condition
             # A cancelled broadcast's message was withdrawn, not lost on the way.
             or_(
                 OutboxMessage.last_error.is_(None),
