@@ -26,6 +26,7 @@ entered (they run whether or not a handler matches).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -114,6 +115,7 @@ def _state_need(states: Iterable[Any]) -> StateIn | None:
 
 def need_of(check: Any) -> Need | None:
     """The need a filter implies, or None when it implies nothing this index can use."""
+    check = inspect.unwrap(check)  # bot/inline_filters.py's wrappers keep the filter written
     if isinstance(check, StateFilter):
         return _state_need(check.states)
     if isinstance(check, State):

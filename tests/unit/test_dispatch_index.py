@@ -249,3 +249,26 @@ def test_a_second_app_indexes_the_same_routers_afresh() -> None:
     assert asyncio.run(route()) == "feature"
     assert asyncio.run(_route(second, "message", _message("/nothing"), "Zz:z")) == "unknown-text"
     assert asyncio.run(_route(second, "edited_message", _message("x"), None)) is UNHANDLED
+
+
+def test_the_real_routers_keep_their_needs_in_a_second_app() -> None:
+    """The first app wraps the singleton routers' filters (bot/inline_filters.py); a second
+    app in the process (the e2e tests restart the bot) must read the same needs through the
+    wrappers, or it would ask every command and state handler again."""
+    from bot.inline_filters import inline_sync_filters
+
+    def needs() -> list[tuple[str, int]]:
+        dispatcher = Dispatcher()
+        dispatcher.include_routers(*get_routers())
+        trees = index_routers(dispatcher)
+        inline_sync_filters(dispatcher)
+        return [
+            (type(need).__name__, 1)
+            for tree in trees.values()
+            for index in tree.observers.values()
+            for _, found in index.needs
+            for need in found
+        ]
+
+    first, second = needs(), needs()
+    assert len(first) > 250 and sorted(first) == sorted(second)
