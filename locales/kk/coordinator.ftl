@@ -12,8 +12,8 @@ delivery-report =
     Кезекте: { $pending }
     Қазір жіберілуде: { $sending }
     Соңғы тәулікте жеткізілді: { $sent }
-    Соңғы тәулікте жеткізілмеді: { $failed }
-    Соңғы тәулікте жіберілмеді, бот бұғатталған: { $blocked }
+    Жеткізілмеді: { $failed }
+    Жіберілмеді, бот бұғатталған: { $blocked }
 delivery-sent-over = { $count }-нан астам
 delivery-failed-title = <b>Соңғы жеткізілмегендер</b> (себебі — Telegram жауабы):
 delivery-failed-row = № { $id } · { $chat } чаты · { $when } · { $reason }

@@ -12,8 +12,8 @@ delivery-report =
     В очереди: { $pending }
     Отправляются сейчас: { $sending }
     Доставлено за сутки: { $sent }
-    Не доставлено за сутки: { $failed }
-    Не отправлено за сутки, бот заблокирован: { $blocked }
+    Не доставлено: { $failed }
+    Не отправлено, бот заблокирован: { $blocked }
 delivery-sent-over = более { $count }
 delivery-failed-title = <b>Последние недоставленные</b> (причина — ответ Telegram):
 delivery-failed-row = № { $id } · чат { $chat } · { $when } · { $reason }

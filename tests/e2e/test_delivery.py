@@ -202,7 +202,7 @@ async def test_bad_request_fails_at_once_and_5xx_gives_up(
     admin = emulator.user(ADMIN_ID, first_name="Штаб", language_code="ru")
     await admin.send_text("/delivery")
     [report] = await admin.wait_messages(1)
-    assert "Не доставлено за сутки: 2" in report.body
+    assert "Не доставлено: 2" in report.body
     assert "message is too long" in report.body
 
 

@@ -315,32 +315,6 @@ async def test_workers_never_share_a_row_on_postgres(pg_url: str) -> None:
     await engine.dispose()
 
 
-async def test_the_delivery_report_counts_ended_rows_of_the_last_day_only(
-    sessions: async_sessionmaker[AsyncSession],
-) -> None:
-    """Refusals pile up for as long as retention keeps them: /delivery counts the last day's
-    (an index range), as it does for the sent ones; rows in flight are all counted."""
-    clock = FakeClock()
-    await put(sessions, clock, 1, "old refusal")
-    [row] = await claim(sessions, clock)
-    async with sessions() as session:
-        await outbox.mark_final(
-            session, row.id, row.lease, OutboxStatus.FAILED, "400", count_attempt=False
-        )
-    clock.advance(timedelta(days=1, minutes=1))
-    await put(sessions, clock, 2, "new refusal")
-    [row] = await claim(sessions, clock)
-    async with sessions() as session:
-        await outbox.mark_final(
-            session, row.id, row.lease, OutboxStatus.FAILED, "400", count_attempt=False
-        )
-    await put(sessions, clock, 3, "waiting")
-    async with sessions() as session:
-        report = await outbox.delivery_report(session, clock.now())
-    assert report.counts == {"failed": 1, "pending": 1, "sent": 0}
-    assert len(report.failed) == 2  # the list of the newest refusals still shows both
-
-
 async def test_a_busy_days_sent_count_stops_past_its_cap(
     sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
