@@ -78,10 +78,26 @@ class AuditFilter:
     until: datetime | None = None
 
 
+COUNT_CAP = 10_000  # a page says "of more than 10,000" rather than count the whole log
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    entries: list[AuditEntry]
+    total: int  # counted up to ``cap`` + 1: more than ``cap`` reads as "more than"
+    cap: int
+
+    @property
+    def over_cap(self) -> bool:
+        return self.total > self.cap
+
+
 async def find(
     session: AsyncSession, where: AuditFilter, *, offset: int = 0, limit: int = 10
-) -> tuple[list[AuditEntry], int]:
-    """Newest first, with the total count for paging."""
+) -> Found:
+    """Newest first, with the count for paging. The log only grows (500,000 entries in a
+    region's two years), so the count stops past COUNT_CAP (or past this page, deeper in):
+    counting everything cost ~20 ms on PostgreSQL for a number nobody pages through."""
     conditions = []
     if where.actor_id is not None:
         conditions.append(AuditEntry.actor_id == where.actor_id)
@@ -91,7 +107,9 @@ async def find(
         conditions.append(AuditEntry.created_at >= where.since)
     if where.until is not None:
         conditions.append(AuditEntry.created_at < where.until)
-    total = await session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions))
+    cap = max(COUNT_CAP, offset + limit)
+    matching = select(AuditEntry.id).where(*conditions).limit(cap + 1).subquery()
+    total = await session.scalar(select(func.count()).select_from(matching))
     entries = await session.scalars(
         select(AuditEntry)
         .where(*conditions)
@@ -99,4 +117,4 @@ async def find(
         .offset(offset)
         .limit(limit)
     )
-    return list(entries.all()), total or 0
+    return Found(list(entries.all()), total or 0, cap)

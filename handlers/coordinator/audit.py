@@ -122,11 +122,17 @@ async def _render(
         since=_moment(page.since, settings) if page.since else None,
         until=_moment(page.until, settings) if page.until else None,
     )
-    entries, total = await audit.find(db, where, offset=page.offset, limit=PAGE)
+    found = await audit.find(db, where, offset=page.offset, limit=PAGE)
+    entries = found.entries
     if not entries:
         return i18n.get("audit-empty") + "\n\n" + i18n.get("audit-usage"), None
     lines = [
-        i18n.get("audit-title", first=page.offset + 1, last=page.offset + len(entries), total=total)
+        i18n.get(
+            "audit-title",
+            first=page.offset + 1,
+            last=page.offset + len(entries),
+            total=i18n.get("audit-total-over", count=found.cap) if found.over_cap else found.total,
+        )
     ]
     for entry in entries:
         lines.append(
@@ -139,7 +145,7 @@ async def _render(
                 scope=html.quote(_short(entry.scope)),
             )
         )
-    return "\n".join(lines), audit_pages(i18n.get, page, total, PAGE)
+    return "\n".join(lines), audit_pages(i18n.get, page, found.total, PAGE)
 
 
 @router.message(Command("audit", ignore_case=True))

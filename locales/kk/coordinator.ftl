@@ -64,6 +64,7 @@ dismiss-done = { $name } енді үйлестіруші емес.
 dismiss-gone = { $name } қазір үйлестіруші емес.
 
 audit-title = <b>Әрекеттер журналы</b>, { $total } жазбаның { $first }–{ $last }:
+audit-total-over = { $count }-нан астам
 audit-row = { $when } · { $actor } · { $action } · { $target } · { $scope }
 audit-empty = Жазба жоқ.
 audit-usage = Сүзгілер: /audit [@username немесе id] [әрекет] [күн немесе күн..күн]. Мысалы: /audit appoint 01.11.2026..30.11.2026

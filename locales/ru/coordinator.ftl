@@ -67,6 +67,7 @@ dismiss-done = { $name } больше не координатор.
 dismiss-gone = { $name } уже не координатор.
 
 audit-title = <b>Журнал действий</b>, записи { $first }–{ $last } из { $total }:
+audit-total-over = более { $count }
 audit-row = { $when } · { $actor } · { $action } · { $target } · { $scope }
 audit-empty = Записей нет.
 audit-usage = Фильтры: /audit [@username или id] [действие] [дата или дата..дата]. Например: /audit appoint 01.11.2026..30.11.2026

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.sandbox import Emulator, Person
+from bot.services import audit as audit_service
 from bot.services.users import roles_for
 from models import AuditEntry, Territory, User
 from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot
@@ -237,3 +238,23 @@ async def test_audit_is_paged(emulator: Emulator, start_bot: StartBot) -> None:
     await hq.press("Әрі қарай ▶️")
     await emulator.wait_idle()
     assert "12 жазбаның 11–12" in hq.messages[-1].body
+
+
+async def test_audit_count_stops_at_its_cap(
+    emulator: Emulator, start_bot: StartBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log only grows: past COUNT_CAP a page says "of more than N" (not counted further),
+    and paging still reaches every entry."""
+    monkeypatch.setattr(audit_service, "COUNT_CAP", 10)
+    await _bot(start_bot)
+    hq = await _started(emulator, ADMIN_ID, "Штаб", "ru")
+    citizen = await _started(emulator, 3502, "Пётр", "ru")
+    for _ in range(12):
+        await citizen.send_text("/stats")
+        await citizen.wait_messages(1)
+    await hq.send_text("/audit denied_command")
+    [page] = await hq.wait_messages(1)
+    assert "записи 1–10 из более 10:" in page.body
+    await hq.press("Далее ▶️")
+    await emulator.wait_idle()
+    assert "записи 11–12 из 12:" in hq.messages[-1].body
