@@ -47,7 +47,7 @@ from models.request_event import EventKind, RequestEvent
 from models.safety import SafetyTip, TipRound, TipSubscription
 from models.series import RequestSeries, SeriesStatus
 from models.territory import Coordinator, CoordinatorTerritory, Territory, TerritoryNeighbour
-from models.user import User
+from models.user import User, UserCount
 from models.volunteer import Volunteer, VolunteerStatus
 
 __all__ = [
@@ -109,6 +109,7 @@ __all__ = [
     "TipRound",
     "TipSubscription",
     "User",
+    "UserCount",
     "VisitStatus",
     "Volunteer",
     "VolunteerAward",

@@ -36,3 +36,17 @@ class User(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UserCount(Base):
+    """How many people have each (chosen language, Telegram's language, blocked): /stats reads
+    these few rows instead of counting every person. Kept by triggers on ``users`` (migration
+    0029), so every insert, change and erasure counts, whatever code or SQL made it. No
+    language is '' rather than NULL, so it can be part of the key."""
+
+    __tablename__ = "user_counts"
+
+    locale: Mapped[str] = mapped_column(String(8), primary_key=True)
+    language_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    blocked: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import bindparam, event, func, literal_column, select, true
+from sqlalchemy import bindparam, event, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from models import (
     CoordinatorTerritory,
     FsmRecord,
     User,
+    UserCount,
     Volunteer,
     VolunteerStatus,
 )
@@ -268,15 +269,19 @@ class UserStats:
 
 
 async def user_stats(session: AsyncSession, default_locale: str) -> UserStats:
-    total = await session.scalar(select(func.count()).select_from(User)) or 0
-    blocked = await session.scalar(select(func.count()).where(User.blocked_bot == true())) or 0
+    """From the counters the database keeps (models.UserCount): a few rows, however many
+    people there are."""
     rows = await session.execute(
-        select(User.locale, User.language_code, func.count()).group_by(
-            User.locale, User.language_code
+        select(UserCount.locale, UserCount.language_code, UserCount.blocked, UserCount.n).where(
+            UserCount.n > 0
         )
     )
+    total = blocked = 0
     by_locale: dict[str, int] = {}
-    for chosen, code, count in rows:
-        locale = negotiate_locale(chosen, code, default_locale)
+    for chosen, code, is_blocked, count in rows:
+        total += count
+        if is_blocked:
+            blocked += count
+        locale = negotiate_locale(chosen or None, code or None, default_locale)
         by_locale[locale] = by_locale.get(locale, 0) + count
     return UserStats(total=total, blocked=blocked, by_locale=by_locale)
