@@ -69,5 +69,8 @@ class Volunteer(Base):
     paused_until: Mapped[date | None] = mapped_column(Date)
     hours: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     tasks_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When a request was last pushed to them: kept by a trigger on request_pushes (migration
+    # 0030), so a wave goes to the least recently pushed without counting a city's pushes.
+    last_pushed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -160,19 +160,19 @@ async def create(session: AsyncSession, draft: Draft, now: datetime) -> HelpRequ
 # --- who is offered a request: waves --------------------------------------------------------
 # A request is not pushed to every fitting volunteer of a city at once (1,700 people woken for
 # one bag of groceries, and 70 s of sending before the last of them sees it). Each round goes
-# first to the OFFER_WAVE_SIZE least busy: fewest open tasks, then fewest pushes in the last
-# day, then the longest-standing. While nobody takes it, the audience doubles at ``widen_at``
-# (the waiting-requests job calls ``widen``), until everyone who fits has it: then
-# ``audience`` becomes None and the request behaves as before waves, anyone who becomes
-# available later is offered it at once. A territory with at most that many fitting
+# first to the OFFER_WAVE_SIZE least busy: fewest open tasks, then the least recently pushed
+# (never pushed first), then the longest-standing. While nobody takes it, the audience
+# doubles at ``widen_at`` (the waiting-requests job calls ``widen``), until everyone who fits
+# has it: then ``audience`` becomes None and the request behaves as before waves, anyone who
+# becomes available later is offered it at once. A territory with at most that many fitting
 # volunteers never sees a second wave. A round begins at ``create``, ``cannot`` and
 # ``reoffer``; ``audience`` None on a row (older than waves, or written by hand) means everyone.
 WAVE_SIZE_INFO = "offer_wave_size"  # Session.info key: the app puts OFFER_WAVE_SIZE there
 DEFAULT_WAVE_SIZE = 20
 WIDEN_URGENT = timedelta(minutes=10)  # a request for today
 WIDEN_LATER = timedelta(minutes=30)
-RECENT = timedelta(days=1)  # "pushed lately" looks this far back
 PUSH_ROWS_PER_INSERT = 500  # 6 values a row: well under SQLite's and asyncpg's limits
+NEVER = datetime.min.replace(tzinfo=UTC)  # sorts a volunteer never pushed before everyone
 
 
 def wave_size(session: AsyncSession) -> int:
@@ -188,6 +188,7 @@ def _widen_after(request: HelpRequest) -> timedelta:
 class Candidate:
     id: int  # volunteer id
     user_id: int
+    last_pushed_at: datetime | None = None
 
 
 async def _candidates(
@@ -196,25 +197,27 @@ async def _candidates(
     """Approved, unpaused volunteers of a territory with ``skill``: ids only, not whole rows
     (a city has 1,700 of them)."""
     rows = await session.execute(
-        select(Volunteer.id, Volunteer.user_id, Volunteer.skills).where(
+        select(Volunteer.id, Volunteer.user_id, Volunteer.skills, Volunteer.last_pushed_at).where(
             Volunteer.territory_id == territory_id,
             Volunteer.status == VolunteerStatus.APPROVED,
             or_(Volunteer.paused_until.is_(None), Volunteer.paused_until <= today),
         )
     )
     return [
-        Candidate(volunteer_id, user_id)
-        for volunteer_id, user_id, skills in rows.all()
+        Candidate(volunteer_id, user_id, last_pushed_at)
+        for volunteer_id, user_id, skills, last_pushed_at in rows.all()
         if skill is None or skill in (skills or ())
     ]
 
 
 async def least_busy_first(
-    session: AsyncSession, territory_id: int, candidates: list[Candidate], now: datetime
+    session: AsyncSession, territory_id: int, candidates: list[Candidate]
 ) -> list[Candidate]:
-    """``candidates`` (of one territory) ordered for a wave: fewest open tasks, then fewest
-    pushes since a day ago, then the longest-standing volunteer. Two grouped queries, each
-    from an index: open tasks of the territory, pushes of its volunteers since ``now - RECENT``."""
+    """``candidates`` (of one territory) ordered for a wave: fewest open tasks, then the least
+    recently pushed (never pushed first: a newcomer, or someone passed over so far), then the
+    longest-standing volunteer. One grouped query, from an index (the open tasks of the
+    territory); when each was last pushed came with the candidates (kept by a trigger, see
+    migration 0030), so a city's day of pushes (95,000 in a region's data) is not counted."""
     loads = dict(
         (
             await session.execute(
@@ -227,21 +230,15 @@ async def least_busy_first(
             )
         ).all()
     )
-    recent = dict(
-        (
-            await session.execute(
-                select(RequestPush.volunteer_id, func.count())
-                .join(Volunteer, Volunteer.id == RequestPush.volunteer_id)
-                .where(
-                    Volunteer.territory_id == territory_id,
-                    Volunteer.status == VolunteerStatus.APPROVED,
-                    RequestPush.created_at >= now - RECENT,
-                )
-                .group_by(RequestPush.volunteer_id)
-            )
-        ).all()
+    return sorted(
+        candidates,
+        key=lambda c: (
+            loads.get(c.id, 0),
+            c.last_pushed_at is not None,
+            c.last_pushed_at or NEVER,
+            c.id,
+        ),
     )
-    return sorted(candidates, key=lambda c: (loads.get(c.id, 0), recent.get(c.id, 0), c.id))
 
 
 async def offer(
@@ -309,7 +306,7 @@ async def offer(
         return []
     chosen = eligible
     if room is not None and len(eligible) > room:
-        ranked = await least_busy_first(session, request.territory_id, eligible, now)
+        ranked = await least_busy_first(session, request.territory_id, eligible)
         chosen = ranked[:room]
         if widen_at is None:  # the others wait for the next wave
             await _set_wave(session, request.id, widen_at=now + _widen_after(request))
@@ -378,7 +375,10 @@ async def _insert_pushes(
     now: datetime,
 ) -> set[int]:
     """The push rows, in multi-row INSERTs; returns the volunteer ids this call inserted
-    (a concurrent offer that chose the same people inserted theirs and pushes them itself)."""
+    (a concurrent offer that chose the same people inserted theirs and pushes them itself).
+    In volunteer id order: each row's trigger writes its volunteer's ``last_pushed_at``, and
+    two offers at once on PostgreSQL lock those rows in one order, so neither deadlocks."""
+    chosen = sorted(chosen, key=lambda candidate: candidate.id)
     inserted: set[int] = set()
     for start in range(0, len(chosen), PUSH_ROWS_PER_INSERT):
         rows = [

@@ -157,8 +157,8 @@ async def test_a_small_territory_gets_it_at_once_and_later_volunteers_too(world:
 
 async def test_a_big_territory_gets_the_least_busy_first(world: World) -> None:
     async with world.sessions(3)() as session:
-        # 1001 holds a task; 1002 and 1003 were pushed another request an hour ago (1003 a
-        # day and a half ago too: that one no longer counts).
+        # 1001 holds a task; 1002 and 1003 were pushed another request an hour ago, 1004 a
+        # day and a half ago: the least recently pushed come first, never pushed before all.
         other = await help_requests.create(session, _draft(world.territory_id), world.clock.now())
         await session.execute(
             update(HelpRequest)
@@ -178,10 +178,23 @@ async def test_a_big_territory_gets_the_least_busy_first(world: World) -> None:
             )  # fmt: skip
         await session.commit()
     request_id = await world.new_request(wave=3)
-    assert await world.pushed(request_id) == [1004, 1005, 1006]
+    assert await world.pushed(request_id) == [1005, 1006, 1007]
     request = await world.request(request_id)
     assert request.audience == 3
     assert request.widen_at == world.clock.now() + help_requests.WIDEN_URGENT
+    # The next wave: 1008 (never pushed), 1004 (36 hours ago), 1002 (an hour ago, before 1003
+    # by standing); 1001, with a task, waits longest.
+    world.clock.advance(help_requests.WIDEN_URGENT)
+    assert await world.tick(wave=3) == 3
+    assert await world.pushed(request_id) == [1002, 1004, 1005, 1006, 1007, 1008]
+    async with world.sessions(3)() as session:  # the trigger keeps the newest push's time
+        pushed_at = dict(
+            (await session.execute(select(Volunteer.user_id, Volunteer.last_pushed_at))).all()
+        )
+    assert pushed_at[1003] == world.clock.now() - help_requests.WIDEN_URGENT - timedelta(hours=1)
+    assert pushed_at[1002] == pushed_at[1008] == world.clock.now()
+    assert pushed_at[1005] == world.clock.now() - help_requests.WIDEN_URGENT
+    assert pushed_at[1001] is None
 
 
 async def test_the_wave_widens_while_nobody_takes_it_until_everyone_has_it(
