@@ -22,6 +22,13 @@ class User(Base):
             sqlite_where=text("blocked_bot = 1"),
             postgresql_where=text("blocked_bot"),
         ),
+        # /delivery's newest of them
+        Index(
+            "ix_users_blocked_updated",
+            "updated_at",
+            sqlite_where=text("blocked_bot = 1"),
+            postgresql_where=text("blocked_bot"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

@@ -47,6 +47,7 @@ class Volunteer(Base):
             postgresql_where=text("status IN ('pending', 'approved', 'blocked')"),
         ),
         Index("ix_volunteers_territory_status", "territory_id", "status", "created_at"),
+        Index("ix_volunteers_status_created", "status", "created_at", "id"),  # HQ /applications
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

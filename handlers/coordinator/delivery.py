@@ -32,13 +32,19 @@ from bot.formatting import format_datetime
 from bot.keyboards.callbacks import DeliveryCb
 from bot.services import audit, delivery_health
 from bot.services.campaign_export import CsvWriter, XlsxWriter
-from bot.services.outbox import SENT_COUNT_CAP, delivery_report, unhidden, unhidden_count
+from bot.services.outbox import COUNT_CAP, delivery_report, unhidden, unhidden_count
 from bot.services.users import Roles
 from models import OutboxStatus
 
 router = Router(name=__name__)
 mine_router = Router(name=f"{__name__}.mine")
 REASON_CHARS = 120  # the report must stay within one Telegram message
+
+
+def _shown(i18n: I18nContext, count: int) -> int | str:
+    """A count as counted: past COUNT_CAP it was not counted further (a sum of two capped
+    counts is over the cap exactly when the true sum is)."""
+    return i18n.get("delivery-count-over", count=COUNT_CAP) if count > COUNT_CAP else count
 
 
 @router.message(Command("delivery", ignore_case=True))
@@ -53,15 +59,13 @@ async def cmd_delivery(
     parts = [
         i18n.get(
             "delivery-report",
-            pending=counts.get(OutboxStatus.PENDING, 0),
-            sending=counts.get(OutboxStatus.SENDING, 0),
-            sent=(
-                i18n.get("delivery-sent-over", count=SENT_COUNT_CAP)
-                if counts.get(OutboxStatus.SENT, 0) > SENT_COUNT_CAP
-                else counts.get(OutboxStatus.SENT, 0)
+            pending=_shown(i18n, counts.get(OutboxStatus.PENDING, 0)),
+            sending=_shown(i18n, counts.get(OutboxStatus.SENDING, 0)),
+            sent=_shown(i18n, counts.get(OutboxStatus.SENT, 0)),
+            failed=_shown(
+                i18n, counts.get(OutboxStatus.FAILED, 0) + counts.get(OutboxStatus.SKIPPED, 0)
             ),
-            failed=counts.get(OutboxStatus.FAILED, 0) + counts.get(OutboxStatus.SKIPPED, 0),
-            blocked=counts.get(OutboxStatus.BLOCKED, 0),
+            blocked=_shown(i18n, counts.get(OutboxStatus.BLOCKED, 0)),
         )
     ]
     if report.failed:

@@ -14,7 +14,7 @@ delivery-report =
     Соңғы тәулікте жеткізілді: { $sent }
     Жеткізілмеді: { $failed }
     Жіберілмеді, бот бұғатталған: { $blocked }
-delivery-sent-over = { $count }-нан астам
+delivery-count-over = { $count }-нан астам
 delivery-failed-title = <b>Соңғы жеткізілмегендер</b> (себебі — Telegram жауабы):
 delivery-failed-row = № { $id } · { $chat } чаты · { $when } · { $reason }
 delivery-nothing-failed = Жеткізілмеген хабарлама жоқ.

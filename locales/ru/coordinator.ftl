@@ -14,7 +14,7 @@ delivery-report =
     Доставлено за сутки: { $sent }
     Не доставлено: { $failed }
     Не отправлено, бот заблокирован: { $blocked }
-delivery-sent-over = более { $count }
+delivery-count-over = более { $count }
 delivery-failed-title = <b>Последние недоставленные</b> (причина — ответ Telegram):
 delivery-failed-row = № { $id } · чат { $chat } · { $when } · { $reason }
 delivery-nothing-failed = Недоставленных сообщений нет.

@@ -315,20 +315,26 @@ async def test_workers_never_share_a_row_on_postgres(pg_url: str) -> None:
     await engine.dispose()
 
 
-async def test_a_busy_days_sent_count_stops_past_its_cap(
+async def test_delivery_counts_stop_past_their_cap(
     sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Counting stops at SENT_COUNT_CAP + 1 (shown as "more than"), so a busy day costs no
-    more to report than a quiet one."""
-    monkeypatch.setattr(outbox, "SENT_COUNT_CAP", 2)
+    """Every count of /delivery stops at COUNT_CAP + 1 (shown as "more than"), so a busy day
+    or a long backlog costs no more to report than a quiet one."""
+    monkeypatch.setattr(outbox, "COUNT_CAP", 2)
     clock = FakeClock()
     for chat in (1, 2):
         await put(sessions, clock, chat, f"m{chat}")
+    async with sessions() as session:
+        assert (await outbox.delivery_report(session, clock.now())).counts["pending"] == 2
     await sent(sessions, clock, await claim(sessions, clock))
     async with sessions() as session:
-        assert (await outbox.delivery_report(session, clock.now())).counts["sent"] == 2
-    for chat in (3, 4, 5):
+        counts = (await outbox.delivery_report(session, clock.now())).counts
+    assert counts == {"sent": 2}
+    for chat in (3, 4, 5, 6):
         await put(sessions, clock, chat, f"m{chat}")
+    async with sessions() as session:
+        assert (await outbox.delivery_report(session, clock.now())).counts["pending"] == 3
     await sent(sessions, clock, await claim(sessions, clock))
     async with sessions() as session:
-        assert (await outbox.delivery_report(session, clock.now())).counts["sent"] == 3
+        counts = (await outbox.delivery_report(session, clock.now())).counts
+    assert counts == {"sent": 3}
