@@ -32,5 +32,8 @@ class Erasure(Base):
     step: Mapped[str] = mapped_column(String(16))
     item: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     cursor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # A person's requests are erased a group at a time: ``item`` is the group's first request
+    # id and this its last (0 in a row older than groups: the group is ``item`` alone).
+    last_item: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

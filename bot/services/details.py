@@ -11,6 +11,7 @@ through the outbox as an edit marked ``hide``: edited, else deleted, else report
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -169,8 +170,12 @@ async def hide_recorded(
         ],
         now,
     )
-    # A hiding already planned for later (a file shown on demand) is due now.
-    hidden_keys = [f"{key}:hidden" for key, _chat in rows]
+    await _due_now(session, [f"{key}:hidden" for key, _chat in rows], now)
+    return len(rows)
+
+
+async def _due_now(session: AsyncSession, hidden_keys: list[str], now: datetime) -> None:
+    """A hiding already planned for later (a file shown on demand) is due now."""
     if hidden_keys:
         await session.execute(
             update(OutboxMessage)
@@ -181,6 +186,48 @@ async def hide_recorded(
             )
             .values(not_before=now, next_attempt_at=now)
         )
+
+
+async def hide_all(session: AsyncSession, request_ids: Collection[int], now: datetime) -> int:
+    """``hide`` for several requests at once (an erasure's group): one look-up and one
+    enqueue for all of them; returns how many hidings were enqueued."""
+    by_subject = {f"req:{request_id}": request_id for request_id in request_ids}
+    if not by_subject:
+        return 0
+    found = (
+        await session.execute(
+            select(OutboxMessage.idempotency_key, OutboxMessage.chat_id, OutboxMessage.subject)
+            .where(
+                OutboxMessage.subject.in_(sorted(by_subject)),  # indexed
+                OutboxMessage.edit_key.is_(None),  # the details themselves, not hidings
+                OutboxMessage.status == OutboxStatus.SENT,
+            )
+            .order_by(OutboxMessage.id)
+        )
+    ).all()
+    rows = [
+        (key, chat_id, request_id)
+        for key, chat_id, subject in found
+        if (request_id := by_subject.get(subject or "")) is not None
+        and key.startswith(_prefix(request_id))
+    ]
+    await enqueue_many(
+        session,
+        [
+            Outgoing(
+                chat_id=chat_id,
+                message=OutgoingMessage(
+                    Text(key="task-details-hidden", args={"id": request_id}), hide=True
+                ),
+                key=f"{key}:hidden",
+                edit_key=key,
+                priority=Priority.URGENT,
+            )
+            for key, chat_id, request_id in rows
+        ],
+        now,
+    )
+    await _due_now(session, [f"{key}:hidden" for key, _chat, _id in rows], now)
     return len(rows)
 
 

@@ -53,7 +53,7 @@ from bot.services import (
 )
 from bot.services.outbox import PURGED, OutgoingMessage, Text, enqueue
 from bot.services.sql import insert_ignore
-from models import AuditEntry, Erasure, OutboxMessage, Volunteer
+from models import AuditEntry, Erasure, HelpRequest, OutboxMessage, Volunteer
 
 CHUNK_ROWS = 500  # rows a step reads or changes at most; about that many per transaction
 # A chunk also ends after this long, whatever its rows: a request's own fields, its cards
@@ -99,6 +99,12 @@ class _State:
     step: str
     item: int = 0
     cursor: int = 0
+    last_item: int = 0  # a group of requests: ``item`` to this (0: ``item`` alone)
+
+
+# A person's requests go a group at a time: each part of their erasure is one statement for
+# the group (20 requests one at a time took ~190 ms on PostgreSQL in round trips alone).
+REQUESTS_PER_GROUP = 10
 
 
 async def begin(
@@ -129,6 +135,7 @@ async def begin(
                 "step": first,
                 "item": target_id if kind in (REQUEST, CARE) else 0,
                 "cursor": 0,
+                "last_item": 0,
                 "created_at": now,
                 "updated_at": now,
             },
@@ -163,12 +170,13 @@ async def run_some(
                 Erasure.step,
                 Erasure.item,
                 Erasure.cursor,
+                Erasure.last_item,
             ).where(Erasure.id == erasure_id)
         )
     ).first()
     if row is None:
         return Outcome.GONE
-    kind, target_id, actor_id, step, item, cursor = row
+    kind, target_id, actor_id, step, item, cursor, last_item = row
     claimed = await session.scalar(  # on PostgreSQL this also holds the row until commit
         update(Erasure)
         .where(
@@ -176,13 +184,14 @@ async def run_some(
             Erasure.step == step,
             Erasure.item == item,
             Erasure.cursor == cursor,
+            Erasure.last_item == last_item,
         )
         .values(updated_at=now)
         .returning(Erasure.id)
     )
     if claimed is None:
         return Outcome.GONE
-    state = _State(step, item, cursor)
+    state = _State(step, item, cursor, last_item)
     spent = 0
     ends = time.monotonic() + seconds
     while spent < budget and state.step != FINISHED:
@@ -198,7 +207,13 @@ async def run_some(
     await session.execute(
         update(Erasure)
         .where(Erasure.id == erasure_id)
-        .values(step=state.step, item=state.item, cursor=state.cursor, updated_at=now)
+        .values(
+            step=state.step,
+            item=state.item,
+            cursor=state.cursor,
+            last_item=state.last_item,
+            updated_at=now,
+        )
     )
     return Outcome.MORE
 
@@ -264,23 +279,28 @@ async def _step(
     session: AsyncSession, kind: str, target_id: int, state: _State, now: datetime
 ) -> tuple[int, _State]:
     """One step: (rows it read or changed, at least 1; the state after it)."""
-    step, item, cursor = state.step, state.item, state.cursor
+    step, item, cursor, last = state.step, state.item, state.cursor, state.last_item
     if step == REQUESTS:
-        later = [i for i in await help_requests.request_ids_of(session, target_id) if i > item]
-        return 1, _State(REQ_FIELDS, later[0]) if later else _State(CALLBACKS)
-    if step == REQ_FIELDS:
-        await help_requests.erase_request(session, item, now)
-        await series.end_for_request(session, item, now)  # nothing left to copy
-        return 10, _State(REQ_OUTBOX, item)
-    if step == REQ_OUTBOX:
-        # Only what holds personal data: pushes hold none and are most of the rows.
-        done, last = await _purge_outbox(session, f"req:{item}", cursor, personal_only=True)
-        return done + 1, _State(REQ_OUTBOX, item, last) if last else _State(REQ_AUDIT, item)
-    if step == REQ_AUDIT:  # volunteers' and coordinators' reasons may describe the person
-        done, last = await _scrub_audit(session, f"request:{item}", cursor)
-        if last:
-            return done + 1, _State(REQ_AUDIT, item, last)
-        return done + 1, _State(REQUESTS, item) if kind == PERSON else _State(FINISHED)
+        group = await _next_group(session, target_id, item)
+        return 1, _State(REQ_FIELDS, group[0], 0, group[-1]) if group else _State(CALLBACKS)
+    if step in (REQ_FIELDS, REQ_OUTBOX, REQ_AUDIT):
+        ids = await _group(session, kind, target_id, item, last)
+        if step == REQ_FIELDS:
+            await help_requests.erase_requests(session, ids, now)
+            await series.end_for_request(session, *ids, now=now)  # nothing left to copy
+            return 10 * len(ids), _State(REQ_OUTBOX, item, 0, last)
+        if step == REQ_OUTBOX:
+            # Only what holds personal data: pushes hold none and are most of the rows.
+            subjects = [f"req:{i}" for i in ids]
+            done, after = await _purge_outbox(session, subjects, cursor, personal_only=True)
+            if after:
+                return done + 1, _State(REQ_OUTBOX, item, after, last)
+            return done + 1, _State(REQ_AUDIT, item, 0, last)
+        # REQ_AUDIT: volunteers' and coordinators' reasons may describe the person
+        done, after = await _scrub_audit(session, [f"request:{i}" for i in ids], cursor)
+        if after:
+            return done + 1, _State(REQ_AUDIT, item, after, last)
+        return done + 1, _State(REQUESTS, max(item, last)) if kind == PERSON else _State(FINISHED)
     if step == CALLBACKS:
         await call_backs.forget(session, target_id, now)
         return 10, _State(CONSULTATIONS)
@@ -296,21 +316,51 @@ async def _step(
         following = await session.scalar(next_volunteer(target_id, item))
         return 1, _State(VOL_OUTBOX, following) if following else _State(FINISHED)
     if step == VOL_OUTBOX:  # everything about them: applications, decisions, notices
-        done, last = await _purge_outbox(session, f"vol:{item}", cursor, personal_only=False)
-        return done + 1, _State(VOL_OUTBOX, item, last) if last else _State(VOL_AUDIT, item)
+        done, after = await _purge_outbox(session, [f"vol:{item}"], cursor, personal_only=False)
+        return done + 1, _State(VOL_OUTBOX, item, after) if after else _State(VOL_AUDIT, item)
     if step == VOL_AUDIT:  # reasons written about them
-        done, last = await _scrub_audit(session, f"volunteer:{item}", cursor)
-        return done + 1, _State(VOL_AUDIT, item, last) if last else _State(VOLUNTEERS, item)
+        done, after = await _scrub_audit(session, [f"volunteer:{item}"], cursor)
+        return done + 1, _State(VOL_AUDIT, item, after) if after else _State(VOLUNTEERS, item)
     if step == CARE_FIELDS:
         await care.erase_person(session, item, now)
         return 10, _State(CARE_OUTBOX, item)
     if step == CARE_OUTBOX:  # outcomes' notes and alerts about the person
-        done, last = await _purge_outbox(session, f"care:{item}", cursor, personal_only=True)
-        return done + 1, _State(CARE_OUTBOX, item, last) if last else _State(CARE_AUDIT, item)
+        done, after = await _purge_outbox(session, [f"care:{item}"], cursor, personal_only=True)
+        return done + 1, _State(CARE_OUTBOX, item, after) if after else _State(CARE_AUDIT, item)
     if step == CARE_AUDIT:
-        done, last = await _scrub_audit(session, f"care:{item}", cursor)
-        return done + 1, _State(CARE_AUDIT, item, last) if last else _State(FINISHED)
+        done, after = await _scrub_audit(session, [f"care:{item}"], cursor)
+        return done + 1, _State(CARE_AUDIT, item, after) if after else _State(FINISHED)
     raise ValueError(f"unknown erasure step {step!r}")
+
+
+async def _next_group(session: AsyncSession, requester_id: int, after: int) -> list[int]:
+    """A person's next requests to erase, at most REQUESTS_PER_GROUP (the requester index)."""
+    rows = await session.scalars(
+        select(HelpRequest.id)
+        .where(HelpRequest.requester_id == requester_id, HelpRequest.id > after)
+        .order_by(HelpRequest.id)
+        .limit(REQUESTS_PER_GROUP)
+    )
+    return list(rows.all())
+
+
+async def _group(
+    session: AsyncSession, kind: str, target_id: int, first: int, last: int
+) -> list[int]:
+    """The requests a step works on: a person's from ``first`` to ``last`` (a request made
+    meanwhile has a higher id, so it falls in a later group), or the one request."""
+    if kind != PERSON or last <= first:
+        return [first]
+    rows = await session.scalars(
+        select(HelpRequest.id)
+        .where(
+            HelpRequest.requester_id == target_id,
+            HelpRequest.id >= first,
+            HelpRequest.id <= last,
+        )
+        .order_by(HelpRequest.id)
+    )
+    return list(rows.all())
 
 
 def next_volunteer(user_id: int, after: int) -> Select[int]:
@@ -323,32 +373,32 @@ def next_volunteer(user_id: int, after: int) -> Select[int]:
     )
 
 
-def outbox_batch(subject: str, after: int) -> Select[int]:
-    """The next rows about ``subject`` (from the subject index, in id order)."""
+def outbox_batch(subjects: list[str], after: int) -> Select[int]:
+    """The next rows about ``subjects`` (from the subject index, in id order)."""
     return (
         select(OutboxMessage.id)
-        .where(OutboxMessage.subject == subject, OutboxMessage.id > after)
+        .where(OutboxMessage.subject.in_(subjects), OutboxMessage.id > after)
         .order_by(OutboxMessage.id)
         .limit(CHUNK_ROWS)
     )
 
 
-def audit_batch(target: str, after: int) -> Select[int]:
-    """The next audit entries about ``target`` (from the target index, in id order)."""
+def audit_batch(targets: list[str], after: int) -> Select[int]:
+    """The next audit entries about ``targets`` (from the target index, in id order)."""
     return (
         select(AuditEntry.id)
-        .where(AuditEntry.target == target, AuditEntry.id > after)
+        .where(AuditEntry.target.in_(targets), AuditEntry.id > after)
         .order_by(AuditEntry.id)
         .limit(CHUNK_ROWS)
     )
 
 
 async def _purge_outbox(
-    session: AsyncSession, subject: str, after: int, *, personal_only: bool
+    session: AsyncSession, subjects: list[str], after: int, *, personal_only: bool
 ) -> tuple[int, int]:
-    """Purge the payloads of one batch of rows about ``subject``; (rows read, the last id
+    """Purge the payloads of one batch of rows about ``subjects``; (rows read, the last id
     when a full batch was read, else 0: nothing more)."""
-    ids = list((await session.scalars(outbox_batch(subject, after))).all())
+    ids = list((await session.scalars(outbox_batch(subjects, after))).all())
     if ids:
         conditions: list[Any] = [OutboxMessage.id.in_(ids)]
         if personal_only:
@@ -362,9 +412,9 @@ async def _purge_outbox(
     return len(ids), ids[-1] if len(ids) == CHUNK_ROWS else 0
 
 
-async def _scrub_audit(session: AsyncSession, target: str, after: int) -> tuple[int, int]:
-    """Empty the details of one batch of audit entries about ``target``; as _purge_outbox."""
-    ids = list((await session.scalars(audit_batch(target, after))).all())
+async def _scrub_audit(session: AsyncSession, targets: list[str], after: int) -> tuple[int, int]:
+    """Empty the details of one batch of audit entries about ``targets``; as _purge_outbox."""
+    ids = list((await session.scalars(audit_batch(targets, after))).all())
     if ids:
         await session.execute(
             update(AuditEntry)

@@ -1121,48 +1121,61 @@ async def erase_request(session: AsyncSession, request_id: int, now: datetime) -
     What was written about the request elsewhere grows with its pushes (outbox payloads,
     audit details): bot.services.erasure purges it next, in batches. Idempotent. False: no
     such request."""
-    await _close(session, request_id, RequestStatus.CANCELLED, now)
-    erased = await session.scalar(
-        update(HelpRequest)
-        .where(HelpRequest.id == request_id)
-        .values(
-            person_name=ERASED,
-            person_phone=None,
-            person_age=None,
-            self_isolation=None,  # health data
-            caller_phone=None,
-            address=ERASED,
-            lat=None,
-            lon=None,
-            details=ERASED,
-            details_file_id=None,
-            details_file_kind=None,
-            report=None,
-            receipt_file_id=None,
-            rating_comment=None,
-            close_reason=None,
-            updated_at=now,
+    return bool(await erase_requests(session, [request_id], now))
+
+
+async def erase_requests(
+    session: AsyncSession, request_ids: Collection[int], now: datetime
+) -> list[int]:
+    """``erase_request`` for several requests at once (a person's, a group at a time): a
+    statement for each part over all of them, not one per request; returns those that
+    exist."""
+    still_open = (
+        await session.scalars(
+            select(HelpRequest.id)
+            .where(HelpRequest.id.in_(request_ids), HelpRequest.status.in_(OPEN))
+            .order_by(HelpRequest.id)
         )
-        .returning(HelpRequest.id)
+    ).all()
+    for request_id in still_open:
+        await _close(session, request_id, RequestStatus.CANCELLED, now)
+    erased = sorted(
+        (
+            await session.scalars(
+                update(HelpRequest)
+                .where(HelpRequest.id.in_(request_ids))
+                .values(
+                    person_name=ERASED,
+                    person_phone=None,
+                    person_age=None,
+                    self_isolation=None,  # health data
+                    caller_phone=None,
+                    address=ERASED,
+                    lat=None,
+                    lon=None,
+                    details=ERASED,
+                    details_file_id=None,
+                    details_file_kind=None,
+                    report=None,
+                    receipt_file_id=None,
+                    rating_comment=None,
+                    close_reason=None,
+                    updated_at=now,
+                )
+                .returning(HelpRequest.id)
+            )
+        ).all()
     )
-    if erased is None:
-        return False
-    await details.hide(session, request_id, now)
-    await request_history.scrub(session, request_id)
+    if not erased:
+        return []
+    await details.hide_all(session, erased, now)
+    await request_history.scrub(session, *erased)
     await session.execute(  # only the rows that hold a reason: the push rows are many
         update(RequestPush)
-        .where(RequestPush.request_id == request_id, RequestPush.reason.is_not(None))
+        .where(RequestPush.request_id.in_(erased), RequestPush.reason.is_not(None))
         .values(reason=None)
     )
-    return True
-
-
-async def request_ids_of(session: AsyncSession, requester_id: int) -> list[int]:
-    """Every request a person made, oldest first (ids only, from the requester index)."""
-    rows = await session.scalars(
-        select(HelpRequest.id).where(HelpRequest.requester_id == requester_id)
-    )
-    return sorted(rows.all())
+    return erased
 
 
 # --- nobody left out: unattended requests, offering again, assigning -----------------------------

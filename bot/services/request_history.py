@@ -79,11 +79,11 @@ async def history(session: AsyncSession, request_id: int) -> list[Event]:
     return [Event(*row) for row in rows.all()]
 
 
-async def scrub(session: AsyncSession, request_id: int) -> None:
-    """An erased request: its steps stay (kinds and times, for the reports), their details
+async def scrub(session: AsyncSession, *request_ids: int) -> None:
+    """Erased requests: their steps stay (kinds and times, for the reports), their details
     and actors go."""
     await session.execute(
         update(RequestEvent)
-        .where(RequestEvent.request_id == request_id)
+        .where(RequestEvent.request_id.in_(request_ids))
         .values(details={}, actor_id=None)
     )

@@ -287,12 +287,12 @@ async def end_for_person(session: AsyncSession, user_id: int, now: datetime) -> 
     return int(getattr(result, "rowcount", 0))
 
 
-async def end_for_request(session: AsyncSession, request_id: int, now: datetime) -> int:
+async def end_for_request(session: AsyncSession, *request_ids: int, now: datetime) -> int:
     """A series' template request was erased: nothing is left to copy, the series ends."""
     result = await session.execute(
         update(RequestSeries)
         .where(
-            RequestSeries.template_request_id == request_id,
+            RequestSeries.template_request_id.in_(request_ids),
             RequestSeries.status != SeriesStatus.ENDED,
         )
         .values(status=SeriesStatus.ENDED, next_at=None, updated_at=now)

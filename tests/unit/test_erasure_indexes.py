@@ -224,7 +224,13 @@ async def test_offering_in_waves_widening_and_taking_use_indexes_only(world: Wor
     assert await _scans(world.engine, seen) == []
 
 
-async def test_forget_erases_everything_in_bounded_chunks(world: World) -> None:
+@pytest.mark.parametrize("group", [1, 2, 10])
+async def test_forget_erases_everything_in_bounded_chunks(
+    world: World, group: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A person's requests go a group at a time (three requests: groups of one, of two and
+    one, of all three); a request they make while it runs is erased too."""
+    monkeypatch.setattr(erasure, "REQUESTS_PER_GROUP", group)
     chunks = 0
     async with world.sessions() as session:
         erasure_id = await erasure.begin(
@@ -236,6 +242,11 @@ async def test_forget_erases_everything_in_bounded_chunks(world: World) -> None:
             outcome = await erasure.run_some(session, erasure_id, world.clock.now())
             await session.commit()
         chunks += 1
+        if chunks == 1:
+            async with world.sessions() as session:
+                draft = _draft(world.territory_id, CITIZEN)
+                await help_requests.create(session, draft, world.clock.now())
+                await session.commit()
         if outcome is not erasure.Outcome.MORE:
             break
     assert outcome is erasure.Outcome.FINISHED
@@ -255,6 +266,7 @@ async def test_forget_erases_everything_in_bounded_chunks(world: World) -> None:
         left = await session.scalar(select(func.count()).select_from(Erasure))
     assert user is not None and user.first_name == "—"
     assert volunteer is not None and (volunteer.name, volunteer.phone) == ("—", "")
+    assert len(requests) == 4
     assert {(r.status, r.person_name, r.address) for r in requests} == {("cancelled", "—", "—")}
     assert personal and all(payload == {"purged": True} for payload in personal)
     assert all(d == {} for d in details)
