@@ -35,7 +35,7 @@ from typing import Any, Protocol
 from bot.services.outbox import PURGED, subject_of
 
 BASE_REVISION = "0012"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: the core holds a page of pending applications and of open requests
 DAY = 86_400
 HISTORY_DAYS = 730
 
@@ -166,6 +166,14 @@ class Cast:
     def requesters(self) -> list[int]:  # fill in the form (twice each) during the run
         return [940_000 + n for n in range(self.subjects)]
 
+    @property
+    def applicants(self) -> list[int]:  # pending applications: /applications has a page
+        return [950_000 + n for n in range(APPLICANTS)]
+
+    @property
+    def waiting(self) -> list[int]:  # one open request each: /requests has a page
+        return [960_000 + n for n in range(WAITING)]
+
     def everyone(self) -> list[int]:
         return [
             self.admin,
@@ -174,10 +182,16 @@ class Cast:
             *self.leaving_volunteers,
             *self.leaving_citizens,
             *self.requesters,
+            *self.applicants,
+            *self.waiting,
         ]
 
 
 CITIZEN_REQUESTS = 20  # each leaving citizen's history
+# Both databases show full pages of the HQ's lists, so the two compare the same work: a page
+# of /applications is 5, of /requests 10.
+APPLICANTS = 6
+WAITING = 12
 
 
 # --- storage ---------------------------------------------------------------------------------
@@ -626,6 +640,20 @@ class Generator:
                 )  # fmt: skip
                 self._request(sink, w, rng, req)
             self._reminder(sink, w, uid, None, "repeat_call")
+        for n, uid in enumerate(cast.applicants):
+            self._volunteer(sink, w, rng, uid, self.city, "pending", self.now - DAY * (n + 2),
+                            skills=("delivery",))  # fmt: skip
+        team = helpers[: len(cast.team)]
+        for n, uid in enumerate(cast.waiting):
+            status = ("new", "taken", "on_way")[n % 3]
+            taker = team[n % len(team)] if status != "new" else None
+            others = rng.sample([h for h in team if h is not taker], 4)
+            req = _Req(
+                self._id("help_requests"), uid, None, "groceries", self.city, status,
+                self.now - 3_600 * (n + 2), "soon", taker=taker,
+                pushes=[taker, *others] if taker else others,
+            )  # fmt: skip
+            self._request(sink, w, rng, req)
         await sink.flush(force=True)
         return sink
 
