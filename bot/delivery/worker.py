@@ -32,6 +32,7 @@ from bot.commands import sync_chat_menu
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.render import RenderError, render
 from bot.delivery.retry import Outcome, RetryPolicy, classify
+from bot.delivery.sent_marks import SentMarks
 from bot.i18n import Translator
 from bot.services import outbox
 from bot.services.language import negotiate_locale
@@ -96,6 +97,7 @@ class DeliveryWorker:
         self._next_sweep = 0.0
         self._leased_until: dict[str, datetime] = {}  # lease token -> its expiry
         self._stop_listening: Callable[[], None] = lambda: None
+        self._sent = SentMarks(sessionmaker)
 
     # --- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
@@ -284,10 +286,7 @@ class DeliveryWorker:
             await self._after_error(row, exc, None)
             return
         message_id = result.message_id if isinstance(result, Message) else None
-        async with self.sessionmaker() as session:
-            marked = await outbox.mark_sent(
-                session, row.id, row.lease, message_id, self.clock.now()
-            )
+        marked = await self._sent.mark(row.id, row.lease, message_id, self.clock.now())
         if not marked and message_id is not None:
             # Our claim was lost while Telegram answered: the message exists all the same.
             async with self.sessionmaker() as session:
@@ -376,10 +375,7 @@ class DeliveryWorker:
         if problems:
             await self._final(row, OutboxStatus.FAILED, "; ".join(problems), count_attempt=True)
             return
-        async with self.sessionmaker() as session:
-            await outbox.mark_sent(
-                session, row.id, row.lease, target.message_ids[0], self.clock.now()
-            )
+        await self._sent.mark(row.id, row.lease, target.message_ids[0], self.clock.now())
 
     async def _call(
         self, row: outbox.Claimed, method: TelegramMethod[Any], message_id: int

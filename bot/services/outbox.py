@@ -688,6 +688,22 @@ async def mark_sent(
     return held
 
 
+async def mark_sent_many(
+    session: AsyncSession, marks: Sequence[tuple[int, str, int | None, datetime]]
+) -> list[bool]:
+    """``mark_sent`` of several rows, each (row id, lease, message id, when sent), in one
+    transaction; whether each claim still held its row. Commits."""
+    held = []
+    for row_id, lease, telegram_message_id, now in marks:
+        result = await session.execute(
+            _MARK_SENT,
+            {"row_id": row_id, "lease": lease, "message_id": telegram_message_id, "now": now},
+        )
+        held.append(result.first() is not None)
+    await session.commit()
+    return held
+
+
 async def retry_later(
     session: AsyncSession,
     row_id: int,
