@@ -1,0 +1,94 @@
+"""Sent rows marked together (bot/delivery/sent_marks.py): answers that come together share a
+transaction, each learns whether its claim still held the row, and a failed write reaches
+every send of its transaction (their rows stay leased, to be sent again)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import FakeClock
+from bot.delivery.sent_marks import SentMarks
+from bot.services import outbox
+from models import OutboxMessage, OutboxStatus
+from tests.unit.test_outbox import claim, put, sessions  # noqa: F401  (the fixture)
+
+
+def _commits(maker: async_sessionmaker[AsyncSession]) -> list[int]:
+    engine = maker.kw["bind"]
+    seen: list[int] = []
+
+    def note(_conn: Any) -> None:
+        seen.append(1)
+
+    event.listen(engine.sync_engine, "commit", note)
+    return seen
+
+
+async def test_answers_that_come_together_share_one_transaction(
+    sessions: async_sessionmaker[AsyncSession],  # noqa: F811
+) -> None:
+    clock = FakeClock()
+    for chat in range(1, 21):
+        await put(sessions, clock, chat, f"push{chat}")
+    rows = await claim(sessions, clock)
+    assert len(rows) == 20
+    lost = rows[-1]
+    async with sessions() as session:  # another worker's outcome stands for the last row
+        await outbox.release_leases_of(session, "t")
+        await session.commit()
+    rows = [row for row in rows if row is not lost]
+    async with sessions() as session:
+        for row in rows:  # claimed again: these leases hold
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(status=OutboxStatus.SENDING, lease_owner=row.lease)
+            )
+        await session.commit()
+    commits = _commits(sessions)
+    marks = SentMarks(sessions)
+    held = await asyncio.gather(
+        *(marks.mark(row.id, row.lease, 100 + row.chat_id, clock.now()) for row in rows),
+        marks.mark(lost.id, lost.lease, 999, clock.now()),
+    )
+    assert held == [True] * 19 + [False]
+    assert len(commits) == 1
+    async with sessions() as session:
+        result = await session.execute(select(OutboxMessage.id, OutboxMessage.telegram_message_id))
+        found = {row_id: message_id for row_id, message_id in result.all()}
+        statuses = set((await session.scalars(select(OutboxMessage.status))).all())
+    assert all(found[row.id] == 100 + row.chat_id for row in rows)
+    assert found[lost.id] is None and statuses == {OutboxStatus.SENT, OutboxStatus.PENDING}
+    # a lone answer later is written at once, in a transaction of its own
+    assert await marks.mark(lost.id, lost.lease, 1, clock.now()) is False
+    assert len(commits) == 2
+
+
+async def test_a_failed_write_reaches_every_send_of_its_transaction(
+    sessions: async_sessionmaker[AsyncSession],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = FakeClock()
+    for chat in (1, 2, 3):
+        await put(sessions, clock, chat, f"m{chat}")
+    rows = await claim(sessions, clock)
+
+    async def broken(*_args: object, **_kwargs: object) -> list[bool]:
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(outbox, "mark_sent_many", broken)
+    marks = SentMarks(sessions)
+    results = await asyncio.gather(
+        *(marks.mark(row.id, row.lease, 1, clock.now()) for row in rows), return_exceptions=True
+    )
+    assert [str(result) for result in results] == ["database is locked"] * 3
+    monkeypatch.undo()
+    async with sessions() as session:  # still leased: sent again when the leases expire
+        statuses = set((await session.scalars(select(OutboxMessage.status))).all())
+    assert statuses == {OutboxStatus.SENDING}
+    assert await marks.mark(rows[0].id, rows[0].lease, 1, clock.now()) is True
