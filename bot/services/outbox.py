@@ -982,6 +982,10 @@ class DeliveryReport:
     blocked_total: int
 
 
+_NEWEST_REFUSED_SQLITE = text(
+    f"SELECT id FROM outbox INDEXED BY ix_outbox_refused WHERE {REFUSED_WHERE}"
+    " ORDER BY id DESC LIMIT :limit"
+)
 SENT_COUNTED_FOR = timedelta(days=1)
 COUNT_CAP = 10_000  # a higher count is shown as "more than" this
 
@@ -1019,12 +1023,15 @@ async def delivery_report(
         for status, count in zip(statuses, figures, strict=True)
         if count or status == OutboxStatus.SENT
     }
-    failed_rows = await session.scalars(
-        select(OutboxMessage)
-        .where(text(REFUSED_WHERE))  # ix_outbox_refused
-        .order_by(OutboxMessage.id.desc())
-        .limit(limit)
-    )
+    newest = select(OutboxMessage).where(text(REFUSED_WHERE)).order_by(OutboxMessage.id.desc())
+    if session.get_bind().dialect.name == "sqlite":
+        # Without statistics SQLite sorts every refusal found through ix_outbox_due (26,000
+        # in the region benchmark, ~3 ms) instead of reading the newest ten off the partial
+        # index; SQLAlchemy renders no index hint for SQLite, so the ids come first.
+        ids = (await session.scalars(_NEWEST_REFUSED_SQLITE, {"limit": limit})).all()
+        newest = select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+        newest = newest.order_by(OutboxMessage.id.desc())
+    failed_rows = await session.scalars(newest.limit(limit))  # ix_outbox_refused
     failed = [
         FailedRow(
             id=r.id,
