@@ -46,7 +46,8 @@ class HelpRequest(Base):
     __tablename__ = "help_requests"
     __table_args__ = (
         Index("ix_help_requests_territory_status", "territory_id", "status", "created_at"),
-        Index("ix_help_requests_volunteer_status", "volunteer_id", "status"),
+        # done_at too: «my tasks» reads a volunteer's latest done ones in order from it
+        Index("ix_help_requests_volunteer_status", "volunteer_id", "status", "done_at"),
         Index("ix_help_requests_requester", "requester_id", "created_at"),
         # The HQ's lists: open ones oldest first, everything newest-first by date.
         Index("ix_help_requests_status_created", "status", "created_at", "id"),

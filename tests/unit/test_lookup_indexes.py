@@ -147,3 +147,27 @@ async def test_delivery_report_reads_the_outbox_through_indexes(database_url: st
         assert "ix_users_blocked_updated" in plan, plan
     finally:
         await engine.dispose()
+
+
+async def test_my_tasks_read_a_volunteers_own_requests_in_order(database_url: str) -> None:
+    """«My tasks»: the latest done tasks come in order off (volunteer_id, status, done_at);
+    SQLite, without statistics, walked every done request of the region by
+    ix_help_requests_status_done instead (~7 ms with 1,000,000 requests)."""
+    from bot.services.help_requests import tasks_of
+    from models.db import create_sessionmaker
+    from tests.unit.test_erasure_indexes import plans_of, recorded
+
+    engine = create_engine(database_url)
+    try:
+        await migrate.upgrade(engine)
+        with recorded(engine) as seen:
+            async with create_sessionmaker(engine)() as session:
+                await tasks_of(session, 1)
+        assert len(seen) == 2, seen
+        plans = await plans_of(engine, seen)
+        for plan in plans:
+            assert "ix_help_requests_volunteer_status" in plan, plan
+        if engine.dialect.name == "sqlite":  # the done ones need no sort
+            assert "TEMP B-TREE" not in plans[0], plans[0]
+    finally:
+        await engine.dispose()
