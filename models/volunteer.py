@@ -48,6 +48,7 @@ class Volunteer(Base):
         ),
         Index("ix_volunteers_territory_status", "territory_id", "status", "created_at"),
         Index("ix_volunteers_status_created", "status", "created_at", "id"),  # HQ /applications
+        Index("ix_volunteers_name", "name", "id"),  # HQ /volunteers, by name
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

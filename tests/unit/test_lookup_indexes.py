@@ -171,3 +171,58 @@ async def test_my_tasks_read_a_volunteers_own_requests_in_order(database_url: st
             assert "TEMP B-TREE" not in plans[0], plans[0]
     finally:
         await engine.dispose()
+
+
+async def test_the_hqs_volunteers_are_paged_by_name_off_an_index(database_url: str) -> None:
+    """/volunteers of the HQ: a page read in name order from ix_volunteers_name, never every
+    volunteer sorted (SQLite: the page's ids first, by INDEXED BY); and the same pages as a
+    plain sort gives."""
+    from datetime import timedelta
+
+    from bot.services.users import Profile, Roles, touch_user
+    from bot.services.volunteers import Application, decide, submit, volunteers_in_scope
+    from models import Territory
+    from models.db import create_sessionmaker
+    from tests.unit.test_erasure_indexes import plans_of, recorded
+
+    engine = create_engine(database_url)
+    try:
+        await migrate.upgrade(engine)
+        sessions = create_sessionmaker(engine)
+        async with sessions() as session:
+            territory = Territory(
+                code="t", name_ru="Т", name_kk="Т", kind="city", timezone="Asia/Almaty",
+                lat=43.2, lon=76.9, radius_km=10.0,
+                created_at=NOW, updated_at=NOW,
+            )  # fmt: skip
+            session.add(territory)
+            await session.flush()
+            names = ["Яна", "Анна", "Борис", "Анна", "Вера", "Глеб", "Дина", "Ефим", "Жанна"]
+            for n, name in enumerate(names):
+                user_id = 500 + n
+                await touch_user(session, Profile(user_id, name), NOW, wrote_to_bot=True)
+                application = Application(
+                    name=name, phone="+77011234567", territory_id=territory.id,
+                    skills=("delivery",), age_group="18-34", availability=("weekends",),
+                    dobro_id=None,
+                )  # fmt: skip
+                record = await submit(session, user_id, application, NOW + timedelta(minutes=n))
+                if n != 4:  # Вера is still pending: not listed
+                    await decide(session, record.id, approve=True, actor_id=1, reason=None, now=NOW)
+            await session.commit()
+        hq = Roles(is_coordinator=True, is_hq=True)
+        pages = []
+        with recorded(engine) as seen:
+            async with sessions() as session:
+                for offset in (0, 3, 6):
+                    rows, total = await volunteers_in_scope(session, hq, offset=offset, limit=3)
+                    pages.append([v.name for v in rows])
+        assert total == 8
+        assert pages == [["Анна", "Анна", "Борис"], ["Глеб", "Дина", "Ефим"], ["Жанна", "Яна"]]
+        if engine.dialect.name == "sqlite":  # PostgreSQL's choice needs a table's worth of rows
+            paging = [(sql, p) for sql, p in seen if "ORDER BY name" in sql and "INDEXED BY" in sql]
+            assert len(paging) == 3, seen
+            for plan in await plans_of(engine, paging):
+                assert "ix_volunteers_name" in plan and "TEMP B-TREE" not in plan, plan
+    finally:
+        await engine.dispose()
