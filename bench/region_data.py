@@ -35,7 +35,8 @@ from typing import Any, Protocol
 from bot.services.outbox import PURGED, subject_of
 
 BASE_REVISION = "0012"
-GENERATOR_VERSION = 2  # 2: the core holds a page of pending applications and of open requests
+GENERATOR_VERSION = 3  # 2: the core holds pages of applications and open requests; 3: the driven
+# people hold no open task of the bulk
 DAY = 86_400
 HISTORY_DAYS = 730
 
@@ -370,6 +371,7 @@ class Generator:
         self.homes: list[int] = []
         self.fit: dict[tuple[int, str | None], list[Vol]] = {}
         self.fit_unpaused: dict[tuple[int, str | None], list[Vol]] = {}
+        self.driven = frozenset(cast.everyone())
 
     def _id(self, table: str) -> int:
         value = self.next_id[table]
@@ -646,12 +648,12 @@ class Generator:
         team = helpers[: len(cast.team)]
         for n, uid in enumerate(cast.waiting):
             status = ("new", "taken", "on_way")[n % 3]
-            taker = team[n % len(team)] if status != "new" else None
-            others = rng.sample([h for h in team if h is not taker], 4)
+            holder = team[n % len(team)] if status != "new" else None
+            others = rng.sample([h for h in team if h is not holder], 4)
             req = _Req(
                 self._id("help_requests"), uid, None, "groceries", self.city, status,
-                self.now - 3_600 * (n + 2), "soon", taker=taker,
-                pushes=[taker, *others] if taker else others,
+                self.now - 3_600 * (n + 2), "soon", taker=holder,
+                pushes=[holder, *others] if holder else others,
             )  # fmt: skip
             self._request(sink, w, rng, req)
         await sink.flush(force=True)
@@ -784,7 +786,14 @@ class Generator:
             chosen = rng.sample(fit, min(k, len(fit)))
         taker: Vol | None = None
         if status in ("taken", "on_way"):
-            free = [v for v in self.fit_unpaused[place, skill] if v.holding < 4] or fit
+            # The driven volunteers hold no open task of the bulk: their state is the core's,
+            # the same in both databases (a volunteer's /forget would otherwise hand a task
+            # back in the big one only, and the two would time different work).
+            free = [
+                v
+                for v in self.fit_unpaused[place, skill]
+                if v.holding < 4 and v.user_id not in self.driven
+            ] or [v for v in fit if v.user_id not in self.driven] or fit
             taker = free[rng.randrange(len(free))]
             taker.holding += 1
         elif status in ("done", "failed") or (status == "cancelled" and rng.random() < 0.3):
