@@ -4,6 +4,7 @@ before; "taken" edits go only to pushes that are live; push rows go in one INSER
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -281,3 +282,49 @@ async def test_a_new_round_starts_again_with_a_first_wave(world: World) -> None:
     assert await world.pushed(request_id, push_round=1) == [1004, 1005, 1006]
     request = await world.request(request_id)
     assert (request.push_round, request.audience) == (1, 3)
+
+
+async def test_an_offer_never_waits_for_a_volunteer_changed_in_another_transaction(
+    world: World,
+) -> None:
+    """A push writes its volunteer's last_pushed_at, but never waits for that row: blocking a
+    volunteer (or /forget) changes their row and then offers their task to others in the same
+    transaction, while another request may be offered to them at that moment. On PostgreSQL
+    the push insert used to wait for that row, and the other transaction's offer for a row the
+    first one had locked: a deadlock. Now the held row keeps its time."""
+    if world.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: nothing to wait for")
+    async with world.sessions(20)() as session:
+        first = await help_requests.create(session, _draft(world.territory_id), world.clock.now())
+        second = await help_requests.create(session, _draft(world.territory_id), world.clock.now())
+        await session.commit()
+    blocking, offering = world.sessions(20)(), world.sessions(20)()
+    try:
+        await blocking.execute(  # the volunteer's row, first in this transaction
+            update(Volunteer)
+            .where(Volunteer.id == world.ids[1008])
+            .values(updated_at=world.clock.now())
+        )
+        request = await offering.get(HelpRequest, second.id)
+        assert request is not None
+        pushed = await asyncio.wait_for(
+            help_requests.offer(
+                offering, request, world.clock.now(), take_data=TAKE, default_locale="ru"
+            ),
+            timeout=10,
+        )
+        assert sorted(pushed) == PEOPLE  # 1008 too: only its time stays as it was
+        handed_back = await blocking.get(HelpRequest, first.id)
+        assert handed_back is not None
+        assert await asyncio.wait_for(
+            help_requests.offer(
+                blocking, handed_back, world.clock.now(), take_data=TAKE,
+                default_locale="ru", only={world.ids[1001]},
+            ),
+            timeout=10,
+        ) == [1001]  # fmt: skip
+        await blocking.commit()
+        await offering.commit()
+    finally:
+        await blocking.close()
+        await offering.close()

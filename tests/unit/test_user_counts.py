@@ -96,6 +96,22 @@ async def test_counters_follow_every_change_of_people(database_url: str) -> None
         async with sessions() as session:  # a transaction rolled back counts nothing
             await session.execute(delete(User))
             await session.rollback()
+        async with sessions() as session:  # NULL and '' are counted alike: no change
+            await session.execute(update(User).where(User.id == 5).values(locale=""))
+            await session.execute(update(User).where(User.id == 5).values(locale=None))
+            await session.execute(update(User).where(User.id == 2).values(language_code=""))
+            await session.execute(update(User).where(User.id == 2).values(language_code="ru"))
+            await session.commit()
+        async with sessions() as session:  # an upsert that changes the language
+            await session.execute(
+                text(
+                    "INSERT INTO users (id, first_name, language_code, blocked_bot, created_at,"
+                    " updated_at) VALUES (7, 'x', 'kk', false, :now, :now) ON CONFLICT (id) DO"
+                    " UPDATE SET language_code = excluded.language_code"
+                ),
+                {"now": NOW},
+            )
+            await session.commit()
         async with sessions() as session:
             assert await _counted(session) == await _counted_by_scan(session)
             stats = await user_stats(session, "ru")
