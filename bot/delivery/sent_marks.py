@@ -15,6 +15,7 @@ the few sends that were in flight together.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import datetime
 
@@ -51,15 +52,37 @@ class SentMarks:
         finally:
             self._writer = None
 
+    async def close(self) -> None:
+        """Wait for the marks being written (a stop: before the worker hands back its leases,
+        so a send Telegram took is not handed back and sent again)."""
+        while self._writer is not None:
+            with contextlib.suppress(Exception):  # its sends were told already
+                await asyncio.shield(self._writer)
+
     async def _write(self, batch: list[tuple[Mark, asyncio.Future[bool]]]) -> None:
+        # In row order, so that two batches never take the same rows' locks in opposite
+        # orders on PostgreSQL.
+        batch = sorted(batch, key=lambda item: item[0][0])
         try:
             async with self.sessionmaker() as session:
                 held = await outbox.mark_sent_many(session, [mark for mark, _ in batch])
         except Exception as exc:
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
+            if len(batch) == 1:
+                _fail(batch, exc)
+                return
+            # One bad row (or a deadlock) must not leave the others to be sent again: each
+            # on its own, then.
+            logger.warning("delivery: marking %d sent rows together failed; one by one", len(batch))
+            for item in batch:
+                await self._write([item])
             return
         for (_, future), was_held in zip(batch, held, strict=True):
             if not future.done():  # its send was cancelled meanwhile (a stop)
                 future.set_result(was_held)
+
+
+def _fail(batch: list[tuple[Mark, asyncio.Future[bool]]], error: Exception) -> None:
+    """``error`` to each send of ``batch`` still waiting."""
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(error)

@@ -124,6 +124,7 @@ class DeliveryWorker:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending)
+        await self._sent.close()  # what Telegram took is marked before the leases go back
         try:
             async with self.sessionmaker() as session:
                 await outbox.release_leases_of(session, self.owner)

@@ -23,7 +23,7 @@ from tests.e2e.conftest import ADMIN_ID, BotRunner, StartBot
 from tests.e2e.test_requests import _bot, _person
 from tests.e2e.test_trust_requests import _until
 
-ROWS_PER_REQUEST = 2_500  # outbox rows about each request (pushes, edits, personal notes)
+ROWS_PER_REQUEST = 2_500  # outbox rows about each request (pushes; edits, notes: personal)
 AUDIT_PER_REQUEST = 200
 
 
@@ -51,7 +51,7 @@ async def _requests_with_history(runner: BotRunner, requester: int, count: int) 
                     {
                         "idempotency_key": f"req:{request_id}:r0:push:{50_000 + n}",
                         "subject": f"req:{request_id}", "chat_id": 50_000 + n, "priority": 1,
-                        "payload": {"text": {"key": "request-push"}}, "personal": n % 10 == 0,
+                        "payload": {"text": {"key": "request-push"}}, "personal": n % 2 == 0,
                         "status": "sent", "attempts": 1, "not_before": now,
                         "next_attempt_at": now, "created_at": now, "sent_at": now,
                     }

@@ -92,3 +92,34 @@ async def test_a_failed_write_reaches_every_send_of_its_transaction(
         statuses = set((await session.scalars(select(OutboxMessage.status))).all())
     assert statuses == {OutboxStatus.SENDING}
     assert await marks.mark(rows[0].id, rows[0].lease, 1, clock.now()) is True
+
+
+async def test_a_batch_that_fails_is_marked_one_by_one(
+    sessions: async_sessionmaker[AsyncSession],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One bad row (or a deadlock abort) in a batch must not leave the others to be sent
+    again: the batch is written again one row at a time. And a stop waits for the writer."""
+    clock = FakeClock()
+    for chat in (1, 2, 3):
+        await put(sessions, clock, chat, f"m{chat}")
+    rows = await claim(sessions, clock)
+    together = outbox.mark_sent_many
+
+    async def only_alone(
+        session: AsyncSession, marks: list[tuple[int, str, int | None, Any]]
+    ) -> list[bool]:
+        if len(marks) > 1:
+            raise RuntimeError("deadlock detected")
+        return await together(session, marks)
+
+    monkeypatch.setattr(outbox, "mark_sent_many", only_alone)
+    marks = SentMarks(sessions)
+    writes = [asyncio.ensure_future(marks.mark(r.id, r.lease, 7, clock.now())) for r in rows]
+    await asyncio.sleep(0)
+    await marks.close()
+    assert all(write.done() for write in writes)
+    assert [write.result() for write in writes] == [True, True, True]
+    async with sessions() as session:
+        statuses = set((await session.scalars(select(OutboxMessage.status))).all())
+    assert statuses == {OutboxStatus.SENT}
