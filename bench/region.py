@@ -26,7 +26,7 @@ the code's head, as a deployed database would be):
   outbox rows, audit entries; the volunteers with done tasks, application cards, audit
   entries, half of them paused with their resume reminder), 35 citizens who will make
   requests, one bystander; and so that the HQ's lists show the same full pages in both
-  databases, 6 pending applications and 12 open requests (new, taken, on the way) of the
+  databases, 6 pending applications and 12 open requests (taken, on the way) of the
   city (before, the small database's /applications and /requests answered "nothing here"
   while the big one's rendered a page: the ratio compared different work).
 

@@ -35,8 +35,8 @@ from typing import Any, Protocol
 from bot.services.outbox import PURGED, subject_of
 
 BASE_REVISION = "0012"
-GENERATOR_VERSION = 3  # 2: the core holds pages of applications and open requests; 3: the driven
-# people hold no open task of the bulk
+GENERATOR_VERSION = 4  # 2: the core holds pages of applications and open requests; 3: the driven
+# people hold no open task of the bulk; 4: the core's open requests are all held
 DAY = 86_400
 HISTORY_DAYS = 730
 
@@ -647,13 +647,14 @@ class Generator:
                             skills=("delivery",))  # fmt: skip
         team = helpers[: len(cast.team)]
         for n, uid in enumerate(cast.waiting):
-            status = ("new", "taken", "on_way")[n % 3]
-            holder = team[n % len(team)] if status != "new" else None
+            # Held by the team, none searching: a searching one would be offered by the
+            # scheduler to every fitting volunteer of the city, 1,700 on the big database.
+            status = ("taken", "on_way")[n % 2]
+            holder = team[n % len(team)]
             others = rng.sample([h for h in team if h is not holder], 4)
             req = _Req(
                 self._id("help_requests"), uid, None, "groceries", self.city, status,
-                self.now - 3_600 * (n + 2), "soon", taker=holder,
-                pushes=[holder, *others] if holder else others,
+                self.now - 3_600 * (n + 2), "soon", taker=holder, pushes=[holder, *others],
             )  # fmt: skip
             self._request(sink, w, rng, req)
         await sink.flush(force=True)
@@ -789,11 +790,15 @@ class Generator:
             # The driven volunteers hold no open task of the bulk: their state is the core's,
             # the same in both databases (a volunteer's /forget would otherwise hand a task
             # back in the big one only, and the two would time different work).
-            free = [
-                v
-                for v in self.fit_unpaused[place, skill]
-                if v.holding < 4 and v.user_id not in self.driven
-            ] or [v for v in fit if v.user_id not in self.driven] or fit
+            free = (
+                [
+                    v
+                    for v in self.fit_unpaused[place, skill]
+                    if v.holding < 4 and v.user_id not in self.driven
+                ]
+                or [v for v in fit if v.user_id not in self.driven]
+                or fit
+            )
             taker = free[rng.randrange(len(free))]
             taker.holding += 1
         elif status in ("done", "failed") or (status == "cancelled" and rng.random() < 0.3):
