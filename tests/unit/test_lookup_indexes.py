@@ -226,3 +226,27 @@ async def test_the_hqs_volunteers_are_paged_by_name_off_an_index(database_url: s
                 assert "ix_volunteers_name" in plan and "TEMP B-TREE" not in plan, plan
     finally:
         await engine.dispose()
+
+
+async def test_the_hqs_pending_applications_come_off_an_index(database_url: str) -> None:
+    """/applications of the HQ: the count and the oldest page from (status, created_at, id),
+    never a pass over every volunteer (11,000 in a region) and a sort."""
+    from bot.services.users import Roles
+    from bot.services.volunteers import pending_in_scope
+    from models.db import create_sessionmaker
+    from tests.unit.test_erasure_indexes import plans_of, recorded
+
+    engine = create_engine(database_url)
+    try:
+        await migrate.upgrade(engine)
+        with recorded(engine) as seen:
+            async with create_sessionmaker(engine)() as session:
+                await pending_in_scope(
+                    session, Roles(is_coordinator=True, is_hq=True), offset=0, limit=5
+                )
+        assert len(seen) == 2, seen
+        for plan in await plans_of(engine, seen):
+            assert "ix_volunteers_status_created" in plan, plan
+            assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+    finally:
+        await engine.dispose()
