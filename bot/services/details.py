@@ -144,22 +144,7 @@ async def hide_recorded(
     chat, or every chat) down to ``text``; returns how many hidings were enqueued."""
     rows = await _recorded(session, subject, prefix, user_id)
     message = OutgoingMessage(text, hide=True)
-    await enqueue_many(
-        session,
-        [
-            Outgoing(
-                chat_id=chat_id,
-                message=message,
-                key=f"{key}:hidden",
-                edit_key=key,
-                priority=Priority.URGENT,
-            )
-            for key, chat_id in rows
-        ],
-        now,
-    )
-    await _due_now(session, [f"{key}:hidden" for key, _chat in rows], now)
-    return len(rows)
+    return await _hide(session, [(key, chat_id, message) for key, chat_id in rows], now)
 
 
 async def _recorded(
@@ -200,28 +185,34 @@ async def _due_now(session: AsyncSession, hidden_keys: list[str], now: datetime)
 async def hide_all(session: AsyncSession, request_ids: Collection[int], now: datetime) -> int:
     """``hide`` for several requests at once (an erasure's group): one look-up each, one
     enqueue for all; returns how many hidings were enqueued."""
-    rows = [
-        (key, chat_id, request_id)
-        for request_id in sorted(request_ids)
-        for key, chat_id in await _recorded(session, f"req:{request_id}", _prefix(request_id), None)
-    ]
+    rows: list[tuple[str, int, OutgoingMessage]] = []
+    for request_id in sorted(request_ids):
+        text = Text(key="task-details-hidden", args={"id": request_id})
+        message = OutgoingMessage(text, hide=True)
+        found = await _recorded(session, f"req:{request_id}", _prefix(request_id), None)
+        rows += [(key, chat_id, message) for key, chat_id in found]
+    return await _hide(session, rows, now)
+
+
+async def _hide(
+    session: AsyncSession, rows: list[tuple[str, int, OutgoingMessage]], now: datetime
+) -> int:
+    """Enqueue each (recorded key, chat, hiding message); returns how many."""
     await enqueue_many(
         session,
         [
             Outgoing(
                 chat_id=chat_id,
-                message=OutgoingMessage(
-                    Text(key="task-details-hidden", args={"id": request_id}), hide=True
-                ),
+                message=message,
                 key=f"{key}:hidden",
                 edit_key=key,
                 priority=Priority.URGENT,
             )
-            for key, chat_id, request_id in rows
+            for key, chat_id, message in rows
         ],
         now,
     )
-    await _due_now(session, [f"{key}:hidden" for key, _chat, _id in rows], now)
+    await _due_now(session, [f"{key}:hidden" for key, _chat, _message in rows], now)
     return len(rows)
 
 
