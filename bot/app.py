@@ -284,7 +284,8 @@ def build_dispatcher(
         dp.update.outer_middleware(ThrottleMemoryMiddleware(throttle))
     dp.callback_query.middleware(CallbackAnswerMiddleware())
     dp.include_routers(*get_routers(feature_routers))
-    index_routers(dp)  # reads the filters as written: before inline_sync_filters wraps them
+    # Reads the filters as written: before inline_sync_filters wraps them.
+    index_routers(dp, translator=translator)
     inline_sync_filters(dp)
 
     async def drain_updates() -> None:

@@ -11,17 +11,21 @@ Most filters say no for a reason that is known before any filter runs:
   a bare ``State``, the form engine's ``InForm``);
 - a command's handler needs the text to start with the command prefix (``Command``);
 - a button's handler needs the pressed button's data to start with its prefix
-  (``CallbackData.filter()``).
+  (``CallbackData.filter()``);
+- a reply-keyboard button's handler needs the text to be one of its labels (``Button``: the
+  labels in every language, as bot/filters.py normalizes them).
 
 So each handler gets its *needs*, read from those filters when the dispatcher is built, and
 each update gets a *key*: its raw FSM state, whether its text starts with a command prefix,
-and its button data's prefix. Per key, each observer keeps the handlers whose needs hold, in
-their order, and each router knows whether anything under it can take the update at all; a
-router with nothing for the key is not entered. The remaining handlers' filters still run in
-full, exactly as aiogram runs them, so the handler chosen is the one aiogram would choose:
-a handler is only passed over when one of its own filters would have said no, and the
-filters passed over are pure checks. A router whose observer has outer middlewares is always
-entered (they run whether or not a handler matches).
+its button data's prefix, and its text if that is some Button's label. The key is worked out
+once per update and passed down in the update's data. Per key, each observer keeps the
+handlers whose needs hold, in their order, and each router knows whether anything under it
+can take the update at all; a router with nothing for the key is neither entered nor called
+(aiogram would call each router in turn, copying the update's data for each call). The
+remaining handlers' filters still run in full, exactly as aiogram runs them, so the handler
+chosen is the one aiogram would choose: a handler is only passed over when one of its own
+filters would have said no, and the filters passed over are pure checks. A router whose
+observer has outer middlewares is always entered (they run whether or not a handler matches).
 """
 
 from __future__ import annotations
@@ -31,10 +35,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from inspect import isclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from aiogram import Router
-from aiogram.dispatcher.event.bases import UNHANDLED, SkipHandler
+from aiogram.dispatcher.event.bases import REJECTED, UNHANDLED, SkipHandler
 from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.dispatcher.event.telegram import TelegramEventObserver
 from aiogram.filters import Command
@@ -43,12 +47,16 @@ from aiogram.filters.state import StateFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
+from bot.filters import LABEL_MAX, Button, normalize_label
 from bot.forms.engine import InForm
+from bot.i18n import Translator
 
 INDEXED = ("message", "callback_query")
 # Keys are few (states x a prefix flag or a button prefix), but a cache that only grows is
 # still a leak: start over past this many.
 CACHE_LIMIT = 4096
+# Where the update's key waits in its data for the routers and observers below.
+KEY_DATA = "dispatch_key"
 
 
 class Key(NamedTuple):
@@ -57,6 +65,7 @@ class Key(NamedTuple):
     raw_state: str | None
     command_prefix: str  # the text's first character if it is some command's prefix, else ""
     button_prefix: str  # a known button prefix the data starts with, else ""
+    label: str = ""  # the text as a reply-keyboard label (normalized) if some Button knows it
 
 
 # --- needs ---------------------------------------------------------------------------------
@@ -88,7 +97,15 @@ class ButtonData:
         return key.button_prefix == self.prefix
 
 
-Need = StateIn | CommandText | ButtonData
+@dataclass(frozen=True, slots=True)
+class ButtonLabel:
+    forms: frozenset[str]
+
+    def holds(self, key: Key) -> bool:
+        return key.label in self.forms
+
+
+Need = StateIn | CommandText | ButtonData | ButtonLabel
 BUTTON_SEPARATOR = ":"
 
 
@@ -113,9 +130,12 @@ def _state_need(states: Iterable[Any]) -> StateIn | None:
     return StateIn(frozenset(names))
 
 
-def need_of(check: Any) -> Need | None:
-    """The need a filter implies, or None when it implies nothing this index can use."""
+def need_of(check: Any, translator: Translator | None = None) -> Need | None:
+    """The need a filter implies, or None when it implies nothing this index can use
+    (a Button's labels need the translator)."""
     check = inspect.unwrap(check)  # bot/inline_filters.py's wrappers keep the filter written
+    if isinstance(check, Button):
+        return ButtonLabel(frozenset(check.forms(translator))) if translator else None
     if isinstance(check, StateFilter):
         return _state_need(check.states)
     if isinstance(check, State):
@@ -132,8 +152,8 @@ def need_of(check: Any) -> Need | None:
     return None
 
 
-def needs_of(handler: HandlerObject) -> tuple[Need, ...]:
-    found = (need_of(item.callback) for item in handler.filters or ())
+def needs_of(handler: HandlerObject, translator: Translator | None) -> tuple[Need, ...]:
+    found = (need_of(item.callback, translator) for item in handler.filters or ())
     return tuple(need for need in found if need is not None)
 
 
@@ -143,9 +163,9 @@ class ObserverIndex:
 
     tree: TreeIndex  # set by the tree once every observer is indexed (it knows the prefixes)
 
-    def __init__(self, observer: TelegramEventObserver) -> None:
+    def __init__(self, observer: TelegramEventObserver, translator: Translator | None) -> None:
         self.observer = observer
-        self.needs = [(handler, needs_of(handler)) for handler in observer.handlers]
+        self.needs = [(handler, needs_of(handler, translator)) for handler in observer.handlers]
         self._cache: dict[Key, tuple[HandlerObject, ...]] = {}
 
     def candidates(self, key: Key) -> tuple[HandlerObject, ...]:
@@ -162,7 +182,7 @@ class ObserverIndex:
     async def trigger(self, event: TelegramObject, **kwargs: Any) -> Any:
         """aiogram's ``TelegramEventObserver.trigger`` over the candidates only."""
         observer = self.observer
-        for handler in self.candidates(key_of(event, kwargs, self.tree.prefixes)):
+        for handler in self.candidates(self.tree.key(event, kwargs)):
             kwargs["handler"] = handler
             result, data = await handler.check(event, **kwargs)
             if result:
@@ -181,36 +201,43 @@ class ObserverIndex:
 class Prefixes:
     commands: frozenset[str]
     buttons: frozenset[str]
+    labels: frozenset[str] = frozenset()  # every Button's label forms
 
 
 def key_of(event: TelegramObject, data: dict[str, Any], prefixes: Prefixes) -> Key:
-    command = button = ""
+    command = button = label = ""
     if isinstance(event, Message):
         text = (event.text or event.caption or "").lstrip()
         if text and text[0] in prefixes.commands:
             command = text[0]
+        if event.text is not None and len(event.text) <= LABEL_MAX and prefixes.labels:
+            normal = normalize_label(event.text)
+            if normal in prefixes.labels:
+                label = normal
     elif isinstance(event, CallbackQuery) and event.data:
         head = event.data.split(BUTTON_SEPARATOR, 1)[0]
         if head in prefixes.buttons:
             button = head
-    return Key(data.get("raw_state"), command, button)
+    return Key(data.get("raw_state"), command, button, label)
 
 
 class TreeIndex:
     """For one update type: every router's observer index, and per router whether anything
     at or under it can take a key."""
 
-    def __init__(self, root: Router, update_type: str) -> None:
+    def __init__(self, root: Router, update_type: str, translator: Translator | None) -> None:
         self.update_type = update_type
         self.observers: dict[int, ObserverIndex] = {}
         self._always: set[int] = set()  # routers entered whatever the key
         self._under: dict[int, list[Router]] = {}
         self._cache: dict[tuple[int, Key], bool] = {}
+        self._children: dict[tuple[int, Key], tuple[Router, ...]] = {}
         commands: set[str] = set()
         buttons: set[str] = set()
+        labels: set[str] = set()
         for router in root.chain_tail:
             observer = router.observers[update_type]
-            index = ObserverIndex(observer)
+            index = ObserverIndex(observer, translator)
             index.tree = self
             self.observers[id(router)] = index
             self._under[id(router)] = list(router.chain_tail)
@@ -222,7 +249,17 @@ class TreeIndex:
                         commands.update(need.prefixes)
                     elif isinstance(need, ButtonData):
                         buttons.add(need.prefix)
-        self.prefixes = Prefixes(frozenset(commands), frozenset(buttons))
+                    elif isinstance(need, ButtonLabel):
+                        labels.update(need.forms)
+        self.prefixes = Prefixes(frozenset(commands), frozenset(buttons), frozenset(labels))
+
+    def key(self, event: TelegramObject, data: dict[str, Any]) -> Key:
+        """The update's key: computed once, by the first indexed router it reaches, and
+        passed down in the update's data (the state cannot change before a handler runs)."""
+        key = data.get(KEY_DATA)
+        if key is None:
+            key = data[KEY_DATA] = key_of(event, data, self.prefixes)
+        return cast(Key, key)
 
     def enters(self, router: Router, key: Key) -> bool:
         """Whether some handler at or under ``router`` can take ``key`` (or a middleware
@@ -239,6 +276,17 @@ class TreeIndex:
             self._cache[cache_key] = found
         return found
 
+    def children(self, router: Router, key: Key) -> tuple[Router, ...]:
+        """The routers directly under ``router`` that ``enters`` lets in, in order."""
+        cache_key = (id(router), key)
+        found = self._children.get(cache_key)
+        if found is None:
+            if len(self._children) >= CACHE_LIMIT:
+                self._children.clear()
+            found = tuple(sub for sub in router.sub_routers if self.enters(sub, key))
+            self._children[cache_key] = found
+        return found
+
 
 def _fast_propagate(router: Router, trees: dict[str, TreeIndex]) -> Callable[..., Any]:
     # The class's method, not the attribute: module routers are singletons, and a second app
@@ -250,25 +298,43 @@ def _fast_propagate(router: Router, trees: dict[str, TreeIndex]) -> Callable[...
         tree = trees.get(update_type)
         if tree is None:
             return await original(update_type=update_type, event=event, **kwargs)
-        if not tree.enters(router, key_of(event, kwargs, tree.prefixes)):
+        key = tree.key(event, kwargs)
+        if not tree.enters(router, key):
             return UNHANDLED
         observer = router.observers[update_type]
         if observer.outer_middleware:
+            kwargs.pop(KEY_DATA)  # the middleware may change the data: keys made afresh below
             return await original(update_type=update_type, event=event, **kwargs)
-        # What Router.propagate_event does when there is no outer middleware to wrap.
+        # What Router.propagate_event and _propagate_event do when there is no outer
+        # middleware to wrap, but calling only the sub-routers that can take the key: aiogram
+        # calls each of them, copying the update's data (some 40 entries) for every call.
         kwargs["event_router"] = router
-        return await router._propagate_event(
-            observer=observer, update_type=update_type, event=event, **kwargs
-        )
+        result, data = await observer.check_root_filters(event, **kwargs)
+        if not result:
+            return UNHANDLED
+        kwargs.update(data)
+        response = await observer.trigger(event, **kwargs)
+        if response is REJECTED:
+            return UNHANDLED
+        if response is not UNHANDLED:
+            return response
+        for sub in tree.children(router, key):
+            response = await sub.propagate_event(update_type=update_type, event=event, **kwargs)
+            if response is not UNHANDLED:
+                break
+        return response
 
     return propagate_event
 
 
-def index_routers(root: Router, update_types: Iterable[str] = INDEXED) -> dict[str, TreeIndex]:
+def index_routers(
+    root: Router, update_types: Iterable[str] = INDEXED, translator: Translator | None = None
+) -> dict[str, TreeIndex]:
     """Index every router under ``root`` (not ``root`` itself: the dispatcher's own
     propagation of the raw update stays aiogram's). Call it once the routers are assembled
-    and before their filters are wrapped (bot/inline_filters.py reads them as they are)."""
-    trees = {update_type: TreeIndex(root, update_type) for update_type in update_types}
+    and before their filters are wrapped (bot/inline_filters.py reads them as they are).
+    With the translator, reply-keyboard buttons (``Button``) are indexed by their labels."""
+    trees = {update_type: TreeIndex(root, update_type, translator) for update_type in update_types}
     for router in root.chain_tail:
         for update_type, tree in trees.items():
             observer = router.observers[update_type]

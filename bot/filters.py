@@ -9,6 +9,9 @@ from aiogram.types import Message, TelegramObject
 from bot.i18n import Translator
 from bot.services.users import Roles
 
+# A text longer than this is never taken for a button's label.
+LABEL_MAX = 64
+
 
 def normalize_label(text: str) -> str:
     """Case, spacing and emoji variation selectors do not matter ("ℹ Справка" == "ℹ️ справка")."""
@@ -51,7 +54,7 @@ class Button(Filter):
         return self._forms
 
     async def __call__(self, message: Message, translator: Translator) -> bool:
-        if message.text is None or len(message.text) > 64:
+        if message.text is None or len(message.text) > LABEL_MAX:
             return False
         return normalize_label(message.text) in self.forms(translator)
 

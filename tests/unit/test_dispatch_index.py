@@ -17,8 +17,17 @@ from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 
-from bot.dispatch_index import CommandText, StateIn, index_routers, key_of, need_of
+from bot.dispatch_index import (
+    ButtonLabel,
+    CommandText,
+    StateIn,
+    index_routers,
+    key_of,
+    need_of,
+)
+from bot.filters import Button
 from bot.forms.engine import InForm
+from bot.i18n import Translator
 from handlers import get_routers
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -33,7 +42,16 @@ TEXTS = [
     "",
     "!",
     "\u2003/tasks",
+    # reply-keyboard labels, as pressed and as typed
+    "ℹ️ Справка",
+    "ℹ Анықтама",
+    "  СПРАВКА ",
+    "🆘 Попросить о помощи",
+    "попросить  о помощи",
+    "Справка" + " " * 60,
+    "Справка?",
 ]
+TRANSLATOR = Translator("ru")
 
 
 def _bot() -> Bot:
@@ -55,6 +73,8 @@ def _press(data: str | None) -> CallbackQuery:
 
 
 async def _verdict(check: Any, event: TelegramObject, raw_state: str | None, bot: Bot) -> Any:
+    if isinstance(check, Button):
+        return await check(event, translator=TRANSLATOR)  # type: ignore[arg-type]
     if isinstance(check, Command):
         return await check(event, bot)  # type: ignore[arg-type]
     if isinstance(check, CallbackQueryFilter):
@@ -69,7 +89,7 @@ def test_every_need_of_the_real_handlers_is_implied_by_its_filter() -> None:
     texts and button data: whenever the need says «cannot match», the filter says no."""
     dispatcher = Dispatcher()
     dispatcher.include_routers(*get_routers())
-    trees = index_routers(dispatcher)
+    trees = index_routers(dispatcher, translator=TRANSLATOR)
     prefixes = trees["message"].prefixes
     buttons = sorted(trees["callback_query"].prefixes.buttons)
     assert prefixes.commands == {"/"} and len(buttons) > 30
@@ -80,7 +100,7 @@ def test_every_need_of_the_real_handlers_is_implied_by_its_filter() -> None:
         for update_type, found in checks.items():
             for handler in router.observers[update_type].handlers:
                 for item in handler.filters or ():
-                    need = need_of(item.callback)
+                    need = need_of(item.callback, TRANSLATOR)
                     if need is None:
                         continue
                     # The filter as written: an app built earlier in this process may have
@@ -91,6 +111,8 @@ def test_every_need_of_the_real_handlers_is_implied_by_its_filter() -> None:
                         states.update(f"{prefix}step" for prefix in need.prefixes)
     assert len(checks["message"]) > 100 and len(checks["callback_query"]) > 100
     assert any(isinstance(need, CommandText) for _, need in checks["message"])
+    assert sum(isinstance(need, ButtonLabel) for _, need in checks["message"]) > 20
+    assert {"справка", "ℹ анықтама", "попросить о помощи"} <= prefixes.labels
 
     events: dict[str, list[TelegramObject]] = {
         "message": [*(_message(text) for text in TEXTS), _message(None, caption="/start")],
@@ -155,6 +177,8 @@ def _tree(seen: list[str]) -> tuple[Dispatcher, list[Router]]:
     common.message(CommandStart())(named("start"))
     common.message(Command("help"))(named("help"))
     common.message(F.text == "Меню")(named("menu"))
+    common.message(Button("btn-help"))(named("help-button"))
+    common.message(Button("btn-help", "btn-ask-help"), StateFilter(None))(named("ask-button"))
     signup = Router(name="signup")
     signup.message(Command("cancel"), StateFilter(Signup))(named("cancel-signup"))
     signup.message(StateFilter("*"), Command("stop"))(named("stop-in-any-state"))
@@ -193,7 +217,7 @@ async def _route(
     dispatcher: Dispatcher, update_type: str, event: TelegramObject, state: Any
 ) -> Any:
     return await dispatcher.propagate_event(
-        update_type=update_type, event=event, raw_state=state, bot=BOT
+        update_type=update_type, event=event, raw_state=state, bot=BOT, translator=TRANSLATOR
     )
 
 
@@ -202,7 +226,7 @@ def test_routing_with_the_index_is_routing_without_it() -> None:
     seen_indexed: list[str] = []
     plain, _ = _tree(seen_plain)
     indexed, _ = _tree(seen_indexed)
-    index_routers(indexed)
+    index_routers(indexed, translator=TRANSLATOR)
     states = [None, Signup.name.state, Signup.phone.state, "rq:what", "rq:summary", "Other:x"]
     events: list[tuple[str, TelegramObject]] = [("message", _message(t)) for t in TEXTS]
     events += [("message", _message(text)) for text in ("Меню", "/cancel", "/stop")]
