@@ -398,8 +398,11 @@ class DeliveryWorker:
     async def _edit_target(self, row: outbox.Claimed, hide: bool) -> outbox.EditTarget | None:
         """The original with its copies, or None when the row was settled or put back here."""
         assert row.edit_key is not None
-        async with self.sessionmaker() as session:
-            target = await outbox.edit_target(session, row.chat_id, row.edit_key)
+        target = row.target
+        if target is None or target.status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
+            # Unknown or not yet sent when claimed: it may have moved since; ask again.
+            async with self.sessionmaker() as session:
+                target = await outbox.edit_target(session, row.chat_id, row.edit_key)
         if target is None:
             await self._final(row, OutboxStatus.SKIPPED, NOT_DELIVERED, count_attempt=False)
             return None

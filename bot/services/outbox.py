@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -356,6 +356,9 @@ class Claimed:
     locale: str | None
     language_code: str | None
     lease: str  # this claim's token: only its holder may send the row or finish it
+    # An edit's original as the claim found it (edit_targets): None when the row is no edit or
+    # the original is unknown. The worker uses it as it is only when it was already settled.
+    target: EditTarget | None = None
 
 
 async def release_expired_leases(session: AsyncSession, now: datetime) -> int:
@@ -565,6 +568,11 @@ async def claim_due(
         select(User.id, User.locale, User.language_code).where(User.id.in_(chat_ids))
     )
     languages = {uid: (locale, code) for uid, locale, code in people}
+    # The originals of the edits claimed, all at once: looked up one by one, each edit cost a
+    # session and two statements of its own (the "taken" edits of a push come twenty at a time).
+    targets = await edit_targets(
+        session, [(row.chat_id, row.edit_key) for row in rows if row.edit_key is not None]
+    )
     await session.commit()
     claimed = []
     for row in sorted(rows, key=lambda r: (r.priority, r.id)):
@@ -581,6 +589,7 @@ async def claim_due(
                 locale=locale,
                 language_code=code,
                 lease=token,
+                target=None if row.edit_key is None else targets.get((row.chat_id, row.edit_key)),
             )
         )
     return claimed
@@ -784,24 +793,49 @@ class EditTarget:
 
 async def edit_target(session: AsyncSession, chat_id: int, key: str) -> EditTarget | None:
     """The original of an edit, with all its copies (None: unknown key)."""
-    row = (
-        await session.execute(
-            select(
-                OutboxMessage.id,
-                OutboxMessage.status,
-                OutboxMessage.telegram_message_id,
-                OutboxMessage.sent_at,
-            ).where(OutboxMessage.idempotency_key == key, OutboxMessage.chat_id == chat_id)
-        )
-    ).first()
-    if row is None:
-        return None
-    copies = await session.scalars(
-        select(OutboxCopy.telegram_message_id)
-        .where(OutboxCopy.outbox_id == row.id)
-        .order_by(OutboxCopy.created_at, OutboxCopy.telegram_message_id)
+    return (await edit_targets(session, [(chat_id, key)])).get((chat_id, key))
+
+
+async def edit_targets(
+    session: AsyncSession, wanted: Iterable[tuple[int, str]]
+) -> dict[tuple[int, str], EditTarget]:
+    """The originals of several edits by (chat, key), with their copies, in one statement;
+    an unknown key (or one of another chat) is left out."""
+    wanted = set(wanted)
+    if not wanted:
+        return {}
+    rows = await session.execute(_EDIT_TARGETS, {"keys": sorted(key for _, key in wanted)})
+    found: dict[tuple[int, str], EditTarget] = {}
+    copies: dict[tuple[int, str], list[int]] = {}
+    for row in rows:
+        pair = (row.chat_id, row.idempotency_key)
+        if pair not in wanted:
+            continue
+        if pair not in found:
+            found[pair] = EditTarget(row.id, row.status, row.telegram_message_id, (), row.sent_at)
+            copies[pair] = []
+        if row.copy_id is not None:
+            copies[pair].append(row.copy_id)
+    return {
+        pair: replace(target, copies=tuple(copies[pair])) if copies[pair] else target
+        for pair, target in found.items()
+    }
+
+
+_EDIT_TARGETS = (
+    select(
+        OutboxMessage.id,
+        OutboxMessage.chat_id,
+        OutboxMessage.idempotency_key,
+        OutboxMessage.status,
+        OutboxMessage.telegram_message_id,
+        OutboxMessage.sent_at,
+        OutboxCopy.telegram_message_id.label("copy_id"),
     )
-    return EditTarget(row.id, row.status, row.telegram_message_id, tuple(copies.all()), row.sent_at)
+    .outerjoin(OutboxCopy, OutboxCopy.outbox_id == OutboxMessage.id)
+    .where(OutboxMessage.idempotency_key.in_(bindparam("keys", expanding=True)))
+    .order_by(OutboxMessage.id, OutboxCopy.created_at, OutboxCopy.telegram_message_id)
+)
 
 
 async def late_answer(

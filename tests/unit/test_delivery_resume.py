@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from aiogram.methods import EditMessageText, SendMessage
 from aiogram.types import Chat, Message
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FakeClock
@@ -63,14 +63,19 @@ async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncS
 
 
 def _worker(
-    bot: StubBot, sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+    bot: StubBot,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    concurrency: int = 16,  # WorkerConfig's default
 ) -> DeliveryWorker:
     return DeliveryWorker(
         bot,  # type: ignore[arg-type]
         sessions,
         Translator("ru"),
         clock,
-        config=WorkerConfig(lease=LEASE, alive_for=ALIVE, edit_wait=timedelta(0)),
+        config=WorkerConfig(
+            lease=LEASE, alive_for=ALIVE, edit_wait=timedelta(0), concurrency=concurrency
+        ),
     )
 
 
@@ -287,3 +292,71 @@ async def test_two_live_workers_never_send_the_same_row_on_postgres(pg_url: str)
     assert len(sent) == 240 and set(sent.values()) == {1}
     assert all(bot.calls for bot in bots), "both workers took part"
     await engine.dispose()
+
+
+async def test_a_claim_brings_the_originals_of_its_edits_with_their_copies(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = FakeClock()
+    for chat in (1, 2, 3):
+        await _put(sessions, clock, chat, f"push:{chat}")
+    bot = StubBot()
+    worker = _worker(bot, sessions, clock)
+    await worker.run_once()  # messages 101-103
+    async with sessions() as session:
+        await outbox.late_answer(session, (await _row(sessions, "push:2")).id, 55, clock.now())
+    edits = {1: "push:1", 2: "push:2", 3: "push:1", 4: "push:none"}  # chat -> original's key
+    for chat, original in edits.items():
+        await _put(
+            sessions, clock, chat, f"taken:{chat}", edit_key=original,
+            message=OutgoingMessage(Text(literal="taken")),
+        )  # fmt: skip
+    async with sessions() as session:
+        claimed = await outbox.claim_due(
+            session, clock.now(), limit=10, lease=LEASE, owner="test", worker_id=None
+        )
+    targets = {row.chat_id: row.target for row in claimed}
+    sent = {chat: await _row(sessions, f"push:{chat}") for chat in (1, 2)}
+    first, second = targets[1], targets[2]
+    assert first is not None and second is not None
+    assert (first.id, first.status) == (sent[1].id, "sent")
+    assert first.message_ids == [sent[1].telegram_message_id]
+    assert second.id == sent[2].id
+    assert second.message_ids == [sent[2].telegram_message_id, 55]
+    assert targets[3] is None  # another chat's message is no original of this chat's edit
+    assert targets[4] is None  # an unknown key
+
+
+async def test_the_worker_edits_from_the_claim_without_asking_again(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Twenty "taken" edits cost one look-up for their originals, not one (and a session)
+    each (issue 15)."""
+    clock = FakeClock()
+    chats = range(1, 21)
+    for chat in chats:
+        await _put(sessions, clock, chat, f"push:{chat}")
+    bot = StubBot()
+    worker = _worker(bot, sessions, clock, concurrency=len(chats))
+    await worker.run_once()
+    for chat in chats:
+        await _put(
+            sessions, clock, chat, f"taken:{chat}", edit_key=f"push:{chat}",
+            message=OutgoingMessage(Text(literal="taken")),
+        )  # fmt: skip
+    statements: list[str] = []
+    engine = sessions.kw["bind"].sync_engine
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        bot.calls.clear()
+        await worker.run_once()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert sorted(c.message_id for c in bot.calls) == list(range(101, 121))
+    assert sum("outbox_copies" in s for s in statements) == 1
+    for chat in chats:
+        assert (await _row(sessions, f"taken:{chat}")).status == OutboxStatus.SENT
