@@ -701,16 +701,50 @@ async def mark_sent_many(
     session: AsyncSession, marks: Sequence[tuple[int, str, int | None, datetime]]
 ) -> list[bool]:
     """``mark_sent`` of several rows, each (row id, lease, message id, when sent), in one
-    transaction; whether each claim still held its row. Commits."""
-    held = []
-    for row_id, lease, telegram_message_id, now in marks:
-        result = await session.execute(
-            _MARK_SENT,
-            {"row_id": row_id, "lease": lease, "message_id": telegram_message_id, "now": now},
-        )
-        held.append(result.first() is not None)
+    statement; whether each claim still held its row. Commits."""
+    if len(marks) == 1:
+        row_id, lease, telegram_message_id, now = marks[0]
+        return [await mark_sent(session, row_id, lease, telegram_message_id, now)]
+    held_ids = set((await session.scalars(_mark_sent_many_statement(marks))).all())
     await session.commit()
-    return held
+    return [mark[0] in held_ids for mark in marks]
+
+
+def _mark_sent_many_statement(marks: Sequence[tuple[int, str, int | None, datetime]]) -> Any:
+    """``_MARK_SENT`` for several rows at once: each row's lease, message id and time picked
+    by its id (CASE), the rows still held returned. One statement instead of one per row:
+    the twenty answers to a push are marked together (bot/delivery/sent_marks.py)."""
+    table = cast(Table, OutboxMessage.__table__)
+    c = table.c
+
+    def by_id(values: dict[int, Any], type_: Any) -> Any:
+        return case(
+            {row_id: bindparam(None, value, type_=type_) for row_id, value in values.items()},
+            value=c.id,
+        )
+
+    return (
+        update(table)
+        .where(
+            c.id.in_([mark[0] for mark in marks]),
+            c.status == OutboxStatus.SENDING.value,
+            c.lease_owner == by_id({m[0]: m[1] for m in marks}, c.lease_owner.type),
+        )
+        .values(
+            status=OutboxStatus.SENT.value,
+            telegram_message_id=by_id({m[0]: m[2] for m in marks}, BigInteger()),
+            sent_at=by_id({m[0]: m[3] for m in marks}, UTCDateTime()),
+            last_error=None,
+            leased_until=None,
+            lease_owner=None,
+            worker_id=None,
+            payload=case(
+                (c.personal == true(), bindparam("purged", PURGED, type_=c.payload.type)),
+                else_=c.payload,
+            ),
+        )
+        .returning(c.id)
+    )
 
 
 async def retry_later(

@@ -5,6 +5,7 @@ every send of its transaction (their rows stay leased, to be sent again)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -123,3 +124,47 @@ async def test_a_batch_that_fails_is_marked_one_by_one(
     async with sessions() as session:
         statuses = set((await session.scalars(select(OutboxMessage.status))).all())
     assert statuses == {OutboxStatus.SENT}
+
+
+async def test_a_batch_is_one_statement_with_each_rows_own_outcome(
+    sessions: async_sessionmaker[AsyncSession],  # noqa: F811
+) -> None:
+    """Each row gets its own message id (or none) and time; personal payloads are purged,
+    the others kept; a row another claim holds is left alone and reported."""
+    clock = FakeClock()
+    for chat in range(1, 6):
+        await put(sessions, clock, chat, f"m{chat}", personal=chat % 2 == 0)
+    rows = await claim(sessions, clock)
+    async with sessions() as session:
+        result = await session.execute(select(OutboxMessage.id, OutboxMessage.payload))
+        before: dict[int, Any] = {row_id: payload for row_id, payload in result.all()}
+    marks = [
+        (row.id, row.lease, None if row.chat_id == 3 else 500 + row.chat_id,
+         clock.now() + timedelta(seconds=row.chat_id))
+        for row in rows
+    ]  # fmt: skip
+    marks[-1] = (marks[-1][0], "another claim", 1, clock.now())
+    statements: list[str] = []
+    engine = sessions.kw["bind"].sync_engine
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        async with sessions() as session:
+            held = await outbox.mark_sent_many(session, marks)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert held == [True, True, True, True, False]
+    assert sum(statement.lstrip().startswith("UPDATE") for statement in statements) == 1
+    async with sessions() as session:
+        found = {row.id: row for row in (await session.scalars(select(OutboxMessage))).all()}
+    for row, (_, _, message_id, at) in zip(rows[:4], marks[:4], strict=True):
+        stored = found[row.id]
+        assert stored.status == OutboxStatus.SENT and stored.lease_owner is None
+        assert stored.telegram_message_id == message_id and stored.sent_at == at
+        assert (stored.payload == outbox.PURGED) == (row.chat_id % 2 == 0)
+        if row.chat_id % 2:
+            assert stored.payload == before[row.id]
+    assert found[rows[4].id].status == OutboxStatus.SENDING
