@@ -52,9 +52,11 @@ from bot.forms.engine import InForm
 from bot.i18n import Translator
 
 INDEXED = ("message", "callback_query")
-# Keys are few (states x a prefix flag or a button prefix), but a cache that only grows is
-# still a leak: start over past this many.
-CACHE_LIMIT = 4096
+# Keys are few (the states x a command flag, a button prefix or a reply-keyboard label that
+# actually occur together), but a cache that only grows is still a leak: start over past this
+# many entries. A tree's caches hold an entry per router and key (70 routers): this many keeps
+# a few hundred keys (~2 MB at most).
+CACHE_LIMIT = 16384
 # Where the update's key waits in its data for the routers and observers below.
 KEY_DATA = "dispatch_key"
 

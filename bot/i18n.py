@@ -61,7 +61,8 @@ class _FluentCore(FluentRuntimeCore):
         A compiled message (and a syntax tree even more so) takes several times the memory of
         its text: compiling all ~3,100 messages of both languages at start-up held ~10 MB,
         though an idle bot uses a few dozen of them and most coordinators' texts are shown
-        rarely. The files are parsed once here, so a syntax error still shows at start-up."""
+        rarely. The files are parsed once here, to split them into messages; an entry that does
+        not parse is left out, as FluentBundle does (tests/unit/test_locales.py fails on it)."""
         parser = FluentParser(with_spans=True)
         bundles: dict[str, FluentBundle] = {}
         found = self._find_locales(self.path, self._extract_locales(self.path), ".ftl")
@@ -119,7 +120,7 @@ class _LazyBundle(FluentBundle):
 
 # What rendering reads of our languages' CLDR data (babel 2.19, CLDR 47): the plural rule, the
 # number symbols and patterns. Our texts format numbers, never dates, currencies or country
-# names. tests/unit/test_i18n_cldr.py checks these against babel's own data.
+# names. tests/unit/test_translator_memory.py checks these against babel's own data.
 _NUMBER_SYMBOLS = {"decimal": ",", "group": "\xa0", "list": ";", "percentSign": "%",
                    "plusSign": "+", "minusSign": "-", "exponential": "E",
                    "superscriptingExponent": "×", "perMille": "‰", "infinity": "∞",
@@ -162,7 +163,8 @@ class _LeanLocale(babel.Locale):
     babel loads a language's whole CLDR data (merged over the root's) the first time any of it
     is read: ~3 MB of the bot's memory per language, for the plural rule and the decimal comma.
     This one starts from _CLDR instead; any other key still works, by loading the whole data
-    as babel would."""
+    as babel would (a key read before that stays lean: number symbols hold Latin digits only).
+    """
 
     @property
     def _data(self) -> localedata.LocaleDataDict:

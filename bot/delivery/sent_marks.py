@@ -60,8 +60,11 @@ class SentMarks:
                 await asyncio.shield(self._writer)
 
     async def _write(self, batch: list[tuple[Mark, asyncio.Future[bool]]]) -> None:
-        # In row order, so that two batches never take the same rows' locks in opposite
-        # orders on PostgreSQL.
+        # In row order: written row by row (a row under two claims, the fallback below), two
+        # batches never take the same rows' locks in opposite orders on PostgreSQL. Written
+        # as one statement, the rows are locked in the plan's order; two batches share a row
+        # only when its lease was lost to another worker, and a deadlock there lands in the
+        # row-by-row fallback.
         batch = sorted(batch, key=lambda item: item[0][0])
         try:
             async with self.sessionmaker() as session:

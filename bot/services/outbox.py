@@ -702,6 +702,19 @@ async def mark_sent_many(
 ) -> list[bool]:
     """``mark_sent`` of several rows, each (row id, lease, message id, when sent), in one
     statement; whether each claim still held its row. Commits."""
+    if len({mark[0] for mark in marks}) < len(marks):
+        # One row under two claims (a lease lost and the row claimed again by this worker):
+        # row by row, so that only the claim holding it is told so (the other one's message
+        # is then kept as a copy).
+        held = []
+        for row_id, lease, telegram_message_id, now in marks:
+            result = await session.execute(
+                _MARK_SENT,
+                {"row_id": row_id, "lease": lease, "message_id": telegram_message_id, "now": now},
+            )
+            held.append(result.first() is not None)
+        await session.commit()
+        return held
     if len(marks) == 1:
         row_id, lease, telegram_message_id, now = marks[0]
         return [await mark_sent(session, row_id, lease, telegram_message_id, now)]

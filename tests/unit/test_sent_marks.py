@@ -168,3 +168,30 @@ async def test_a_batch_is_one_statement_with_each_rows_own_outcome(
         if row.chat_id % 2:
             assert stored.payload == before[row.id]
     assert found[rows[4].id].status == OutboxStatus.SENDING
+
+
+async def test_a_row_under_two_claims_in_one_batch_is_held_by_one(
+    sessions: async_sessionmaker[AsyncSession],  # noqa: F811
+) -> None:
+    """A lease lost and the row claimed again by the same worker, both sends answered in one
+    batch: only the claim holding the row is told so (the other's message becomes a copy)."""
+    clock = FakeClock()
+    await put(sessions, clock, 1, "m1")
+    await put(sessions, clock, 2, "m2")
+    first, _ = await claim(sessions, clock)
+    async with sessions() as session:
+        await outbox.release_leases_of(session, "t")
+        await session.commit()
+    again, other_again = await claim(sessions, clock)
+    assert again.id == first.id and again.lease != first.lease
+    marks = [
+        (first.id, first.lease, 101, clock.now()),
+        (again.id, again.lease, 102, clock.now()),
+        (other_again.id, other_again.lease, 103, clock.now()),
+    ]
+    async with sessions() as session:
+        held = await outbox.mark_sent_many(session, marks)
+    assert held == [False, True, True]
+    async with sessions() as session:
+        stored = await session.get(OutboxMessage, first.id)
+        assert stored is not None and stored.telegram_message_id == 102
