@@ -17,9 +17,8 @@ from importlib.resources import files
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, event, exists, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from models import Base, Territory, TerritoryNeighbour
 
@@ -231,7 +230,6 @@ async def load_territories(
 ) -> LoadReport:
     """Upsert every territory by code, set parents and neighbours, and remove territories gone
     from the file unless they hold data. One transaction: the caller commits or rolls back."""
-    session.info.pop(_ALL, None)  # this session's list of them is out of date from here on
     report = LoadReport()
     existing = {t.code: t for t in (await session.scalars(select(Territory))).all()}
     for row in rows:
@@ -307,24 +305,10 @@ async def _holds_data(session: AsyncSession, territory_id: int) -> bool:
     return False
 
 
-# Session.info: every territory as this session first read them. Territories change only by
-# load_territories (a file, at start-up or by hand), so a list read a moment earlier in the
-# same session (one update, one job run) is as good as a new one: the help-request form's
-# territory step read all forty of Kuzbass's two or three times per update.
-_ALL = "all_territories"
-
-
-@event.listens_for(Session, "after_rollback")
-def _rolled_back(session: Session) -> None:
-    session.info.pop(_ALL, None)  # a rollback expires the objects: read them again
-
-
 async def all_territories(session: AsyncSession) -> list[Territory]:
-    cached: list[Territory] | None = session.info.get(_ALL)
-    if cached is None:
-        query = select(Territory).order_by(Territory.kind, Territory.name_ru)
-        cached = session.info[_ALL] = list((await session.scalars(query)).all())
-    return list(cached)
+    return list(
+        (await session.scalars(select(Territory).order_by(Territory.kind, Territory.name_ru))).all()
+    )
 
 
 async def options_under(session: AsyncSession, parent_id: int | None) -> list[Territory]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FakeClock
@@ -15,7 +14,6 @@ from bot.services import coordinators
 from bot.services.territories import (
     COLUMNS,
     TerritoryFileError,
-    all_territories,
     contains_point,
     load_from_file,
     load_territories,
@@ -223,38 +221,3 @@ async def test_a_new_deployment_gets_territories_once(
             assert "Изменено вручную" in names
         finally:
             await app.close()
-
-
-async def test_a_session_reads_every_territory_once_until_they_are_loaded_again(
-    sessions: async_sessionmaker[AsyncSession],
-) -> None:
-    clock = FakeClock()
-    zone = "city,,Asia/Almaty"
-    first = f"{HEADER}\nab,Аб,Әб,{zone},43,76,10,\ncd,Сд,Сд2,{zone},44,76,10,"
-    second = f"{first}\nef,Еф,Еф2,{zone},45,76,10,"
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    async with sessions() as session:
-        await load_territories(session, parse_territories(first), clock.now())
-        await session.commit()
-        engine = sessions.kw["bind"].sync_engine
-        event.listen(engine, "before_cursor_execute", record)
-        try:
-            assert [t.code for t in await all_territories(session)] == ["ab", "cd"]
-            await session.commit()  # the update's own commit before a reply
-            listed = await all_territories(session)
-            listed.clear()  # each caller gets its own list
-            assert [t.code for t in await all_territories(session)] == ["ab", "cd"]
-            assert len(statements) == 1
-            await session.execute(select(1))
-            await session.rollback()  # expires the objects: read again
-            assert [t.name_ru for t in await all_territories(session)] == ["Аб", "Сд"]
-            assert len(statements) == 3
-            await load_territories(session, parse_territories(second), clock.now())
-            await session.commit()
-            assert [t.code for t in await all_territories(session)] == ["ab", "ef", "cd"]
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
