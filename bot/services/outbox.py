@@ -660,20 +660,33 @@ def _mark_sent_statement() -> Any:
             c.lease_owner == bindparam("lease"),
         )
         .values(
-            status=OutboxStatus.SENT.value,
-            telegram_message_id=bindparam("message_id", type_=BigInteger()),
-            sent_at=bindparam("now", type_=UTCDateTime()),
-            last_error=None,
-            leased_until=None,
-            lease_owner=None,
-            worker_id=None,
-            payload=case(
-                (c.personal == true(), bindparam("purged", PURGED, type_=c.payload.type)),
-                else_=c.payload,
-            ),
+            _sent_values(
+                table,
+                bindparam("message_id", type_=BigInteger()),
+                bindparam("now", type_=UTCDateTime()),
+            )
         )
         .returning(c.personal)
     )
+
+
+def _sent_values(table: Table, message_id: Any, sent_at: Any) -> dict[str, Any]:
+    """What marking a row sent writes: the outcome, the lease closed, a personal payload
+    purged."""
+    c = table.c
+    return {
+        "status": OutboxStatus.SENT.value,
+        "telegram_message_id": message_id,
+        "sent_at": sent_at,
+        "last_error": None,
+        "leased_until": None,
+        "lease_owner": None,
+        "worker_id": None,
+        "payload": case(
+            (c.personal == true(), bindparam("purged", PURGED, type_=c.payload.type)),
+            else_=c.payload,
+        ),
+    }
 
 
 _MARK_SENT = _mark_sent_statement()
@@ -744,17 +757,11 @@ def _mark_sent_many_statement(marks: Sequence[tuple[int, str, int | None, dateti
             c.lease_owner == by_id({m[0]: m[1] for m in marks}, c.lease_owner.type),
         )
         .values(
-            status=OutboxStatus.SENT.value,
-            telegram_message_id=by_id({m[0]: m[2] for m in marks}, BigInteger()),
-            sent_at=by_id({m[0]: m[3] for m in marks}, UTCDateTime()),
-            last_error=None,
-            leased_until=None,
-            lease_owner=None,
-            worker_id=None,
-            payload=case(
-                (c.personal == true(), bindparam("purged", PURGED, type_=c.payload.type)),
-                else_=c.payload,
-            ),
+            _sent_values(
+                table,
+                by_id({m[0]: m[2] for m in marks}, BigInteger()),
+                by_id({m[0]: m[3] for m in marks}, UTCDateTime()),
+            )
         )
         .returning(c.id)
     )

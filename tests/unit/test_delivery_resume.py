@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from aiogram.methods import EditMessageText, SendMessage
 from aiogram.types import Chat, Message
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FakeClock
@@ -26,6 +26,7 @@ from bot.services.outbox import OutgoingMessage, Text
 from models import OutboxMessage, OutboxStatus, migrate
 from models.db import create_engine, create_sessionmaker
 from models.outbox import DeliveryWorkerRow, OutboxCopy
+from tests.unit.test_offer_waves import statements
 
 LEASE = timedelta(seconds=120)
 ALIVE = timedelta(seconds=5)
@@ -344,19 +345,10 @@ async def test_the_worker_edits_from_the_claim_without_asking_again(
             sessions, clock, chat, f"taken:{chat}", edit_key=f"push:{chat}",
             message=OutgoingMessage(Text(literal="taken")),
         )  # fmt: skip
-    statements: list[str] = []
-    engine = sessions.kw["bind"].sync_engine
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        bot.calls.clear()
+    bot.calls.clear()
+    with statements(sessions.kw["bind"]) as seen:
         await worker.run_once()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert sorted(c.message_id for c in bot.calls) == list(range(101, 121))
-    assert sum("outbox_copies" in s for s in statements) == 1
+    assert sum("outbox_copies" in s for s in seen) == 1
     for chat in chats:
         assert (await _row(sessions, f"taken:{chat}")).status == OutboxStatus.SENT

@@ -16,6 +16,7 @@ from bot.clock import FakeClock
 from bot.delivery.sent_marks import SentMarks
 from bot.services import outbox
 from models import OutboxMessage, OutboxStatus
+from tests.unit.test_offer_waves import statements
 from tests.unit.test_outbox import claim, put, sessions  # noqa: F401  (the fixture)
 
 
@@ -144,20 +145,11 @@ async def test_a_batch_is_one_statement_with_each_rows_own_outcome(
         for row in rows
     ]  # fmt: skip
     marks[-1] = (marks[-1][0], "another claim", 1, clock.now())
-    statements: list[str] = []
-    engine = sessions.kw["bind"].sync_engine
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements(sessions.kw["bind"]) as seen:
         async with sessions() as session:
             held = await outbox.mark_sent_many(session, marks)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert held == [True, True, True, True, False]
-    assert sum(statement.lstrip().startswith("UPDATE") for statement in statements) == 1
+    assert sum(statement.lstrip().startswith("UPDATE") for statement in seen) == 1
     async with sessions() as session:
         found = {row.id: row for row in (await session.scalars(select(OutboxMessage))).all()}
     for row, (_, _, message_id, at) in zip(rows[:4], marks[:4], strict=True):
