@@ -98,13 +98,9 @@ class _LazyBundle(FluentBundle):
                 )
 
     def _get_babel_locale(self) -> babel.Locale:
-        for locale in self.locales:
-            try:
-                if locale in _CLDR:
-                    return _LeanLocale.parse(locale)
-                return babel.Locale.parse(locale.replace("-", "_"))
-            except (babel.UnknownLocaleError, ValueError):
-                continue
+        # FluentBundle takes the first of its locales that babel knows: ru and kk always are.
+        if self.locales and self.locales[0] in _CLDR:
+            return _LeanLocale.parse(self.locales[0])
         return super()._get_babel_locale()
 
     def _lookup(self, entry_id: str, term: bool = False) -> Message:

@@ -701,13 +701,19 @@ async def mark_sent(
 ) -> bool:
     """The row was delivered as ``telegram_message_id``; False when this claim no longer held
     it (its lease lapsed and another worker's outcome stands). Commits."""
+    held = await _mark_one(session, row_id, lease, telegram_message_id, now)
+    await session.commit()
+    return held
+
+
+async def _mark_one(
+    session: AsyncSession, row_id: int, lease: str, telegram_message_id: int | None, now: datetime
+) -> bool:
     result = await session.execute(
         _MARK_SENT,
         {"row_id": row_id, "lease": lease, "message_id": telegram_message_id, "now": now},
     )
-    held = result.first() is not None
-    await session.commit()
-    return held
+    return result.first() is not None
 
 
 async def mark_sent_many(
@@ -715,25 +721,16 @@ async def mark_sent_many(
 ) -> list[bool]:
     """``mark_sent`` of several rows, each (row id, lease, message id, when sent), in one
     statement; whether each claim still held its row. Commits."""
-    if len({mark[0] for mark in marks}) < len(marks):
-        # One row under two claims (a lease lost and the row claimed again by this worker):
-        # row by row, so that only the claim holding it is told so (the other one's message
-        # is then kept as a copy).
-        held = []
-        for row_id, lease, telegram_message_id, now in marks:
-            result = await session.execute(
-                _MARK_SENT,
-                {"row_id": row_id, "lease": lease, "message_id": telegram_message_id, "now": now},
-            )
-            held.append(result.first() is not None)
-        await session.commit()
-        return held
-    if len(marks) == 1:
-        row_id, lease, telegram_message_id, now = marks[0]
-        return [await mark_sent(session, row_id, lease, telegram_message_id, now)]
-    held_ids = set((await session.scalars(_mark_sent_many_statement(marks))).all())
+    if len(marks) == 1 or len({mark[0] for mark in marks}) < len(marks):
+        # A lone mark; or one row under two claims (a lease lost and the row claimed again by
+        # this worker): row by row, so that only the claim holding it is told so (the other
+        # one's message is then kept as a copy).
+        held = [await _mark_one(session, *mark) for mark in marks]
+    else:
+        held_ids = set((await session.scalars(_mark_sent_many_statement(marks))).all())
+        held = [mark[0] in held_ids for mark in marks]
     await session.commit()
-    return [mark[0] in held_ids for mark in marks]
+    return held
 
 
 def _mark_sent_many_statement(marks: Sequence[tuple[int, str, int | None, datetime]]) -> Any:
