@@ -269,13 +269,7 @@ async def measure_telegram_claims(
     emulator: Emulator, url: str, workdir: Path, users: list[int]
 ) -> dict[str, Any]:
     """A press of «Следующий звонок» (inline) until the card is in the chat."""
-    process = await _spawn(
-        emulator,
-        TOKEN,
-        "bench.bot_process",
-        workdir,
-        {**_bot_env(emulator, url), "QUIET_HOURS": "off"},
-    )
+    process = await _spawn(emulator, TOKEN, "bench.bot_process", workdir, _bot_env(emulator, url))
     latencies: list[float] = []
     try:
         people = [

@@ -31,8 +31,9 @@ the code's head, as a deployed database would be):
   while the big one's rendered a page: the ratio compared different work).
 
 Measured, for each database, with the bot as a separate process (bench/bot_process.py, as in
-production: Telegram's pace and quiet hours at their defaults, so the outbox drains at 25
-messages/s; the flood throttle off, because one person repeats each action) against the Bot
+production: Telegram's pace at its default, so the outbox drains at 25 messages/s; quiet
+hours off, so a run measures the same work at any hour; the flood throttle off, because one
+person repeats each action) against the Bot
 API emulator, every person having sent /start first (warm cache), each action WARMUP times
 uncounted, then REPEATS (28) times counted, one after another, p50/p95/max of:
 
