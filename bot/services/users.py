@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import bindparam, event, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -90,7 +90,9 @@ _PERSON_AND_FORM = (
         .where(Volunteer.user_id == User.id, Volunteer.status == VolunteerStatus.APPROVED)
         .limit(1)
         .scalar_subquery(),
-        FsmRecord,
+        FsmRecord.key,
+        FsmRecord.state,
+        FsmRecord.data,
     )
     .select_from(_ONE)
     .outerjoin(User, User.id == bindparam("user_id"))
@@ -101,15 +103,18 @@ PERSON_CACHE = "person_rows"  # Session.info: user id -> the row of _PERSON (or 
 PREFETCHED = "person_prefetched"  # Session.info: the update's first read was done (kept)
 
 
-async def person_and_form(session: AsyncSession, user_id: int, form_key: str) -> FsmRecord | None:
-    """The person's form record (None: no form), the person kept for ``load_person``."""
-    user, coordinator, coordinator_is_hq, volunteer, record = (
+async def person_and_form(
+    session: AsyncSession, user_id: int, form_key: str
+) -> tuple[str | None, dict[str, Any]] | None:
+    """The person's form state and data (None: no form record), the person kept for
+    ``load_person``."""
+    user, coordinator, coordinator_is_hq, volunteer, key, state, data = (
         await session.execute(_PERSON_AND_FORM, {"user_id": user_id, "form_key": form_key})
     ).one()
     session.info[PREFETCHED] = True
     cache = session.info.setdefault(PERSON_CACHE, {})
     cache[user_id] = None if user is None else (user, coordinator, coordinator_is_hq, volunteer)
-    return cast(FsmRecord | None, record)
+    return None if key is None else (state, data if data is not None else {})
 
 
 @event.listens_for(Session, "after_commit")
