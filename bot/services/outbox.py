@@ -359,6 +359,9 @@ class Claimed:
     # An edit's original as the claim found it (edit_targets): None when the row is no edit or
     # the original is unknown. The worker uses it as it is only when it was already settled.
     target: EditTarget | None = None
+    # More of the chat's messages were waiting when it was claimed: once this one is sent, the
+    # next may be claimed (the worker looks again when this send ends).
+    followed: bool = False
 
 
 async def release_expired_leases(session: AsyncSession, now: datetime) -> int:
@@ -475,10 +478,11 @@ async def _block_pending(session: AsyncSession, *where: Any) -> int:
     return int(getattr(result, "rowcount", 0))
 
 
-def _claim_query(*, locking: bool) -> Select[int]:
-    """The ids of due rows a claim may lease: each chat's next message, none of a chat that
-    has one in flight or blocked the bot. Built once, with bound parameters: constructing
-    this statement took longer than running it."""
+def _claim_query(*, locking: bool) -> Select[int, str | None, str | None, bool]:
+    """The due rows a claim may lease: each chat's next message, none of a chat that has one
+    in flight or blocked the bot; with the person's language, and whether the chat has more
+    messages waiting (its next one becomes due when this one is sent). Built once, with bound
+    parameters: constructing this statement took longer than running it."""
     now = bindparam("now", type_=UTCDateTime())
     o = aliased(OutboxMessage)
     busy = aliased(OutboxMessage)
@@ -499,8 +503,14 @@ def _claim_query(*, locking: bool) -> Select[int]:
         ),
     )
     blocked = exists().where(User.id == o.chat_id, User.blocked_bot == true())
+    later = aliased(OutboxMessage)
+    followers = exists().where(
+        later.chat_id == o.chat_id, later.status == OutboxStatus.PENDING, later.id != o.id
+    )
+    person = aliased(User)
     query = (
-        select(o.id)
+        select(o.id, person.locale, person.language_code, followers)
+        .outerjoin(person, person.id == o.chat_id)
         .where(
             o.status == OutboxStatus.PENDING,
             o.next_attempt_at <= now,
@@ -537,10 +547,13 @@ async def claim_due(
     """
     postgresql = session.get_bind().dialect.name == "postgresql"
     query = _CLAIM_LOCKING if postgresql else _CLAIM
-    ids = list((await session.scalars(query, {"now": now, "limit": limit})).all())
-    if not ids:
+    due = (await session.execute(query, {"now": now, "limit": limit})).all()
+    if not due:
         await session.commit()
         return []
+    ids = [row[0] for row in due]
+    languages = {row[0]: (row[1], row[2]) for row in due}
+    followed = {row[0] for row in due if row[3]}
     token = f"{owner}:{uuid.uuid4().hex[:16]}"
     leased = await session.execute(
         update(OutboxMessage)
@@ -563,11 +576,6 @@ async def claim_due(
         .execution_options(synchronize_session=False)
     )
     rows = leased.all()
-    chat_ids = {row.chat_id for row in rows}
-    people = await session.execute(
-        select(User.id, User.locale, User.language_code).where(User.id.in_(chat_ids))
-    )
-    languages = {uid: (locale, code) for uid, locale, code in people}
     # The originals of the edits claimed, all at once: looked up one by one, each edit cost a
     # session and two statements of its own (the "taken" edits of a push come twenty at a time).
     targets = await edit_targets(
@@ -576,7 +584,7 @@ async def claim_due(
     await session.commit()
     claimed = []
     for row in sorted(rows, key=lambda r: (r.priority, r.id)):
-        locale, code = languages.get(row.chat_id, (None, None))
+        locale, code = languages[row.id]
         claimed.append(
             Claimed(
                 id=row.id,
@@ -590,6 +598,7 @@ async def claim_due(
                 language_code=code,
                 lease=token,
                 target=None if row.edit_key is None else targets.get((row.chat_id, row.edit_key)),
+                followed=row.id in followed,
             )
         )
     return claimed

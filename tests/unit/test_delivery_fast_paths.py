@@ -5,6 +5,7 @@ ahead of their pushes."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FakeClock
+from bot.delivery.limiter import LimiterConfig, RateLimiter
 from bot.delivery.worker import DeliveryWorker, WorkerConfig
 from bot.fsm_storage import DbStorage, current_session
 from bot.i18n import Translator
@@ -130,3 +132,78 @@ async def test_form_data_read_once_per_transaction_still_sees_nested_changes(
         finally:
             current_session.reset(token)
     assert await storage.get_data(key) == {"items": ["a", "b"]}
+
+
+async def test_the_worker_claims_again_only_when_a_send_can_free_more(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A push to 20 chats and three messages to one chat, then a message for a chat whose send
+    is in flight: everything goes out in order without the poll (an hour here), so the ends
+    of sends that free something are looked at; and in few claims, so the others are not."""
+
+    class SlowBot(StubBot):
+        def __init__(self) -> None:
+            super().__init__()
+            self.changed = asyncio.Condition()
+
+        async def __call__(self, method: Any) -> None:
+            await asyncio.sleep(0.01)
+            async with self.changed:
+                self.sent.append(method)
+                self.changed.notify_all()
+
+    clock = FakeClock()
+
+    async def put(chat_id: int, key: str) -> None:
+        async with sessions() as session:
+            message = OutgoingMessage(Text(literal=key))
+            await outbox.enqueue(
+                session, chat_id=chat_id, message=message, key=key, now=clock.now()
+            )
+            await session.commit()
+
+    bot = SlowBot()
+    worker = DeliveryWorker(
+        bot,  # type: ignore[arg-type]
+        sessions,
+        Translator("ru"),
+        clock,
+        limiter=RateLimiter(LimiterConfig(per_second=1e6, private_interval=0)),
+        config=WorkerConfig(poll_interval=3600, concurrency=16),
+    )
+    claims: list[int] = []  # rows each claim got
+    claim = worker._claim
+
+    async def counted(limit: int) -> list[outbox.Claimed]:
+        rows = await claim(limit)
+        claims.append(len(rows))
+        return rows
+
+    worker._claim = counted  # type: ignore[method-assign]
+    async with sessions() as session:
+        for n in range(20):
+            message = OutgoingMessage(Text(literal=f"push {n}"))
+            await outbox.enqueue(
+                session, chat_id=100 + n, message=message, key=f"p{n}", now=clock.now()
+            )
+        for n in range(3):
+            message = OutgoingMessage(Text(literal=f"line {n}"))
+            await outbox.enqueue(session, chat_id=99, message=message, key=f"l{n}", now=clock.now())
+        await session.commit()
+    worker.start()
+    try:
+
+        async def sent(count: int) -> None:
+            async with bot.changed:
+                await bot.changed.wait_for(lambda: len(bot.sent) >= count)
+
+        await asyncio.wait_for(sent(1), 5)
+        await put(99, "late")  # chat 99 has a send in flight: waits for its end
+        await asyncio.wait_for(sent(24), 5)
+    finally:
+        await worker.stop()
+    lines = [m.text for m in bot.sent if m.chat_id == 99]
+    assert lines == ["line 0", "line 1", "line 2", "late"]
+    # The worker used to look again at once after every claim that was not full, and after
+    # every send: those looks found nothing. Now only the one for "late" may (its chat busy).
+    assert claims.count(0) <= 1, claims
