@@ -13,7 +13,7 @@ from aiogram.types import InlineKeyboardButton, Message
 from bot.forms.engine import Ctx, Done, Question, Say, Stay, Step, render
 from bot.ranges import INT32_MAX, parse_int
 from bot.services import volunteers
-from bot.services.territories import all_territories, options_under
+from bot.services.territories import Option, options_under, picker_options
 from models import Territory
 
 PAGE_SIZE = 8
@@ -191,10 +191,10 @@ def territory_step(
     node = "_territory_node"
     page_key = "_territory_page"
 
-    async def listing(ctx: Ctx) -> list[Territory]:
+    async def listing(ctx: Ctx) -> list[Option]:
         allowed = scope(ctx) if scope else None
         if allowed is not None:
-            every = await all_territories(ctx.db)
+            every = await picker_options(ctx.db)
             return sorted((t for t in every if t.id in allowed), key=lambda t: t.name_ru)
         parent = ctx.data.get(node)
         return await options_under(ctx.db, parent if isinstance(parent, int) else None)

@@ -11,6 +11,8 @@ import csv
 import io
 import math
 import re
+import time
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.resources import files
@@ -18,6 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, exists, select
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Base, Territory, TerritoryNeighbour
@@ -231,6 +234,7 @@ async def load_territories(
     """Upsert every territory by code, set parents and neighbours, and remove territories gone
     from the file unless they hold data. One transaction: the caller commits or rolls back."""
     report = LoadReport()
+    _picker_lists.clear()
     existing = {t.code: t for t in (await session.scalars(select(Territory))).all()}
     for row in rows:
         territory = existing.get(row.code)
@@ -311,10 +315,48 @@ async def all_territories(session: AsyncSession) -> list[Territory]:
     )
 
 
-async def options_under(session: AsyncSession, parent_id: int | None) -> list[Territory]:
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A territory as a picker lists it."""
+
+    id: int
+    name_ru: str
+    name_kk: str
+    parent_id: int | None
+
+    def name(self, locale: str) -> str:
+        return self.name_kk if locale == "kk" else self.name_ru
+
+
+# How long a process keeps the pickers' list (seconds). A request form reads it about twelve
+# times (a page per «Далее», each choice), and every read loaded all the territories (issue
+# 15). They change only when a territory file is loaded: this process forgets the list then,
+# another process (a second replica, the CLI) within this time.
+PICKER_TTL = 5.0
+_picker_lists: weakref.WeakKeyDictionary[Engine | Connection, tuple[float, tuple[Option, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
+_PICKER = select(Territory.id, Territory.name_ru, Territory.name_kk, Territory.parent_id).order_by(
+    Territory.kind, Territory.name_ru
+)
+
+
+async def picker_options(session: AsyncSession) -> tuple[Option, ...]:
+    """Every territory (by kind, then name), as the pickers list them."""
+    engine = session.get_bind()
+    now = time.monotonic()
+    kept = _picker_lists.get(engine)
+    if kept is not None and now - kept[0] < PICKER_TTL:
+        return kept[1]
+    options = tuple(Option(*row) for row in (await session.execute(_PICKER)).all())
+    _picker_lists[engine] = (now, options)
+    return options
+
+
+async def options_under(session: AsyncSession, parent_id: int | None) -> list[Option]:
     """What a territory picker shows under ``parent_id``: its children by name; at the top, a
     single region opens straight into its districts."""
-    territories = await all_territories(session)
+    territories = await picker_options(session)
     level = [t for t in territories if t.parent_id == parent_id]
     if parent_id is None and len(level) == 1:
         children = [t for t in territories if t.parent_id == level[0].id]

@@ -23,7 +23,7 @@ from bot.keyboards.menus import main_menu
 from bot.presenters import MEDIA_MARKS, details_text, who_line
 from bot.services import audit, call_backs, help_requests, volunteers
 from bot.services.cleaning import clean_bounded, clean_text, window_numbers_ok
-from bot.services.territories import all_territories, contains_point
+from bot.services.territories import contains_point, picker_options
 from models import RequestKind, Territory
 
 router = Router(name=__name__)
@@ -454,7 +454,7 @@ async def start_form(
     """Open the form (``kwargs``: the handler's arguments); a hotline operator who is not HQ
     picks among ``scope``'s territories; ``known`` answers are kept (a call-back's phone)."""
     ctx = await engine.context(message.chat.id, kwargs, REQUEST)
-    if not await all_territories(ctx.db):
+    if not await picker_options(ctx.db):
         await message.answer(ctx._("rq-no-territories"))
         return
     data = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from zoneinfo import ZoneInfo
 
@@ -13,17 +14,21 @@ from bot.clock import FakeClock
 from bot.services import coordinators
 from bot.services.territories import (
     COLUMNS,
+    PICKER_TTL,
     TerritoryFileError,
     contains_point,
     load_from_file,
     load_territories,
     neighbours_of,
+    options_under,
     parse_territories,
+    picker_options,
     resolve_file,
 )
 from bot.services.users import Profile, touch_user
 from models import Territory, migrate
 from models.db import create_engine, create_sessionmaker
+from tests.unit.test_offer_waves import statements
 
 HEADER = ",".join(COLUMNS)
 
@@ -221,3 +226,40 @@ async def test_a_new_deployment_gets_territories_once(
             assert "Изменено вручную" in names
         finally:
             await app.close()
+
+
+async def test_the_pickers_list_is_read_once_a_while_and_anew_after_a_load(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock()
+    async with sessions() as session:
+        assert await picker_options(session) == ()  # nothing loaded yet: the form says so
+        await load_from_file(session, "kuzbass", clock.now())
+        await session.commit()
+    async with sessions() as session:
+        options = await picker_options(session)
+    assert len(options) == 35 and options[0].name("kk") != options[0].name("ru")
+    engine = sessions.kw["bind"]
+    with statements(engine) as seen:
+        async with sessions() as session:
+            assert await picker_options(session) is options  # kept: no statement
+            under = await options_under(session, None)
+    assert seen == [] and len(under) == 34  # the region opens into its districts
+    # Another process (the CLI, a replica) renames a district: seen once the list is old.
+    async with sessions() as session:
+        territory = await session.scalar(select(Territory).where(Territory.code == "yurga"))
+        assert territory is not None
+        territory.name_ru = "Юрга"
+        await session.commit()
+    async with sessions() as session:
+        assert "Юрга" not in {o.name_ru for o in await picker_options(session)}
+        now = time.monotonic()
+        monkeypatch.setattr(time, "monotonic", lambda: now + PICKER_TTL)
+        assert "Юрга" in {o.name_ru for o in await picker_options(session)}
+        monkeypatch.undo()
+    # A load in this process is seen at once.
+    async with sessions() as session:
+        await load_from_file(session, "kuzbass", clock.now())
+        await session.commit()
+    async with sessions() as session:
+        assert "Юрга" not in {o.name_ru for o in await picker_options(session)}
