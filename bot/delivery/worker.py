@@ -94,6 +94,9 @@ class DeliveryWorker:
         # Sends whose end may let another message go: the chat had more waiting, the claim
         # was full, or a message was enqueued while they were in flight.
         self._recheck: set[asyncio.Task[None]] = set()
+        # Several processes may share a PostgreSQL queue, and a commit wakes only its own
+        # process's worker: there, the end of every send is looked at. SQLite serves one.
+        self._shared_queue = sessionmaker.kw["bind"].dialect.name == "postgresql"
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -197,13 +200,15 @@ class DeliveryWorker:
             # A claim takes every due message it may (each chat's next): looking again at
             # once, or after every send, mostly found nothing (issue 15: a third of the claims
             # were empty, and a claim costs more than a send's bookkeeping). Only a full claim
-            # or a chat with more waiting makes the end of a send worth a look.
-            full = len(claimed) >= free
+            # or a chat with more waiting makes the end of a send worth a look here.
+            # A wake during the claim may be a message for one of these chats; and on
+            # PostgreSQL another process may enqueue for them without waking this one.
+            look_again = len(claimed) >= free or self._wake.is_set() or self._shared_queue
             for row in claimed:
                 task = asyncio.create_task(self._deliver(row))
                 self._in_flight.add(task)
                 task.add_done_callback(self._in_flight.discard)
-                if full or row.followed:
+                if look_again or row.followed:
                     self._recheck.add(task)
             await self._idle()
 

@@ -504,8 +504,12 @@ def _claim_query(*, locking: bool) -> Select[int, str | None, str | None, bool]:
     )
     blocked = exists().where(User.id == o.chat_id, User.blocked_bot == true())
     later = aliased(OutboxMessage)
-    followers = exists().where(
-        later.chat_id == o.chat_id, later.status == OutboxStatus.PENDING, later.id != o.id
+    followers = exists().where(  # due already: one held for later is the poll's to find
+        later.chat_id == o.chat_id,
+        later.status == OutboxStatus.PENDING,
+        later.id != o.id,
+        later.not_before <= now,
+        later.next_attempt_at <= now,
     )
     person = aliased(User)
     query = (

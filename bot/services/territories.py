@@ -19,9 +19,10 @@ from importlib.resources import files
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, event, exists, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from models import Base, Territory, TerritoryNeighbour
 
@@ -234,7 +235,7 @@ async def load_territories(
     """Upsert every territory by code, set parents and neighbours, and remove territories gone
     from the file unless they hold data. One transaction: the caller commits or rolls back."""
     report = LoadReport()
-    _picker_lists.clear()
+    session.info[_LOADING] = True  # the pickers' lists are forgotten when this commits
     existing = {t.code: t for t in (await session.scalars(select(Territory))).all()}
     for row in rows:
         territory = existing.get(row.code)
@@ -330,8 +331,8 @@ class Option:
 
 # How long a process keeps the pickers' list (seconds). A request form reads it about twelve
 # times (a page per «Далее», each choice), and every read loaded all the territories (issue
-# 15). They change only when a territory file is loaded: this process forgets the list then,
-# another process (a second replica, the CLI) within this time.
+# 15). They change only when a territory file is loaded: this process forgets the list when
+# such a load commits, another process (a second replica, the CLI) within this time.
 PICKER_TTL = 5.0
 _picker_lists: weakref.WeakKeyDictionary[Engine | Connection, tuple[float, tuple[Option, ...]]] = (
     weakref.WeakKeyDictionary()
@@ -341,16 +342,33 @@ _PICKER = select(Territory.id, Territory.name_ru, Territory.name_kk, Territory.p
 )
 
 
+_LOADING = "territories_loading"  # Session.info: this session loads a territory file
+
+
 async def picker_options(session: AsyncSession) -> tuple[Option, ...]:
     """Every territory (by kind, then name), as the pickers list them."""
     engine = session.get_bind()
     now = time.monotonic()
     kept = _picker_lists.get(engine)
-    if kept is not None and now - kept[0] < PICKER_TTL:
+    loading = session.info.get(_LOADING, False)
+    if kept is not None and now - kept[0] < PICKER_TTL and not loading:
         return kept[1]
     options = tuple(Option(*row) for row in (await session.execute(_PICKER)).all())
-    _picker_lists[engine] = (now, options)
+    if not loading:  # what a load has not committed yet is nobody else's to see
+        _picker_lists[engine] = (now, options)
     return options
+
+
+@event.listens_for(Session, "after_commit")
+def _territories_committed(session: Session) -> None:
+    if session.info.pop(_LOADING, False):
+        _picker_lists.clear()
+
+
+@event.listens_for(Session, "after_rollback")
+def _territories_rolled_back(session: Session) -> None:
+    if not session.in_nested_transaction():  # a savepoint's rollback leaves the load
+        session.info.pop(_LOADING, None)
 
 
 async def options_under(session: AsyncSession, parent_id: int | None) -> list[Option]:

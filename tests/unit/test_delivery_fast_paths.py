@@ -207,3 +207,57 @@ async def test_the_worker_claims_again_only_when_a_send_can_free_more(
     # The worker used to look again at once after every claim that was not full, and after
     # every send: those looks found nothing. Now only the one for "late" may (its chat busy).
     assert claims.count(0) <= 1, claims
+
+
+async def test_a_message_committed_while_a_claim_runs_goes_when_its_chat_is_free(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The claim takes chat 5's first message; a second one is committed before the claim's
+    sends start (their wake cannot mark them yet): it still goes without waiting for the poll
+    (an hour here)."""
+
+    class Bot(StubBot):
+        def __init__(self) -> None:
+            super().__init__()
+            self.changed = asyncio.Condition()
+
+        async def __call__(self, method: Any) -> None:
+            await asyncio.sleep(0.01)
+            async with self.changed:
+                self.sent.append(method)
+                self.changed.notify_all()
+
+    clock = FakeClock()
+
+    async def put(key: str) -> None:
+        async with sessions() as session:
+            message = OutgoingMessage(Text(literal=key))
+            await outbox.enqueue(session, chat_id=5, message=message, key=key, now=clock.now())
+            await session.commit()
+
+    bot = Bot()
+    worker = DeliveryWorker(
+        bot,  # type: ignore[arg-type]
+        sessions,
+        Translator("ru"),
+        clock,
+        limiter=RateLimiter(LimiterConfig(per_second=1e6, private_interval=0)),
+        config=WorkerConfig(poll_interval=3600, concurrency=16),
+    )
+    claim = worker._claim
+
+    async def claim_then_enqueue(limit: int) -> list[outbox.Claimed]:
+        rows = await claim(limit)
+        if [row.key for row in rows] == ["first"]:
+            await put("second")
+        return rows
+
+    worker._claim = claim_then_enqueue  # type: ignore[method-assign]
+    await put("first")
+    worker.start()
+    try:
+        async with bot.changed:
+            await asyncio.wait_for(bot.changed.wait_for(lambda: len(bot.sent) >= 2), 5)
+    finally:
+        await worker.stop()
+    assert [m.text for m in bot.sent] == ["first", "second"]
