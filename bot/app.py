@@ -203,10 +203,16 @@ def build_bot(
     """``for_replies``: the handlers' Bot commits before each call and waits out a 429; the
     delivery worker's own Bot does neither: it reschedules the row and serves other chats.
     ``limiter``: the delivery worker's, which the replies book their places in."""
+    # The worker reads only the id of what it sent (bot/telegram.py, lean_messages).
+    lean = not for_replies
     session = (
-        TolerantSession(api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=timeout)
+        TolerantSession(
+            api=TelegramAPIServer.from_base(settings.telegram_api_url),
+            timeout=timeout,
+            lean_messages=lean,
+        )
         if settings.telegram_api_url
-        else TolerantSession(timeout=timeout)
+        else TolerantSession(timeout=timeout, lean_messages=lean)
     )
     if for_replies:
         session.middleware(CommitBeforeSendMiddleware())

@@ -38,6 +38,7 @@ from bot.services import outbox
 from bot.services.language import negotiate_locale
 from bot.services.outbox import on_messages_committed
 from bot.services.users import Roles, get_user, roles_for
+from bot.telegram import SentMessage
 from models import OutboxStatus, Priority
 
 logger = logging.getLogger(__name__)
@@ -303,7 +304,7 @@ class DeliveryWorker:
         except Exception as exc:
             await self._after_error(row, exc, None)
             return
-        message_id = result.message_id if isinstance(result, Message) else None
+        message_id = result.message_id if isinstance(result, Message | SentMessage) else None
         marked = await self._sent.mark(row.id, row.lease, message_id, self.clock.now())
         if not marked and message_id is not None:
             # Our claim was lost while Telegram answered: the message exists all the same.

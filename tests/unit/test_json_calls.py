@@ -12,13 +12,13 @@ from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramNetworkError
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
 from aiogram.methods import BanChatMember, SendDocument, SendMessage
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.telegram import TolerantSession
+from bot.telegram import SentMessage, TolerantSession
 
 TOKEN = "42:json-token"
 MESSAGE = {"message_id": 7, "date": 0, "chat": {"id": 10, "type": "private"}, "text": "Сәлем"}
@@ -122,3 +122,36 @@ async def test_a_lone_surrogate_goes_escaped_as_aiogram_sends_it(
     assert b"\\udc80" in body and "Вопрос".encode() in body
     button = json.loads(body)["reply_markup"]["inline_keyboard"][0][0]
     assert button["text"] == "Да \udc80"
+
+
+async def test_the_delivery_session_keeps_only_what_it_reads_of_a_sent_message(
+    server: tuple[Recorder, Bot],
+) -> None:
+    _, bot = server
+    lean = Bot(TOKEN, session=TolerantSession(api=bot.session.api, lean_messages=True))
+    try:
+        sent = await lean(SendMessage(chat_id=10, text="x"))
+        assert sent == SentMessage(7)  # type: ignore[comparison-overlap]
+        # An answer that is no message is checked as aiogram checks it.
+        assert await lean(BanChatMember(chat_id=10, user_id=1)) is True
+    finally:
+        await lean.session.close()
+
+
+async def test_the_delivery_session_still_raises_telegrams_errors() -> None:
+    async def refuse(request: web.Request) -> web.Response:
+        body = {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+        return web.json_response(body, status=400)
+
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", refuse)
+    test_server = TestServer(app, host="127.0.0.1")
+    await test_server.start_server()
+    api = TelegramAPIServer.from_base(str(test_server.make_url("")).rstrip("/"))
+    lean = Bot(TOKEN, session=TolerantSession(api=api, lean_messages=True))
+    try:
+        with pytest.raises(TelegramBadRequest, match="chat not found"):
+            await lean(SendMessage(chat_id=10, text="x"))
+    finally:
+        await lean.session.close()
+        await test_server.close()
