@@ -8,14 +8,14 @@ import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import aiogram.methods
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import ClientDecodeError, TelegramBadRequest, TelegramNetworkError
 from aiogram.methods import GetUpdates
 from aiogram.methods.base import Response, TelegramMethod, TelegramType
-from aiogram.types import InlineKeyboardMarkup, InputFile, Message, Update
+from aiogram.types import InlineKeyboardMarkup, InputFile, Message, TelegramObject, Update
 from aiohttp import ClientError
 from pydantic import ValidationError
 
@@ -82,6 +82,20 @@ def split_text(parts: list[str], limit: int = 3800) -> list[str]:
 
 _JSON_BODY = {"Content-Type": "application/json"}
 
+# Keyboards built once and never changed (the main menus): id -> (the keyboard, what a call
+# carries of it, prepared on first use). Holding the keyboard keeps its id its own.
+_shared_markups: dict[int, tuple[TelegramObject, Any]] = {}
+SHARED_MARKUPS_MAX = 512
+M = TypeVar("M", bound=TelegramObject)
+
+
+def shared_markup(markup: M) -> M:
+    """Declare a keyboard shared and never changed again: every call that carries it reuses
+    its JSON form instead of dumping its buttons again (~10 buttons on most answers)."""
+    if len(_shared_markups) < SHARED_MARKUPS_MAX:
+        _shared_markups.setdefault(id(markup), (markup, None))
+    return markup
+
 
 class TolerantSession(AiohttpSession):
     """The bot's aiohttp session for the Bot API.
@@ -115,7 +129,17 @@ class TolerantSession(AiohttpSession):
         left out, defaults resolved, dates as timestamps); None when it uploads a file."""
         files: dict[str, InputFile] = {}
         payload = {}
-        for key, value in method.model_dump(warnings=False).items():
+        markup = getattr(method, "reply_markup", None)
+        shared = _shared_markups.get(id(markup)) if markup is not None else None
+        if shared is not None and shared[0] is markup:
+            dumped = method.model_dump(warnings=False, exclude={"reply_markup"})
+            if shared[1] is None:
+                prepared_markup = self.prepare_value(markup, bot=bot, files={}, _dumps_json=False)
+                shared = _shared_markups[id(markup)] = (markup, prepared_markup)
+            payload["reply_markup"] = shared[1]
+        else:
+            dumped = method.model_dump(warnings=False)
+        for key, value in dumped.items():
             prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
             if prepared is None or prepared == "":
                 continue

@@ -15,6 +15,7 @@ from aiogram.types import (
 from bot.keyboards.callbacks import LanguageCb
 from bot.services.language import SUPPORTED_LOCALES
 from bot.services.users import Roles
+from bot.telegram import shared_markup
 
 Gettext = Callable[..., str]
 
@@ -52,7 +53,9 @@ def _menu(labels: tuple[tuple[str, ...], ...]) -> ReplyKeyboardMarkup:
     main menu, and building its ten pydantic models each time was a sixth of the plain case's
     CPU (issue 15). Shared, so never changed after it is built."""
     rows = [[KeyboardButton(text=label) for label in row] for row in labels]
-    return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
+    return shared_markup(
+        ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
+    )
 
 
 def cancel_menu(_: Gettext, *, with_back: bool = False) -> ReplyKeyboardMarkup:

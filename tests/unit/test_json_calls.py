@@ -14,11 +14,17 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
 from aiogram.methods import BanChatMember, SendDocument, SendMessage
-from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.telegram import SentMessage, TolerantSession
+from bot.telegram import SentMessage, TolerantSession, shared_markup
 
 TOKEN = "42:json-token"
 MESSAGE = {"message_id": 7, "date": 0, "chat": {"id": 10, "type": "private"}, "text": "Сәлем"}
@@ -155,3 +161,31 @@ async def test_the_delivery_session_still_raises_telegrams_errors() -> None:
     finally:
         await lean.session.close()
         await test_server.close()
+
+
+async def test_a_shared_keyboard_goes_as_any_other_prepared_once(
+    server: tuple[Recorder, Bot], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorder, bot = server
+
+    def menu() -> ReplyKeyboardMarkup:
+        rows = [[KeyboardButton(text="🆘 Попросить о помощи")], [KeyboardButton(text="🌐 Тіл")]]
+        return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
+
+    shared = shared_markup(menu())
+    await bot(SendMessage(chat_id=10, text="Меню", reply_markup=menu()))  # not shared
+    prepared: list[Any] = []
+    prepare = TolerantSession.prepare_value
+
+    def counted(self: TolerantSession, value: Any, *args: Any, **kwargs: Any) -> Any:
+        if value is shared:
+            prepared.append(value)
+        return prepare(self, value, *args, **kwargs)
+
+    monkeypatch.setattr(TolerantSession, "prepare_value", counted)
+    for _ in range(3):
+        await bot(SendMessage(chat_id=10, text="Меню", reply_markup=shared))
+    bodies = [json.loads(body) for _, _, body in recorder.requests]
+    assert bodies[1:] == [bodies[0]] * 3
+    assert bodies[0]["reply_markup"]["keyboard"][1] == [{"text": "🌐 Тіл"}]
+    assert len(prepared) == 1
