@@ -134,43 +134,56 @@ async def test_form_data_read_once_per_transaction_still_sees_nested_changes(
     assert await storage.get_data(key) == {"items": ["a", "b"]}
 
 
+class WatchedBot(StubBot):
+    """Takes 10 ms a send; one can wait for the sends to reach a count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed = asyncio.Condition()
+
+    async def __call__(self, method: Any) -> None:
+        await asyncio.sleep(0.01)
+        async with self.changed:
+            self.sent.append(method)
+            self.changed.notify_all()
+
+    async def wait_sent(self, count: int) -> None:
+        async with self.changed:
+            await asyncio.wait_for(self.changed.wait_for(lambda: len(self.sent) >= count), 5)
+
+
+async def _put(sessions: async_sessionmaker[AsyncSession], chat_id: int, *keys: str) -> None:
+    async with sessions() as session:
+        for key in keys:
+            message = OutgoingMessage(Text(literal=key))
+            await outbox.enqueue(
+                session, chat_id=chat_id, message=message, key=key, now=FakeClock().now()
+            )
+        await session.commit()
+
+
+def _worker_polling_hourly(
+    sessions: async_sessionmaker[AsyncSession], bot: WatchedBot
+) -> DeliveryWorker:
+    """A worker whose poll never comes during a test: only its looks after sends and wakes."""
+    return DeliveryWorker(
+        bot,  # type: ignore[arg-type]
+        sessions,
+        Translator("ru"),
+        FakeClock(),
+        limiter=RateLimiter(LimiterConfig(per_second=1e6, private_interval=0)),
+        config=WorkerConfig(poll_interval=3600, concurrency=16),
+    )
+
+
 async def test_the_worker_claims_again_only_when_a_send_can_free_more(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     """A push to 20 chats and three messages to one chat, then a message for a chat whose send
-    is in flight: everything goes out in order without the poll (an hour here), so the ends
-    of sends that free something are looked at; and in few claims, so the others are not."""
-
-    class SlowBot(StubBot):
-        def __init__(self) -> None:
-            super().__init__()
-            self.changed = asyncio.Condition()
-
-        async def __call__(self, method: Any) -> None:
-            await asyncio.sleep(0.01)
-            async with self.changed:
-                self.sent.append(method)
-                self.changed.notify_all()
-
-    clock = FakeClock()
-
-    async def put(chat_id: int, key: str) -> None:
-        async with sessions() as session:
-            message = OutgoingMessage(Text(literal=key))
-            await outbox.enqueue(
-                session, chat_id=chat_id, message=message, key=key, now=clock.now()
-            )
-            await session.commit()
-
-    bot = SlowBot()
-    worker = DeliveryWorker(
-        bot,  # type: ignore[arg-type]
-        sessions,
-        Translator("ru"),
-        clock,
-        limiter=RateLimiter(LimiterConfig(per_second=1e6, private_interval=0)),
-        config=WorkerConfig(poll_interval=3600, concurrency=16),
-    )
+    is in flight: everything goes out in order without the poll, so the ends of sends that
+    free something are looked at; and no claim finds nothing, so the others are not."""
+    bot = WatchedBot()
+    worker = _worker_polling_hourly(sessions, bot)
     claims: list[int] = []  # rows each claim got
     claim = worker._claim
 
@@ -180,26 +193,14 @@ async def test_the_worker_claims_again_only_when_a_send_can_free_more(
         return rows
 
     worker._claim = counted  # type: ignore[method-assign]
-    async with sessions() as session:
-        for n in range(20):
-            message = OutgoingMessage(Text(literal=f"push {n}"))
-            await outbox.enqueue(
-                session, chat_id=100 + n, message=message, key=f"p{n}", now=clock.now()
-            )
-        for n in range(3):
-            message = OutgoingMessage(Text(literal=f"line {n}"))
-            await outbox.enqueue(session, chat_id=99, message=message, key=f"l{n}", now=clock.now())
-        await session.commit()
+    for n in range(20):
+        await _put(sessions, 100 + n, f"push {n}")
+    await _put(sessions, 99, "line 0", "line 1", "line 2")
     worker.start()
     try:
-
-        async def sent(count: int) -> None:
-            async with bot.changed:
-                await bot.changed.wait_for(lambda: len(bot.sent) >= count)
-
-        await asyncio.wait_for(sent(1), 5)
-        await put(99, "late")  # chat 99 has a send in flight: waits for its end
-        await asyncio.wait_for(sent(24), 5)
+        await bot.wait_sent(1)
+        await _put(sessions, 99, "late")  # chat 99 has a send in flight: waits for its end
+        await bot.wait_sent(24)
     finally:
         await worker.stop()
     lines = [m.text for m in bot.sent if m.chat_id == 99]
@@ -213,51 +214,23 @@ async def test_a_message_committed_while_a_claim_runs_goes_when_its_chat_is_free
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     """The claim takes chat 5's first message; a second one is committed before the claim's
-    sends start (their wake cannot mark them yet): it still goes without waiting for the poll
-    (an hour here)."""
-
-    class Bot(StubBot):
-        def __init__(self) -> None:
-            super().__init__()
-            self.changed = asyncio.Condition()
-
-        async def __call__(self, method: Any) -> None:
-            await asyncio.sleep(0.01)
-            async with self.changed:
-                self.sent.append(method)
-                self.changed.notify_all()
-
-    clock = FakeClock()
-
-    async def put(key: str) -> None:
-        async with sessions() as session:
-            message = OutgoingMessage(Text(literal=key))
-            await outbox.enqueue(session, chat_id=5, message=message, key=key, now=clock.now())
-            await session.commit()
-
-    bot = Bot()
-    worker = DeliveryWorker(
-        bot,  # type: ignore[arg-type]
-        sessions,
-        Translator("ru"),
-        clock,
-        limiter=RateLimiter(LimiterConfig(per_second=1e6, private_interval=0)),
-        config=WorkerConfig(poll_interval=3600, concurrency=16),
-    )
+    sends start (their wake cannot mark them yet): it still goes without waiting for the
+    poll."""
+    bot = WatchedBot()
+    worker = _worker_polling_hourly(sessions, bot)
     claim = worker._claim
 
     async def claim_then_enqueue(limit: int) -> list[outbox.Claimed]:
         rows = await claim(limit)
         if [row.key for row in rows] == ["first"]:
-            await put("second")
+            await _put(sessions, 5, "second")
         return rows
 
     worker._claim = claim_then_enqueue  # type: ignore[method-assign]
-    await put("first")
+    await _put(sessions, 5, "first")
     worker.start()
     try:
-        async with bot.changed:
-            await asyncio.wait_for(bot.changed.wait_for(lambda: len(bot.sent) >= 2), 5)
+        await bot.wait_sent(2)
     finally:
         await worker.stop()
     assert [m.text for m in bot.sent] == ["first", "second"]
