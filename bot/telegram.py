@@ -15,7 +15,14 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import ClientDecodeError, TelegramBadRequest, TelegramNetworkError
 from aiogram.methods import GetUpdates
 from aiogram.methods.base import Response, TelegramMethod, TelegramType
-from aiogram.types import InlineKeyboardMarkup, InputFile, Message, TelegramObject, Update
+from aiogram.types import (
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    ReplyKeyboardMarkup,
+    TelegramObject,
+    Update,
+)
 from aiohttp import ClientError
 from pydantic import ValidationError
 
@@ -86,7 +93,7 @@ _JSON_BODY = {"Content-Type": "application/json"}
 # carries of it, prepared on first use). Holding the keyboard keeps its id its own.
 _shared_markups: dict[int, tuple[TelegramObject, Any]] = {}
 SHARED_MARKUPS_MAX = 512
-M = TypeVar("M", bound=TelegramObject)
+M = TypeVar("M", ReplyKeyboardMarkup, InlineKeyboardMarkup)  # keyboards: no files, no defaults
 
 
 def shared_markup(markup: M) -> M:
@@ -205,7 +212,7 @@ class SentMessage:
 def _sent_message(content: str) -> SentMessage | None:
     """The id of the message a successful answer carries; None for anything else."""
     try:
-        data = json.loads(content)
+        data = json.loads(content)  # aiogram's own default json_loads
     except ValueError:  # not JSON: aiogram's own check says so
         return None
     if not isinstance(data, dict) or data.get("ok") is not True:

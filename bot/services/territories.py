@@ -353,15 +353,22 @@ async def picker_options(session: AsyncSession) -> tuple[Option, ...]:
     loading = session.info.get(_LOADING, False)
     if kept is not None and now - kept[0] < PICKER_TTL and not loading:
         return kept[1]
+    loads = _loads_committed[0]
     options = tuple(Option(*row) for row in (await session.execute(_PICKER)).all())
-    if not loading:  # what a load has not committed yet is nobody else's to see
+    # Kept unless a load committed meanwhile (this read may predate it), and never what a
+    # load has not committed yet.
+    if not loading and loads == _loads_committed[0]:
         _picker_lists[engine] = (now, options)
     return options
+
+
+_loads_committed = [0]  # territory loads this process committed
 
 
 @event.listens_for(Session, "after_commit")
 def _territories_committed(session: Session) -> None:
     if session.info.pop(_LOADING, False):
+        _loads_committed[0] += 1
         _picker_lists.clear()
 
 

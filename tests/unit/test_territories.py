@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -270,3 +271,31 @@ async def test_the_pickers_list_is_read_once_a_while_and_anew_after_a_load(
         await loading.commit()
     async with sessions() as session:
         assert "Юрга" not in {o.name_ru for o in await picker_options(session)}
+
+
+async def test_a_pickers_read_that_a_load_overtakes_is_not_kept(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = sessions.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's one connection never lets a load commit during a read")
+    clock = FakeClock()
+    async with sessions() as session:
+        await load_from_file(session, "kuzbass", clock.now())
+        await session.commit()
+    later = time.monotonic() + 2 * PICKER_TTL
+    monkeypatch.setattr(time, "monotonic", lambda: later)  # nothing kept is fresh
+    async with sessions() as reader:
+        read = reader.execute
+
+        async def read_then_a_load_commits(*args: Any, **kwargs: Any) -> Any:
+            result = await read(*args, **kwargs)
+            async with sessions() as loading:
+                await load_territories(loading, [], clock.now())  # removes what holds no data
+                await loading.commit()
+            return result
+
+        monkeypatch.setattr(reader, "execute", read_then_a_load_commits)
+        assert len(await picker_options(reader)) == 35  # what it read, from before the load
+    async with sessions() as session:
+        assert await picker_options(session) == ()  # the load's outcome, not that read
