@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -43,6 +44,10 @@ def classify(exc: BaseException) -> Verdict:
         return Verdict(Outcome.FAILED, f"400: {exc.message}")
     if isinstance(exc, TelegramServerError | TelegramNetworkError):
         return Verdict(Outcome.TRANSIENT, f"{type(exc).__name__}: {exc.message}")
+    if isinstance(exc, ClientDecodeError):
+        # No Bot API answer at all (a proxy's or gateway's HTML error page): the message may
+        # not have reached Telegram; trying again is the at-least-once choice.
+        return Verdict(Outcome.TRANSIENT, f"ClientDecodeError: {exc.message}")
     if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | ConnectionError):
         return Verdict(Outcome.TRANSIENT, type(exc).__name__)
     return Verdict(Outcome.FAILED, type(exc).__name__)

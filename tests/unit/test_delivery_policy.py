@@ -6,6 +6,7 @@ import random
 
 import pytest
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -108,6 +109,10 @@ METHOD = SendMessage(chat_id=1, text="x")
         (TelegramServerError(METHOD, "Bad Gateway"), Outcome.TRANSIENT),
         (TelegramNetworkError(METHOD, "timeout"), Outcome.TRANSIENT),
         (TimeoutError(), Outcome.TRANSIENT),
+        (  # a gateway's HTML page instead of an answer
+            ClientDecodeError("Failed to decode object", ValueError("<html>"), "<html>502"),
+            Outcome.TRANSIENT,
+        ),
     ],
 )
 def test_telegram_answers_decide_the_outcome(exc: BaseException, outcome: Outcome) -> None:
