@@ -58,5 +58,6 @@ class CommitMiddleware(BaseMiddleware):
     ) -> Any:
         result = await handler(event, data)
         session: AsyncSession = data["db"]
-        await session.commit()
+        if session.in_transaction():  # else the last reply's commit left nothing to commit
+            await session.commit()
         return result
