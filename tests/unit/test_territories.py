@@ -274,11 +274,12 @@ async def test_the_pickers_list_is_read_once_a_while_and_anew_after_a_load(
 
 
 async def test_a_pickers_read_that_a_load_overtakes_is_not_kept(
-    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = sessions.kw["bind"]
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite's one connection never lets a load commit during a read")
+    """On PostgreSQL only: SQLite's one connection never lets a load commit during a read."""
+    engine = create_engine(pg_url)
+    await migrate.upgrade(engine)
+    sessions = create_sessionmaker(engine)
     clock = FakeClock()
     async with sessions() as session:
         await load_from_file(session, "kuzbass", clock.now())
@@ -299,3 +300,4 @@ async def test_a_pickers_read_that_a_load_overtakes_is_not_kept(
         assert len(await picker_options(reader)) == 35  # what it read, from before the load
     async with sessions() as session:
         assert await picker_options(session) == ()  # the load's outcome, not that read
+    await engine.dispose()
