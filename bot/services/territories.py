@@ -334,42 +334,35 @@ class Option:
 # 15). They change only when a territory file is loaded: this process forgets the list when
 # such a load commits, another process (a second replica, the CLI) within this time.
 PICKER_TTL = 5.0
-_picker_lists: weakref.WeakKeyDictionary[Engine | Connection, tuple[float, tuple[Option, ...]]] = (
-    weakref.WeakKeyDictionary()
-)
+_LOADING = "territories_loading"  # Session.info: this session loads a territory file
+_loads_committed = [0]  # territory loads this process committed: a kept list older is void
+# engine -> (when read, the loads committed before the read, the list)
+_picker_lists: weakref.WeakKeyDictionary[
+    Engine | Connection, tuple[float, int, tuple[Option, ...]]
+] = weakref.WeakKeyDictionary()
 _PICKER = select(Territory.id, Territory.name_ru, Territory.name_kk, Territory.parent_id).order_by(
     Territory.kind, Territory.name_ru
 )
 
 
-_LOADING = "territories_loading"  # Session.info: this session loads a territory file
-
-
 async def picker_options(session: AsyncSession) -> tuple[Option, ...]:
     """Every territory (by kind, then name), as the pickers list them."""
     engine = session.get_bind()
-    now = time.monotonic()
+    now, loads = time.monotonic(), _loads_committed[0]
+    loading = session.info.get(_LOADING, False)  # what it has not committed is its own
     kept = _picker_lists.get(engine)
-    loading = session.info.get(_LOADING, False)
-    if kept is not None and now - kept[0] < PICKER_TTL and not loading:
-        return kept[1]
-    loads = _loads_committed[0]
+    if kept is not None and now - kept[0] < PICKER_TTL and kept[1] == loads and not loading:
+        return kept[2]
     options = tuple(Option(*row) for row in (await session.execute(_PICKER)).all())
-    # Kept unless a load committed meanwhile (this read may predate it), and never what a
-    # load has not committed yet.
-    if not loading and loads == _loads_committed[0]:
-        _picker_lists[engine] = (now, options)
+    if not loading:  # a load that commits during this read voids it (``loads`` is older)
+        _picker_lists[engine] = (now, loads, options)
     return options
-
-
-_loads_committed = [0]  # territory loads this process committed
 
 
 @event.listens_for(Session, "after_commit")
 def _territories_committed(session: Session) -> None:
     if session.info.pop(_LOADING, False):
         _loads_committed[0] += 1
-        _picker_lists.clear()
 
 
 @event.listens_for(Session, "after_rollback")

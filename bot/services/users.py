@@ -105,16 +105,16 @@ PREFETCHED = "person_prefetched"  # Session.info: the update's first read was do
 
 async def person_and_form(
     session: AsyncSession, user_id: int, form_key: str
-) -> tuple[str | None, dict[str, Any]] | None:
-    """The person's form state and data (None: no form record), the person kept for
-    ``load_person``."""
+) -> tuple[str | None, dict[str, Any] | None] | None:
+    """The person's form state and data as stored (None: no form record), the person kept
+    for ``load_person``."""
     user, coordinator, coordinator_is_hq, volunteer, key, state, data = (
         await session.execute(_PERSON_AND_FORM, {"user_id": user_id, "form_key": form_key})
     ).one()
     session.info[PREFETCHED] = True
     cache = session.info.setdefault(PERSON_CACHE, {})
     cache[user_id] = None if user is None else (user, coordinator, coordinator_is_hq, volunteer)
-    return None if key is None else (state, data if data is not None else {})
+    return None if key is None else (state, data)
 
 
 @event.listens_for(Session, "after_commit")
